@@ -1,0 +1,26 @@
+# cmake --install: the library, the public headers and a CMake package, so a
+# user's project can do
+#   find_package(gpunn REQUIRED)
+#   target_link_libraries(app PRIVATE gpunn::gpunn)
+include(CMakePackageConfigHelpers)
+
+set(GPUNN_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/gpunn)
+
+install(TARGETS gpunn EXPORT gpunnTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/gpunn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h")
+install(FILES ${PROJECT_BINARY_DIR}/include/gpunn/version.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gpunn)
+install(EXPORT gpunnTargets NAMESPACE gpunn:: DESTINATION ${GPUNN_INSTALL_CMAKEDIR})
+
+configure_package_config_file(cmake/gpunnConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/gpunnConfig.cmake
+  INSTALL_DESTINATION ${GPUNN_INSTALL_CMAKEDIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/gpunnConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/gpunnConfig.cmake ${PROJECT_BINARY_DIR}/gpunnConfigVersion.cmake
+  DESTINATION ${GPUNN_INSTALL_CMAKEDIR})

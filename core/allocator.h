@@ -1,0 +1,13 @@
+// Host memory: 64-byte aligned buffers with statistics (gpunn/memory.h).
+// Private to libgpunn.
+#pragma once
+
+#include <cstddef>
+
+namespace gpunn {
+
+// Throws gpunn::OutOfMemoryError when the system cannot serve the request.
+void* cpu_allocate(size_t nbytes);
+void cpu_free(void* ptr, size_t nbytes);
+
+}  // namespace gpunn

@@ -1,0 +1,263 @@
+// The backward engine: walks the tape from the roots to the leaves.
+//
+// 1. Count, for every node reachable from the roots, how many edges point at it.
+// 2. Seed the roots' input buffers with the output gradients.
+// 3. Run nodes whose count has reached zero, latest-created first (a fixed,
+//    deterministic order), summing each returned gradient into the buffer of
+//    the node it flows to and decrementing that node's count.
+// Nodes run with recording and tangents off. After a node runs its saved
+// tensors are released (Note [saved tensors are freed during backward]).
+//
+// autograd::grad() runs the same walk but captures the gradient arriving at
+// each requested input instead of accumulating into leaves, and runs only the
+// nodes that lie on a path to a requested input.
+#include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
+
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/autograd/node.h"
+#include "core/ops/common.h"
+
+namespace gpunn::autograd {
+namespace {
+
+struct Capture {
+  Node* node;
+  uint32_t input_nr;
+};
+
+class GraphTask {
+ public:
+  GraphTask(bool retain_graph, const std::vector<Capture>* captures)
+      : retain_graph_(retain_graph), captures_(captures) {}
+
+  // Runs the walk. With captures, fills `captured` (one per capture; undefined
+  // when no gradient reached it) and runs only the nodes needed for them.
+  void run(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads,
+           std::vector<Tensor>* captured);
+
+ private:
+  void count_dependencies(const std::vector<Edge>& roots);
+  bool compute_needed(Node* node);
+  void add_to_buffer(Node* node, uint32_t slot, Tensor grad);
+  void fill_missing(Node* node, std::vector<Tensor>& buffer);
+  void check_gradients(Node* node, const std::vector<Tensor>& grads);
+
+  bool retain_graph_;
+  const std::vector<Capture>* captures_;
+  std::unordered_map<Node*, int64_t> dependencies_;
+  std::unordered_map<Node*, std::vector<Tensor>> buffers_;
+  std::unordered_map<Node*, bool> needed_;
+  std::unordered_set<Node*> capture_nodes_;
+};
+
+void GraphTask::count_dependencies(const std::vector<Edge>& roots) {
+  std::vector<Node*> stack;
+  std::unordered_set<Node*> seen;
+  for (const Edge& e : roots) {
+    if (e.valid() && seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+  }
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    for (const Edge& e : node->next_edges) {
+      if (!e.valid()) continue;
+      ++dependencies_[e.fn.get()];
+      if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+    }
+  }
+}
+
+// A node must run when a captured input lies below it. Iterative post-order, so
+// deep graphs (long RNN unrolls) do not overflow the stack.
+bool GraphTask::compute_needed(Node* root) {
+  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
+  std::unordered_set<Node*> on_stack{root};
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    if (next < node->next_edges.size()) {
+      Node* child = node->next_edges[next++].fn.get();
+      if (child && !needed_.count(child) && !on_stack.count(child)) {
+        stack.push_back({child, 0});
+        on_stack.insert(child);
+      }
+      continue;
+    }
+    bool needed = false;
+    for (const Edge& e : node->next_edges) {
+      if (!e.valid()) continue;
+      if (capture_nodes_.count(e.fn.get()) || needed_[e.fn.get()]) needed = true;
+    }
+    needed_[node] = needed;
+    on_stack.erase(node);
+    stack.pop_back();
+  }
+  return needed_[root];
+}
+
+void GraphTask::add_to_buffer(Node* node, uint32_t slot, Tensor grad) {
+  std::vector<Tensor>& buffer = buffers_[node];
+  if (buffer.empty()) buffer.resize(node->outputs.size());
+  GPUNN_ASSERT(slot < buffer.size(), node->name(), " has no input ", slot);
+  if (!buffer[slot].defined()) {
+    buffer[slot] = std::move(grad);
+  } else {
+    // Out of place: a node may hand the same tensor to several edges.
+    buffer[slot] = add(buffer[slot], grad);
+  }
+}
+
+void GraphTask::fill_missing(Node* node, std::vector<Tensor>& buffer) {
+  if (buffer.empty()) buffer.resize(node->outputs.size());
+  for (size_t i = 0; i < buffer.size(); ++i) {
+    if (buffer[i].defined()) continue;
+    const OutputMeta& m = node->outputs[i];
+    buffer[i] = zeros(m.shape, TensorOptions(m.dtype).device(m.device));
+  }
+}
+
+void GraphTask::check_gradients(Node* node, const std::vector<Tensor>& grads) {
+  GPUNN_ASSERT(grads.size() == node->next_edges.size() || grads.empty(), node->name(), " returned ",
+               grads.size(), " gradients for ", node->next_edges.size(), " inputs");
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const Edge& e = node->next_edges[i];
+    if (!e.valid() || !grads[i].defined()) continue;
+    const OutputMeta& m = e.fn->outputs[e.input_nr];
+    GPUNN_ASSERT(grads[i].shape() == m.shape && grads[i].dtype() == m.dtype, node->name(),
+                 " returned gradient ", describe(grads[i]), " for input ", i, " of shape ", m.shape,
+                 " ", dtype_name(m.dtype));
+  }
+}
+
+void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads,
+                    std::vector<Tensor>* captured) {
+  count_dependencies(roots);
+  if (captures_) {
+    for (const Capture& c : *captures_) capture_nodes_.insert(c.node);
+    for (const Edge& e : roots)
+      if (e.valid()) compute_needed(e.fn.get());
+  }
+  for (size_t i = 0; i < roots.size(); ++i) {
+    if (roots[i].valid()) add_to_buffer(roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
+  }
+
+  auto later_first = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(later_first)> ready(later_first);
+  std::unordered_set<Node*> queued;
+  for (const Edge& e : roots) {
+    Node* n = e.fn.get();
+    if (n && dependencies_[n] == 0 && queued.insert(n).second) ready.push(n);
+  }
+
+  while (!ready.empty()) {
+    Node* node = ready.top();
+    ready.pop();
+    std::vector<Tensor> buffer = std::move(buffers_[node]);
+    buffers_.erase(node);
+    fill_missing(node, buffer);
+
+    if (captures_) {
+      for (size_t i = 0; i < captures_->size(); ++i) {
+        const Capture& c = (*captures_)[i];
+        if (c.node == node) (*captured)[i] = buffer[c.input_nr];
+      }
+      if (!needed_[node]) continue;
+    }
+
+    GPUNN_CHECK(!node->released, "backward: ", node->name(),
+                " was already freed by an earlier backward pass; pass retain_graph=true to the "
+                "first backward() to run backward through the same graph twice");
+    std::vector<Tensor> grads = node->apply(buffer);
+    buffer.clear();
+    if (!retain_graph_) {
+      node->release_saved();
+      node->released = true;
+    }
+    check_gradients(node, grads);
+
+    for (size_t i = 0; i < node->next_edges.size(); ++i) {
+      const Edge& e = node->next_edges[i];
+      if (!e.valid()) continue;
+      Node* next = e.fn.get();
+      if (i < grads.size() && grads[i].defined()) add_to_buffer(next, e.input_nr, grads[i]);
+      if (--dependencies_[next] == 0 && queued.insert(next).second) ready.push(next);
+    }
+  }
+}
+
+// Roots and their gradients for backward()/grad(), with the checks users hit.
+void prepare_roots(const char* op, const std::vector<Tensor>& outputs,
+                   const std::vector<Tensor>& grad_outputs, std::vector<Edge>* roots,
+                   std::vector<Tensor>* grads) {
+  GPUNN_CHECK(!outputs.empty(), op, ": no outputs given");
+  GPUNN_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), op, ": ",
+              outputs.size(), " outputs but ", grad_outputs.size(), " output gradients");
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    GPUNN_CHECK(out.defined(), op, ": output ", i, " is undefined");
+    GPUNN_CHECK(out.requires_grad(), op, ": output ", i, " ", describe(out),
+                " does not require grad and has no grad_fn (were the inputs made with "
+                "requires_grad, and was recording on?)");
+    Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
+    if (!g.defined()) {
+      GPUNN_CHECK(out.numel() == 1, op,
+                  ": a gradient can be implied only for an output with one "
+                  "element; output ",
+                  i, " has shape ", out.shape(), ", so pass its gradient");
+      g = ones_like(out);
+    } else {
+      GPUNN_CHECK(
+          g.shape() == out.shape() && g.dtype() == out.dtype() && g.device() == out.device(), op,
+          ": gradient ", describe(g), " on ", g.device().str(), " for output ", i, " ",
+          describe(out), " on ", out.device().str(),
+          " (expected the same shape, dtype and device)");
+      g = g.detach();
+    }
+    roots->push_back(gradient_edge(out));
+    grads->push_back(g);
+  }
+}
+
+}  // namespace
+
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+              bool retain_graph) {
+  NoGradGuard no_grad;
+  ForwardADGuard no_tangents;
+  std::vector<Edge> roots;
+  std::vector<Tensor> grads;
+  prepare_roots("backward", outputs, grad_outputs, &roots, &grads);
+  GraphTask(retain_graph, nullptr).run(roots, grads, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                         bool allow_unused) {
+  NoGradGuard no_grad;
+  ForwardADGuard no_tangents;
+  std::vector<Edge> roots;
+  std::vector<Tensor> grads;
+  prepare_roots("grad", outputs, grad_outputs, &roots, &grads);
+
+  // Keep the capture edges (and so any new grad accumulators) alive for the walk.
+  std::vector<Edge> input_edges;
+  std::vector<Capture> captures;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    GPUNN_CHECK(inputs[i].defined() && inputs[i].requires_grad(), "grad: input ", i,
+                " does not require grad");
+    input_edges.push_back(gradient_edge(inputs[i]));
+    captures.push_back({input_edges.back().fn.get(), input_edges.back().input_nr});
+  }
+  std::vector<Tensor> captured(inputs.size());
+  GraphTask(retain_graph, &captures).run(roots, grads, &captured);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    GPUNN_CHECK(captured[i].defined() || allow_unused, "grad: input ", i, " ", describe(inputs[i]),
+                " was not used to compute the outputs (pass allow_unused=true to accept that)");
+  }
+  return captured;
+}
+
+}  // namespace gpunn::autograd

@@ -1,0 +1,89 @@
+// Nodes, saved tensors and gradient accumulation (core/autograd/node.h).
+#include "core/autograd/node.h"
+
+#include <gpunn/autograd.h>
+
+#include <atomic>
+
+#include "core/ops/common.h"
+
+namespace gpunn::autograd {
+namespace {
+std::atomic<uint64_t> next_sequence_nr{0};
+}  // namespace
+
+Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+SavedTensor::SavedTensor(const Tensor& t) : was_defined_(t.defined()) {
+  if (!t.defined()) return;
+  data_ = t.detach();
+  version_ = t.impl()->storage->version();
+}
+
+Tensor SavedTensor::unpack(const Node& node) const {
+  if (!was_defined_) return Tensor();
+  GPUNN_CHECK(data_.defined(), "backward: ", node.name(),
+              " has already released its saved tensors in an earlier backward pass; "
+              "pass retain_graph=true to the first backward() to run backward twice");
+  const uint64_t now = data_.impl()->storage->version();
+  GPUNN_CHECK(now == version_, "backward: a tensor ", describe(data_), " saved by ", node.name(),
+              " was modified in place after it was saved (version ", now, ", saved at version ",
+              version_, "); use an out-of-place op or clone() before modifying it");
+  return data_;
+}
+
+std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>& grads) {
+  Tensor& g = grads[0];
+  TensorImpl& leaf = *leaf_;
+  GPUNN_ASSERT(g.shape() == leaf.shape && g.dtype() == leaf.dtype, "accumulate_grad: gradient ",
+               describe(g), " for a leaf ", leaf.shape, " ", dtype_name(leaf.dtype));
+  if (!leaf.grad.defined()) {
+    // Keep the incoming tensor only when nothing else can see or change it: it is
+    // contiguous, this buffer holds its only handle and no view shares its storage.
+    const bool exclusive =
+        g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 && g.is_contiguous();
+    leaf.grad = exclusive ? g : g.clone();
+  } else {
+    leaf.grad.add_(g);
+  }
+  return {};
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.defined()) return {};
+  TensorImpl& impl = *t.impl();
+  if (impl.grad_fn) return {impl.grad_fn, impl.output_nr};
+  if (!impl.requires_grad) return {};
+  std::shared_ptr<Node> acc = impl.grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    acc->outputs.push_back({impl.shape, impl.dtype, impl.device()});
+    impl.grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+bool needs_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!is_grad_enabled()) return false;
+  for (const Tensor* t : inputs)
+    if (t && t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!is_grad_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void set_history(const Tensor& output, const std::shared_ptr<Node>& node) {
+  TensorImpl& impl = *output.impl();
+  GPUNN_ASSERT(is_floating(impl.dtype), node->name(), " recorded a non-float output");
+  impl.requires_grad = true;
+  impl.grad_fn = node;
+  impl.output_nr = static_cast<uint32_t>(node->outputs.size());
+  node->outputs.push_back({impl.shape, impl.dtype, impl.device()});
+}
+
+}  // namespace gpunn::autograd

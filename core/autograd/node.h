@@ -1,0 +1,139 @@
+// The autograd tape: nodes, edges and saved tensors. Private to libgpunn.
+//
+// Every differentiable op that runs while recording makes one Node holding what
+// its gradient rule needs, and links it to the nodes that made its inputs
+// (next_edges). A tensor the op returns points at the node (grad_fn) and says
+// which of the node's outputs it is (output_nr). backward() (engine.cpp) walks
+// the nodes in reverse topological order.
+//
+// Who accumulates: a node's apply() returns one gradient per next edge and never
+// writes into anything; the engine sums gradients that meet at one node, and
+// AccumulateGrad adds (+=) into a leaf's grad().
+//
+// Note [saved tensors are freed during backward]
+//   A node keeps its saved tensors in one struct (NodeWith<Saved>::saved). Right
+//   after the engine applies a node it calls release_saved() unless retain_graph
+//   is set, so activations are freed as the sweep passes them, not when the whole
+//   graph dies. A released node that is reached again raises an error naming it.
+//
+// Note [saved tensors and in-place updates]
+//   A SavedTensor remembers the storage version at save time. If an in-place op
+//   changed the data before backward, unpack() raises an error naming the node,
+//   instead of silently computing a wrong gradient.
+//
+// Saved tensors are detached aliases (no grad_fn), so saving an op's own output
+// makes no reference cycle. gpunn does not differentiate through a backward
+// pass (no create_graph); backward runs with recording off.
+#pragma once
+
+#include "core/tensor_impl.h"
+
+#include <gpunn/tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace gpunn::autograd {
+
+class Node;
+
+// Where a gradient goes: input `input_nr` of node `fn` (null: nowhere).
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;
+  bool valid() const { return fn != nullptr; }
+};
+
+// Shape, dtype and device of one of a node's outputs: the engine makes zeros
+// from it when no gradient reached that output.
+struct OutputMeta {
+  Shape shape;
+  DType dtype = kFloat32;
+  Device device;
+};
+
+class Node {
+ public:
+  Node();
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  virtual const char* name() const = 0;
+  // grads: one per output, each defined and shaped like that output. Returns one
+  // gradient per next edge; an undefined tensor means "no contribution".
+  virtual std::vector<Tensor> apply(std::vector<Tensor>& grads) = 0;
+  virtual void release_saved() {}
+
+  std::vector<Edge> next_edges;
+  std::vector<OutputMeta> outputs;
+  uint64_t sequence_nr;
+  bool released = false;
+};
+
+// A node whose saved tensors live in one struct `saved`, released as a whole.
+template <typename Saved>
+class NodeWith : public Node {
+ public:
+  Saved saved;
+  void release_saved() override { saved = Saved{}; }
+};
+
+// A tensor kept for backward: a detached alias plus the version it had.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t);  // NOLINT(google-explicit-constructor)
+  // The saved value; throws if it was released or changed in place since.
+  Tensor unpack(const Node& node) const;
+  bool defined() const { return was_defined_; }
+
+ private:
+  Tensor data_;
+  uint64_t version_ = 0;
+  bool was_defined_ = false;
+};
+
+// Adds incoming gradients into a leaf's grad().
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
+  const char* name() const override { return "accumulate_grad"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override;
+  const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
+
+ private:
+  std::shared_ptr<TensorImpl> leaf_;
+};
+
+// The edge a gradient for `t` must follow: its grad_fn, its grad accumulator (a
+// leaf that requires grad), or none.
+Edge gradient_edge(const Tensor& t);
+
+// True when recording is on and some input requires grad: the op must record.
+bool needs_grad(std::initializer_list<const Tensor*> inputs);
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+// Makes node N, links it to the inputs' gradient edges (one per input, in
+// order; inputs that need no gradient get an empty edge) and returns it.
+template <typename N, typename... Args>
+std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs, Args&&... args) {
+  auto node = std::make_shared<N>(std::forward<Args>(args)...);
+  node->next_edges.reserve(inputs.size());
+  for (const Tensor* t : inputs) node->next_edges.push_back(t ? gradient_edge(*t) : Edge{});
+  return node;
+}
+template <typename N, typename... Args>
+std::shared_ptr<N> make_node_from(const std::vector<Tensor>& inputs, Args&&... args) {
+  auto node = std::make_shared<N>(std::forward<Args>(args)...);
+  node->next_edges.reserve(inputs.size());
+  for (const Tensor& t : inputs) node->next_edges.push_back(gradient_edge(t));
+  return node;
+}
+
+// Makes `output` the next output of `node`: it now requires grad and points at
+// the node.
+void set_history(const Tensor& output, const std::shared_ptr<Node>& node);
+
+}  // namespace gpunn::autograd

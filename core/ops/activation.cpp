@@ -1,0 +1,134 @@
+// Activations: relu, leaky_relu, sigmoid, tanh (formulas in gpunn/ops/activation.h).
+//
+// Each saves the one tensor its derivative reads (y for relu/sigmoid/tanh, x for
+// leaky_relu), and its backward kernel doubles as the JVP with dy := tangent.
+#include <gpunn/autograd.h>
+#include <gpunn/ops/activation.h>
+
+#include <string>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/activation.h"
+
+namespace gpunn {
+namespace {
+
+enum class Act { Relu, LeakyRelu, Sigmoid, Tanh };
+
+const char* act_name(Act act) {
+  switch (act) {
+    case Act::Relu:
+      return "relu";
+    case Act::LeakyRelu:
+      return "leaky_relu";
+    case Act::Sigmoid:
+      return "sigmoid";
+    case Act::Tanh:
+      return "tanh";
+  }
+  return "activation";
+}
+
+// leaky_relu's derivative reads x; the others read y.
+bool reads_input(Act act) { return act == Act::LeakyRelu; }
+
+Tensor act_forward(Act act, const Tensor& x, double slope) {
+  Tensor y = empty_as(x, x.shape());
+  const int64_t n = x.numel();
+  dispatch_floating(x.dtype(), act_name(act), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xp = x.data<T>();
+    T* yp = y.data<T>();
+    launch(act_name(act), OpFamily::Activation, x.device(), {.cpu = [&] {
+             switch (act) {
+               case Act::Relu:
+                 return kernels::relu_forward_cpu(yp, xp, n);
+               case Act::LeakyRelu:
+                 return kernels::leaky_relu_forward_cpu(yp, xp, n, slope);
+               case Act::Sigmoid:
+                 return kernels::sigmoid_forward_cpu(yp, xp, n);
+               case Act::Tanh:
+                 return kernels::tanh_forward_cpu(yp, xp, n);
+             }
+           }});
+  });
+  return y;
+}
+
+// dx = dy * f'(saved), saved = x for leaky_relu, y otherwise.
+Tensor act_backward(Act act, const Tensor& dy, const Tensor& saved, double slope) {
+  Tensor g = dy.contiguous();
+  Tensor dx = empty_as(g, g.shape());
+  const int64_t n = g.numel();
+  dispatch_floating(g.dtype(), act_name(act), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* gp = g.data<T>();
+    const T* sp = saved.data<T>();
+    T* dxp = dx.data<T>();
+    launch(act_name(act), OpFamily::Activation, g.device(), {.cpu = [&] {
+             switch (act) {
+               case Act::Relu:
+                 return kernels::relu_backward_cpu(dxp, gp, sp, n);
+               case Act::LeakyRelu:
+                 return kernels::leaky_relu_backward_cpu(dxp, gp, sp, n, slope);
+               case Act::Sigmoid:
+                 return kernels::sigmoid_backward_cpu(dxp, gp, sp, n);
+               case Act::Tanh:
+                 return kernels::tanh_backward_cpu(dxp, gp, sp, n);
+             }
+           }});
+  });
+  return dx;
+}
+
+struct ActSaved {
+  autograd::SavedTensor x_or_y;
+};
+
+class ActBackward final : public autograd::NodeWith<ActSaved> {
+ public:
+  ActBackward(Act act, double slope)
+      : act_(act), slope_(slope), name_(std::string(act_name(act)) + "_backward") {}
+  const char* name() const override { return name_.c_str(); }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {act_backward(act_, grads[0], saved.x_or_y.unpack(*this), slope_)};
+  }
+
+ private:
+  Act act_;
+  double slope_;
+  std::string name_;
+};
+
+Tensor activation(Act act, const Tensor& x, double slope = 0.0) {
+  const char* op = act_name(act);
+  check_floating(op, x, "input");
+  check_cpu(op, {&x});
+  Tensor xc = x.detach().contiguous();
+  Tensor y = act_forward(act, xc, slope);
+  const Tensor saved = reads_input(act) ? xc : y.detach();
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<ActBackward>({&x}, act, slope);
+    node->saved.x_or_y = saved;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, act_backward(act, autograd::fw::tangent_of(x), saved, slope));
+  }
+  return y;
+}
+
+}  // namespace
+
+Tensor relu(const Tensor& x) { return activation(Act::Relu, x); }
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  return activation(Act::LeakyRelu, x, negative_slope);
+}
+Tensor sigmoid(const Tensor& x) { return activation(Act::Sigmoid, x); }
+Tensor tanh(const Tensor& x) { return activation(Act::Tanh, x); }
+
+}  // namespace gpunn

@@ -1,0 +1,164 @@
+// conv2d: checks, output allocation, dispatch, gradient and JVP rules.
+// Shapes and formula in gpunn/ops/conv.h; kernels in kernels/conv.h.
+//
+//   dx = conv2d_backward_data(dy, w)    dw = conv2d_backward_weight(dy, x)
+//   db = Σ_{n,p,q} dy                   JVP: conv(tx, w) + conv(x, tw) + tb
+#include <gpunn/autograd.h>
+#include <gpunn/ops/conv.h>
+#include <gpunn/ops/elementwise.h>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/conv.h"
+
+namespace gpunn {
+namespace {
+
+kernels::Conv2dShape conv_shape(const Tensor& x, const Tensor& w, const Conv2dOptions& o) {
+  kernels::Conv2dShape s;
+  s.N = x.shape()[0];
+  s.C = x.shape()[1];
+  s.H = x.shape()[2];
+  s.W = x.shape()[3];
+  s.K = w.shape()[0];
+  s.R = w.shape()[2];
+  s.S = w.shape()[3];
+  s.stride_h = o.stride.h;
+  s.stride_w = o.stride.w;
+  s.pad_h = o.padding.h;
+  s.pad_w = o.padding.w;
+  s.dil_h = o.dilation.h;
+  s.dil_w = o.dilation.w;
+  s.groups = o.groups;
+  s.P = floor_div(s.H + 2 * s.pad_h - s.dil_h * (s.R - 1) - 1, s.stride_h) + 1;
+  s.Q = floor_div(s.W + 2 * s.pad_w - s.dil_w * (s.S - 1) - 1, s.stride_w) + 1;
+  return s;
+}
+
+void check_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
+  check_floating("conv2d", x, "input");
+  check_floating("conv2d", w, "weight");
+  check_same_dtype_device("conv2d", x, "input", w, "weight");
+  GPUNN_CHECK(x.dim() == 4, "conv2d: expected input [N, C, H, W] (or [C, H, W]), got ",
+              describe(x));
+  GPUNN_CHECK(w.dim() == 4, "conv2d: expected weight [K, C/groups, R, S], got ", describe(w));
+  GPUNN_CHECK(o.stride.h >= 1 && o.stride.w >= 1, "conv2d: stride must be at least 1, got (",
+              o.stride.h, ", ", o.stride.w, ")");
+  GPUNN_CHECK(o.padding.h >= 0 && o.padding.w >= 0, "conv2d: padding must be non-negative, got (",
+              o.padding.h, ", ", o.padding.w, ")");
+  GPUNN_CHECK(o.dilation.h >= 1 && o.dilation.w >= 1, "conv2d: dilation must be at least 1, got (",
+              o.dilation.h, ", ", o.dilation.w, ")");
+  GPUNN_CHECK(o.groups >= 1, "conv2d: groups must be at least 1, got ", o.groups);
+  const int64_t C = x.shape()[1], K = w.shape()[0];
+  GPUNN_CHECK(K > 0 && w.shape()[2] > 0 && w.shape()[3] > 0,
+              "conv2d: weight must have non-zero sizes, got ", describe(w));
+  GPUNN_CHECK(C % o.groups == 0 && K % o.groups == 0, "conv2d: groups ", o.groups,
+              " must divide the input channels ", C, " and the output channels ", K, " (input ",
+              x.shape(), ", weight ", w.shape(), ")");
+  GPUNN_CHECK(w.shape()[1] * o.groups == C, "conv2d: input has ", C, " channels, weight expects ",
+              w.shape()[1] * o.groups, " (input ", x.shape(), ", weight ", w.shape(), ", groups ",
+              o.groups, ")");
+  if (b.defined()) {
+    check_floating("conv2d", b, "bias");
+    check_same_dtype_device("conv2d", x, "input", b, "bias");
+    GPUNN_CHECK(b.dim() == 1 && b.shape()[0] == K, "conv2d: bias must be [", K, "] for weight ",
+                w.shape(), ", got ", describe(b));
+  }
+  const kernels::Conv2dShape s = conv_shape(x, w, o);
+  GPUNN_CHECK(s.P >= 1 && s.Q >= 1, "conv2d: the ", s.R, "x", s.S, " kernel (dilation ", s.dil_h,
+              ", ", s.dil_w, ") does not fit the padded input ", x.shape(), " with padding (",
+              s.pad_h, ", ", s.pad_w, "): output would be ", s.P, "x", s.Q);
+  check_cpu("conv2d", {&x, &w, &b});
+}
+
+// y = conv(x, w) + b for contiguous x, w; no autograd.
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                    const kernels::Conv2dShape& s) {
+  Tensor y = empty_as(x, {s.N, s.K, s.P, s.Q});
+  if (y.numel() == 0) return y;
+  dispatch_floating(x.dtype(), "conv2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch("conv2d", OpFamily::Conv, x.device(), {.cpu = [&] {
+             kernels::conv2d_forward_cpu(y.data<T>(), x.data<T>(), w.data<T>(),
+                                         b.defined() ? b.data<T>() : nullptr, s);
+           }});
+  });
+  return y;
+}
+
+struct ConvSaved {
+  autograd::SavedTensor x, w;  // contiguous
+};
+
+class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
+ public:
+  explicit Conv2dBackward(kernels::Conv2dShape s) : s_(s) {}
+  const char* name() const override { return "conv2d_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor x = saved.x.unpack(*this), w = saved.w.unpack(*this);
+    const Tensor dy = grads[0].contiguous();
+    std::vector<Tensor> out(next_edges.size());
+    dispatch_floating(dy.dtype(), "conv2d", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (next_edges[0].valid()) {
+        out[0] = empty_as(dy, x.shape());
+        launch("conv2d_backward_data", OpFamily::Conv, dy.device(), {.cpu = [&] {
+                 kernels::conv2d_backward_data_cpu(out[0].data<T>(), dy.data<T>(), w.data<T>(), s_);
+               }});
+      }
+      if (next_edges[1].valid()) {
+        out[1] = empty_as(dy, w.shape());
+        launch("conv2d_backward_weight", OpFamily::Conv, dy.device(), {.cpu = [&] {
+                 kernels::conv2d_backward_weight_cpu(out[1].data<T>(), dy.data<T>(), x.data<T>(),
+                                                     s_);
+               }});
+      }
+      if (next_edges.size() > 2 && next_edges[2].valid()) {
+        out[2] = empty_as(dy, {s_.K});
+        launch("conv2d_backward_bias", OpFamily::Conv, dy.device(), {.cpu = [&] {
+                 kernels::conv2d_backward_bias_cpu(out[2].data<T>(), dy.data<T>(), s_);
+               }});
+      }
+    });
+    return out;
+  }
+
+ private:
+  kernels::Conv2dShape s_;
+};
+
+}  // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+              const Conv2dOptions& options) {
+  check_defined("conv2d", input, "input");
+  if (input.dim() == 3) return conv2d(input.unsqueeze(0), weight, bias, options).squeeze(0);
+  check_conv(input, weight, bias, options);
+  const Tensor x = input.detach().contiguous(), w = weight.detach().contiguous();
+  const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
+  const kernels::Conv2dShape s = conv_shape(x, w, options);
+  Tensor y = conv_forward(x, w, b, s);
+  if (autograd::needs_grad({&input, &weight, &bias})) {
+    auto node = bias.defined() ? autograd::make_node<Conv2dBackward>({&input, &weight, &bias}, s)
+                               : autograd::make_node<Conv2dBackward>({&input, &weight}, s);
+    node->saved.x = x;
+    node->saved.w = w;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&input, &weight, &bias})) {
+    autograd::fw::TangentScope scope;
+    const Tensor tx = autograd::fw::tangent_of(input), tw = autograd::fw::tangent_of(weight);
+    const Tensor tb = autograd::fw::tangent_of(bias);
+    Tensor t;
+    auto accumulate = [&](const Tensor& u) { t = t.defined() ? add(t, u) : u; };
+    if (tx.defined()) accumulate(conv_forward(tx.contiguous(), w, Tensor(), s));
+    if (tw.defined()) accumulate(conv_forward(x, tw.contiguous(), Tensor(), s));
+    if (tb.defined()) accumulate(tb.reshape({1, s.K, 1, 1}).expand(y.shape()));
+    autograd::fw::set_tangent(y, t);
+  }
+  return y;
+}
+
+}  // namespace gpunn

@@ -1,0 +1,130 @@
+// Copies and conversions: copy_, fill_, clone, contiguous, to(dtype), to(device).
+//
+// clone/contiguous/to are differentiable: clone passes gradients through; to()
+// between float types converts the gradient back to the input's dtype.
+#include <gpunn/autograd.h>
+#include <gpunn/tensor.h>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "core/tensor_impl.h"
+#include "kernels/elementwise.h"
+
+namespace gpunn {
+namespace {
+
+// dst = src (broadcast to dst's shape, converted to dst's dtype); no checks.
+void copy_into(const Tensor& dst, const Tensor& src) {
+  if (dst.numel() == 0) return;
+  const kernels::StridedPair ix =
+      make_strided_pair(dst.shape(), dst.strides(), broadcast_strides(src, dst.shape()));
+  launch("copy_", OpFamily::Copy, dst.device(), {.cpu = [&] {
+           dispatch_all(dst.dtype(), [&](auto to_tag) {
+             using To = typename decltype(to_tag)::type;
+             dispatch_all(src.dtype(), [&](auto from_tag) {
+               using From = typename decltype(from_tag)::type;
+               kernels::copy_cpu(static_cast<To*>(dst.data_ptr()),
+                                 static_cast<const From*>(src.data_ptr()), ix, dst.numel());
+             });
+           });
+         }});
+}
+
+// clone(): dx = dy.
+class CloneBackward final : public autograd::Node {
+ public:
+  const char* name() const override { return "clone_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override { return {grads[0]}; }
+};
+
+// to(dtype): dx = dy converted back to x's dtype.
+class ToDtypeBackward final : public autograd::Node {
+ public:
+  explicit ToDtypeBackward(DType input_dtype) : input_dtype_(input_dtype) {}
+  const char* name() const override { return "to_dtype_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {grads[0].to(input_dtype_)};
+  }
+
+ private:
+  DType input_dtype_;
+};
+
+}  // namespace
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check_defined("copy_", *this, "self");
+  check_defined("copy_", src, "src");
+  check_inplace("copy_", *this, {&src});
+  check_cpu("copy_", {this, &src});
+  GPUNN_CHECK(broadcast_shapes("copy_", src.shape(), shape()) == shape(), "copy_: src ",
+              describe(src), " cannot be broadcast to self ", describe(*this));
+  // A source that shares storage with self may overlap it: copy it out first.
+  const bool overlap = src.impl()->storage == impl()->storage;
+  copy_into(*this, overlap ? src.detach().clone() : src);
+  bump_version(*this);
+  return *this;
+}
+
+Tensor& Tensor::fill_(double value) {
+  check_inplace("fill_", *this);
+  check_cpu("fill_", {this});
+  if (numel() > 0) {
+    const kernels::StridedPair ix = make_strided_pair(shape(), strides(), strides());
+    launch("fill_", OpFamily::Copy, device(), {.cpu = [&] {
+             dispatch_all(dtype(), [&](auto tag) {
+               using T = typename decltype(tag)::type;
+               kernels::fill_cpu(static_cast<T*>(data_ptr()), static_cast<T>(value), ix, numel());
+             });
+           }});
+  }
+  bump_version(*this);
+  return *this;
+}
+
+Tensor Tensor::clone() const {
+  check_defined("clone", *this, "self");
+  check_cpu("clone", {this});
+  Tensor y = empty_as(*this, shape());
+  copy_into(y, *this);
+  if (autograd::needs_grad({this})) {
+    autograd::set_history(y, autograd::make_node<CloneBackward>({this}));
+  }
+  if (autograd::fw::any_tangent({this})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, autograd::fw::tangent_of(*this).clone());
+  }
+  return y;
+}
+
+Tensor Tensor::contiguous() const {
+  check_defined("contiguous", *this, "self");
+  return is_contiguous() ? *this : clone();
+}
+
+Tensor Tensor::to(DType dtype) const {
+  check_defined("to", *this, "self");
+  if (dtype == this->dtype()) return *this;
+  check_cpu("to", {this});
+  Tensor y = empty(shape(), TensorOptions(dtype).device(device()));
+  copy_into(y, *this);
+  if (is_floating(dtype) && autograd::needs_grad({this})) {
+    autograd::set_history(y, autograd::make_node<ToDtypeBackward>({this}, this->dtype()));
+  }
+  if (is_floating(dtype) && autograd::fw::any_tangent({this})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, autograd::fw::tangent_of(*this).to(dtype));
+  }
+  return y;
+}
+
+Tensor Tensor::to(Device device) const {
+  check_defined("to", *this, "self");
+  if (device == this->device()) return *this;
+  detail::throw_error("to: cannot move ", describe(*this), " from ", this->device().str(), " to ",
+                      device.str(), ": this build of gpunn has no CUDA backend yet");
+}
+
+}  // namespace gpunn

@@ -1,0 +1,323 @@
+// Elementwise math: unary ops, ops with a scalar, binary ops with broadcasting,
+// and the in-place forms. Formulas in gpunn/ops/elementwise.h.
+//
+// Gradient rules: unary ops call the unary backward kernel (dx = dy * f'(x));
+// binary ops compute full-shape partials and sum them back to each operand's
+// shape (sum_to). Both kernels give the JVP when fed the tangent for dy.
+#include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
+
+#include <limits>
+#include <string>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "core/tensor_impl.h"
+#include "kernels/elementwise.h"
+
+namespace gpunn {
+namespace {
+
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+
+// ---- unary
+// ----------------------------------------------------------------------
+
+// dx = dy * f'(x, y), both contiguous; x/y undefined where f' does not read
+// them.
+Tensor unary_backward(const char* op, UnaryOp kind, const Tensor& dy, const Tensor& x,
+                      const Tensor& y, double a, double b) {
+  Tensor g = dy.contiguous();
+  Tensor dx = empty_as(g, g.shape());
+  dispatch_floating(g.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xp = x.defined() ? x.data<T>() : nullptr;
+    const T* yp = y.defined() ? y.data<T>() : nullptr;
+    launch(op, OpFamily::Elementwise, g.device(), {.cpu = [&] {
+             kernels::unary_backward_cpu(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a, b);
+           }});
+  });
+  return dx;
+}
+
+struct UnarySaved {
+  autograd::SavedTensor x, y;
+};
+
+class UnaryBackward final : public autograd::NodeWith<UnarySaved> {
+ public:
+  UnaryBackward(const char* op, UnaryOp kind, double a, double b)
+      : op_(op), name_(std::string(op) + "_backward"), kind_(kind), a_(a), b_(b) {}
+  const char* name() const override { return name_.c_str(); }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {
+        unary_backward(op_, kind_, grads[0], saved.x.unpack(*this), saved.y.unpack(*this), a_, b_)};
+  }
+
+ private:
+  const char* op_;
+  std::string name_;
+  UnaryOp kind_;
+  double a_, b_;
+};
+
+Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, double b = 0.0) {
+  check_floating(op, x, "input");
+  check_cpu(op, {&x});
+  Tensor xc = x.detach().contiguous();
+  Tensor y = empty_as(xc, xc.shape());
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Elementwise, x.device(), {.cpu = [&] {
+             kernels::unary_forward_cpu(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b);
+           }});
+  });
+  const Tensor saved_x = kernels::unary_backward_reads_x(kind) ? xc : Tensor();
+  const Tensor saved_y = kernels::unary_backward_reads_y(kind) ? y.detach() : Tensor();
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<UnaryBackward>({&x}, op, kind, a, b);
+    node->saved.x = saved_x;
+    node->saved.y = saved_y;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(
+        y, unary_backward(op, kind, autograd::fw::tangent_of(x), saved_x, saved_y, a, b));
+  }
+  return y;
+}
+
+// ---- binary
+// ---------------------------------------------------------------------
+
+// Full-shape partials times dz for the operands asked for (want_a, want_b).
+void binary_partials(const char* op, BinaryOp kind, const Tensor& dz, const Tensor& a,
+                     const Tensor& b, const Tensor& z, bool want_a, bool want_b, Tensor* da,
+                     Tensor* db) {
+  const Shape& shape = z.shape();
+  Tensor g = dz.expand(shape).contiguous();
+  if (want_a) *da = empty_as(g, shape);
+  if (want_b) *db = empty_as(g, shape);
+  const kernels::StridedPair ix =
+      make_strided_pair(shape, broadcast_strides(a, shape), broadcast_strides(b, shape));
+  dispatch_floating(g.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Elementwise, g.device(), {.cpu = [&] {
+             kernels::binary_backward_cpu(
+                 kind, want_a ? da->data<T>() : nullptr, want_b ? db->data<T>() : nullptr,
+                 g.data<T>(), static_cast<const T*>(a.data_ptr()),
+                 static_cast<const T*>(b.data_ptr()), z.data<T>(), ix, g.numel());
+           }});
+  });
+}
+
+struct BinarySaved {
+  autograd::SavedTensor a, b, z;
+};
+
+const char* binary_node_name(BinaryOp kind) {
+  switch (kind) {
+    case BinaryOp::Add:
+      return "add_backward";
+    case BinaryOp::Sub:
+      return "sub_backward";
+    case BinaryOp::Mul:
+      return "mul_backward";
+    case BinaryOp::Div:
+      return "div_backward";
+    case BinaryOp::Pow:
+      return "pow_backward";
+  }
+  return "binary_backward";
+}
+
+// add: da = dy, db = dy;  sub: db = -dy;  mul/div/pow: the kernel's partials.
+// Each then summed back to its operand's shape.
+class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
+ public:
+  BinaryBackward(const char* op, BinaryOp kind, Shape a_shape, Shape b_shape)
+      : op_(op), kind_(kind), a_shape_(std::move(a_shape)), b_shape_(std::move(b_shape)) {}
+  const char* name() const override { return binary_node_name(kind_); }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor& dz = grads[0];
+    const bool want_a = next_edges[0].valid(), want_b = next_edges[1].valid();
+    Tensor da, db;
+    switch (kind_) {
+      case BinaryOp::Add:
+        da = dz;
+        db = dz;
+        break;
+      case BinaryOp::Sub:
+        da = dz;
+        if (want_b) db = neg(dz);
+        break;
+      case BinaryOp::Mul:
+      case BinaryOp::Div:
+      case BinaryOp::Pow:
+        binary_partials(op_, kind_, dz, saved.a.unpack(*this), saved.b.unpack(*this),
+                        saved.z.defined() ? saved.z.unpack(*this) : dz, want_a, want_b, &da, &db);
+        break;
+    }
+    return {want_a ? sum_to(da, a_shape_) : Tensor(), want_b ? sum_to(db, b_shape_) : Tensor()};
+  }
+
+ private:
+  const char* op_;
+  BinaryOp kind_;
+  Shape a_shape_, b_shape_;
+};
+
+Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
+  check_floating(op, a, "the first operand");
+  check_floating(op, b, "the second operand");
+  check_same_dtype_device(op, a, "the first operand", b, "the second operand");
+  check_cpu(op, {&a, &b});
+  const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
+  const Tensor ad = a.detach(), bd = b.detach();
+  Tensor z = empty_as(a, shape);
+  const kernels::StridedPair ix =
+      make_strided_pair(shape, broadcast_strides(ad, shape), broadcast_strides(bd, shape));
+  dispatch_floating(a.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Elementwise, z.device(), {.cpu = [&] {
+             kernels::binary_forward_cpu(kind, z.data<T>(), static_cast<const T*>(ad.data_ptr()),
+                                         static_cast<const T*>(bd.data_ptr()), ix, z.numel());
+           }});
+  });
+  const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
+  if (autograd::needs_grad({&a, &b})) {
+    auto node = autograd::make_node<BinaryBackward>({&a, &b}, op, kind, a.shape(), b.shape());
+    if (partials_need_operands) {
+      node->saved.a = ad;
+      node->saved.b = bd;
+    }
+    if (kind == BinaryOp::Pow) node->saved.z = z.detach();
+    autograd::set_history(z, node);
+  }
+  if (autograd::fw::any_tangent({&a, &b})) {
+    autograd::fw::TangentScope scope;
+    const Tensor ta = autograd::fw::tangent_of(a), tb = autograd::fw::tangent_of(b);
+    Tensor t;
+    if (!partials_need_operands) {
+      const Tensor tb_signed = tb.defined() && kind == BinaryOp::Sub ? neg(tb) : tb;
+      t = !ta.defined() ? tb_signed : !tb_signed.defined() ? ta : add(ta, tb_signed);
+    } else {
+      Tensor from_a, from_b, unused;
+      if (ta.defined()) binary_partials(op, kind, ta, ad, bd, z, true, false, &from_a, &unused);
+      if (tb.defined()) binary_partials(op, kind, tb, ad, bd, z, false, true, &unused, &from_b);
+      t = !from_a.defined() ? from_b : !from_b.defined() ? from_a : add(from_a, from_b);
+    }
+    autograd::fw::set_tangent(z, t);
+  }
+  return z;
+}
+
+// self = op(self, other) for in-place forms: computed out of place, then
+// copied.
+Tensor& inplace(const char* op, Tensor& self, const Tensor& result) {
+  GPUNN_CHECK(result.shape() == self.shape(), op, ": the result ", describe(result),
+              " does not fit self ", describe(self), " (the operand must broadcast to self)");
+  self.copy_(result);
+  return self;
+}
+
+}  // namespace
+
+// ---- public ops
+// ----------------------------------------------------------------------
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary("add", BinaryOp::Add, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", BinaryOp::Sub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", BinaryOp::Mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary("div", BinaryOp::Div, a, b); }
+Tensor pow(const Tensor& x, const Tensor& exponent) {
+  return binary("pow", BinaryOp::Pow, x, exponent);
+}
+
+Tensor add(const Tensor& a, double b) { return unary("add", UnaryOp::AddScalar, a, b); }
+Tensor sub(const Tensor& a, double b) { return unary("sub", UnaryOp::AddScalar, a, -b); }
+Tensor mul(const Tensor& a, double b) { return unary("mul", UnaryOp::MulScalar, a, b); }
+Tensor div(const Tensor& a, double b) { return unary("div", UnaryOp::DivScalar, a, b); }
+Tensor rsub(const Tensor& a, double b) { return unary("rsub", UnaryOp::RSubScalar, a, b); }
+Tensor rdiv(const Tensor& a, double b) { return unary("rdiv", UnaryOp::RDivScalar, a, b); }
+
+Tensor neg(const Tensor& x) { return unary("neg", UnaryOp::Neg, x); }
+Tensor exp(const Tensor& x) { return unary("exp", UnaryOp::Exp, x); }
+Tensor log(const Tensor& x) { return unary("log", UnaryOp::Log, x); }
+Tensor sqrt(const Tensor& x) { return unary("sqrt", UnaryOp::Sqrt, x); }
+Tensor abs(const Tensor& x) { return unary("abs", UnaryOp::Abs, x); }
+Tensor sin(const Tensor& x) { return unary("sin", UnaryOp::Sin, x); }
+Tensor cos(const Tensor& x) { return unary("cos", UnaryOp::Cos, x); }
+Tensor pow(const Tensor& x, double exponent) {
+  return unary("pow", UnaryOp::PowScalar, x, exponent);
+}
+
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  GPUNN_CHECK(min.has_value() || max.has_value(), "clamp: give at least one of min and max");
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  return unary("clamp", UnaryOp::Clamp, x, min.value_or(-kInf), max.value_or(kInf));
+}
+
+// ---- in-place
+// --------------------------------------------------------------------------
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  check_inplace("add_", *this, {&other});
+  NoGradGuard no_grad;
+  return inplace(
+      "add_", *this,
+      alpha == 1.0 ? gpunn::add(*this, other) : gpunn::add(*this, gpunn::mul(other, alpha)));
+}
+Tensor& Tensor::add_(double value) {
+  check_inplace("add_", *this);
+  NoGradGuard no_grad;
+  return inplace("add_", *this, gpunn::add(*this, value));
+}
+Tensor& Tensor::sub_(const Tensor& other) {
+  check_inplace("sub_", *this, {&other});
+  NoGradGuard no_grad;
+  return inplace("sub_", *this, gpunn::sub(*this, other));
+}
+Tensor& Tensor::mul_(const Tensor& other) {
+  check_inplace("mul_", *this, {&other});
+  NoGradGuard no_grad;
+  return inplace("mul_", *this, gpunn::mul(*this, other));
+}
+Tensor& Tensor::mul_(double value) {
+  check_inplace("mul_", *this);
+  NoGradGuard no_grad;
+  return inplace("mul_", *this, gpunn::mul(*this, value));
+}
+Tensor& Tensor::div_(const Tensor& other) {
+  check_inplace("div_", *this, {&other});
+  NoGradGuard no_grad;
+  return inplace("div_", *this, gpunn::div(*this, other));
+}
+Tensor& Tensor::div_(double value) {
+  check_inplace("div_", *this);
+  NoGradGuard no_grad;
+  return inplace("div_", *this, gpunn::div(*this, value));
+}
+
+// ---- operators
+// -------------------------------------------------------------------------
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator+(const Tensor& a, double b) { return add(a, b); }
+Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, double b) { return div(a, b); }
+Tensor operator+(double a, const Tensor& b) { return add(b, a); }
+Tensor operator-(double a, const Tensor& b) { return rsub(b, a); }
+Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(double a, const Tensor& b) { return rdiv(b, a); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+
+}  // namespace gpunn

@@ -1,0 +1,259 @@
+// Matrix products: matmul (with PyTorch's rank rules and batch broadcasting)
+// and linear (y = x Wᵀ + b). Formulas in gpunn/ops/linalg.h.
+//
+// Operands reach the GEMM kernel as [batch, rows, cols] buffers. A matrix that
+// is the transpose of a contiguous one is passed with the transpose flag
+// instead of being copied, and an operand shared by every batch entry gets batch
+// stride 0, so backward's Aᵀ and Bᵀ cost no copies.
+#include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
+#include <gpunn/ops/linalg.h>
+#include <gpunn/ops/reduce.h>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/gemm.h"
+
+namespace gpunn {
+namespace {
+
+// One GEMM operand: `data` holds a [batch or 1, R, C] matrix stack; op(X) is
+// read transposed when `trans`; `ld` is its row stride as stored.
+struct GemmOperand {
+  Tensor data;
+  bool trans = false;
+  int64_t ld = 0;
+  int64_t batch_stride = 0;
+};
+
+// Prepares t [..., R, C] (batch dims already broadcast to `batch`, as a view).
+GemmOperand gemm_operand(const Tensor& t, int64_t batch) {
+  const int64_t n = t.dim();
+  const int64_t R = t.shape()[n - 2], C = t.shape()[n - 1];
+  // Every batch entry reads one matrix when all batch strides are 0.
+  bool shared = true;
+  for (int64_t d = 0; d < n - 2; ++d) shared = shared && (t.strides()[d] == 0 || t.shape()[d] == 1);
+  GemmOperand op;
+  if (shared) {
+    Tensor m = t;
+    for (int64_t d = 0; d < n - 2; ++d) m = m.select(0, 0);
+    // A transposed contiguous matrix: pass its storage with the flag set.
+    if (!m.is_contiguous() && R > 1 && C > 1 && m.strides()[0] == 1 && m.strides()[1] == R) {
+      op.data = m.t();
+      op.trans = true;
+      op.ld = R;
+    } else {
+      op.data = m.contiguous();
+      op.ld = C;
+    }
+    op.batch_stride = 0;
+    return op;
+  }
+  op.data = t.contiguous().reshape({batch, R, C});
+  op.ld = C;
+  op.batch_stride = R * C;
+  return op;
+}
+
+// z [batch, M, N] = op(a) @ op(b) for a [..., M, K], b [..., K, N] broadcast to
+// the batch shape `batch_shape`; no autograd.
+Tensor matmul_kernel(const Tensor& a, const Tensor& b, const Shape& batch_shape) {
+  const int64_t M = a.shape()[a.dim() - 2], K = a.shape()[a.dim() - 1];
+  const int64_t N = b.shape()[b.dim() - 1];
+  const int64_t batch = shape_numel(batch_shape);
+  Shape a_full = batch_shape, b_full = batch_shape, z_shape = batch_shape;
+  a_full.insert(a_full.end(), {M, K});
+  b_full.insert(b_full.end(), {K, N});
+  z_shape.insert(z_shape.end(), {M, N});
+  Tensor z = empty_as(a, z_shape);
+  if (z.numel() == 0) return z;
+  if (K == 0) return z.fill_(0.0);
+  const GemmOperand A = gemm_operand(a.expand(a_full), batch);
+  const GemmOperand B = gemm_operand(b.expand(b_full), batch);
+  dispatch_floating(a.dtype(), "matmul", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch("matmul", OpFamily::Gemm, a.device(), {.cpu = [&] {
+             kernels::gemm_batched_cpu<T>(A.trans, B.trans, M, N, K, T(1), A.data.data<T>(), A.ld,
+                                          A.batch_stride, B.data.data<T>(), B.ld, B.batch_stride,
+                                          T(0), z.data<T>(), N, M * N, batch);
+           }});
+  });
+  return z;
+}
+
+struct MatmulSaved {
+  autograd::SavedTensor a, b;
+};
+
+// dA = dC @ Bᵀ, dB = Aᵀ @ dC, each summed back over broadcast batch dims.
+class MatmulBackward final : public autograd::NodeWith<MatmulSaved> {
+ public:
+  const char* name() const override { return "matmul_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor a = saved.a.unpack(*this), b = saved.b.unpack(*this);
+    const Tensor& dz = grads[0];
+    Tensor da, db;
+    if (next_edges[0].valid()) da = sum_to(matmul(dz, b.transpose(-1, -2)), a.shape());
+    if (next_edges[1].valid()) db = sum_to(matmul(a.transpose(-1, -2), dz), b.shape());
+    return {da, db};
+  }
+};
+
+// Both operands at least 2-D.
+Tensor matmul_nd(const Tensor& a, const Tensor& b) {
+  const int64_t K = a.shape()[a.dim() - 1];
+  GPUNN_CHECK(b.shape()[b.dim() - 2] == K, "matmul: ", describe(a), " @ ", describe(b),
+              ": the inner dims differ (", K, " vs ", b.shape()[b.dim() - 2], ")");
+  const Shape a_batch(a.shape().begin(), a.shape().end() - 2);
+  const Shape b_batch(b.shape().begin(), b.shape().end() - 2);
+  const Shape batch_shape = broadcast_shapes("matmul", a_batch, b_batch);
+  const Tensor ad = a.detach(), bd = b.detach();
+  Tensor z = matmul_kernel(ad, bd, batch_shape);
+  if (autograd::needs_grad({&a, &b})) {
+    auto node = autograd::make_node<MatmulBackward>({&a, &b});
+    node->saved.a = ad;
+    node->saved.b = bd;
+    autograd::set_history(z, node);
+  }
+  if (autograd::fw::any_tangent({&a, &b})) {
+    autograd::fw::TangentScope scope;
+    const Tensor ta = autograd::fw::tangent_of(a), tb = autograd::fw::tangent_of(b);
+    Tensor t;
+    if (ta.defined()) t = matmul_kernel(ta, bd, batch_shape);
+    if (tb.defined()) {
+      Tensor u = matmul_kernel(ad, tb, batch_shape);
+      t = t.defined() ? add(t, u) : u;
+    }
+    autograd::fw::set_tangent(z, t);
+  }
+  return z;
+}
+
+// ---- linear -------------------------------------------------------------------------
+
+// x2 [rows, in], w [out, in], bias [out] or undefined -> y [rows, out]; no autograd.
+Tensor linear_kernel(const Tensor& x2, const Tensor& w, const Tensor& bias) {
+  const int64_t rows = x2.shape()[0], in = x2.shape()[1], out = w.shape()[0];
+  Tensor y = empty_as(x2, {rows, out});
+  if (y.numel() == 0) return y;
+  const bool with_bias = bias.defined();
+  if (with_bias) y.copy_(bias);
+  dispatch_floating(x2.dtype(), "linear", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch("linear", OpFamily::Gemm, x2.device(), {.cpu = [&] {
+             kernels::gemm_cpu<T>(false, true, rows, out, in, T(1), x2.data<T>(), in, w.data<T>(),
+                                  in, with_bias ? T(1) : T(0), y.data<T>(), out);
+           }});
+  });
+  return y;
+}
+
+struct LinearSaved {
+  autograd::SavedTensor x2, w;  // x as [rows, in], contiguous
+};
+
+// dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy
+class LinearBackward final : public autograd::NodeWith<LinearSaved> {
+ public:
+  explicit LinearBackward(Shape x_shape) : x_shape_(std::move(x_shape)) {}
+  const char* name() const override { return "linear_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor x2 = saved.x2.unpack(*this), w = saved.w.unpack(*this);
+    const int64_t rows = x2.shape()[0], in = x2.shape()[1], out = w.shape()[0];
+    Tensor dy = grads[0].reshape({rows, out}).contiguous();
+    Tensor dx, dw;
+    dispatch_floating(dy.dtype(), "linear", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (next_edges[0].valid()) {
+        dx = empty_as(dy, {rows, in});
+        launch("linear", OpFamily::Gemm, dy.device(), {.cpu = [&] {
+                 kernels::gemm_cpu<T>(false, false, rows, in, out, T(1), dy.data<T>(), out,
+                                      w.data<T>(), in, T(0), dx.data<T>(), in);
+               }});
+        dx = dx.reshape(x_shape_);
+      }
+      if (next_edges[1].valid()) {
+        dw = empty_as(dy, {out, in});
+        launch("linear", OpFamily::Gemm, dy.device(), {.cpu = [&] {
+                 kernels::gemm_cpu<T>(true, false, out, in, rows, T(1), dy.data<T>(), out,
+                                      x2.data<T>(), in, T(0), dw.data<T>(), in);
+               }});
+      }
+    });
+    std::vector<Tensor> result{dx, dw};
+    if (next_edges.size() > 2) result.push_back(next_edges[2].valid() ? sum(dy, {0}) : Tensor());
+    return result;
+  }
+
+ private:
+  Shape x_shape_;
+};
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_floating("matmul", a, "the first operand");
+  check_floating("matmul", b, "the second operand");
+  check_same_dtype_device("matmul", a, "the first operand", b, "the second operand");
+  check_cpu("matmul", {&a, &b});
+  GPUNN_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both operands need at least 1 dim, got ",
+              describe(a), " and ", describe(b));
+  if (a.dim() == 1 && b.dim() == 1) {
+    GPUNN_CHECK(a.shape()[0] == b.shape()[0], "matmul: dot product of ", describe(a), " and ",
+                describe(b), " needs equal lengths");
+    return matmul_nd(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
+  }
+  if (a.dim() == 1) return matmul_nd(a.unsqueeze(0), b).squeeze(-2);
+  if (b.dim() == 1) return matmul_nd(a, b.unsqueeze(1)).squeeze(-1);
+  return matmul_nd(a, b);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_floating("linear", x, "input");
+  check_floating("linear", weight, "weight");
+  check_same_dtype_device("linear", x, "input", weight, "weight");
+  GPUNN_CHECK(weight.dim() == 2, "linear: weight must be [out_features, in_features], got ",
+              describe(weight));
+  GPUNN_CHECK(x.dim() >= 1, "linear: input must have at least 1 dim, got ", describe(x));
+  const int64_t in = weight.shape()[1], out = weight.shape()[0];
+  GPUNN_CHECK(x.shape().back() == in, "linear: input has ", x.shape().back(), " features (input ",
+              x.shape(), "), weight expects ", in, " (weight ", weight.shape(), ")");
+  if (bias.defined()) {
+    check_floating("linear", bias, "bias");
+    check_same_dtype_device("linear", x, "input", bias, "bias");
+    GPUNN_CHECK(bias.dim() == 1 && bias.shape()[0] == out, "linear: bias must be [", out,
+                "] for weight ", weight.shape(), ", got ", describe(bias));
+  }
+  check_cpu("linear", {&x, &weight, &bias});
+
+  const Tensor x2 = x.detach().reshape({-1, in}).contiguous();
+  const Tensor w = weight.detach().contiguous();
+  const Tensor b = bias.defined() ? bias.detach() : Tensor();
+  Shape y_shape = x.shape();
+  y_shape.back() = out;
+  Tensor y = linear_kernel(x2, w, b).reshape(y_shape);
+  if (autograd::needs_grad({&x, &weight, &bias})) {
+    auto node = bias.defined()
+                    ? autograd::make_node<LinearBackward>({&x, &weight, &bias}, x.shape())
+                    : autograd::make_node<LinearBackward>({&x, &weight}, x.shape());
+    node->saved.x2 = x2;
+    node->saved.w = w;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x, &weight, &bias})) {
+    autograd::fw::TangentScope scope;
+    const Tensor tx = autograd::fw::tangent_of(x), tw = autograd::fw::tangent_of(weight);
+    const Tensor tb = autograd::fw::tangent_of(bias);
+    Tensor t;
+    auto accumulate = [&](const Tensor& u) { t = t.defined() ? add(t, u) : u; };
+    if (tx.defined()) accumulate(linear_kernel(tx.reshape({-1, in}).contiguous(), w, Tensor()));
+    if (tw.defined()) accumulate(linear_kernel(x2, tw.contiguous(), Tensor()));
+    if (tb.defined()) accumulate(tb.expand({x2.shape()[0], out}));
+    autograd::fw::set_tangent(y, t.reshape(y_shape));
+  }
+  return y;
+}
+
+}  // namespace gpunn

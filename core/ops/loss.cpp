@@ -1,0 +1,325 @@
+// Losses: nll_loss, cross_entropy, multiclass_hinge_loss, multi_margin_loss,
+// mse_loss (formulas in gpunn/ops/loss.h).
+//
+// The per-sample parts are ops of their own (nll elements, margin elements) with
+// kernels, gradient and JVP rules; reductions, label smoothing and the
+// log-softmax of cross_entropy are compositions of differentiable ops, so their
+// gradients and tangents follow from those ops' rules.
+#include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
+#include <gpunn/ops/loss.h>
+#include <gpunn/ops/reduce.h>
+#include <gpunn/ops/softmax.h>
+
+#include <cmath>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/loss.h"
+
+namespace gpunn {
+namespace {
+
+// Scores [N, C, d...] as [N, C, inner] with target [N, d...].
+struct ClassLayout {
+  int64_t N = 1, C = 1, inner = 1;
+};
+
+// Validates scores/target shapes for class-index losses; returns the layout.
+ClassLayout class_layout(const char* op, const Tensor& scores, const Tensor& target,
+                         bool allow_spatial) {
+  check_floating(op, scores, "input");
+  check_index(op, target, "target");
+  GPUNN_CHECK(scores.device() == target.device(), op, ": input is on ", scores.device().str(),
+              " but target is on ", target.device().str());
+  ClassLayout l;
+  if (scores.dim() == 1) {
+    GPUNN_CHECK(target.dim() == 0, op, ": input ", describe(scores),
+                " holds one sample, so target must be 0-D, got ", describe(target));
+    l.C = scores.shape()[0];
+  } else {
+    GPUNN_CHECK(scores.dim() == 2 || (allow_spatial && scores.dim() > 2), op,
+                ": expected input [N, C]", allow_spatial ? ", [C] or [N, C, d1, ...]" : " or [C]",
+                ", got ", describe(scores));
+    Shape expected = scores.shape();
+    expected.erase(expected.begin() + 1);
+    GPUNN_CHECK(target.shape() == expected, op, ": target has shape ", target.shape(),
+                " but input ", scores.shape(), " needs target shape ", expected);
+    l.N = scores.shape()[0];
+    l.C = scores.shape()[1];
+    l.inner = prod(scores.shape(), 2, scores.dim());
+  }
+  GPUNN_CHECK(l.C > 0, op, ": input ", describe(scores), " has no classes");
+  return l;
+}
+
+void check_targets(const char* op, const Tensor& target, int64_t C, int64_t ignore_index,
+                   bool allow_ignore) {
+  check_cpu(op, {&target});
+  const Tensor t = target.contiguous();
+  const int64_t* p = t.data<int64_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (allow_ignore && p[i] == ignore_index) continue;
+    GPUNN_CHECK(p[i] >= 0 && p[i] < C, op, ": target ", p[i], " at position ", i,
+                " is out of range for ", C, " classes (target ", target.shape(), ")");
+  }
+}
+
+void check_weight(const char* op, const Tensor& weight, const Tensor& scores, int64_t C) {
+  if (!weight.defined()) return;
+  check_floating(op, weight, "weight");
+  check_same_dtype_device(op, scores, "input", weight, "weight");
+  GPUNN_CHECK(weight.dim() == 1 && weight.shape()[0] == C, op, ": weight must be [", C,
+              "] (one per class), got ", describe(weight));
+}
+
+Tensor reduce(const Tensor& per_sample, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None:
+      return per_sample;
+    case Reduction::Mean:
+      return mean(per_sample);
+    case Reduction::Sum:
+      return sum(per_sample);
+  }
+  return per_sample;
+}
+
+// ---- nll elements ----------------------------------------------------------------------
+
+struct NllSaved {
+  autograd::SavedTensor target, weight;
+};
+
+// dlogp[n, y, i] = -w[y] · dl[n, i]
+class NllBackward final : public autograd::NodeWith<NllSaved> {
+ public:
+  NllBackward(Shape logp_shape, ClassLayout l, int64_t ignore_index)
+      : logp_shape_(std::move(logp_shape)), l_(l), ignore_index_(ignore_index) {}
+  const char* name() const override { return "nll_loss_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor target = saved.target.unpack(*this), weight = saved.weight.unpack(*this);
+    const Tensor dl = grads[0].contiguous();
+    Tensor dlogp = empty_as(dl, logp_shape_);
+    dispatch_floating(dl.dtype(), "nll_loss", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("nll_loss_backward", OpFamily::Loss, dl.device(), {.cpu = [&] {
+               kernels::nll_backward_cpu(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(),
+                                         weight.defined() ? weight.data<T>() : nullptr, l_.N, l_.C,
+                                         l_.inner, ignore_index_);
+             }});
+    });
+    return {dlogp};
+  }
+
+ private:
+  Shape logp_shape_;
+  ClassLayout l_;
+  int64_t ignore_index_;
+};
+
+struct NllParts {
+  Tensor loss;  // per element, target's shape, differentiable w.r.t. logp
+  Tensor wsum;  // per element w[y] (0 where ignored), no autograd
+};
+
+// Per-element -w[y] logp[y] (kernel only, no autograd) into loss/wsum.
+void nll_kernel(const Tensor& logp, const Tensor& target, const Tensor& weight,
+                const ClassLayout& l, int64_t ignore_index, Tensor* loss, Tensor* wsum) {
+  dispatch_floating(logp.dtype(), "nll_loss", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch("nll_loss", OpFamily::Loss, logp.device(), {.cpu = [&] {
+             kernels::nll_forward_cpu(
+                 loss->data<T>(), wsum->data<T>(), logp.data<T>(), target.data<int64_t>(),
+                 weight.defined() ? weight.data<T>() : nullptr, l.N, l.C, l.inner, ignore_index);
+           }});
+  });
+}
+
+NllParts nll_parts(const char* op, const Tensor& logp, const Tensor& target_in,
+                   const Tensor& weight_in, int64_t ignore_index) {
+  const ClassLayout l = class_layout(op, logp, target_in, /*allow_spatial=*/true);
+  check_weight(op, weight_in, logp, l.C);
+  check_cpu(op, {&logp, &weight_in});
+  check_targets(op, target_in, l.C, ignore_index, /*allow_ignore=*/true);
+  const Tensor x = logp.detach().contiguous();
+  const Tensor target = target_in.contiguous();
+  const Tensor weight = weight_in.defined() ? weight_in.detach().contiguous() : Tensor();
+  NllParts r;
+  r.loss = empty_as(x, target.shape());
+  r.wsum = empty_as(x, target.shape());
+  nll_kernel(x, target, weight, l, ignore_index, &r.loss, &r.wsum);
+  if (autograd::needs_grad({&logp})) {
+    auto node = autograd::make_node<NllBackward>({&logp}, x.shape(), l, ignore_index);
+    node->saved.target = target;
+    node->saved.weight = weight;
+    autograd::set_history(r.loss, node);
+  }
+  if (autograd::fw::any_tangent({&logp})) {
+    // The elements are linear in logp: their tangent is the same map applied to t.
+    autograd::fw::TangentScope scope;
+    Tensor t = empty_as(x, target.shape()), unused = empty_as(x, target.shape());
+    nll_kernel(autograd::fw::tangent_of(logp).contiguous(), target, weight, l, ignore_index, &t,
+               &unused);
+    autograd::fw::set_tangent(r.loss, t);
+  }
+  return r;
+}
+
+// Σ loss / Σ w[y] for Mean; the plain reductions otherwise.
+Tensor reduce_weighted(const NllParts& parts, Reduction reduction) {
+  if (reduction != Reduction::Mean) return reduce(parts.loss, reduction);
+  return div(sum(parts.loss), sum(parts.wsum));
+}
+
+// ---- margin elements --------------------------------------------------------------------
+
+struct MarginSaved {
+  autograd::SavedTensor x, target, weight;
+};
+
+struct MarginParams {
+  int p = 1;
+  double margin = 1.0;
+  double divisor = 1.0;
+};
+
+Tensor margin_backward(const char* op, const Tensor& dl, const Tensor& x, const Tensor& target,
+                       const Tensor& weight, const MarginParams& m) {
+  const Tensor g = dl.contiguous();
+  const int64_t N = x.shape()[0], C = x.shape()[1];
+  Tensor dx = empty_as(x, x.shape());
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Loss, x.device(), {.cpu = [&] {
+             kernels::multi_margin_backward_cpu(
+                 dx.data<T>(), g.data<T>(), x.data<T>(), target.data<int64_t>(),
+                 weight.defined() ? weight.data<T>() : nullptr, N, C, m.p, m.margin, m.divisor);
+           }});
+  });
+  return dx;
+}
+
+class MarginBackward final : public autograd::NodeWith<MarginSaved> {
+ public:
+  MarginBackward(const char* op, MarginParams m) : op_(op), m_(m) {}
+  const char* name() const override { return "multi_margin_loss_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {margin_backward(op_, grads[0], saved.x.unpack(*this), saved.target.unpack(*this),
+                            saved.weight.unpack(*this), m_)};
+  }
+
+ private:
+  const char* op_;
+  MarginParams m_;
+};
+
+Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
+                   const Tensor& weight_in, const MarginParams& m, Reduction reduction) {
+  const ClassLayout l = class_layout(op, input, target_in, /*allow_spatial=*/false);
+  check_weight(op, weight_in, input, l.C);
+  GPUNN_CHECK(m.p == 1 || m.p == 2, op, ": p must be 1 or 2, got ", m.p);
+  GPUNN_CHECK(std::isfinite(m.margin), op, ": margin must be finite, got ", m.margin);
+  check_cpu(op, {&input, &weight_in});
+  check_targets(op, target_in, l.C, 0, /*allow_ignore=*/false);
+  const bool one_sample = input.dim() == 1;
+  const Tensor in2 = one_sample ? input.unsqueeze(0) : input;
+  const Tensor x = in2.detach().contiguous();
+  const Tensor target = target_in.reshape({l.N}).contiguous();
+  const Tensor weight = weight_in.defined() ? weight_in.detach().contiguous() : Tensor();
+  Tensor loss = empty_as(x, {l.N});
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Loss, x.device(), {.cpu = [&] {
+             kernels::multi_margin_forward_cpu(loss.data<T>(), x.data<T>(), target.data<int64_t>(),
+                                               weight.defined() ? weight.data<T>() : nullptr, l.N,
+                                               l.C, m.p, m.margin, m.divisor);
+           }});
+  });
+  if (autograd::needs_grad({&in2})) {
+    auto node = autograd::make_node<MarginBackward>({&in2}, op, m);
+    node->saved.x = x;
+    node->saved.target = target;
+    node->saved.weight = weight;
+    autograd::set_history(loss, node);
+  }
+  if (autograd::fw::any_tangent({&in2})) {
+    // t_l[n] = Σ_j ∂l[n]/∂x[n, j] · t[n, j]
+    autograd::fw::TangentScope scope;
+    const Tensor partials = margin_backward(op, ones({l.N}, x.options()), x, target, weight, m);
+    autograd::fw::set_tangent(loss, sum(mul(partials, autograd::fw::tangent_of(in2)), {1}));
+  }
+  return reduce(one_sample ? loss.reshape({}) : loss, reduction);
+}
+
+}  // namespace
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options) {
+  return reduce_weighted(
+      nll_parts("nll_loss", log_probs, target, options.weight, options.ignore_index),
+      options.reduction);
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& target,
+                     const CrossEntropyOptions& options) {
+  const char* op = "cross_entropy";
+  const ClassLayout l = class_layout(op, logits, target, /*allow_spatial=*/true);
+  const double eps = options.label_smoothing;
+  GPUNN_CHECK(eps >= 0.0 && eps <= 1.0, op, ": label_smoothing must be in [0, 1], got ", eps);
+  const int64_t class_dim = logits.dim() == 1 ? 0 : 1;
+  const Tensor logp = log_softmax(logits, class_dim);
+  NllParts parts = nll_parts(op, logp, target, options.weight, options.ignore_index);
+  if (eps > 0.0) {
+    // smooth[n] = -Σ_c w[c] · logp[n, c], zero where the target is ignored.
+    Tensor weighted = logp;
+    if (options.weight.defined()) {
+      Shape wshape(logits.dim(), 1);
+      wshape[class_dim] = l.C;
+      weighted = mul(logp, options.weight.detach().reshape(wshape));
+    }
+    Tensor smooth = neg(sum(weighted, {class_dim}));
+    Tensor kept = empty_as(parts.wsum, parts.wsum.shape());
+    {
+      const Tensor t = target.contiguous();
+      const int64_t* tp = t.data<int64_t>();
+      dispatch_floating(kept.dtype(), op, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        T* kp = kept.data<T>();
+        for (int64_t i = 0; i < kept.numel(); ++i)
+          kp[i] = tp[i] == options.ignore_index ? T(0) : T(1);
+      });
+    }
+    parts.loss =
+        add(mul(parts.loss, 1.0 - eps), mul(mul(smooth, kept), eps / static_cast<double>(l.C)));
+  }
+  return reduce_weighted(parts, options.reduction);
+}
+
+Tensor multiclass_hinge_loss(const Tensor& scores, const Tensor& target, double margin,
+                             Reduction reduction) {
+  return margin_loss("multiclass_hinge_loss", scores, target, Tensor(), {1, margin, 1.0},
+                     reduction);
+}
+
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
+                         const MultiMarginLossOptions& options) {
+  check_defined("multi_margin_loss", input, "input");
+  const int64_t C = input.dim() >= 1 ? input.shape().back() : 1;
+  return margin_loss("multi_margin_loss", input, target, options.weight,
+                     {options.p, options.margin, static_cast<double>(std::max<int64_t>(C, 1))},
+                     options.reduction);
+}
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_floating("mse_loss", input, "input");
+  check_floating("mse_loss", target, "target");
+  check_same_dtype_device("mse_loss", input, "input", target, "target");
+  GPUNN_CHECK(input.shape() == target.shape(), "mse_loss: input ", input.shape(), " and target ",
+              target.shape(), " must have the same shape");
+  const Tensor d = sub(input, target);
+  return reduce(mul(d, d), reduction);
+}
+
+}  // namespace gpunn

@@ -1,0 +1,102 @@
+// softmax and log_softmax over one dim (gpunn/ops/softmax.h).
+//
+// Both save only their output y:
+//   softmax:      dx = y (dy - Σ dy y)          JVP: the same with dy := t
+//   log_softmax:  dx = dy - e^y Σ dy            JVP: t - Σ e^y t
+#include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
+#include <gpunn/ops/reduce.h>
+#include <gpunn/ops/softmax.h>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/softmax.h"
+
+namespace gpunn {
+namespace {
+
+struct Split {
+  int64_t outer, C, inner;
+};
+
+Split split(const Shape& shape, int64_t dim) {
+  if (shape.empty()) return {1, 1, 1};
+  return {prod(shape, 0, dim), shape[dim],
+          prod(shape, dim + 1, static_cast<int64_t>(shape.size()))};
+}
+
+const char* op_name(bool log) { return log ? "log_softmax" : "softmax"; }
+
+Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim) {
+  Tensor g = dy.contiguous();
+  Tensor dx = empty_as(g, g.shape());
+  const Split s = split(y.shape(), dim);
+  dispatch_floating(g.dtype(), op_name(log), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op_name(log), OpFamily::Softmax, g.device(), {.cpu = [&] {
+             kernels::softmax_backward_cpu(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C,
+                                           s.inner, log);
+           }});
+  });
+  return dx;
+}
+
+struct SoftmaxSaved {
+  autograd::SavedTensor y;
+};
+
+class SoftmaxBackward final : public autograd::NodeWith<SoftmaxSaved> {
+ public:
+  SoftmaxBackward(bool log, int64_t dim) : log_(log), dim_(dim) {}
+  const char* name() const override { return log_ ? "log_softmax_backward" : "softmax_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {softmax_backward(log_, grads[0], saved.y.unpack(*this), dim_)};
+  }
+
+ private:
+  bool log_;
+  int64_t dim_;
+};
+
+Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
+  const char* op = op_name(log);
+  check_floating(op, x, "input");
+  check_cpu(op, {&x});
+  const int64_t d = normalize_dim(op, dim, x.dim());
+  Tensor xc = x.detach().contiguous();
+  Tensor y = empty_as(xc, xc.shape());
+  const Split s = split(xc.shape(), d);
+  if (xc.numel() > 0) {
+    dispatch_floating(x.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch(op, OpFamily::Softmax, x.device(), {.cpu = [&] {
+               kernels::softmax_forward_cpu(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner, log);
+             }});
+    });
+  }
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<SoftmaxBackward>({&x}, log, d);
+    node->saved.y = y.detach();
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    const Tensor t = autograd::fw::tangent_of(x);
+    const Tensor yd = y.detach();
+    if (!log) {
+      autograd::fw::set_tangent(y, softmax_backward(false, t, yd, d));
+    } else {
+      autograd::fw::set_tangent(y, sub(t, sum(mul(exp(yd), t), {d}, /*keepdim=*/true)));
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(false, x, dim); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(true, x, dim); }
+
+}  // namespace gpunn

@@ -1,0 +1,101 @@
+// Autograd: reverse mode (backpropagation) and forward mode (directional
+// derivatives).
+//
+// Reverse mode: ops on tensors that require grad record nodes on a tape as they
+// run (define-by-run). backward() walks the tape from a result back to the
+// leaves, summing gradients into each leaf's grad(). Saved tensors are released
+// as the sweep passes them unless retain_graph is set.
+//
+// Forward mode: a dual tensor carries a tangent (a direction); every op computes
+// its output's tangent from its inputs' tangents as it runs (a JVP), so one
+// forward pass gives the directional derivative J·v.
+#pragma once
+
+#include <gpunn/tensor.h>
+
+#include <type_traits>
+#include <vector>
+
+namespace gpunn {
+
+// True while ops record the tape (the default on every thread).
+bool is_grad_enabled();
+void set_grad_enabled(bool enabled);
+
+// Stops recording while alive: for evaluation, and for optimizers that update
+// parameters in place.
+class NoGradGuard {
+ public:
+  NoGradGuard() : previous_(is_grad_enabled()) { set_grad_enabled(false); }
+  ~NoGradGuard() { set_grad_enabled(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+namespace autograd {
+
+// Reverse mode from several outputs at once. grad_outputs is empty (every output
+// then holds one element) or has one entry per output (undefined entries mean
+// ones for one-element outputs).
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
+              bool retain_graph = false);
+
+// The gradients of `outputs` with respect to `inputs`, returned instead of
+// accumulated into grad(). An input the outputs do not depend on gives an error,
+// or an undefined tensor with allow_unused.
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
+                         bool allow_unused = false);
+
+// ---- forward mode ----------------------------------------------------------------
+// A new tensor sharing primal's data and carrying `tangent` (same shape, dtype
+// and device as primal).
+Tensor make_dual(const Tensor& primal, const Tensor& tangent);
+
+// Disables tangent propagation while alive (gpunn uses it while computing tangents).
+class ForwardADGuard {
+ public:
+  ForwardADGuard();
+  ~ForwardADGuard();
+  ForwardADGuard(const ForwardADGuard&) = delete;
+  ForwardADGuard& operator=(const ForwardADGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+namespace detail {
+std::vector<Tensor> make_duals(const std::vector<Tensor>& inputs,
+                               const std::vector<Tensor>& directions);
+// The tangent of an output, or zeros of its shape when it does not depend on
+// any input's direction.
+Tensor output_tangent(const Tensor& output);
+}  // namespace detail
+
+// Directional derivative of f at `inputs` along `directions` (one per input; an
+// undefined direction means zero) in a single forward pass.
+//   f(inputs) -> Tensor                  returns {f(x), J·v}
+//   f(inputs) -> std::vector<Tensor>     returns {outputs, tangents}
+template <typename F>
+auto jvp(F&& f, const std::vector<Tensor>& inputs, const std::vector<Tensor>& directions) {
+  using R = std::invoke_result_t<F, const std::vector<Tensor>&>;
+  std::vector<Tensor> duals = detail::make_duals(inputs, directions);
+  if constexpr (std::is_same_v<std::decay_t<R>, Tensor>) {
+    Tensor out = f(duals);
+    return std::pair<Tensor, Tensor>{out.detach(), detail::output_tangent(out)};
+  } else {
+    std::vector<Tensor> outs = f(duals);
+    std::vector<Tensor> tangents;
+    for (Tensor& o : outs) {
+      tangents.push_back(detail::output_tangent(o));
+      o = o.detach();
+    }
+    return std::pair<std::vector<Tensor>, std::vector<Tensor>>{outs, tangents};
+  }
+}
+
+}  // namespace autograd
+}  // namespace gpunn

@@ -1,0 +1,55 @@
+// Run-time configuration: which implementation each op family uses, and what
+// this build of gpunn contains.
+//
+// Every op family has a `custom` implementation (gpunn's own: the reference loops
+// on the CPU, our kernels on CUDA) and may have a `vendor` one (cuDNN/cuBLAS on
+// CUDA). `auto` (the default) picks the vendor one where it exists. A family set
+// to `vendor` whose op has no vendor implementation uses the custom one.
+// Environment: GPUNN_IMPL=custom|vendor|auto sets every family at start-up;
+// GPUNN_IMPL_<FAMILY> (e.g. GPUNN_IMPL_CONV=custom) sets one and wins over GPUNN_IMPL.
+#pragma once
+
+#include <string>
+
+namespace gpunn {
+
+enum class OpFamily : int {
+  Elementwise,
+  Activation,
+  Reduce,
+  Gemm,
+  Softmax,
+  Conv,
+  Pool,
+  Loss,
+  Dropout,
+  Index,  // gather/scatter, embedding
+  Copy,
+  kCount
+};
+
+enum class Impl : int { Auto, Custom, Vendor };
+
+const char* op_family_name(OpFamily family);  // "conv", "gemm", ...
+const char* impl_name(Impl impl);             // "auto", "custom", "vendor"
+Impl parse_impl(const std::string& text);     // throws gpunn::Error on anything else
+
+void set_impl(OpFamily family, Impl impl);
+void set_impl(Impl impl);  // every family
+Impl get_impl(OpFamily family);
+
+// The version string, e.g. "0.1.0".
+const char* version();
+
+// What this build contains, one "key: value" per line: version, compiler, C++
+// standard, CUDA and cuDNN (compiled in or not, and their versions).
+std::string build_info();
+
+namespace cuda {
+// True when gpunn was built with CUDA and a CUDA device is usable. Any failure
+// of the CUDA runtime (no driver, no device) counts as "not available".
+bool is_available();
+int device_count();
+}  // namespace cuda
+
+}  // namespace gpunn

@@ -1,0 +1,67 @@
+// Element types and devices.
+//
+// Float32 and Float64 are the differentiable types; Int64 holds class indices,
+// embedding indices and argmax results.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+namespace gpunn {
+
+enum class DType : int8_t { Float32, Float64, Int64 };
+
+constexpr DType kFloat32 = DType::Float32;
+constexpr DType kFloat64 = DType::Float64;
+constexpr DType kInt64 = DType::Int64;
+
+size_t dtype_size(DType dtype);
+const char* dtype_name(DType dtype);  // "float32", "float64", "int64"
+inline bool is_floating(DType dtype) { return dtype != DType::Int64; }
+
+template <typename T>
+struct dtype_of;
+template <>
+struct dtype_of<float> {
+  static constexpr DType value = DType::Float32;
+};
+template <>
+struct dtype_of<double> {
+  static constexpr DType value = DType::Float64;
+};
+template <>
+struct dtype_of<int64_t> {
+  static constexpr DType value = DType::Int64;
+};
+
+inline std::ostream& operator<<(std::ostream& os, DType dtype) { return os << dtype_name(dtype); }
+
+enum class DeviceType : int8_t { CPU, CUDA };
+
+// A device: the CPU, or CUDA device `index`.
+struct Device {
+  DeviceType type = DeviceType::CPU;
+  int index = 0;
+
+  static Device cpu() { return {DeviceType::CPU, 0}; }
+  static Device cuda(int index = 0) { return {DeviceType::CUDA, index}; }
+  // Parses "cpu", "cuda" and "cuda:N"; throws gpunn::Error otherwise.
+  static Device parse(const std::string& text);
+
+  bool is_cpu() const { return type == DeviceType::CPU; }
+  bool is_cuda() const { return type == DeviceType::CUDA; }
+  std::string str() const;  // "cpu" or "cuda:0"
+
+  friend bool operator==(const Device& a, const Device& b) {
+    return a.type == b.type && (a.type == DeviceType::CPU || a.index == b.index);
+  }
+  friend bool operator!=(const Device& a, const Device& b) { return !(a == b); }
+};
+
+inline const Device kCPU = Device::cpu();
+
+inline std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+
+}  // namespace gpunn

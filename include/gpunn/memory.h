@@ -1,0 +1,19 @@
+// Memory statistics per device.
+#pragma once
+
+#include <gpunn/dtype.h>
+
+#include <cstdint>
+
+namespace gpunn {
+
+struct MemoryStats {
+  int64_t allocated_bytes = 0;       // held by live tensors now
+  int64_t peak_allocated_bytes = 0;  // the most held at once since the last reset
+  int64_t num_allocations = 0;       // allocations served since start
+};
+
+MemoryStats memory_stats(Device device = kCPU);
+void reset_peak_memory_stats(Device device = kCPU);
+
+}  // namespace gpunn

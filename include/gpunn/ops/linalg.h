@@ -1,0 +1,20 @@
+// Matrix products.
+#pragma once
+
+#include <gpunn/tensor.h>
+
+namespace gpunn {
+
+// Matrix product with PyTorch's rules:
+//   [K] @ [K] -> []   (dot product)
+//   [M, K] @ [K, N] -> [M, N]
+//   [K] @ [..., K, N] -> [..., N]   and   [..., M, K] @ [K] -> [..., M]
+//   [..., M, K] @ [..., K, N] -> [..., M, N], batch dims broadcast.
+// dA = dC @ Bᵀ, dB = Aᵀ @ dC (summed over broadcast batch dims).
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// y = x Wᵀ + b, with x [..., in], weight [out, in], bias [out] (optional).
+// dx = dy W, dW = dyᵀ x, db = Σ dy over every dim but the last.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+}  // namespace gpunn

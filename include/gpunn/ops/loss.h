@@ -1,0 +1,60 @@
+// Losses. Scores/logits are [N, C] (or [C] with a 0-D target, or [N, C, d1, ...]
+// with a target [N, d1, ...] where the op says so); targets are int64 class
+// indices in [0, C). Reduction::Mean (the default) averages over samples as
+// described per loss; Sum adds; None returns one loss per sample.
+#pragma once
+
+#include <gpunn/tensor.h>
+
+namespace gpunn {
+
+enum class Reduction { None, Mean, Sum };
+
+struct NllLossOptions {
+  Tensor weight;                // [C] class weights (optional)
+  int64_t ignore_index = -100;  // targets equal to it contribute nothing
+  Reduction reduction = Reduction::Mean;
+};
+// l_n = -w[y_n] · logp[n, y_n];  Mean: Σ l_n / Σ w[y_n] over non-ignored n.
+// Accepts [N, C], [C] and [N, C, d1, ...].
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options = {});
+
+struct CrossEntropyOptions {
+  Tensor weight;                 // [C] class weights (optional)
+  int64_t ignore_index = -100;   // targets equal to it contribute nothing
+  double label_smoothing = 0.0;  // ε in [0, 1]
+  Reduction reduction = Reduction::Mean;
+};
+// Softmax cross-entropy from logits, with logp = log_softmax(logits, class dim):
+//   l_n = (1 - ε) · (-w[y_n] · logp[n, y_n]) + (ε / C) · (-Σ_c w[c] · logp[n, c])
+// Mean: Σ l_n / Σ w[y_n] over non-ignored n (with no weights: their count).
+// Gradient (ε = 0, no weights, Mean): (softmax(logits) - onehot(y)) / N.
+// Accepts [N, C], [C] and [N, C, d1, ...].
+Tensor cross_entropy(const Tensor& logits, const Tensor& target,
+                     const CrossEntropyOptions& options = {});
+
+// The multiclass SVM hinge loss of cs231n's linear-classification notes:
+//   l_n = Σ_{j ≠ y_n} max(0, s[n, j] - s[n, y_n] + margin)
+// Mean: Σ l_n / N. Subgradient 0 where the hinge is exactly 0.
+// Accepts [N, C] and [C].
+Tensor multiclass_hinge_loss(const Tensor& scores, const Tensor& target, double margin = 1.0,
+                             Reduction reduction = Reduction::Mean);
+
+struct MultiMarginLossOptions {
+  int p = 1;  // 1 or 2
+  double margin = 1.0;
+  Tensor weight;  // [C] (optional)
+  Reduction reduction = Reduction::Mean;
+};
+// PyTorch's MultiMarginLoss: like the hinge loss above but each term is
+// w[y_n] · max(0, margin - x[n, y_n] + x[n, j])^p and the sum is divided by C:
+//   l_n = Σ_{j ≠ y_n} w[y_n] · max(0, margin - x[n, y_n] + x[n, j])^p / C
+// Mean: Σ l_n / N.
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
+                         const MultiMarginLossOptions& options = {});
+
+// l = (input - target)^2 elementwise; both must have the same shape.
+// Mean: over all elements.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
+}  // namespace gpunn

@@ -1,0 +1,14 @@
+// Softmax and log-softmax over one dim, computed stably (the maximum is
+// subtracted first).
+#pragma once
+
+#include <gpunn/tensor.h>
+
+namespace gpunn {
+
+// y_i = e^(x_i) / Σ_j e^(x_j);       dx = y * (dy - Σ dy*y)
+Tensor softmax(const Tensor& x, int64_t dim);
+// y_i = x_i - log Σ_j e^(x_j);       dx = dy - softmax(x) * Σ dy
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+}  // namespace gpunn

@@ -1,0 +1,115 @@
+// Reference 2-D convolution loops (kernels/conv.h). Every output of every pass
+// is one gather-sum accumulated in double, so the loops are deterministic and
+// the indexing reads straight off the formula:
+//   h = p·stride_h - pad_h + r·dil_h,   w = q·stride_w - pad_w + s·dil_w
+// Input channel c belongs to group g = c / (C/groups), whose filters are
+// k in [g·K/groups, (g+1)·K/groups).
+#include "kernels/conv.h"
+
+namespace gpunn::kernels {
+
+template <typename T>
+void conv2d_forward_cpu(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s) {
+  const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
+  for (int64_t n = 0; n < s.N; ++n)
+    for (int64_t k = 0; k < s.K; ++k) {
+      const int64_t g = k / Kg;
+      for (int64_t p = 0; p < s.P; ++p)
+        for (int64_t q = 0; q < s.Q; ++q) {
+          double acc = b ? static_cast<double>(b[k]) : 0.0;
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t r = 0; r < s.R; ++r) {
+              const int64_t h = p * s.stride_h - s.pad_h + r * s.dil_h;
+              if (h < 0 || h >= s.H) continue;
+              for (int64_t t = 0; t < s.S; ++t) {
+                const int64_t wi = q * s.stride_w - s.pad_w + t * s.dil_w;
+                if (wi < 0 || wi >= s.W) continue;
+                const T xv = x[((n * s.C + g * Cg + c) * s.H + h) * s.W + wi];
+                const T wv = w[((k * Cg + c) * s.R + r) * s.S + t];
+                acc += static_cast<double>(xv) * static_cast<double>(wv);
+              }
+            }
+          y[((n * s.K + k) * s.P + p) * s.Q + q] = static_cast<T>(acc);
+        }
+    }
+}
+
+template <typename T>
+void conv2d_backward_data_cpu(T* dx, const T* dy, const T* w, const Conv2dShape& s) {
+  const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
+  for (int64_t n = 0; n < s.N; ++n)
+    for (int64_t c = 0; c < s.C; ++c) {
+      const int64_t g = c / Cg, cg = c % Cg;
+      for (int64_t h = 0; h < s.H; ++h)
+        for (int64_t wi = 0; wi < s.W; ++wi) {
+          double acc = 0.0;
+          for (int64_t r = 0; r < s.R; ++r) {
+            // x row h is read by output row p when p·stride_h = h + pad_h - r·dil_h.
+            const int64_t ph = h + s.pad_h - r * s.dil_h;
+            if (ph < 0 || ph % s.stride_h != 0) continue;
+            const int64_t p = ph / s.stride_h;
+            if (p >= s.P) continue;
+            for (int64_t t = 0; t < s.S; ++t) {
+              const int64_t qw = wi + s.pad_w - t * s.dil_w;
+              if (qw < 0 || qw % s.stride_w != 0) continue;
+              const int64_t q = qw / s.stride_w;
+              if (q >= s.Q) continue;
+              for (int64_t k = g * Kg; k < (g + 1) * Kg; ++k) {
+                const T dyv = dy[((n * s.K + k) * s.P + p) * s.Q + q];
+                const T wv = w[((k * Cg + cg) * s.R + r) * s.S + t];
+                acc += static_cast<double>(dyv) * static_cast<double>(wv);
+              }
+            }
+          }
+          dx[((n * s.C + c) * s.H + h) * s.W + wi] = static_cast<T>(acc);
+        }
+    }
+}
+
+template <typename T>
+void conv2d_backward_weight_cpu(T* dw, const T* dy, const T* x, const Conv2dShape& s) {
+  const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
+  for (int64_t k = 0; k < s.K; ++k) {
+    const int64_t g = k / Kg;
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t r = 0; r < s.R; ++r)
+        for (int64_t t = 0; t < s.S; ++t) {
+          double acc = 0.0;
+          for (int64_t n = 0; n < s.N; ++n)
+            for (int64_t p = 0; p < s.P; ++p) {
+              const int64_t h = p * s.stride_h - s.pad_h + r * s.dil_h;
+              if (h < 0 || h >= s.H) continue;
+              for (int64_t q = 0; q < s.Q; ++q) {
+                const int64_t wi = q * s.stride_w - s.pad_w + t * s.dil_w;
+                if (wi < 0 || wi >= s.W) continue;
+                const T dyv = dy[((n * s.K + k) * s.P + p) * s.Q + q];
+                const T xv = x[((n * s.C + g * Cg + c) * s.H + h) * s.W + wi];
+                acc += static_cast<double>(dyv) * static_cast<double>(xv);
+              }
+            }
+          dw[((k * Cg + c) * s.R + r) * s.S + t] = static_cast<T>(acc);
+        }
+  }
+}
+
+template <typename T>
+void conv2d_backward_bias_cpu(T* db, const T* dy, const Conv2dShape& s) {
+  for (int64_t k = 0; k < s.K; ++k) {
+    double acc = 0.0;
+    for (int64_t n = 0; n < s.N; ++n)
+      for (int64_t i = 0; i < s.P * s.Q; ++i)
+        acc += static_cast<double>(dy[(n * s.K + k) * s.P * s.Q + i]);
+    db[k] = static_cast<T>(acc);
+  }
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                 \
+  template void conv2d_forward_cpu<T>(T*, const T*, const T*, const T*, const Conv2dShape&); \
+  template void conv2d_backward_data_cpu<T>(T*, const T*, const T*, const Conv2dShape&);     \
+  template void conv2d_backward_weight_cpu<T>(T*, const T*, const T*, const Conv2dShape&);   \
+  template void conv2d_backward_bias_cpu<T>(T*, const T*, const Conv2dShape&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
+
+}  // namespace gpunn::kernels

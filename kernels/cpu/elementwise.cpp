@@ -1,0 +1,234 @@
+// Reference loops for elementwise math, copy and fill (kernels/elementwise.h).
+// Each computes in T; derivatives follow the formulas in gpunn/ops/elementwise.h.
+#include "kernels/elementwise.h"
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/cpu/strided.h"
+
+namespace gpunn::kernels {
+namespace {
+
+template <typename T>
+T unary_value(UnaryOp op, T x, T a, T b) {
+  switch (op) {
+    case UnaryOp::Neg:
+      return -x;
+    case UnaryOp::Exp:
+      return std::exp(x);
+    case UnaryOp::Log:
+      return std::log(x);
+    case UnaryOp::Sqrt:
+      return std::sqrt(x);
+    case UnaryOp::Abs:
+      return std::abs(x);
+    case UnaryOp::Sin:
+      return std::sin(x);
+    case UnaryOp::Cos:
+      return std::cos(x);
+    case UnaryOp::AddScalar:
+      return x + a;
+    case UnaryOp::MulScalar:
+      return x * a;
+    case UnaryOp::DivScalar:
+      return x / a;
+    case UnaryOp::RSubScalar:
+      return a - x;
+    case UnaryOp::RDivScalar:
+      return a / x;
+    case UnaryOp::PowScalar:
+      return std::pow(x, a);
+    case UnaryOp::Clamp: {
+      // Written so that NaN passes through: neither comparison holds for it.
+      T y = x < a ? a : x;
+      return b < y ? b : y;
+    }
+  }
+  return x;
+}
+
+template <typename T>
+T sign(T x) {
+  return static_cast<T>((x > T(0)) - (x < T(0)));
+}
+
+// dy/dx of the op at x (with y = op(x)).
+template <typename T>
+T unary_derivative(UnaryOp op, T x, T y, T a, T b) {
+  switch (op) {
+    case UnaryOp::Neg:
+      return T(-1);
+    case UnaryOp::Exp:
+      return y;
+    case UnaryOp::Log:
+      return T(1) / x;
+    case UnaryOp::Sqrt:
+      return T(1) / (T(2) * y);
+    case UnaryOp::Abs:
+      return sign(x);
+    case UnaryOp::Sin:
+      return std::cos(x);
+    case UnaryOp::Cos:
+      return -std::sin(x);
+    case UnaryOp::AddScalar:
+      return T(1);
+    case UnaryOp::MulScalar:
+      return a;
+    case UnaryOp::DivScalar:
+      return T(1) / a;
+    case UnaryOp::RSubScalar:
+      return T(-1);
+    case UnaryOp::RDivScalar:
+      return -a / (x * x);
+    case UnaryOp::PowScalar:
+      // d/dx x^0 is 0 everywhere, including x = 0 where the formula gives 0 * inf.
+      return a == T(0) ? T(0) : a * std::pow(x, a - T(1));
+    case UnaryOp::Clamp:
+      return (x >= a && x <= b) ? T(1) : T(0);
+  }
+  return T(0);
+}
+
+}  // namespace
+
+template <typename T>
+void unary_forward_cpu(UnaryOp op, T* y, const T* x, int64_t n, double a, double b) {
+  const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+  for (int64_t i = 0; i < n; ++i) y[i] = unary_value(op, x[i], ta, tb);
+}
+
+template <typename T>
+void unary_backward_cpu(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n, double a,
+                        double b) {
+  const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+  for (int64_t i = 0; i < n; ++i) {
+    const T xi = x ? x[i] : T(0), yi = y ? y[i] : T(0);
+    dx[i] = dy[i] * unary_derivative(op, xi, yi, ta, tb);
+  }
+}
+
+namespace {
+
+template <typename T>
+T binary_value(BinaryOp op, T a, T b) {
+  switch (op) {
+    case BinaryOp::Add:
+      return a + b;
+    case BinaryOp::Sub:
+      return a - b;
+    case BinaryOp::Mul:
+      return a * b;
+    case BinaryOp::Div:
+      return a / b;
+    case BinaryOp::Pow:
+      return std::pow(a, b);
+  }
+  return T(0);
+}
+
+// ∂z/∂a and ∂z/∂b at (a, b) with z = a op b.
+template <typename T>
+void binary_partials(BinaryOp op, T a, T b, T z, T* pa, T* pb) {
+  switch (op) {
+    case BinaryOp::Add:
+      *pa = T(1);
+      *pb = T(1);
+      return;
+    case BinaryOp::Sub:
+      *pa = T(1);
+      *pb = T(-1);
+      return;
+    case BinaryOp::Mul:
+      *pa = b;
+      *pb = a;
+      return;
+    case BinaryOp::Div:
+      *pa = T(1) / b;
+      *pb = -a / (b * b);
+      return;
+    case BinaryOp::Pow:
+      // d/da a^b = b a^(b-1) (0 where b == 0); d/db a^b = a^b ln a, taken as 0
+      // where a == 0 and b >= 0 (the limit from the right), as PyTorch does.
+      *pa = b == T(0) ? T(0) : b * std::pow(a, b - T(1));
+      *pb = (a == T(0) && b >= T(0)) ? T(0) : z * std::log(a);
+      return;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void binary_forward_cpu(BinaryOp op, T* z, const T* a, const T* b, const StridedPair& ix,
+                        int64_t n) {
+  for_each_strided(
+      ix, n, [&](int64_t i, int64_t oa, int64_t ob) { z[i] = binary_value(op, a[oa], b[ob]); });
+}
+
+template <typename T>
+void binary_backward_cpu(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b, const T* z,
+                         const StridedPair& ix, int64_t n) {
+  for_each_strided(ix, n, [&](int64_t i, int64_t oa, int64_t ob) {
+    T pa = T(0), pb = T(0);
+    binary_partials(op, a[oa], b[ob], z[i], &pa, &pb);
+    if (da) da[i] = dz[i] * pa;
+    if (db) db[i] = dz[i] * pb;
+  });
+}
+
+namespace {
+
+// Float to int64 truncates toward zero; values it cannot hold (NaN, ±inf, beyond
+// ±2^63) give INT64_MIN, as x86 conversion does, instead of undefined behaviour.
+template <typename To, typename From>
+To convert(From v) {
+  if constexpr (std::is_same_v<To, int64_t> && std::is_floating_point_v<From>) {
+    constexpr From kLimit = From(9223372036854775808.0);  // 2^63
+    if (!(v > -kLimit && v < kLimit)) return std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<To>(v);
+}
+
+}  // namespace
+
+template <typename To, typename From>
+void copy_cpu(To* dst, const From* src, const StridedPair& ix, int64_t n) {
+  for_each_strided(ix, n, [&](int64_t, int64_t od, int64_t os) { dst[od] = convert<To>(src[os]); });
+}
+
+template <typename T>
+void fill_cpu(T* dst, T value, const StridedPair& ix, int64_t n) {
+  for_each_strided(ix, n, [&](int64_t, int64_t od, int64_t) { dst[od] = value; });
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                      \
+  template void unary_forward_cpu<T>(UnaryOp, T*, const T*, int64_t, double, double);             \
+  template void unary_backward_cpu<T>(UnaryOp, T*, const T*, const T*, const T*, int64_t, double, \
+                                      double);                                                    \
+  template void binary_forward_cpu<T>(BinaryOp, T*, const T*, const T*, const StridedPair&,       \
+                                      int64_t);                                                   \
+  template void binary_backward_cpu<T>(BinaryOp, T*, T*, const T*, const T*, const T*, const T*,  \
+                                       const StridedPair&, int64_t);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
+
+#define GPUNN_INSTANTIATE_COPY(To, From) \
+  template void copy_cpu<To, From>(To*, const From*, const StridedPair&, int64_t);
+GPUNN_INSTANTIATE_COPY(float, float)
+GPUNN_INSTANTIATE_COPY(float, double)
+GPUNN_INSTANTIATE_COPY(float, int64_t)
+GPUNN_INSTANTIATE_COPY(double, float)
+GPUNN_INSTANTIATE_COPY(double, double)
+GPUNN_INSTANTIATE_COPY(double, int64_t)
+GPUNN_INSTANTIATE_COPY(int64_t, float)
+GPUNN_INSTANTIATE_COPY(int64_t, double)
+GPUNN_INSTANTIATE_COPY(int64_t, int64_t)
+#undef GPUNN_INSTANTIATE_COPY
+
+template void fill_cpu<float>(float*, float, const StridedPair&, int64_t);
+template void fill_cpu<double>(double*, double, const StridedPair&, int64_t);
+template void fill_cpu<int64_t>(int64_t*, int64_t, const StridedPair&, int64_t);
+
+}  // namespace gpunn::kernels

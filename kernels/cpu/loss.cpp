@@ -1,0 +1,90 @@
+// Reference loss loops (kernels/loss.h). Targets were validated by the caller.
+#include "kernels/loss.h"
+
+#include <algorithm>
+
+namespace gpunn::kernels {
+
+template <typename T>
+void nll_forward_cpu(T* loss, T* wsum, const T* logp, const int64_t* target, const T* weight,
+                     int64_t N, int64_t C, int64_t inner, int64_t ignore_index) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t y = target[n * inner + i];
+      if (y == ignore_index) {
+        loss[n * inner + i] = T(0);
+        wsum[n * inner + i] = T(0);
+        continue;
+      }
+      const T w = weight ? weight[y] : T(1);
+      loss[n * inner + i] = -w * logp[(n * C + y) * inner + i];
+      wsum[n * inner + i] = w;
+    }
+}
+
+template <typename T>
+void nll_backward_cpu(T* dlogp, const T* dloss, const int64_t* target, const T* weight, int64_t N,
+                      int64_t C, int64_t inner, int64_t ignore_index) {
+  std::fill(dlogp, dlogp + N * C * inner, T(0));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t y = target[n * inner + i];
+      if (y == ignore_index) continue;
+      const T w = weight ? weight[y] : T(1);
+      dlogp[(n * C + y) * inner + i] = -w * dloss[n * inner + i];
+    }
+}
+
+template <typename T>
+void multi_margin_forward_cpu(T* loss, const T* x, const int64_t* target, const T* weight,
+                              int64_t N, int64_t C, int p, double margin, double divisor) {
+  for (int64_t n = 0; n < N; ++n) {
+    const T* xn = x + n * C;
+    const int64_t y = target[n];
+    const double w = weight ? static_cast<double>(weight[y]) : 1.0;
+    double acc = 0.0;
+    for (int64_t j = 0; j < C; ++j) {
+      if (j == y) continue;
+      const double z = margin - static_cast<double>(xn[y]) + static_cast<double>(xn[j]);
+      if (z > 0) acc += w * (p == 1 ? z : z * z);
+    }
+    loss[n] = static_cast<T>(acc / divisor);
+  }
+}
+
+template <typename T>
+void multi_margin_backward_cpu(T* dx, const T* dloss, const T* x, const int64_t* target,
+                               const T* weight, int64_t N, int64_t C, int p, double margin,
+                               double divisor) {
+  for (int64_t n = 0; n < N; ++n) {
+    const T* xn = x + n * C;
+    T* dxn = dx + n * C;
+    const int64_t y = target[n];
+    const double w = weight ? static_cast<double>(weight[y]) : 1.0;
+    const double g = static_cast<double>(dloss[n]) * w / divisor;
+    double dy_total = 0.0;
+    for (int64_t j = 0; j < C; ++j) {
+      if (j == y) continue;
+      const double z = margin - static_cast<double>(xn[y]) + static_cast<double>(xn[j]);
+      const double d = z > 0 ? g * (p == 1 ? 1.0 : 2.0 * z) : 0.0;
+      dxn[j] = static_cast<T>(d);
+      dy_total += d;
+    }
+    dxn[y] = static_cast<T>(-dy_total);
+  }
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                     \
+  template void nll_forward_cpu<T>(T*, T*, const T*, const int64_t*, const T*, int64_t, int64_t, \
+                                   int64_t, int64_t);                                            \
+  template void nll_backward_cpu<T>(T*, const T*, const int64_t*, const T*, int64_t, int64_t,    \
+                                    int64_t, int64_t);                                           \
+  template void multi_margin_forward_cpu<T>(T*, const T*, const int64_t*, const T*, int64_t,     \
+                                            int64_t, int, double, double);                       \
+  template void multi_margin_backward_cpu<T>(T*, const T*, const T*, const int64_t*, const T*,   \
+                                             int64_t, int64_t, int, double, double);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
+
+}  // namespace gpunn::kernels

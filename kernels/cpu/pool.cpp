@@ -1,0 +1,109 @@
+// Reference 2-D pooling loops (kernels/pool.h). Window of output (p, q):
+//   rows [p·stride_h - pad_h, p·stride_h - pad_h + kernel_h) clipped to the
+//   input, columns likewise.
+#include "kernels/pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace gpunn::kernels {
+
+template <typename T>
+void max_pool2d_forward_cpu(T* y, int64_t* indices, const T* x, const Pool2dShape& s) {
+  for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
+    const T* xp = x + plane * s.H * s.W;
+    for (int64_t p = 0; p < s.P; ++p)
+      for (int64_t q = 0; q < s.Q; ++q) {
+        const int64_t h0 = std::max<int64_t>(p * s.stride_h - s.pad_h, 0);
+        const int64_t w0 = std::max<int64_t>(q * s.stride_w - s.pad_w, 0);
+        const int64_t h1 = std::min(p * s.stride_h - s.pad_h + s.kernel_h, s.H);
+        const int64_t w1 = std::min(q * s.stride_w - s.pad_w + s.kernel_w, s.W);
+        T best = -std::numeric_limits<T>::infinity();
+        int64_t best_index = h0 * s.W + w0;
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w) {
+            const T v = xp[h * s.W + w];
+            if (v > best || std::isnan(v)) {
+              best = v;
+              best_index = h * s.W + w;
+            }
+          }
+        const int64_t at = (plane * s.P + p) * s.Q + q;
+        y[at] = best;
+        indices[at] = best_index;
+      }
+  }
+}
+
+template <typename T>
+void max_pool2d_backward_cpu(T* dx, const T* dy, const int64_t* indices, const Pool2dShape& s) {
+  std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
+  for (int64_t plane = 0; plane < s.N * s.C; ++plane)
+    for (int64_t i = 0; i < s.P * s.Q; ++i)
+      dx[plane * s.H * s.W + indices[plane * s.P * s.Q + i]] += dy[plane * s.P * s.Q + i];
+}
+
+namespace {
+
+struct Window {
+  int64_t h0, h1, w0, w1;  // clipped to the input
+  int64_t divisor;
+};
+
+// The window of output (p, q) and its divisor: the window clipped to the padded
+// input (count_include_pad) or to the input itself.
+Window avg_window(const Pool2dShape& s, int64_t p, int64_t q) {
+  int64_t h0 = p * s.stride_h - s.pad_h, w0 = q * s.stride_w - s.pad_w;
+  int64_t h1 = std::min(h0 + s.kernel_h, s.H + s.pad_h);
+  int64_t w1 = std::min(w0 + s.kernel_w, s.W + s.pad_w);
+  const int64_t padded_size = (h1 - h0) * (w1 - w0);
+  h0 = std::max<int64_t>(h0, 0);
+  w0 = std::max<int64_t>(w0, 0);
+  h1 = std::min(h1, s.H);
+  w1 = std::min(w1, s.W);
+  return {h0, h1, w0, w1, s.count_include_pad ? padded_size : (h1 - h0) * (w1 - w0)};
+}
+
+}  // namespace
+
+template <typename T>
+void avg_pool2d_forward_cpu(T* y, const T* x, const Pool2dShape& s) {
+  for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
+    const T* xp = x + plane * s.H * s.W;
+    for (int64_t p = 0; p < s.P; ++p)
+      for (int64_t q = 0; q < s.Q; ++q) {
+        const Window win = avg_window(s, p, q);
+        double acc = 0.0;
+        for (int64_t h = win.h0; h < win.h1; ++h)
+          for (int64_t w = win.w0; w < win.w1; ++w) acc += static_cast<double>(xp[h * s.W + w]);
+        y[(plane * s.P + p) * s.Q + q] = static_cast<T>(acc / static_cast<double>(win.divisor));
+      }
+  }
+}
+
+template <typename T>
+void avg_pool2d_backward_cpu(T* dx, const T* dy, const Pool2dShape& s) {
+  std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
+  for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
+    T* dxp = dx + plane * s.H * s.W;
+    for (int64_t p = 0; p < s.P; ++p)
+      for (int64_t q = 0; q < s.Q; ++q) {
+        const Window win = avg_window(s, p, q);
+        const T g = dy[(plane * s.P + p) * s.Q + q] / static_cast<T>(win.divisor);
+        for (int64_t h = win.h0; h < win.h1; ++h)
+          for (int64_t w = win.w0; w < win.w1; ++w) dxp[h * s.W + w] += g;
+      }
+  }
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                  \
+  template void max_pool2d_forward_cpu<T>(T*, int64_t*, const T*, const Pool2dShape&);        \
+  template void max_pool2d_backward_cpu<T>(T*, const T*, const int64_t*, const Pool2dShape&); \
+  template void avg_pool2d_forward_cpu<T>(T*, const T*, const Pool2dShape&);                  \
+  template void avg_pool2d_backward_cpu<T>(T*, const T*, const Pool2dShape&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
+
+}  // namespace gpunn::kernels

@@ -1,0 +1,44 @@
+// Reference loops for reductions (kernels/reduce.h).
+#include "kernels/reduce.h"
+
+#include <cmath>
+
+namespace gpunn::kernels {
+
+template <typename T>
+void sum_rows_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale) {
+  for (int64_t r = 0; r < rows; ++r) {
+    double acc = 0.0;
+    const T* row = x + r * cols;
+    for (int64_t c = 0; c < cols; ++c) acc += static_cast<double>(row[c]);
+    out[r] = static_cast<T>(acc * scale);
+  }
+}
+
+template <typename T>
+void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
+                 int64_t inner) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const T* base = x + o * size * inner + i;
+      T best = base[0];
+      int64_t best_index = 0;
+      for (int64_t j = 1; j < size && !std::isnan(best); ++j) {
+        T v = base[j * inner];
+        if (v > best || std::isnan(v)) {
+          best = v;
+          best_index = j;
+        }
+      }
+      if (values) values[o * inner + i] = best;
+      indices[o * inner + i] = best_index;
+    }
+  }
+}
+
+template void sum_rows_cpu<float>(float*, const float*, int64_t, int64_t, double);
+template void sum_rows_cpu<double>(double*, const double*, int64_t, int64_t, double);
+template void max_dim_cpu<float>(float*, int64_t*, const float*, int64_t, int64_t, int64_t);
+template void max_dim_cpu<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t);
+
+}  // namespace gpunn::kernels

@@ -1,0 +1,32 @@
+// Loss kernels, per sample; reductions are the caller's.
+// Scores are [N, C, inner] (inner = 1 for plain classification); targets [N, inner].
+#pragma once
+
+#include <cstdint>
+
+namespace gpunn::kernels {
+
+// loss[n,i] = -w[y] · logp[n, y, i], wsum[n,i] = w[y], with y = target[n,i]
+// and w = 1 without weights; both 0 where y == ignore_index.
+template <typename T>
+void nll_forward_cpu(T* loss, T* wsum, const T* logp, const int64_t* target, const T* weight,
+                     int64_t N, int64_t C, int64_t inner, int64_t ignore_index);
+
+// dlogp[n, y, i] = -w[y] · dloss[n, i]; every other entry 0.
+template <typename T>
+void nll_backward_cpu(T* dlogp, const T* dloss, const int64_t* target, const T* weight, int64_t N,
+                      int64_t C, int64_t inner, int64_t ignore_index);
+
+// loss[n] = Σ_{j ≠ y} w[y] · max(0, margin - x[n, y] + x[n, j])^p / divisor
+// for x [N, C], p in {1, 2}, w = 1 without weights.
+template <typename T>
+void multi_margin_forward_cpu(T* loss, const T* x, const int64_t* target, const T* weight,
+                              int64_t N, int64_t C, int p, double margin, double divisor);
+
+// dx[n, j] = dloss[n] · ∂loss[n]/∂x[n, j]  (0 on the hinge's flat side and at its kink)
+template <typename T>
+void multi_margin_backward_cpu(T* dx, const T* dloss, const T* x, const int64_t* target,
+                               const T* weight, int64_t N, int64_t C, int p, double margin,
+                               double divisor);
+
+}  // namespace gpunn::kernels

@@ -1,0 +1,18 @@
+// Reduction kernels. Sums accumulate in double whatever T is.
+#pragma once
+
+#include <cstdint>
+
+namespace gpunn::kernels {
+
+// out[r] = scale * Σ_c x[r * cols + c]
+template <typename T>
+void sum_rows_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale);
+
+// x viewed as [outer, size, inner]: the maximum along the middle dim and the
+// first index reaching it (NaN counts as the maximum). values may be null.
+template <typename T>
+void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
+                 int64_t inner);
+
+}  // namespace gpunn::kernels

@@ -1,0 +1,2 @@
+// placeholder: tests come with the next commits
+#include <gtest/gtest.h>

@@ -1,0 +1,204 @@
+// Elementwise ops: add, sub, mul, div (tensor and scalar), neg, exp, log, sqrt,
+// abs, sin, cos, pow, clamp, and the in-place forms.
+//
+// Every op test file has the same parts:
+//   1. hand-checked forward values, float32 and float64;
+//   2. gradient check in double (reverse mode) over several shapes, including
+//      size 1 and odd sizes;
+//   3. forward mode: JVP against finite differences and against reverse mode;
+//   4. edge cases (empty tensors, broadcasting, NaN/Inf where they matter);
+//   5. bad input: gpunn::Error whose message names the op and the shapes.
+#include <gpunn/gpunn.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "test_util.h"
+
+namespace gpunn {
+namespace {
+
+using test::away_from_zero;
+using test::derivatives_ok;
+using test::uniform;
+using test::values_near;
+
+const std::vector<Shape> kShapes = {{1}, {7}, {3, 5}, {2, 1, 3}};
+
+class ElementwiseTyped : public ::testing::TestWithParam<DType> {};
+
+TEST_P(ElementwiseTyped, HandCheckedBinary) {
+  const DType dt = GetParam();
+  Tensor a = tensor({1, 2, 3, 4, 5, 6}, {2, 3}, dt);
+  Tensor b = tensor({10, 20, 30}, {3}, dt);  // broadcasts over rows
+  EXPECT_TRUE(values_near(add(a, b), {11, 22, 33, 14, 25, 36}, 0));
+  EXPECT_TRUE(values_near(sub(a, b), {-9, -18, -27, -6, -15, -24}, 0));
+  EXPECT_TRUE(values_near(mul(a, b), {10, 40, 90, 40, 100, 180}, 0));
+  EXPECT_TRUE(values_near(div(b, a), {10, 10, 10, 2.5, 4, 5}, 1e-6));
+  EXPECT_TRUE(values_near(pow(a, tensor({2}, dt)), {1, 4, 9, 16, 25, 36}, 1e-5));
+  EXPECT_EQ(add(a, b).dtype(), dt);
+  EXPECT_EQ(add(a, b).shape(), (Shape{2, 3}));
+}
+
+TEST_P(ElementwiseTyped, HandCheckedScalarAndUnary) {
+  const DType dt = GetParam();
+  Tensor x = tensor({-2, -0.5, 0, 1, 4}, dt);
+  EXPECT_TRUE(values_near(x + 1.0, {-1, 0.5, 1, 2, 5}, 0));
+  EXPECT_TRUE(values_near(x - 1.0, {-3, -1.5, -1, 0, 3}, 0));
+  EXPECT_TRUE(values_near(x * 2.0, {-4, -1, 0, 2, 8}, 0));
+  EXPECT_TRUE(values_near(x / 2.0, {-1, -0.25, 0, 0.5, 2}, 0));
+  EXPECT_TRUE(values_near(3.0 - x, {5, 3.5, 3, 2, -1}, 0));
+  EXPECT_TRUE(values_near(2.0 / tensor({4, -0.5}, dt), {0.5, -4}, 0));
+  EXPECT_TRUE(values_near(-x, {2, 0.5, 0, -1, -4}, 0));
+  EXPECT_TRUE(values_near(abs(x), {2, 0.5, 0, 1, 4}, 0));
+  EXPECT_TRUE(values_near(clamp(x, -1.0, 1.0), {-1, -0.5, 0, 1, 1}, 0));
+  EXPECT_TRUE(values_near(clamp(x, std::nullopt, 0.5), {-2, -0.5, 0, 0.5, 0.5}, 0));
+  EXPECT_TRUE(values_near(pow(tensor({2, 3}, dt), 3.0), {8, 27}, 1e-5));
+  EXPECT_TRUE(values_near(sqrt(tensor({4, 9, 2}, dt)), {2, 3, std::sqrt(2.0)}, 1e-6));
+  EXPECT_TRUE(values_near(exp(tensor({0, 1}, dt)), {1, std::exp(1.0)}, 1e-6));
+  EXPECT_TRUE(values_near(log(tensor({1, std::exp(2.0)}, dt)), {0, 2}, 1e-6));
+  EXPECT_TRUE(values_near(sin(tensor({0, M_PI / 2}, dt)), {0, 1}, 1e-6));
+  EXPECT_TRUE(values_near(cos(tensor({0, M_PI}, dt)), {1, -1}, 1e-6));
+}
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, ElementwiseTyped, ::testing::Values(kFloat32, kFloat64),
+                         [](const auto& p) { return std::string(dtype_name(p.param)); });
+
+TEST(Elementwise, BinaryDerivatives) {
+  test::reseed(1);
+  const std::vector<std::pair<Shape, Shape>> pairs = {
+      {{1}, {1}}, {{5}, {5}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{3, 1}, {1, 5}}, {{}, {2, 3}}};
+  for (const auto& [sa, sb] : pairs) {
+    SCOPED_TRACE(::testing::PrintToString(sa) + " op " + ::testing::PrintToString(sb));
+    Tensor a = test::leaf(away_from_zero(sa, 0.5, 2.0));
+    Tensor b = test::leaf(away_from_zero(sb, 0.5, 2.0));
+    auto f = [](auto op) { return [op](const std::vector<Tensor>& v) { return op(v[0], v[1]); }; };
+    EXPECT_TRUE(derivatives_ok(f([](auto x, auto y) { return add(x, y); }), {a, b}));
+    EXPECT_TRUE(derivatives_ok(f([](auto x, auto y) { return sub(x, y); }), {a, b}));
+    EXPECT_TRUE(derivatives_ok(f([](auto x, auto y) { return mul(x, y); }), {a, b}));
+    EXPECT_TRUE(derivatives_ok(f([](auto x, auto y) { return div(x, y); }), {a, b}));
+    // pow needs a positive base for a real result.
+    Tensor base = test::leaf(uniform(sa, 0.5, 2.0));
+    EXPECT_TRUE(derivatives_ok(f([](auto x, auto y) { return pow(x, y); }), {base, b}));
+  }
+}
+
+TEST(Elementwise, OneOperandRequiresGrad) {
+  test::reseed(2);
+  Tensor a = test::leaf(uniform({3, 4}));
+  Tensor b = uniform({4});  // a constant
+  EXPECT_TRUE(derivatives_ok([&](const std::vector<Tensor>& v) { return mul(v[0], b); }, {a}));
+  EXPECT_TRUE(
+      derivatives_ok([&](const std::vector<Tensor>& v) { return div(b, v[0] + 3.0); }, {a}));
+}
+
+TEST(Elementwise, UnaryDerivatives) {
+  test::reseed(3);
+  for (const Shape& s : kShapes) {
+    SCOPED_TRACE(::testing::PrintToString(s));
+    Tensor x = test::leaf(away_from_zero(s, 0.2, 2.0));
+    Tensor pos = test::leaf(uniform(s, 0.2, 3.0));
+    auto unary = [](Tensor (*op)(const Tensor&)) {
+      return [op](const std::vector<Tensor>& v) { return op(v[0]); };
+    };
+    EXPECT_TRUE(derivatives_ok(unary(neg), {x}));
+    EXPECT_TRUE(derivatives_ok(unary(exp), {x}));
+    EXPECT_TRUE(derivatives_ok(unary(log), {pos}));
+    EXPECT_TRUE(derivatives_ok(unary(sqrt), {pos}));
+    EXPECT_TRUE(derivatives_ok(unary(abs), {x}));
+    EXPECT_TRUE(derivatives_ok(unary(sin), {x}));
+    EXPECT_TRUE(derivatives_ok(unary(cos), {x}));
+    EXPECT_TRUE(derivatives_ok([](const auto& v) { return pow(v[0], 3.0); }, {x}));
+    EXPECT_TRUE(derivatives_ok([](const auto& v) { return pow(v[0], -1.5); }, {pos}));
+    EXPECT_TRUE(derivatives_ok([](const auto& v) { return v[0] * 3.0 + 1.0; }, {x}));
+    EXPECT_TRUE(derivatives_ok([](const auto& v) { return 2.0 - v[0] / 4.0; }, {x}));
+    EXPECT_TRUE(derivatives_ok([](const auto& v) { return 2.0 / v[0]; }, {x}));
+  }
+}
+
+TEST(Elementwise, ClampDerivatives) {
+  // Points inside and outside the bounds, none near them.
+  Tensor x = test::leaf(tensor({-0.9, -0.3, 0.2, 0.65, 0.95, 2.0}, {2, 3}, kFloat64));
+  EXPECT_TRUE(derivatives_ok([](const auto& v) { return clamp(v[0], -0.5, 0.7); }, {x}));
+  EXPECT_TRUE(derivatives_ok([](const auto& v) { return clamp(v[0], 0.0, std::nullopt); }, {x}));
+}
+
+TEST(Elementwise, SpecialPoints) {
+  // Derivatives where the formula would give 0·inf: d/dx x^0 = 0, and d/dp of
+  // 0^p = 0 for p >= 0 (PyTorch's convention).
+  Tensor x = test::leaf(tensor({0.0, 2.0}, kFloat64));
+  pow(x, 0.0).sum().backward();
+  EXPECT_TRUE(values_near(x.grad(), {0, 0}, 0));
+  Tensor base = tensor({0.0}, kFloat64);
+  Tensor p = test::leaf(tensor({2.0}, kFloat64));
+  pow(base, p).sum().backward();
+  EXPECT_TRUE(values_near(p.grad(), {0}, 0));
+  // abs and clamp at their kinks: subgradients 0 and 1 (bounds are inclusive).
+  Tensor k = test::leaf(tensor({0.0, -1.0, 1.0}, kFloat64));
+  (abs(k) + clamp(k, -1.0, 1.0)).sum().backward();
+  EXPECT_TRUE(values_near(k.grad(), {1, 0, 2}, 0));
+}
+
+TEST(Elementwise, NanAndInfPropagate) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor x = tensor({nan, inf, -inf}, kFloat64);
+  EXPECT_TRUE(values_near(add(x, 1.0), {nan, inf, -inf}, 0));
+  EXPECT_TRUE(values_near(clamp(x, -1.0, 1.0), {nan, 1, -1}, 0));
+  EXPECT_TRUE(values_near(exp(x), {nan, inf, 0}, 0));
+  EXPECT_TRUE(values_near(log(tensor({0.0, -1.0}, kFloat64)), {-inf, nan}, 0));
+}
+
+TEST(Elementwise, EmptyTensors) {
+  Tensor a = zeros({0, 3}, kFloat64);
+  EXPECT_EQ(add(a, ones({3}, kFloat64)).shape(), (Shape{0, 3}));
+  EXPECT_EQ(exp(a).numel(), 0);
+  Tensor g = test::leaf(zeros({0}, kFloat64));
+  mul(g, 2.0).sum().backward();
+  EXPECT_EQ(g.grad().shape(), (Shape{0}));
+}
+
+TEST(Elementwise, NonContiguousOperands) {
+  Tensor a = arange(6, kFloat64).reshape({2, 3}).t();  // [3, 2], strides (1, 3)
+  Tensor b = tensor({1, 2, 3, 4, 5, 6}, {3, 2}, kFloat64);
+  EXPECT_TRUE(values_near(add(a, b), {1, 5, 4, 8, 7, 11}, 0));
+  Tensor c = arange(12, kFloat64).reshape({3, 4}).slice(1, 0, 4, 2);  // [3, 2]
+  EXPECT_TRUE(values_near(mul(c, 2.0), {0, 4, 8, 12, 16, 20}, 0));
+}
+
+TEST(Elementwise, InPlace) {
+  Tensor x = tensor({1, 2, 3}, kFloat64);
+  x.add_(tensor({1, 1, 1}, kFloat64), 2.0);
+  EXPECT_TRUE(values_near(x, {3, 4, 5}, 0));
+  x.mul_(2.0).sub_(tensor({1}, kFloat64)).div_(tensor({5, 7, 9}, kFloat64));
+  EXPECT_TRUE(values_near(x, {1, 1, 1}, 1e-15));
+  x.add_(1.0).div_(2.0);
+  EXPECT_TRUE(values_near(x, {1, 1, 1}, 1e-15));
+  // A parameter update: allowed under NoGradGuard, refused while recording.
+  Tensor w = test::leaf(ones({2}, kFloat64));
+  EXPECT_THROWS_WITH(w.add_(1.0), "add_", "requires grad");
+  {
+    NoGradGuard no_grad;
+    w.sub_(tensor({0.5, 0.25}, kFloat64));
+  }
+  EXPECT_TRUE(values_near(w, {0.5, 0.75}, 0));
+  EXPECT_TRUE(w.requires_grad());
+  // The operand must broadcast to self, not the other way round.
+  Tensor small = zeros({3}, kFloat64);
+  EXPECT_THROWS_WITH(small.add_(ones({2, 3}, kFloat64)), "add_", "[2, 3]", "[3]");
+}
+
+TEST(Elementwise, BadInput) {
+  Tensor a = zeros({2, 3});
+  EXPECT_THROWS_WITH(add(a, zeros({4})), "add", "[2, 3]", "[4]", "broadcast");
+  EXPECT_THROWS_WITH(mul(a, zeros({2, 3}, kFloat64)), "mul", "float32", "float64");
+  EXPECT_THROWS_WITH(sub(a, Tensor()), "sub", "undefined");
+  EXPECT_THROWS_WITH(exp(zeros({2}, kInt64)), "exp", "int64");
+  EXPECT_THROWS_WITH(div(zeros({2}, kInt64), 2.0), "div", "int64");
+  EXPECT_THROWS_WITH(pow(a, zeros({5})), "pow", "[2, 3]", "[5]");
+  EXPECT_THROWS_WITH(clamp(a, std::nullopt, std::nullopt), "clamp", "min", "max");
+}
+
+}  // namespace
+}  // namespace gpunn
