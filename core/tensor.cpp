@@ -109,7 +109,7 @@ void* Tensor::data_ptr() const { return checked(impl_, "data_ptr").data(); }
 double Tensor::item() const {
   const TensorImpl& impl = checked(impl_, "item");
   GPUNN_CHECK(impl.numel() == 1, "item: needs a tensor with one element, got shape ", impl.shape);
-  Tensor host = to(kCPU);
+  Tensor host = detach().to(kCPU);
   return dispatch_all(impl.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     return static_cast<double>(*static_cast<const T*>(host.impl()->data()));
@@ -119,7 +119,7 @@ double Tensor::item() const {
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
   checked(impl_, "to_vector");
-  Tensor host = to(kCPU).to(dtype_of<T>::value).contiguous();
+  Tensor host = detach().to(kCPU).to(dtype_of<T>::value).contiguous();
   std::vector<T> out(static_cast<size_t>(host.numel()));
   if (!out.empty()) std::memcpy(out.data(), host.impl()->data(), out.size() * sizeof(T));
   return out;

@@ -65,7 +65,8 @@ void binary_forward_cpu(BinaryOp op, T* z, const T* a, const T* b, const Strided
 
 // The partials times dz, in z's shape (either output may be null):
 //   da = dz * ∂z/∂a,  db = dz * ∂z/∂b   (dz, z, da, db contiguous; a, b strided)
-// Summing da/db back to a's/b's shapes is the caller's job.
+// Summing da/db back to a's/b's shapes is the caller's job. z is read by Pow
+// only and may be null for the other ops.
 template <typename T>
 void binary_backward_cpu(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b, const T* z,
                          const StridedPair& ix, int64_t n);

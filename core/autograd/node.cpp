@@ -14,6 +14,23 @@ std::atomic<uint64_t> next_sequence_nr{0};
 
 Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+Node::~Node() {
+  // Note [deleting long graphs]: only the outermost ~Node drains the queue; the
+  // nodes it frees push their own edges and return.
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  for (Edge& e : next_edges)
+    if (e.fn) pending.push_back(std::move(e.fn));
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> next = std::move(pending.back());
+    pending.pop_back();
+    next.reset();  // may run ~Node of `next`, which only queues its edges
+  }
+  draining = false;
+}
+
 SavedTensor::SavedTensor(const Tensor& t) : was_defined_(t.defined()) {
   if (!t.defined()) return;
   data_ = t.detach();

@@ -21,6 +21,12 @@
 //   changed the data before backward, unpack() raises an error naming the node,
 //   instead of silently computing a wrong gradient.
 //
+// Note [deleting long graphs]
+//   A graph of n chained nodes would be freed by n nested destructor calls (each
+//   node owns the next through its edges) and overflow the stack for long RNN
+//   unrolls. ~Node hands its edges to a per-thread queue that the outermost
+//   destructor drains in a loop instead.
+//
 // Saved tensors are detached aliases (no grad_fn), so saving an op's own output
 // makes no reference cycle. gpunn does not differentiate through a backward
 // pass (no create_graph); backward runs with recording off.
@@ -56,7 +62,7 @@ struct OutputMeta {
 class Node {
  public:
   Node();
-  virtual ~Node() = default;
+  virtual ~Node();  // Note [deleting long graphs]
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 

@@ -95,10 +95,12 @@ Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, doub
 // ---------------------------------------------------------------------
 
 // Full-shape partials times dz for the operands asked for (want_a, want_b).
+// z (the contiguous forward output) is read by pow only and may be undefined
+// for the other ops.
 void binary_partials(const char* op, BinaryOp kind, const Tensor& dz, const Tensor& a,
-                     const Tensor& b, const Tensor& z, bool want_a, bool want_b, Tensor* da,
-                     Tensor* db) {
-  const Shape& shape = z.shape();
+                     const Tensor& b, const Tensor& z, const Shape& shape, bool want_a, bool want_b,
+                     Tensor* da, Tensor* db) {
+  GPUNN_ASSERT(z.defined() || kind != BinaryOp::Pow, "pow_backward needs its output");
   Tensor g = dz.expand(shape).contiguous();
   if (want_a) *da = empty_as(g, shape);
   if (want_b) *db = empty_as(g, shape);
@@ -107,10 +109,11 @@ void binary_partials(const char* op, BinaryOp kind, const Tensor& dz, const Tens
   dispatch_floating(g.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch(op, OpFamily::Elementwise, g.device(), {.cpu = [&] {
-             kernels::binary_backward_cpu(
-                 kind, want_a ? da->data<T>() : nullptr, want_b ? db->data<T>() : nullptr,
-                 g.data<T>(), static_cast<const T*>(a.data_ptr()),
-                 static_cast<const T*>(b.data_ptr()), z.data<T>(), ix, g.numel());
+             kernels::binary_backward_cpu(kind, want_a ? da->data<T>() : nullptr,
+                                          want_b ? db->data<T>() : nullptr, g.data<T>(),
+                                          static_cast<const T*>(a.data_ptr()),
+                                          static_cast<const T*>(b.data_ptr()),
+                                          z.defined() ? z.data<T>() : nullptr, ix, g.numel());
            }});
   });
 }
@@ -139,8 +142,12 @@ const char* binary_node_name(BinaryOp kind) {
 // Each then summed back to its operand's shape.
 class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
  public:
-  BinaryBackward(const char* op, BinaryOp kind, Shape a_shape, Shape b_shape)
-      : op_(op), kind_(kind), a_shape_(std::move(a_shape)), b_shape_(std::move(b_shape)) {}
+  BinaryBackward(const char* op, BinaryOp kind, Shape a_shape, Shape b_shape, Shape z_shape)
+      : op_(op),
+        kind_(kind),
+        a_shape_(std::move(a_shape)),
+        b_shape_(std::move(b_shape)),
+        z_shape_(std::move(z_shape)) {}
   const char* name() const override { return binary_node_name(kind_); }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor& dz = grads[0];
@@ -159,7 +166,7 @@ class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
       case BinaryOp::Div:
       case BinaryOp::Pow:
         binary_partials(op_, kind_, dz, saved.a.unpack(*this), saved.b.unpack(*this),
-                        saved.z.defined() ? saved.z.unpack(*this) : dz, want_a, want_b, &da, &db);
+                        saved.z.unpack(*this), z_shape_, want_a, want_b, &da, &db);
         break;
     }
     return {want_a ? sum_to(da, a_shape_) : Tensor(), want_b ? sum_to(db, b_shape_) : Tensor()};
@@ -168,7 +175,7 @@ class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
  private:
   const char* op_;
   BinaryOp kind_;
-  Shape a_shape_, b_shape_;
+  Shape a_shape_, b_shape_, z_shape_;
 };
 
 Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
@@ -190,7 +197,8 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
   });
   const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
   if (autograd::needs_grad({&a, &b})) {
-    auto node = autograd::make_node<BinaryBackward>({&a, &b}, op, kind, a.shape(), b.shape());
+    auto node =
+        autograd::make_node<BinaryBackward>({&a, &b}, op, kind, a.shape(), b.shape(), shape);
     if (partials_need_operands) {
       node->saved.a = ad;
       node->saved.b = bd;
@@ -207,8 +215,10 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
       t = !ta.defined() ? tb_signed : !tb_signed.defined() ? ta : add(ta, tb_signed);
     } else {
       Tensor from_a, from_b, unused;
-      if (ta.defined()) binary_partials(op, kind, ta, ad, bd, z, true, false, &from_a, &unused);
-      if (tb.defined()) binary_partials(op, kind, tb, ad, bd, z, false, true, &unused, &from_b);
+      if (ta.defined())
+        binary_partials(op, kind, ta, ad, bd, z, shape, true, false, &from_a, &unused);
+      if (tb.defined())
+        binary_partials(op, kind, tb, ad, bd, z, shape, false, true, &unused, &from_b);
       t = !from_a.defined() ? from_b : !from_b.defined() ? from_a : add(from_a, from_b);
     }
     autograd::fw::set_tangent(z, t);

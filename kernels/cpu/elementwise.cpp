@@ -171,7 +171,7 @@ void binary_backward_cpu(BinaryOp op, T* da, T* db, const T* dz, const T* a, con
                          const StridedPair& ix, int64_t n) {
   for_each_strided(ix, n, [&](int64_t i, int64_t oa, int64_t ob) {
     T pa = T(0), pb = T(0);
-    binary_partials(op, a[oa], b[ob], z[i], &pa, &pb);
+    binary_partials(op, a[oa], b[ob], z ? z[i] : T(0), &pa, &pb);
     if (da) da[i] = dz[i] * pa;
     if (db) db[i] = dz[i] * pb;
   });

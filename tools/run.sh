@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# gpunn's quick start on a fresh Debian 12 machine: one command per job. Each
+# installs what the build needs with apt-get (skipped when already there),
+# configures, builds and runs.
+#
+#   tools/run.sh main   build, then run the main job (python_free_examples/autodiff)
+#   tools/run.sh test   build, then run the whole test suite with CTest
+#
+# Environment: GPUNN_BUILD_DIR (default build), GPUNN_CMAKE_ARGS (extra cmake
+# arguments, e.g. -DGPUNN_WITH_CUDA=OFF), GPUNN_JOBS (default: all cores).
+set -euo pipefail
+
+job="${1:-}"
+if [[ "$job" != "main" && "$job" != "test" ]]; then
+  echo "usage: tools/run.sh main|test" >&2
+  exit 2
+fi
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build libgtest-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+  echo "== installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+build="${GPUNN_BUILD_DIR:-build}"
+jobs="${GPUNN_JOBS:-$(nproc)}"
+# shellcheck disable=SC2086  # GPUNN_CMAKE_ARGS is a list of arguments
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${GPUNN_CMAKE_ARGS:-}
+cmake --build "$build" -j "$jobs"
+
+case "$job" in
+  main)
+    "$build/python_free_examples/autodiff"
+    ;;
+  test)
+    ctest --test-dir "$build" --output-on-failure -j "$jobs"
+    ;;
+esac
