@@ -6,16 +6,20 @@
 
 namespace gpunn::kernels {
 
-// loss[n,i] = -w[y] · logp[n, y, i], wsum[n,i] = w[y], with y = target[n,i]
-// and w = 1 without weights; both 0 where y == ignore_index.
+// Negative log-likelihood with optional label smoothing ε (0 for plain nll):
+//   loss[n,i] = -(1 - ε) · w[y] · logp[n, y, i] - (ε / C) · Σ_c w[c] · logp[n, c, i]
+//   wsum[n,i] = w[y]
+// with y = target[n,i] and w = 1 without weights; both 0 where y == ignore_index.
+// With ε = 0 only logp[n, y, i] is read.
 template <typename T>
 void nll_forward_cpu(T* loss, T* wsum, const T* logp, const int64_t* target, const T* weight,
-                     int64_t N, int64_t C, int64_t inner, int64_t ignore_index);
+                     int64_t N, int64_t C, int64_t inner, int64_t ignore_index, double smoothing);
 
-// dlogp[n, y, i] = -w[y] · dloss[n, i]; every other entry 0.
+// dlogp[n, c, i] = -((1 - ε) · w[y] · [c == y] + (ε / C) · w[c]) · dloss[n, i];
+// exactly 0 where y == ignore_index (whatever dloss holds there).
 template <typename T>
 void nll_backward_cpu(T* dlogp, const T* dloss, const int64_t* target, const T* weight, int64_t N,
-                      int64_t C, int64_t inner, int64_t ignore_index);
+                      int64_t C, int64_t inner, int64_t ignore_index, double smoothing);
 
 // loss[n] = Σ_{j ≠ y} w[y] · max(0, margin - x[n, y] + x[n, j])^p / divisor
 // for x [N, C], p in {1, 2}, w = 1 without weights.

@@ -37,12 +37,15 @@ kernels::Conv2dShape conv_shape(const Tensor& x, const Tensor& w, const Conv2dOp
   return s;
 }
 
-void check_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
-  check_floating("conv2d", x, "input");
+// x is the input as a batch ([N, C, H, W]); messages show `input`, the tensor the caller
+// passed ([C, H, W] for one image).
+void check_conv(const Tensor& input, const Tensor& x, const Tensor& w, const Tensor& b,
+                const Conv2dOptions& o) {
+  check_floating("conv2d", input, "input");
   check_floating("conv2d", w, "weight");
-  check_same_dtype_device("conv2d", x, "input", w, "weight");
+  check_same_dtype_device("conv2d", input, "input", w, "weight");
   GPUNN_CHECK(x.dim() == 4, "conv2d: expected input [N, C, H, W] (or [C, H, W]), got ",
-              describe(x));
+              describe(input));
   GPUNN_CHECK(w.dim() == 4, "conv2d: expected weight [K, C/groups, R, S], got ", describe(w));
   GPUNN_CHECK(o.stride.h >= 1 && o.stride.w >= 1, "conv2d: stride must be at least 1, got (",
               o.stride.h, ", ", o.stride.w, ")");
@@ -56,21 +59,21 @@ void check_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dO
               "conv2d: weight must have non-zero sizes, got ", describe(w));
   GPUNN_CHECK(C % o.groups == 0 && K % o.groups == 0, "conv2d: groups ", o.groups,
               " must divide the input channels ", C, " and the output channels ", K, " (input ",
-              x.shape(), ", weight ", w.shape(), ")");
+              input.shape(), ", weight ", w.shape(), ")");
   GPUNN_CHECK(w.shape()[1] * o.groups == C, "conv2d: input has ", C, " channels, weight expects ",
-              w.shape()[1] * o.groups, " (input ", x.shape(), ", weight ", w.shape(), ", groups ",
-              o.groups, ")");
+              w.shape()[1] * o.groups, " (input ", input.shape(), ", weight ", w.shape(),
+              ", groups ", o.groups, ")");
   if (b.defined()) {
     check_floating("conv2d", b, "bias");
-    check_same_dtype_device("conv2d", x, "input", b, "bias");
+    check_same_dtype_device("conv2d", input, "input", b, "bias");
     GPUNN_CHECK(b.dim() == 1 && b.shape()[0] == K, "conv2d: bias must be [", K, "] for weight ",
                 w.shape(), ", got ", describe(b));
   }
   const kernels::Conv2dShape s = conv_shape(x, w, o);
   GPUNN_CHECK(s.P >= 1 && s.Q >= 1, "conv2d: the ", s.R, "x", s.S, " kernel (dilation ", s.dil_h,
-              ", ", s.dil_w, ") does not fit the padded input ", x.shape(), " with padding (",
+              ", ", s.dil_w, ") does not fit the padded input ", input.shape(), " with padding (",
               s.pad_h, ", ", s.pad_w, "): output would be ", s.P, "x", s.Q);
-  check_cpu("conv2d", {&x, &w, &b});
+  check_cpu("conv2d", {&input, &w, &b});
 }
 
 // y = conv(x, w) + b for contiguous x, w; no autograd.
@@ -134,8 +137,12 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
               const Conv2dOptions& options) {
   check_defined("conv2d", input, "input");
-  if (input.dim() == 3) return conv2d(input.unsqueeze(0), weight, bias, options).squeeze(0);
-  check_conv(input, weight, bias, options);
+  if (input.dim() == 3) {
+    // One image: checked here so that messages show the [C, H, W] shape given.
+    check_conv(input, input.detach().unsqueeze(0), weight, bias, options);
+    return conv2d(input.unsqueeze(0), weight, bias, options).squeeze(0);
+  }
+  check_conv(input, input, weight, bias, options);
   const Tensor x = input.detach().contiguous(), w = weight.detach().contiguous();
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   const kernels::Conv2dShape s = conv_shape(x, w, options);

@@ -228,7 +228,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   check_cpu("linear", {&x, &weight, &bias});
 
-  const Tensor x2 = x.detach().reshape({-1, in}).contiguous();
+  // rows from the leading dims, not reshape's -1: with in = 0 that is ambiguous.
+  const int64_t rows = prod(x.shape(), 0, x.dim() - 1);
+  const Tensor x2 = x.detach().reshape({rows, in}).contiguous();
   const Tensor w = weight.detach().contiguous();
   const Tensor b = bias.defined() ? bias.detach() : Tensor();
   Shape y_shape = x.shape();
@@ -248,7 +250,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     const Tensor tb = autograd::fw::tangent_of(bias);
     Tensor t;
     auto accumulate = [&](const Tensor& u) { t = t.defined() ? add(t, u) : u; };
-    if (tx.defined()) accumulate(linear_kernel(tx.reshape({-1, in}).contiguous(), w, Tensor()));
+    if (tx.defined()) accumulate(linear_kernel(tx.reshape({rows, in}).contiguous(), w, Tensor()));
     if (tw.defined()) accumulate(linear_kernel(x2, tw.contiguous(), Tensor()));
     if (tb.defined()) accumulate(tb.expand({x2.shape()[0], out}));
     autograd::fw::set_tangent(y, t.reshape(y_shape));

@@ -1,10 +1,14 @@
 // Losses: nll_loss, cross_entropy, multiclass_hinge_loss, multi_margin_loss,
 // mse_loss (formulas in gpunn/ops/loss.h).
 //
-// The per-sample parts are ops of their own (nll elements, margin elements) with
-// kernels, gradient and JVP rules; reductions, label smoothing and the
-// log-softmax of cross_entropy are compositions of differentiable ops, so their
-// gradients and tangents follow from those ops' rules.
+// The per-sample parts are ops of their own (nll elements, label smoothing
+// included, and margin elements) with kernels, gradient and JVP rules;
+// reductions and the log-softmax of cross_entropy are compositions of
+// differentiable ops, so their gradients and tangents follow from those ops'
+// rules. Label smoothing lives in the nll kernel rather than being composed from
+// mul/sum with a 0/1 mask of the ignored targets: with every target ignored,
+// Mean divides by a total weight of 0, the upstream gradient is inf, and a mask
+// would turn inf · 0 into NaN where PyTorch gives 0.
 #include <gpunn/autograd.h>
 #include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/loss.h>
@@ -93,11 +97,14 @@ struct NllSaved {
   autograd::SavedTensor target, weight;
 };
 
-// dlogp[n, y, i] = -w[y] · dl[n, i]
+// dlogp[n, c, i] = -((1 - ε) · w[y] · [c == y] + (ε / C) · w[c]) · dl[n, i]
 class NllBackward final : public autograd::NodeWith<NllSaved> {
  public:
-  NllBackward(Shape logp_shape, ClassLayout l, int64_t ignore_index)
-      : logp_shape_(std::move(logp_shape)), l_(l), ignore_index_(ignore_index) {}
+  NllBackward(Shape logp_shape, ClassLayout l, int64_t ignore_index, double smoothing)
+      : logp_shape_(std::move(logp_shape)),
+        l_(l),
+        ignore_index_(ignore_index),
+        smoothing_(smoothing) {}
   const char* name() const override { return "nll_loss_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor target = saved.target.unpack(*this), weight = saved.weight.unpack(*this);
@@ -108,7 +115,7 @@ class NllBackward final : public autograd::NodeWith<NllSaved> {
       launch("nll_loss_backward", OpFamily::Loss, dl.device(), {.cpu = [&] {
                kernels::nll_backward_cpu(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(),
                                          weight.defined() ? weight.data<T>() : nullptr, l_.N, l_.C,
-                                         l_.inner, ignore_index_);
+                                         l_.inner, ignore_index_, smoothing_);
              }});
     });
     return {dlogp};
@@ -118,6 +125,7 @@ class NllBackward final : public autograd::NodeWith<NllSaved> {
   Shape logp_shape_;
   ClassLayout l_;
   int64_t ignore_index_;
+  double smoothing_;
 };
 
 struct NllParts {
@@ -125,21 +133,24 @@ struct NllParts {
   Tensor wsum;  // per element w[y] (0 where ignored), no autograd
 };
 
-// Per-element -w[y] logp[y] (kernel only, no autograd) into loss/wsum.
+// Per-element -(1 - ε) w[y] logp[y] - (ε / C) Σ_c w[c] logp[c] (kernel only, no
+// autograd) into loss/wsum.
 void nll_kernel(const Tensor& logp, const Tensor& target, const Tensor& weight,
-                const ClassLayout& l, int64_t ignore_index, Tensor* loss, Tensor* wsum) {
+                const ClassLayout& l, int64_t ignore_index, double smoothing, Tensor* loss,
+                Tensor* wsum) {
   dispatch_floating(logp.dtype(), "nll_loss", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch("nll_loss", OpFamily::Loss, logp.device(), {.cpu = [&] {
-             kernels::nll_forward_cpu(
-                 loss->data<T>(), wsum->data<T>(), logp.data<T>(), target.data<int64_t>(),
-                 weight.defined() ? weight.data<T>() : nullptr, l.N, l.C, l.inner, ignore_index);
+             kernels::nll_forward_cpu(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
+                                      target.data<int64_t>(),
+                                      weight.defined() ? weight.data<T>() : nullptr, l.N, l.C,
+                                      l.inner, ignore_index, smoothing);
            }});
   });
 }
 
 NllParts nll_parts(const char* op, const Tensor& logp, const Tensor& target_in,
-                   const Tensor& weight_in, int64_t ignore_index) {
+                   const Tensor& weight_in, int64_t ignore_index, double smoothing) {
   const ClassLayout l = class_layout(op, logp, target_in, /*allow_spatial=*/true);
   check_weight(op, weight_in, logp, l.C);
   check_cpu(op, {&logp, &weight_in});
@@ -150,9 +161,9 @@ NllParts nll_parts(const char* op, const Tensor& logp, const Tensor& target_in,
   NllParts r;
   r.loss = empty_as(x, target.shape());
   r.wsum = empty_as(x, target.shape());
-  nll_kernel(x, target, weight, l, ignore_index, &r.loss, &r.wsum);
+  nll_kernel(x, target, weight, l, ignore_index, smoothing, &r.loss, &r.wsum);
   if (autograd::needs_grad({&logp})) {
-    auto node = autograd::make_node<NllBackward>({&logp}, x.shape(), l, ignore_index);
+    auto node = autograd::make_node<NllBackward>({&logp}, x.shape(), l, ignore_index, smoothing);
     node->saved.target = target;
     node->saved.weight = weight;
     autograd::set_history(r.loss, node);
@@ -161,8 +172,8 @@ NllParts nll_parts(const char* op, const Tensor& logp, const Tensor& target_in,
     // The elements are linear in logp: their tangent is the same map applied to t.
     autograd::fw::TangentScope scope;
     Tensor t = empty_as(x, target.shape()), unused = empty_as(x, target.shape());
-    nll_kernel(autograd::fw::tangent_of(logp).contiguous(), target, weight, l, ignore_index, &t,
-               &unused);
+    nll_kernel(autograd::fw::tangent_of(logp).contiguous(), target, weight, l, ignore_index,
+               smoothing, &t, &unused);
     autograd::fw::set_tangent(r.loss, t);
   }
   return r;
@@ -258,43 +269,19 @@ Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options) {
   return reduce_weighted(
-      nll_parts("nll_loss", log_probs, target, options.weight, options.ignore_index),
+      nll_parts("nll_loss", log_probs, target, options.weight, options.ignore_index, 0.0),
       options.reduction);
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,
                      const CrossEntropyOptions& options) {
   const char* op = "cross_entropy";
-  const ClassLayout l = class_layout(op, logits, target, /*allow_spatial=*/true);
+  class_layout(op, logits, target, /*allow_spatial=*/true);
   const double eps = options.label_smoothing;
   GPUNN_CHECK(eps >= 0.0 && eps <= 1.0, op, ": label_smoothing must be in [0, 1], got ", eps);
-  const int64_t class_dim = logits.dim() == 1 ? 0 : 1;
-  const Tensor logp = log_softmax(logits, class_dim);
-  NllParts parts = nll_parts(op, logp, target, options.weight, options.ignore_index);
-  if (eps > 0.0) {
-    // smooth[n] = -Σ_c w[c] · logp[n, c], zero where the target is ignored.
-    Tensor weighted = logp;
-    if (options.weight.defined()) {
-      Shape wshape(logits.dim(), 1);
-      wshape[class_dim] = l.C;
-      weighted = mul(logp, options.weight.detach().reshape(wshape));
-    }
-    Tensor smooth = neg(sum(weighted, {class_dim}));
-    Tensor kept = empty_as(parts.wsum, parts.wsum.shape());
-    {
-      const Tensor t = target.contiguous();
-      const int64_t* tp = t.data<int64_t>();
-      dispatch_floating(kept.dtype(), op, [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        T* kp = kept.data<T>();
-        for (int64_t i = 0; i < kept.numel(); ++i)
-          kp[i] = tp[i] == options.ignore_index ? T(0) : T(1);
-      });
-    }
-    parts.loss =
-        add(mul(parts.loss, 1.0 - eps), mul(mul(smooth, kept), eps / static_cast<double>(l.C)));
-  }
-  return reduce_weighted(parts, options.reduction);
+  const Tensor logp = log_softmax(logits, logits.dim() == 1 ? 0 : 1);
+  return reduce_weighted(nll_parts(op, logp, target, options.weight, options.ignore_index, eps),
+                         options.reduction);
 }
 
 Tensor multiclass_hinge_loss(const Tensor& scores, const Tensor& target, double margin,

@@ -24,9 +24,13 @@ int64_t pooled_size(int64_t in, int64_t k, int64_t stride, int64_t pad, bool cei
   return out;
 }
 
-kernels::Pool2dShape pool_shape(const char* op, const Tensor& x, const Pool2dOptions& o) {
-  check_floating(op, x, "input");
-  GPUNN_CHECK(x.dim() == 4, op, ": expected input [N, C, H, W] (or [C, H, W]), got ", describe(x));
+// x is the input as a batch ([N, C, H, W]); messages show `input`, the tensor the caller
+// passed ([C, H, W] for one image).
+kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, const Tensor& x,
+                                const Pool2dOptions& o) {
+  check_floating(op, input, "input");
+  GPUNN_CHECK(x.dim() == 4, op, ": expected input [N, C, H, W] (or [C, H, W]), got ",
+              describe(input));
   const Int2 k = o.kernel_size;
   const Int2 stride = (o.stride.h == 0 && o.stride.w == 0) ? k : o.stride;
   GPUNN_CHECK(k.h >= 1 && k.w >= 1, op, ": kernel_size must be at least 1, got (", k.h, ", ", k.w,
@@ -52,9 +56,9 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& x, const Pool2dOpt
   s.P = pooled_size(s.H, k.h, stride.h, o.padding.h, o.ceil_mode);
   s.Q = pooled_size(s.W, k.w, stride.w, o.padding.w, o.ceil_mode);
   GPUNN_CHECK(s.P >= 1 && s.Q >= 1, op, ": the ", k.h, "x", k.w, " window does not fit input ",
-              x.shape(), " with padding (", o.padding.h, ", ", o.padding.w, "): output would be ",
-              s.P, "x", s.Q);
-  check_cpu(op, {&x});
+              input.shape(), " with padding (", o.padding.h, ", ", o.padding.w,
+              "): output would be ", s.P, "x", s.Q);
+  check_cpu(op, {&input});
   return s;
 }
 
@@ -87,7 +91,7 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
 };
 
 MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options) {
-  const kernels::Pool2dShape s = pool_shape("max_pool2d", input, options);
+  const kernels::Pool2dShape s = pool_shape("max_pool2d", input, input, options);
   const Tensor x = input.detach().contiguous();
   MaxPool2dResult r;
   r.values = empty_as(x, {s.N, s.C, s.P, s.Q});
@@ -163,6 +167,8 @@ class AvgPool2dBackward final : public autograd::Node {
 MaxPool2dResult max_pool2d_with_indices(const Tensor& x, const Pool2dOptions& options) {
   check_defined("max_pool2d", x, "input");
   if (x.dim() == 3) {
+    // One image: checked here so that messages show the [C, H, W] shape given.
+    pool_shape("max_pool2d", x, x.detach().unsqueeze(0), options);
     MaxPool2dResult r = max_pool2d_with_indices(x.unsqueeze(0), options);
     return {r.values.squeeze(0), r.indices.squeeze(0)};
   }
@@ -175,8 +181,12 @@ Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options) {
 
 Tensor avg_pool2d(const Tensor& input, const Pool2dOptions& options) {
   check_defined("avg_pool2d", input, "input");
-  if (input.dim() == 3) return avg_pool2d(input.unsqueeze(0), options).squeeze(0);
-  const kernels::Pool2dShape s = pool_shape("avg_pool2d", input, options);
+  if (input.dim() == 3) {
+    // One image: checked here so that messages show the [C, H, W] shape given.
+    pool_shape("avg_pool2d", input, input.detach().unsqueeze(0), options);
+    return avg_pool2d(input.unsqueeze(0), options).squeeze(0);
+  }
+  const kernels::Pool2dShape s = pool_shape("avg_pool2d", input, input, options);
   Tensor y = avg_pool_forward(input.detach().contiguous(), s);
   if (autograd::needs_grad({&input})) {
     autograd::set_history(y, autograd::make_node<AvgPool2dBackward>({&input}, s));

@@ -7,7 +7,8 @@ namespace gpunn::kernels {
 
 template <typename T>
 void nll_forward_cpu(T* loss, T* wsum, const T* logp, const int64_t* target, const T* weight,
-                     int64_t N, int64_t C, int64_t inner, int64_t ignore_index) {
+                     int64_t N, int64_t C, int64_t inner, int64_t ignore_index, double smoothing) {
+  const double eps_c = smoothing / static_cast<double>(C);
   for (int64_t n = 0; n < N; ++n)
     for (int64_t i = 0; i < inner; ++i) {
       const int64_t y = target[n * inner + i];
@@ -17,21 +18,46 @@ void nll_forward_cpu(T* loss, T* wsum, const T* logp, const int64_t* target, con
         continue;
       }
       const T w = weight ? weight[y] : T(1);
-      loss[n * inner + i] = -w * logp[(n * C + y) * inner + i];
+      const T* lp = logp + n * C * inner + i;  // lp[c * inner] = logp[n, c, i]
+      if (smoothing == 0.0) {
+        // Only the target's entry is read: the others may be -inf (log of 0).
+        loss[n * inner + i] = -w * lp[y * inner];
+      } else {
+        double all = 0.0;  // Σ_c w[c] · logp[n, c, i]
+        for (int64_t c = 0; c < C; ++c)
+          all +=
+              (weight ? static_cast<double>(weight[c]) : 1.0) * static_cast<double>(lp[c * inner]);
+        loss[n * inner + i] = static_cast<T>(-(1.0 - smoothing) * static_cast<double>(w) *
+                                                 static_cast<double>(lp[y * inner]) -
+                                             eps_c * all);
+      }
       wsum[n * inner + i] = w;
     }
 }
 
 template <typename T>
 void nll_backward_cpu(T* dlogp, const T* dloss, const int64_t* target, const T* weight, int64_t N,
-                      int64_t C, int64_t inner, int64_t ignore_index) {
+                      int64_t C, int64_t inner, int64_t ignore_index, double smoothing) {
+  // Ignored entries are left at exactly 0 rather than multiplied by a 0 weight:
+  // with every target ignored, Mean's dloss is 1/0 = inf, and 0 · inf is NaN.
   std::fill(dlogp, dlogp + N * C * inner, T(0));
+  const double eps_c = smoothing / static_cast<double>(C);
   for (int64_t n = 0; n < N; ++n)
     for (int64_t i = 0; i < inner; ++i) {
       const int64_t y = target[n * inner + i];
       if (y == ignore_index) continue;
       const T w = weight ? weight[y] : T(1);
-      dlogp[(n * C + y) * inner + i] = -w * dloss[n * inner + i];
+      T* d = dlogp + n * C * inner + i;  // d[c * inner] = dlogp[n, c, i]
+      if (smoothing == 0.0) {
+        d[y * inner] = -w * dloss[n * inner + i];
+      } else {
+        const double g = static_cast<double>(dloss[n * inner + i]);
+        for (int64_t c = 0; c < C; ++c) {
+          const double wc = weight ? static_cast<double>(weight[c]) : 1.0;
+          const double target_part = c == y ? (1.0 - smoothing) * static_cast<double>(w) : 0.0;
+          d[c * inner] = static_cast<T>(-(target_part + eps_c * wc) * g);
+        }
+      }
     }
 }
 
@@ -76,9 +102,9 @@ void multi_margin_backward_cpu(T* dx, const T* dloss, const T* x, const int64_t*
 
 #define GPUNN_INSTANTIATE(T)                                                                     \
   template void nll_forward_cpu<T>(T*, T*, const T*, const int64_t*, const T*, int64_t, int64_t, \
-                                   int64_t, int64_t);                                            \
+                                   int64_t, int64_t, double);                                    \
   template void nll_backward_cpu<T>(T*, const T*, const int64_t*, const T*, int64_t, int64_t,    \
-                                    int64_t, int64_t);                                           \
+                                    int64_t, int64_t, double);                                   \
   template void multi_margin_forward_cpu<T>(T*, const T*, const int64_t*, const T*, int64_t,     \
                                             int64_t, int, double, double);                       \
   template void multi_margin_backward_cpu<T>(T*, const T*, const T*, const int64_t*, const T*,   \

@@ -2,6 +2,11 @@
 // with a target [N, d1, ...] where the op says so); targets are int64 class
 // indices in [0, C). Reduction::Mean (the default) averages over samples as
 // described per loss; Sum adds; None returns one loss per sample.
+//
+// The options structs are meant for designated initializers, e.g.
+// cross_entropy(x, y, {.label_smoothing = 0.1}); every member has an explicit
+// default (`weight{}` too) so that leaving members out does not trip
+// -Wmissing-field-initializers.
 #pragma once
 
 #include <gpunn/tensor.h>
@@ -11,7 +16,7 @@ namespace gpunn {
 enum class Reduction { None, Mean, Sum };
 
 struct NllLossOptions {
-  Tensor weight;                // [C] class weights (optional)
+  Tensor weight{};              // [C] class weights (optional)
   int64_t ignore_index = -100;  // targets equal to it contribute nothing
   Reduction reduction = Reduction::Mean;
 };
@@ -20,7 +25,7 @@ struct NllLossOptions {
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options = {});
 
 struct CrossEntropyOptions {
-  Tensor weight;                 // [C] class weights (optional)
+  Tensor weight{};               // [C] class weights (optional)
   int64_t ignore_index = -100;   // targets equal to it contribute nothing
   double label_smoothing = 0.0;  // ε in [0, 1]
   Reduction reduction = Reduction::Mean;
@@ -43,7 +48,7 @@ Tensor multiclass_hinge_loss(const Tensor& scores, const Tensor& target, double 
 struct MultiMarginLossOptions {
   int p = 1;  // 1 or 2
   double margin = 1.0;
-  Tensor weight;  // [C] (optional)
+  Tensor weight{};  // [C] (optional)
   Reduction reduction = Reduction::Mean;
 };
 // PyTorch's MultiMarginLoss: like the hinge loss above but each term is
