@@ -8,5 +8,6 @@
 #include <gpunn/generator.h>
 #include <gpunn/memory.h>
 #include <gpunn/ops.h>
+#include <gpunn/state_dict.h>
 #include <gpunn/tensor.h>
 #include <gpunn/version.h>
