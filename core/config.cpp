@@ -86,6 +86,10 @@ const char* op_family_name(OpFamily family) {
       return "index";
     case OpFamily::Copy:
       return "copy";
+    case OpFamily::Norm:
+      return "norm";
+    case OpFamily::Optimizer:
+      return "optimizer";
     case OpFamily::kCount:
       break;
   }

@@ -25,6 +25,8 @@ enum class OpFamily : int {
   Dropout,
   Index,  // gather/scatter, embedding
   Copy,
+  Norm,       // batch norm, local response norm
+  Optimizer,  // fused parameter updates (SGD, Adam, ...)
   kCount
 };
 
