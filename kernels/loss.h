@@ -33,4 +33,17 @@ void multi_margin_backward_cpu(T* dx, const T* dloss, const T* x, const int64_t*
                                const T* weight, int64_t N, int64_t C, int p, double margin,
                                double divisor);
 
+// Binary cross-entropy from logits x with targets y in [0, 1] (same shape, n
+// elements) and an optional pos_weight pw[C] over the last dim (C divides n;
+// element i uses pw[i % C]); with sp(z) = log(1 + e^z) computed stably:
+//   loss = (1 - y)·x + (1 + (pw - 1)·y)·sp(-x)
+template <typename T>
+void bce_logits_forward_cpu(T* loss, const T* x, const T* y, const T* pos_weight, int64_t n,
+                            int64_t C);
+// dx = g·((1 - y) - (1 + (pw - 1)·y)·σ(-x)),  dy = g·(-x + (pw - 1)·sp(-x));
+// either output may be null. With g := a tangent these are the JVP's terms.
+template <typename T>
+void bce_logits_backward_cpu(T* dx, T* dy, const T* g, const T* x, const T* y, const T* pos_weight,
+                             int64_t n, int64_t C);
+
 }  // namespace gpunn::kernels

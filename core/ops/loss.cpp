@@ -309,4 +309,126 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   return reduce(mul(d, d), reduction);
 }
 
+// ---- binary cross-entropy with logits ------------------------------------------------
+
+namespace {
+
+struct BceSaved {
+  autograd::SavedTensor x, y, pos_weight;
+};
+
+// {∂l/∂x · g, ∂l/∂y · g} elementwise; either may be skipped.
+std::pair<Tensor, Tensor> bce_partials(const Tensor& g_in, const Tensor& x, const Tensor& y,
+                                       const Tensor& pw, bool want_x, bool want_y) {
+  const Tensor g = g_in.contiguous();
+  Tensor dx = want_x ? empty_as(x, x.shape()) : Tensor();
+  Tensor dy = want_y ? empty_as(x, x.shape()) : Tensor();
+  const int64_t C = pw.defined() ? pw.numel() : 1;
+  dispatch_floating(x.dtype(), "binary_cross_entropy_with_logits", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch("binary_cross_entropy_with_logits_backward", OpFamily::Loss, x.device(), {.cpu = [&] {
+             kernels::bce_logits_backward_cpu(
+                 want_x ? dx.data<T>() : nullptr, want_y ? dy.data<T>() : nullptr, g.data<T>(),
+                 x.data<T>(), y.data<T>(), pw.defined() ? pw.data<T>() : nullptr, x.numel(), C);
+           }});
+  });
+  return {dx, dy};
+}
+
+class BceBackward final : public autograd::NodeWith<BceSaved> {
+ public:
+  const char* name() const override { return "binary_cross_entropy_with_logits_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    auto [dx, dy] =
+        bce_partials(grads[0], saved.x.unpack(*this), saved.y.unpack(*this),
+                     saved.pos_weight.unpack(*this), next_edges[0].valid(), next_edges[1].valid());
+    return {dx, dy};
+  }
+};
+
+}  // namespace
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BceWithLogitsOptions& options) {
+  const char* op = "binary_cross_entropy_with_logits";
+  check_defined(op, input, "input");
+  check_defined(op, target, "target");
+  check_floating(op, input, "input");
+  check_floating(op, target, "target");
+  check_same_dtype_device(op, input, "input", target, "target");
+  GPUNN_CHECK(input.shape() == target.shape(), op, ": input ", input.shape(), " and target ",
+              target.shape(), " must have the same shape");
+  const Tensor& pw_in = options.pos_weight;
+  if (pw_in.defined()) {
+    check_floating(op, pw_in, "pos_weight");
+    check_same_dtype_device(op, input, "input", pw_in, "pos_weight");
+    const int64_t C = input.dim() == 0 ? 1 : input.shape().back();
+    GPUNN_CHECK(pw_in.dim() == 1 && pw_in.numel() == C, op, ": pos_weight must be [", C,
+                "] (the input's last dim) for input ", input.shape(), ", got ", describe(pw_in));
+  }
+  if (options.weight.defined()) {
+    check_floating(op, options.weight, "weight");
+    check_same_dtype_device(op, input, "input", options.weight, "weight");
+    broadcast_shapes(op, options.weight.shape(), input.shape());
+  }
+  check_cpu(op, {&input, &target, &pw_in, &options.weight});
+
+  const Tensor x = input.detach().contiguous(), y = target.detach().contiguous();
+  const Tensor pw = pw_in.defined() ? pw_in.detach().contiguous() : Tensor();
+  Tensor loss = empty_as(x, x.shape());
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Loss, x.device(), {.cpu = [&] {
+             kernels::bce_logits_forward_cpu(loss.data<T>(), x.data<T>(), y.data<T>(),
+                                             pw.defined() ? pw.data<T>() : nullptr, x.numel(),
+                                             pw.defined() ? pw.numel() : 1);
+           }});
+  });
+  if (autograd::needs_grad({&input, &target})) {
+    auto node = autograd::make_node<BceBackward>({&input, &target});
+    node->saved.x = x;
+    node->saved.y = y;
+    node->saved.pos_weight = pw;
+    autograd::set_history(loss, node);
+  }
+  if (autograd::fw::any_tangent({&input, &target})) {
+    autograd::fw::TangentScope scope;
+    const Tensor tx = autograd::fw::tangent_of(input), ty = autograd::fw::tangent_of(target);
+    Tensor t;
+    if (tx.defined()) t = bce_partials(tx, x, y, pw, true, false).first;
+    if (ty.defined()) {
+      Tensor u = bce_partials(ty, x, y, pw, false, true).second;
+      t = t.defined() ? add(t, u) : u;
+    }
+    autograd::fw::set_tangent(loss, t);
+  }
+  if (options.weight.defined()) loss = mul(loss, options.weight);
+  return reduce(loss, options.reduction);
+}
+
+// ---- penalties ------------------------------------------------------------------------------
+
+namespace {
+
+Tensor penalty(const char* op, const std::vector<Tensor>& params, bool squared) {
+  GPUNN_CHECK(!params.empty(), op, ": expected at least one parameter");
+  Tensor total;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    GPUNN_CHECK(p.defined(), op, ": parameter ", i, " is undefined");
+    check_floating(op, p, "parameter");
+    if (total.defined()) check_same_dtype_device(op, total, "the first parameter", p, "parameter");
+    Tensor term = sum(squared ? mul(p, p) : abs(p));
+    total = total.defined() ? add(total, term) : term;
+  }
+  return total;
+}
+
+}  // namespace
+
+Tensor l1_penalty(const std::vector<Tensor>& params) {
+  return penalty("l1_penalty", params, false);
+}
+Tensor l2_penalty(const std::vector<Tensor>& params) { return penalty("l2_penalty", params, true); }
+
 }  // namespace gpunn

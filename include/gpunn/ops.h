@@ -8,6 +8,7 @@
 #include <gpunn/ops/embedding.h>
 #include <gpunn/ops/linalg.h>
 #include <gpunn/ops/loss.h>
+#include <gpunn/ops/norm.h>
 #include <gpunn/ops/pool.h>
 #include <gpunn/ops/reduce.h>
 #include <gpunn/ops/shape.h>

@@ -2,6 +2,7 @@
 #include "kernels/loss.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace gpunn::kernels {
 
@@ -100,6 +101,43 @@ void multi_margin_backward_cpu(T* dx, const T* dloss, const T* x, const int64_t*
   }
 }
 
+namespace {
+
+// log(1 + e^z) without overflow or loss of precision for large |z|.
+template <typename T>
+T softplus(T z) {
+  return (z > T(0) ? z : T(0)) + std::log1p(std::exp(-std::abs(z)));
+}
+
+// 1 / (1 + e^-z), both branches safe.
+template <typename T>
+T sigmoid(T z) {
+  if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
+  const T e = std::exp(z);
+  return e / (T(1) + e);
+}
+
+}  // namespace
+
+template <typename T>
+void bce_logits_forward_cpu(T* loss, const T* x, const T* y, const T* pos_weight, int64_t n,
+                            int64_t C) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T pw = pos_weight ? pos_weight[i % C] : T(1);
+    loss[i] = (T(1) - y[i]) * x[i] + (T(1) + (pw - T(1)) * y[i]) * softplus(-x[i]);
+  }
+}
+
+template <typename T>
+void bce_logits_backward_cpu(T* dx, T* dy, const T* g, const T* x, const T* y, const T* pos_weight,
+                             int64_t n, int64_t C) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T pw = pos_weight ? pos_weight[i % C] : T(1);
+    if (dx) dx[i] = g[i] * ((T(1) - y[i]) - (T(1) + (pw - T(1)) * y[i]) * sigmoid(-x[i]));
+    if (dy) dy[i] = g[i] * (-x[i] + (pw - T(1)) * softplus(-x[i]));
+  }
+}
+
 #define GPUNN_INSTANTIATE(T)                                                                     \
   template void nll_forward_cpu<T>(T*, T*, const T*, const int64_t*, const T*, int64_t, int64_t, \
                                    int64_t, int64_t, double);                                    \
@@ -109,6 +147,13 @@ void multi_margin_backward_cpu(T* dx, const T* dloss, const T* x, const int64_t*
                                             int64_t, int, double, double);                       \
   template void multi_margin_backward_cpu<T>(T*, const T*, const T*, const int64_t*, const T*,   \
                                              int64_t, int64_t, int, double, double);
+#define GPUNN_INSTANTIATE_BCE(T)                                                               \
+  template void bce_logits_forward_cpu<T>(T*, const T*, const T*, const T*, int64_t, int64_t); \
+  template void bce_logits_backward_cpu<T>(T*, T*, const T*, const T*, const T*, const T*,     \
+                                           int64_t, int64_t);
+GPUNN_INSTANTIATE_BCE(float)
+GPUNN_INSTANTIATE_BCE(double)
+#undef GPUNN_INSTANTIATE_BCE
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

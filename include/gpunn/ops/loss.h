@@ -11,6 +11,8 @@
 
 #include <gpunn/tensor.h>
 
+#include <vector>
+
 namespace gpunn {
 
 enum class Reduction { None, Mean, Sum };
@@ -61,5 +63,21 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
 // l = (input - target)^2 elementwise; both must have the same shape.
 // Mean: over all elements.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
+struct BceWithLogitsOptions {
+  Tensor weight{};      // broadcast to the input's shape: a rescaling per element (optional)
+  Tensor pos_weight{};  // [C], C = the input's last dim: weight of positive targets (optional)
+  Reduction reduction = Reduction::Mean;
+};
+// Binary cross-entropy from logits x and targets y in [0, 1] of the same shape,
+// without forming σ(x) (stable for any x):
+//   l = w · [(1 - y)·x + (1 + (pw - 1)·y)·log(1 + e^-x)]
+// Mean: over all elements. Gradients reach the input and the target.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BceWithLogitsOptions& options = {});
+
+// Penalties on parameters, to add to a loss: Σ_p Σ|p| and Σ_p Σp² (no ½).
+Tensor l1_penalty(const std::vector<Tensor>& params);
+Tensor l2_penalty(const std::vector<Tensor>& params);
 
 }  // namespace gpunn

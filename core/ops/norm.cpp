@@ -1,0 +1,329 @@
+// batch_norm, local_response_norm and lstm_cell (formulas in gpunn/ops/norm.h
+// and kernels/norm.h). Each is one fused op with its own backward and JVP rule.
+#include <gpunn/autograd.h>
+#include <gpunn/ops/norm.h>
+
+#include <cmath>
+
+#include "core/autograd/forward_ad.h"
+#include "core/autograd/node.h"
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/norm.h"
+
+namespace gpunn {
+namespace {
+
+kernels::NormShape norm_shape(const Tensor& x) {
+  kernels::NormShape s;
+  s.N = x.shape()[0];
+  s.C = x.shape()[1];
+  s.inner = prod(x.shape(), 2, x.dim());
+  return s;
+}
+
+template <typename T>
+const T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+template <typename T>
+T* mut_ptr_or_null(Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
+void check_channel_vector(const char* op, const Tensor& x, const Tensor& v, const char* name,
+                          int64_t C) {
+  if (!v.defined()) return;
+  check_floating(op, v, name);
+  check_same_dtype_device(op, x, "input", v, name);
+  GPUNN_CHECK(v.dim() == 1 && v.shape()[0] == C, op, ": ", name, " must be [", C, "] for input ",
+              x.shape(), ", got ", describe(v));
+}
+
+// ---- batch norm -------------------------------------------------------------------
+
+struct BatchNormSaved {
+  autograd::SavedTensor x, mean, invstd, weight;
+};
+
+class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
+ public:
+  BatchNormBackward(kernels::NormShape s, bool batch_stats) : s_(s), batch_stats_(batch_stats) {}
+  const char* name() const override { return "batch_norm_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor x = saved.x.unpack(*this), mean = saved.mean.unpack(*this);
+    const Tensor invstd = saved.invstd.unpack(*this), w = saved.weight.unpack(*this);
+    const Tensor dy = grads[0].contiguous();
+    std::vector<Tensor> out(3);
+    if (next_edges[0].valid()) out[0] = empty_as(dy, x.shape());
+    if (next_edges[1].valid()) out[1] = empty_as(dy, {s_.C});
+    if (next_edges[2].valid()) out[2] = empty_as(dy, {s_.C});
+    dispatch_floating(dy.dtype(), "batch_norm", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("batch_norm_backward", OpFamily::Norm, dy.device(), {.cpu = [&] {
+               kernels::batch_norm_backward_cpu(
+                   mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]),
+                   mut_ptr_or_null<T>(out[2]), dy.data<T>(), x.data<T>(), mean.data<T>(),
+                   invstd.data<T>(), ptr_or_null<T>(w), s_, batch_stats_);
+             }});
+    });
+    return out;
+  }
+
+ private:
+  kernels::NormShape s_;
+  bool batch_stats_;
+};
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, const BatchNormOptions& o) {
+  const char* op = "batch_norm";
+  check_defined(op, input, "input");
+  check_floating(op, input, "input");
+  GPUNN_CHECK(input.dim() >= 2, op, ": expected input [N, C] or [N, C, ...], got ",
+              describe(input));
+  const int64_t C = input.shape()[1];
+  GPUNN_CHECK(running_mean.defined() == running_var.defined(), op,
+              ": running_mean and running_var must both be given or both be undefined");
+  check_channel_vector(op, input, running_mean, "running_mean", C);
+  check_channel_vector(op, input, running_var, "running_var", C);
+  check_channel_vector(op, input, weight, "weight", C);
+  check_channel_vector(op, input, bias, "bias", C);
+  GPUNN_CHECK(o.eps > 0.0, op, ": eps must be positive, got ", o.eps);
+  GPUNN_CHECK(o.momentum >= 0.0 && o.momentum <= 1.0, op, ": momentum must be in [0, 1], got ",
+              o.momentum);
+  check_cpu(op, {&input, &running_mean, &running_var, &weight, &bias});
+
+  const bool batch_stats = o.training || !running_mean.defined();
+  const kernels::NormShape s = norm_shape(input);
+  if (batch_stats) {
+    GPUNN_CHECK(s.N * s.inner > 1, op,
+                ": expected more than 1 value per channel when using batch statistics, got input ",
+                input.shape());
+  }
+  const Tensor x = input.detach().contiguous();
+  const Tensor w = weight.defined() ? weight.detach().contiguous() : Tensor();
+  const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
+  Tensor mean = empty_as(x, {C}), invstd = empty_as(x, {C});
+  Tensor y = empty_as(x, x.shape());
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (batch_stats) {
+      Tensor var_unbiased = running_var.defined() ? empty_as(x, {C}) : Tensor();
+      launch("batch_norm_stats", OpFamily::Norm, x.device(), {.cpu = [&] {
+               kernels::batch_norm_stats_cpu(mean.data<T>(), invstd.data<T>(),
+                                             mut_ptr_or_null<T>(var_unbiased), x.data<T>(), s,
+                                             o.eps);
+             }});
+      if (o.training && running_mean.defined()) {
+        NoGradGuard no_grad;
+        Tensor rm = running_mean, rv = running_var;
+        rm.mul_(1.0 - o.momentum).add_(mean, o.momentum);
+        rv.mul_(1.0 - o.momentum).add_(var_unbiased, o.momentum);
+      }
+    } else {
+      const Tensor rm = running_mean.contiguous(), rv = running_var.contiguous();
+      const T* rvp = rv.data<T>();
+      T* ip = invstd.data<T>();
+      for (int64_t c = 0; c < C; ++c)
+        ip[c] = static_cast<T>(1.0 / std::sqrt(double(rvp[c]) + o.eps));
+      mean.copy_(rm);
+    }
+    launch(op, OpFamily::Norm, x.device(), {.cpu = [&] {
+             kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(),
+                                             invstd.data<T>(), ptr_or_null<T>(w), ptr_or_null<T>(b),
+                                             s);
+           }});
+  });
+
+  if (autograd::needs_grad({&input, &weight, &bias})) {
+    auto node = autograd::make_node<BatchNormBackward>({&input, &weight, &bias}, s, batch_stats);
+    node->saved.x = x;
+    node->saved.mean = mean;
+    node->saved.invstd = invstd;
+    node->saved.weight = w;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&input, &weight, &bias})) {
+    autograd::fw::TangentScope scope;
+    const Tensor tx = autograd::fw::tangent_of(input), tw = autograd::fw::tangent_of(weight),
+                 tb = autograd::fw::tangent_of(bias);
+    const Tensor txc = tx.defined() ? tx.contiguous() : Tensor();
+    const Tensor twc = tw.defined() ? tw.contiguous() : Tensor();
+    const Tensor tbc = tb.defined() ? tb.contiguous() : Tensor();
+    Tensor t = empty_as(x, x.shape());
+    dispatch_floating(x.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("batch_norm_jvp", OpFamily::Norm, x.device(), {.cpu = [&] {
+               kernels::batch_norm_jvp_cpu(t.data<T>(), ptr_or_null<T>(txc), ptr_or_null<T>(twc),
+                                           ptr_or_null<T>(tbc), x.data<T>(), mean.data<T>(),
+                                           invstd.data<T>(), ptr_or_null<T>(w), s, batch_stats);
+             }});
+    });
+    autograd::fw::set_tangent(y, t);
+  }
+  return y;
+}
+
+// ---- local response norm ---------------------------------------------------------------
+
+namespace {
+
+struct LrnParams {
+  kernels::NormShape s;
+  int64_t size;
+  double alpha, beta;
+};
+
+struct LrnSaved {
+  autograd::SavedTensor x, scale;
+};
+
+class LrnBackward final : public autograd::NodeWith<LrnSaved> {
+ public:
+  explicit LrnBackward(LrnParams p) : p_(p) {}
+  const char* name() const override { return "local_response_norm_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor x = saved.x.unpack(*this), scale = saved.scale.unpack(*this);
+    const Tensor dy = grads[0].contiguous();
+    Tensor dx = empty_as(dy, x.shape());
+    dispatch_floating(dy.dtype(), "local_response_norm", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("local_response_norm_backward", OpFamily::Norm, dy.device(), {.cpu = [&] {
+               kernels::lrn_backward_cpu(dx.data<T>(), dy.data<T>(), x.data<T>(), scale.data<T>(),
+                                         p_.s, p_.size, p_.alpha, p_.beta);
+             }});
+    });
+    return {dx};
+  }
+
+ private:
+  LrnParams p_;
+};
+
+}  // namespace
+
+Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, double beta, double k) {
+  const char* op = "local_response_norm";
+  check_defined(op, input, "input");
+  check_floating(op, input, "input");
+  GPUNN_CHECK(input.dim() >= 3, op, ": expected input [N, C, ...] with at least 3 dims, got ",
+              describe(input));
+  GPUNN_CHECK(size >= 1, op, ": size must be at least 1, got ", size);
+  GPUNN_CHECK(k > 0.0 && alpha >= 0.0, op, ": expected k > 0 and alpha >= 0, got k = ", k,
+              ", alpha = ", alpha);
+  check_cpu(op, {&input});
+  const LrnParams p{norm_shape(input), size, alpha, beta};
+  const Tensor x = input.detach().contiguous();
+  Tensor y = empty_as(x, x.shape()), scale = empty_as(x, x.shape());
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Norm, x.device(), {.cpu = [&] {
+             kernels::lrn_forward_cpu(y.data<T>(), scale.data<T>(), x.data<T>(), p.s, size, alpha,
+                                      beta, k);
+           }});
+  });
+  if (autograd::needs_grad({&input})) {
+    auto node = autograd::make_node<LrnBackward>({&input}, p);
+    node->saved.x = x;
+    node->saved.scale = scale;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&input})) {
+    autograd::fw::TangentScope scope;
+    const Tensor tx = autograd::fw::tangent_of(input).contiguous();
+    Tensor t = empty_as(x, x.shape());
+    dispatch_floating(x.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("local_response_norm_jvp", OpFamily::Norm, x.device(), {.cpu = [&] {
+               kernels::lrn_jvp_cpu(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(), p.s,
+                                    size, alpha, beta);
+             }});
+    });
+    autograd::fw::set_tangent(y, t);
+  }
+  return y;
+}
+
+// ---- LSTM cell -----------------------------------------------------------------------------
+
+namespace {
+
+struct LstmSaved {
+  autograd::SavedTensor gates, c_prev;
+};
+
+class LstmCellBackward final : public autograd::NodeWith<LstmSaved> {
+ public:
+  LstmCellBackward(int64_t N, int64_t H) : N_(N), H_(H) {}
+  const char* name() const override { return "lstm_cell_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor gates = saved.gates.unpack(*this), c_prev = saved.c_prev.unpack(*this);
+    const Tensor dout = grads[0].contiguous();
+    std::vector<Tensor> out(2);
+    if (next_edges[0].valid()) out[0] = empty_as(dout, {N_, 4 * H_});
+    if (next_edges[1].valid()) out[1] = empty_as(dout, {N_, H_});
+    dispatch_floating(dout.dtype(), "lstm_cell", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("lstm_cell_backward", OpFamily::Activation, dout.device(), {.cpu = [&] {
+               kernels::lstm_cell_backward_cpu(mut_ptr_or_null<T>(out[0]),
+                                               mut_ptr_or_null<T>(out[1]), dout.data<T>(),
+                                               gates.data<T>(), c_prev.data<T>(), N_, H_);
+             }});
+    });
+    return out;
+  }
+
+ private:
+  int64_t N_, H_;
+};
+
+}  // namespace
+
+LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
+  const char* op = "lstm_cell";
+  check_defined(op, gates_in, "gates");
+  check_defined(op, c_prev_in, "c_prev");
+  check_floating(op, gates_in, "gates");
+  check_same_dtype_device(op, gates_in, "gates", c_prev_in, "c_prev");
+  GPUNN_CHECK(c_prev_in.dim() == 2, op, ": expected c_prev [N, H], got ", describe(c_prev_in));
+  const int64_t N = c_prev_in.shape()[0], H = c_prev_in.shape()[1];
+  GPUNN_CHECK(gates_in.dim() == 2 && gates_in.shape()[0] == N && gates_in.shape()[1] == 4 * H, op,
+              ": expected gates [N, 4H] = [", N, ", ", 4 * H, "] for c_prev ", c_prev_in.shape(),
+              ", got ", describe(gates_in));
+  check_cpu(op, {&gates_in, &c_prev_in});
+  const Tensor gates = gates_in.detach().contiguous(), c_prev = c_prev_in.detach().contiguous();
+  Tensor out = empty_as(gates, {N, 2 * H});
+  dispatch_floating(gates.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch(op, OpFamily::Activation, gates.device(), {.cpu = [&] {
+             kernels::lstm_cell_forward_cpu(out.data<T>(), gates.data<T>(), c_prev.data<T>(), N, H);
+           }});
+  });
+  if (autograd::needs_grad({&gates_in, &c_prev_in})) {
+    auto node = autograd::make_node<LstmCellBackward>({&gates_in, &c_prev_in}, N, H);
+    node->saved.gates = gates;
+    node->saved.c_prev = c_prev;
+    autograd::set_history(out, node);
+  }
+  if (autograd::fw::any_tangent({&gates_in, &c_prev_in})) {
+    autograd::fw::TangentScope scope;
+    const Tensor tg = autograd::fw::tangent_of(gates_in), tc = autograd::fw::tangent_of(c_prev_in);
+    const Tensor tgc = tg.defined() ? tg.contiguous() : Tensor();
+    const Tensor tcc = tc.defined() ? tc.contiguous() : Tensor();
+    Tensor t = empty_as(gates, {N, 2 * H});
+    dispatch_floating(gates.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch("lstm_cell_jvp", OpFamily::Activation, gates.device(), {.cpu = [&] {
+               kernels::lstm_cell_jvp_cpu(t.data<T>(), ptr_or_null<T>(tgc), ptr_or_null<T>(tcc),
+                                          gates.data<T>(), c_prev.data<T>(), N, H);
+             }});
+    });
+    autograd::fw::set_tangent(out, t);
+  }
+  return {out.narrow(1, 0, H), out.narrow(1, H, H)};
+}
+
+}  // namespace gpunn

@@ -1,0 +1,43 @@
+// Normalization ops and the LSTM cell.
+#pragma once
+
+#include <gpunn/tensor.h>
+
+namespace gpunn {
+
+struct BatchNormOptions {
+  bool training = true;   // normalize with the batch's statistics and update the running ones
+  double momentum = 0.1;  // running = (1 - momentum)·running + momentum·batch
+  double eps = 1e-5;
+};
+
+// Batch normalization of x [N, C] or [N, C, d1, ...] per channel c:
+//   y = (x - μ[c]) / sqrt(σ²[c] + eps) · weight[c] + bias[c]
+// Training (or no running statistics given): μ, σ² are the batch's mean and
+// biased variance over N·d1·…, and running_mean/running_var (if given) are
+// updated in place with the unbiased variance. Eval: μ, σ² are the running
+// statistics. weight and bias [C] are optional; running_mean/var [C] are both
+// given or both undefined. Gradients reach x, weight and bias, never the running
+// statistics.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
+                  const BatchNormOptions& options = {});
+
+// Local response normalization across channels, as in AlexNet, for x [N, C, ...]:
+//   y[c] = x[c] / (k + α/size · Σ_{c' = c - size/2}^{c + (size-1)/2} x[c']²)^β
+// (channels outside [0, C) count as zero).
+Tensor local_response_norm(const Tensor& x, int64_t size, double alpha = 1e-4, double beta = 0.75,
+                           double k = 1.0);
+
+// One LSTM step from the gate pre-activations gates [N, 4H] (input, forget, cell,
+// output, in that order; typically x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) and the
+// previous cell state c_prev [N, H]:
+//   i, f, o = σ(·);  g = tanh(·);  c = f·c_prev + i·g;  h = o·tanh(c).
+// One fused op: h and c are views of one [N, 2H] result.
+struct LstmState {
+  Tensor h;
+  Tensor c;
+};
+LstmState lstm_cell(const Tensor& gates, const Tensor& c_prev);
+
+}  // namespace gpunn
