@@ -164,6 +164,26 @@ void Tensor::set_grad(const Tensor& grad) {
   impl_->grad = grad;
 }
 
+void Tensor::set_data(const Tensor& data) {
+  TensorImpl& impl = const_cast<TensorImpl&>(checked(impl_, "set_data"));
+  GPUNN_CHECK(data.defined(), "set_data: the new data is undefined");
+  GPUNN_CHECK(!impl.grad_fn, "set_data: only for leaf tensors, but this tensor was made by ",
+              grad_fn_name());
+  const Tensor src = data.detach();
+  const TensorImpl& d = *src.impl();
+  if (impl.grad.defined() && (d.dtype != impl.dtype || d.device() != impl.device())) {
+    impl.grad = impl.grad.to(d.dtype).to(d.device());
+  }
+  if (impl.grad.defined() && impl.grad.shape() != d.shape) impl.grad = Tensor();
+  impl.storage = d.storage;
+  impl.shape = d.shape;
+  impl.strides = d.strides;
+  impl.offset = d.offset;
+  impl.dtype = d.dtype;
+  // Graphs recorded before refer to the old data; new ones get a new accumulator.
+  impl.grad_accumulator.reset();
+}
+
 void Tensor::zero_grad(bool set_to_none) {
   checked(impl_, "zero_grad");
   TensorImpl& impl = *impl_;

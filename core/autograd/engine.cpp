@@ -172,7 +172,7 @@ void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& r
                 "first backward() to run backward through the same graph twice");
     std::vector<Tensor> grads = node->apply(buffer);
     buffer.clear();
-    if (!retain_graph_) {
+    if (!retain_graph_ && !node->reusable()) {
       node->release_saved();
       node->released = true;
     }

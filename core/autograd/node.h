@@ -71,6 +71,8 @@ class Node {
   // gradient per next edge; an undefined tensor means "no contribution".
   virtual std::vector<Tensor> apply(std::vector<Tensor>& grads) = 0;
   virtual void release_saved() {}
+  // A leaf's accumulator outlives the graphs that reach it and is never released.
+  virtual bool reusable() const { return false; }
 
   std::vector<Edge> next_edges;
   std::vector<OutputMeta> outputs;
@@ -107,6 +109,7 @@ class AccumulateGrad final : public Node {
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
   const char* name() const override { return "accumulate_grad"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override;
+  bool reusable() const override { return true; }
   const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
 
  private:

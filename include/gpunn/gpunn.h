@@ -7,6 +7,7 @@
 #include <gpunn/error.h>
 #include <gpunn/generator.h>
 #include <gpunn/memory.h>
+#include <gpunn/nn.h>
 #include <gpunn/ops.h>
 #include <gpunn/state_dict.h>
 #include <gpunn/tensor.h>

@@ -176,6 +176,11 @@ class Tensor {
   // The accumulated gradient; undefined until a backward pass reaches this leaf.
   Tensor grad() const;
   void set_grad(const Tensor& grad);
+  // Makes this leaf hold `data`'s values, shape, dtype and device (sharing its
+  // storage), keeping its identity and requires_grad: how nn::Module::to()
+  // moves or converts parameters that optimizers and layers already hold. A
+  // defined grad is converted alike. Leaves only (not for tensors with history).
+  void set_data(const Tensor& data);
   // Zeroes the accumulated gradient in place; with set_to_none, forgets it.
   void zero_grad(bool set_to_none = false);
   // Reverse mode from this tensor. Without `gradient` the tensor must hold one

@@ -69,6 +69,19 @@ TEST(Autograd, SecondBackwardNeedsRetainGraph) {
   EXPECT_THROWS_WITH(y.backward(), "backward", "retain_graph");
 }
 
+TEST(Autograd, LeafServesANewGraphWhileAnOldOneIsAlive) {
+  // The leaf's grad accumulator is shared by both graphs; a finished backward
+  // on the first must not mark it as freed for the second (the truncated-BPTT
+  // pattern: the old chunk's outputs are still in scope).
+  Tensor w = ones({2}).requires_grad_(true);
+  Tensor first = sum(mul(w, 2.0));
+  first.backward();
+  Tensor second = sum(mul(w, 3.0));
+  second.backward();
+  EXPECT_TRUE(test::values_near(w.grad(), {5, 5}, 0));
+  EXPECT_TRUE(first.defined());
+}
+
 TEST(Autograd, SavedTensorsAreFreedDuringBackward) {
   // Each exp saves its output (8 MB here). After backward without retain_graph
   // the graph's saved buffers are gone even though the graph object lives on.

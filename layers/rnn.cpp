@@ -1,0 +1,133 @@
+// RNN and LSTM layers (gpunn/nn/rnn.h).
+#include <gpunn/autograd.h>
+#include <gpunn/nn/rnn.h>
+#include <gpunn/ops.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace gpunn::nn {
+
+RecurrentBase::RecurrentBase(const char* type, const RnnOptions& o, int64_t gates,
+                             TensorOptions topt, Generator* gen)
+    : Module(type), options(o), gates_(gates) {
+  GPUNN_CHECK(o.input_size >= 1 && o.hidden_size >= 1 && o.num_layers >= 1, type,
+              ": expected input_size, hidden_size and num_layers >= 1, got ", o.input_size, ", ",
+              o.hidden_size, ", ", o.num_layers);
+  const int64_t H = o.hidden_size, G = gates * H;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(H));
+  auto init = [&](const Shape& shape) {
+    Tensor u = rand(shape, topt.requires_grad(false), gen);
+    NoGradGuard no_grad;
+    u.mul_(2.0 * bound).add_(-bound);
+    return u;
+  };
+  for (int64_t l = 0; l < o.num_layers; ++l) {
+    const std::string s = std::to_string(l);
+    const int64_t in = l == 0 ? o.input_size : H;
+    LayerParams p;
+    p.weight_ih = register_parameter("weight_ih_l" + s, init({G, in}));
+    p.weight_hh = register_parameter("weight_hh_l" + s, init({G, H}));
+    p.bias_ih = register_parameter("bias_ih_l" + s, o.bias ? init({G}) : Tensor());
+    p.bias_hh = register_parameter("bias_hh_l" + s, o.bias ? init({G}) : Tensor());
+    layers.push_back(p);
+  }
+}
+
+std::string RecurrentBase::extra_repr() const {
+  std::ostringstream os;
+  os << options.input_size << ", " << options.hidden_size;
+  if (options.num_layers != 1) os << ", num_layers=" << options.num_layers;
+  if (type_name() == "RNN" && options.nonlinearity == RnnNonlinearity::Relu)
+    os << ", nonlinearity=relu";
+  if (!options.bias) os << ", bias=false";
+  if (options.batch_first) os << ", batch_first=true";
+  return os.str();
+}
+
+Tensor RecurrentBase::time_major(const Tensor& x) const {
+  GPUNN_CHECK(x.defined() && x.dim() == 3, type_name(), ": expected input ",
+              options.batch_first ? "[N, T, I]" : "[T, N, I]", ", got ",
+              x.defined() ? gpunn::detail::concat(x.shape()) : std::string("an undefined tensor"));
+  GPUNN_CHECK(x.shape()[2] == options.input_size, type_name(), ": expected input_size ",
+              options.input_size, " in the last dim, got input ", x.shape());
+  GPUNN_CHECK(x.shape()[0] >= 1 && x.shape()[1] >= 1, type_name(),
+              ": the sequence and batch must be non-empty, got input ", x.shape());
+  return options.batch_first ? x.transpose(0, 1) : x;
+}
+
+Tensor RecurrentBase::initial_state(const Tensor& given, const Tensor& x, const char* name) const {
+  const Shape want{options.num_layers, x.shape()[1], options.hidden_size};
+  if (!given.defined()) return zeros(want, x.options());
+  GPUNN_CHECK(given.shape() == want, type_name(), ": expected ", name, " ", want, " for input ",
+              x.shape(), ", got ", given.shape());
+  return given;
+}
+
+Tensor RecurrentBase::input_projection(const Tensor& x, const LayerParams& p) const {
+  const int64_t T = x.shape()[0], N = x.shape()[1];
+  return linear(x.reshape({T * N, x.shape()[2]}), p.weight_ih, p.bias_ih)
+      .reshape({T, N, gates_ * options.hidden_size});
+}
+
+RNN::RNN(const RnnOptions& o, TensorOptions t, Generator* g) : RecurrentBase("RNN", o, 1, t, g) {}
+
+RnnOutput RNN::forward(const Tensor& input, const Tensor& h0_in) {
+  Tensor x = time_major(input);
+  const Tensor h0 = initial_state(h0_in, x, "h0");
+  const int64_t T = x.shape()[0];
+  std::vector<Tensor> last;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerParams& p = layers[l];
+    const Tensor xw = input_projection(x, p);
+    Tensor h = h0.narrow(0, static_cast<int64_t>(l), 1).squeeze(0);
+    std::vector<Tensor> steps;
+    steps.reserve(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) {
+      Tensor pre = add(xw.narrow(0, t, 1).squeeze(0), linear(h, p.weight_hh, p.bias_hh));
+      h = options.nonlinearity == RnnNonlinearity::Tanh ? gpunn::tanh(pre) : relu(pre);
+      steps.push_back(h);
+    }
+    last.push_back(h);
+    x = stack(steps, 0);
+  }
+  RnnOutput out;
+  out.output = options.batch_first ? x.transpose(0, 1) : x;
+  out.h_n = stack(last, 0);
+  return out;
+}
+
+LSTM::LSTM(const RnnOptions& o, TensorOptions t, Generator* g)
+    : RecurrentBase("LSTM", o, 4, t, g) {}
+
+RnnOutput LSTM::forward(const Tensor& input, const Tensor& h0_in, const Tensor& c0_in) {
+  Tensor x = time_major(input);
+  const Tensor h0 = initial_state(h0_in, x, "h0"), c0 = initial_state(c0_in, x, "c0");
+  const int64_t T = x.shape()[0];
+  std::vector<Tensor> last_h, last_c;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerParams& p = layers[l];
+    const Tensor xw = input_projection(x, p);
+    const int64_t li = static_cast<int64_t>(l);
+    Tensor h = h0.narrow(0, li, 1).squeeze(0), c = c0.narrow(0, li, 1).squeeze(0);
+    std::vector<Tensor> steps;
+    steps.reserve(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) {
+      const Tensor gates = add(xw.narrow(0, t, 1).squeeze(0), linear(h, p.weight_hh, p.bias_hh));
+      LstmState s = lstm_cell(gates, c);
+      h = s.h;
+      c = s.c;
+      steps.push_back(h);
+    }
+    last_h.push_back(h);
+    last_c.push_back(c);
+    x = stack(steps, 0);
+  }
+  RnnOutput out;
+  out.output = options.batch_first ? x.transpose(0, 1) : x;
+  out.h_n = stack(last_h, 0);
+  out.c_n = stack(last_c, 0);
+  return out;
+}
+
+}  // namespace gpunn::nn

@@ -1,0 +1,254 @@
+// Layers: each equals its op with the layer's parameters, and passes gradient
+// and JVP checks in double with respect to its input and its parameters.
+#include <gpunn/gpunn.h>
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace gpunn {
+namespace {
+
+using test::derivatives_ok;
+using test::leaf;
+using test::tensors_near;
+
+// Checks a layer's derivatives with respect to its input and the parameters
+// in `params` (references to the layer's public members, swapped for the
+// checker's tensors inside f).
+void check_layer(nn::Module& layer, const Tensor& x, std::vector<Tensor*> params,
+                 const char* what) {
+  layer.to(kFloat64);
+  std::vector<Tensor> inputs{leaf(x.to(kFloat64))};
+  for (Tensor* p : params) inputs.push_back(leaf(p->detach().clone()));
+  const std::vector<Tensor> saved = [&] {
+    std::vector<Tensor> s;
+    for (Tensor* p : params) s.push_back(*p);
+    return s;
+  }();
+  EXPECT_TRUE(derivatives_ok(
+      [&](const std::vector<Tensor>& in) {
+        for (size_t i = 0; i < params.size(); ++i) *params[i] = in[i + 1];
+        return layer(in[0]);
+      },
+      inputs))
+      << what;
+  for (size_t i = 0; i < params.size(); ++i) *params[i] = saved[i];
+}
+
+TEST(Layers, LinearAndConvEqualTheirOps) {
+  nn::Linear lin(5, 3);
+  Tensor x = test::uniform({2, 5}).to(kFloat32);
+  EXPECT_TRUE(tensors_near(lin(x), linear(x, lin.weight, lin.bias), 0));
+  const double bound = 1.0 / std::sqrt(5.0);
+  EXPECT_LE(max(abs(lin.weight)).item(), bound);
+  nn::Conv2d conv({.in_channels = 4,
+                   .out_channels = 6,
+                   .kernel_size = {3, 2},
+                   .stride = 2,
+                   .padding = 1,
+                   .groups = 2});
+  EXPECT_EQ(conv.weight.shape(), (Shape{6, 2, 3, 2}));
+  Tensor img = test::uniform({2, 4, 7, 6}).to(kFloat32);
+  EXPECT_TRUE(tensors_near(conv(img),
+                           conv2d(img, conv.weight, conv.bias,
+                                  gpunn::Conv2dOptions{.stride = 2, .padding = 1, .groups = 2}),
+                           0));
+}
+
+TEST(Layers, Derivatives) {
+  {
+    nn::Linear l(4, 3);
+    check_layer(l, test::uniform({2, 4}), {&l.weight, &l.bias}, "Linear");
+  }
+  {
+    nn::Conv2d c({.in_channels = 2, .out_channels = 3, .kernel_size = 3, .padding = 1});
+    check_layer(c, test::uniform({2, 2, 4, 3}), {&c.weight, &c.bias}, "Conv2d");
+  }
+  {
+    nn::MaxPool2d m({.kernel_size = 2});
+    check_layer(m, test::uniform({1, 2, 4, 4}), {}, "MaxPool2d");
+    nn::AvgPool2d a({.kernel_size = 3, .stride = 2, .padding = 1});
+    check_layer(a, test::uniform({1, 2, 5, 5}), {}, "AvgPool2d");
+  }
+  {
+    nn::LeakyReLU lr(0.2);
+    check_layer(lr, test::away_from_zero({3, 4}), {}, "LeakyReLU");
+    nn::ReLU r;
+    check_layer(r, test::away_from_zero({3, 4}), {}, "ReLU");
+    nn::Sigmoid s;
+    check_layer(s, test::uniform({3, 4}), {}, "Sigmoid");
+    nn::Tanh t;
+    check_layer(t, test::uniform({3, 4}), {}, "Tanh");
+    nn::Softmax sm(1);
+    check_layer(sm, test::uniform({3, 4}), {}, "Softmax");
+    nn::LogSoftmax lsm(-1);
+    check_layer(lsm, test::uniform({3, 4}), {}, "LogSoftmax");
+    nn::Flatten f;
+    check_layer(f, test::uniform({2, 3, 2}), {}, "Flatten");
+  }
+  {
+    nn::BatchNorm1d bn(3);
+    {
+      NoGradGuard g;
+      bn.weight.copy_(test::uniform({3}, 0.5, 1.5));
+    }
+    check_layer(bn, test::uniform({4, 3}), {&bn.weight, &bn.bias}, "BatchNorm1d train");
+    nn::BatchNorm2d bn2(2);
+    check_layer(bn2, test::uniform({2, 2, 3, 3}), {&bn2.weight, &bn2.bias}, "BatchNorm2d train");
+    bn2.eval();
+    check_layer(bn2, test::uniform({2, 2, 3, 3}), {&bn2.weight, &bn2.bias}, "BatchNorm2d eval");
+  }
+  {
+    nn::LocalResponseNorm lrn(3, 0.5, 0.75, 1.0);
+    check_layer(lrn, test::uniform({1, 4, 2, 2}), {}, "LocalResponseNorm");
+  }
+  {
+    // Embedding: derivatives with respect to the weight (indices are integers).
+    nn::Embedding e(5, 3);
+    e.to(kFloat64);
+    Tensor idx = tensor_from(std::vector<int64_t>{4, 0, 4, 2}, {2, 2});
+    EXPECT_TRUE(derivatives_ok(
+        [&](const std::vector<Tensor>& in) {
+          e.weight = in[0];
+          return e(idx);
+        },
+        {leaf(e.weight.detach().clone())}));
+  }
+}
+
+TEST(Layers, DropoutTrainAndEval) {
+  Generator gen(7);
+  nn::Dropout d(0.5, &gen);
+  Tensor x = ones({1000});
+  Tensor y = d(x);
+  const std::vector<float> v = y.to_vector<float>();
+  int zeros_seen = 0;
+  for (float e : v) {
+    EXPECT_TRUE(e == 0.0f || e == 2.0f);
+    zeros_seen += e == 0.0f;
+  }
+  EXPECT_GT(zeros_seen, 400);
+  EXPECT_LT(zeros_seen, 600);
+  d.eval();
+  EXPECT_TRUE(tensors_near(d(x), x, 0));
+}
+
+TEST(Layers, BatchNormChecksInput) {
+  nn::BatchNorm2d bn(3);
+  EXPECT_THROWS_WITH(bn(zeros({2, 3})), "BatchNorm2d", "4-D", "[2, 3]");
+  EXPECT_THROWS_WITH(bn(zeros({2, 4, 2, 2})), "BatchNorm2d", "3 channels", "[2, 4, 2, 2]");
+  nn::BatchNorm1d bn1(3, {.affine = false, .track_running_stats = false});
+  EXPECT_EQ(bn1.num_parameters(), 0);
+  EXPECT_TRUE(bn1.state_dict().empty());
+  bn1.eval();  // no running stats: batch statistics even in eval
+  Tensor y = bn1(test::uniform({5, 3}).to(kFloat32));
+  EXPECT_TRUE(test::values_near(mean(y, {0}), {0, 0, 0}, 1e-6));
+}
+
+// ---- recurrent layers -------------------------------------------------------------------------
+
+TEST(Rnn, MatchesTheLectureRecurrence) {
+  nn::RNN rnn({.input_size = 3, .hidden_size = 4});
+  rnn.to(kFloat64);
+  const auto& p = rnn.layers[0];
+  Tensor x = test::uniform({5, 2, 3});  // T = 5, N = 2
+  Tensor h0 = test::uniform({1, 2, 4});
+  nn::RnnOutput out = rnn.forward(x, h0);
+  Tensor s = h0.squeeze(0);
+  for (int64_t t = 0; t < 5; ++t) {
+    // s_t = tanh(U x_t + W s_{t-1} + b)
+    Tensor xt = x.narrow(0, t, 1).squeeze(0);
+    s = tanh(
+        add(add(matmul(xt, p.weight_ih.transpose(0, 1)), matmul(s, p.weight_hh.transpose(0, 1))),
+            add(p.bias_ih, p.bias_hh)));
+    EXPECT_TRUE(tensors_near(out.output.narrow(0, t, 1).squeeze(0), s, 1e-14)) << "t = " << t;
+  }
+  EXPECT_TRUE(tensors_near(out.h_n.squeeze(0), s, 1e-14));
+  EXPECT_FALSE(out.c_n.defined());
+}
+
+TEST(Rnn, LstmMatchesComposedGates) {
+  nn::LSTM lstm({.input_size = 2, .hidden_size = 3, .batch_first = true});
+  lstm.to(kFloat64);
+  const auto& p = lstm.layers[0];
+  Tensor x = test::uniform({2, 4, 2});  // N = 2, T = 4
+  nn::RnnOutput out = lstm.forward(x, Tensor(), Tensor());
+  EXPECT_EQ(out.output.shape(), (Shape{2, 4, 3}));
+  Tensor h = zeros({2, 3}, kFloat64), c = zeros({2, 3}, kFloat64);
+  for (int64_t t = 0; t < 4; ++t) {
+    Tensor g = add(add(linear(x.narrow(1, t, 1).squeeze(1), p.weight_ih, p.bias_ih),
+                       linear(h, p.weight_hh, Tensor())),
+                   p.bias_hh);
+    Tensor i = sigmoid(g.narrow(1, 0, 3)), f = sigmoid(g.narrow(1, 3, 3));
+    Tensor gg = tanh(g.narrow(1, 6, 3)), o = sigmoid(g.narrow(1, 9, 3));
+    c = add(mul(f, c), mul(i, gg));
+    h = mul(o, tanh(c));
+    EXPECT_TRUE(tensors_near(out.output.narrow(1, t, 1).squeeze(1), h, 1e-14)) << "t = " << t;
+  }
+  EXPECT_TRUE(tensors_near(out.c_n.squeeze(0), c, 1e-14));
+}
+
+TEST(Rnn, Derivatives) {
+  for (auto relu_cell : {false, true}) {
+    nn::RNN rnn(
+        {.input_size = 2,
+         .hidden_size = 3,
+         .num_layers = 2,
+         .nonlinearity = relu_cell ? nn::RnnNonlinearity::Relu : nn::RnnNonlinearity::Tanh});
+    auto& l0 = rnn.layers[0];
+    auto& l1 = rnn.layers[1];
+    check_layer(rnn, test::uniform({3, 2, 2}),
+                {&l0.weight_ih, &l0.weight_hh, &l0.bias_ih, &l1.weight_hh, &l1.bias_hh},
+                relu_cell ? "RNN relu" : "RNN tanh");
+  }
+  nn::LSTM lstm({.input_size = 2, .hidden_size = 2});
+  auto& p = lstm.layers[0];
+  check_layer(lstm, test::uniform({3, 2, 2}), {&p.weight_ih, &p.weight_hh, &p.bias_ih, &p.bias_hh},
+              "LSTM");
+}
+
+TEST(Rnn, TruncatedBackpropagationStopsAtTheChunk) {
+  nn::RNN rnn({.input_size = 1, .hidden_size = 2});
+  Tensor x1 = leaf(ones({3, 1, 1})), x2 = ones({3, 1, 1});
+  nn::RnnOutput a = rnn.forward(x1, Tensor());
+  nn::RnnOutput b = rnn.forward(x2, a.h_n.detach());
+  sum(b.output).backward();
+  EXPECT_FALSE(x1.grad().defined());  // the chunk boundary cut the graph
+  EXPECT_TRUE(rnn.layers[0].weight_hh.grad().defined());
+  // Without detach, the gradient flows into the first chunk.
+  rnn.zero_grad();
+  nn::RnnOutput c = rnn.forward(x1, Tensor());
+  sum(rnn.forward(x2, c.h_n).output).backward();
+  EXPECT_TRUE(x1.grad().defined());
+}
+
+TEST(Rnn, BadInput) {
+  nn::LSTM lstm({.input_size = 3, .hidden_size = 2});
+  EXPECT_THROWS_WITH(lstm.forward(zeros({4, 3})), "LSTM", "[T, N, I]", "[4, 3]");
+  EXPECT_THROWS_WITH(lstm.forward(zeros({4, 2, 5})), "LSTM", "input_size 3", "[4, 2, 5]");
+  EXPECT_THROWS_WITH(lstm.forward(zeros({4, 2, 3}), zeros({1, 3, 2}), Tensor()), "LSTM", "h0",
+                     "[1, 2, 2]", "[1, 3, 2]");
+  EXPECT_THROWS_WITH(nn::RNN({.input_size = 0, .hidden_size = 2}), "RNN", "input_size");
+}
+
+TEST(Losses, ModulesEqualTheirOps) {
+  Tensor x = test::uniform({4, 3}).to(kFloat32);
+  Tensor y = tensor_from(std::vector<int64_t>{0, 2, 1, 2}, {4});
+  nn::CrossEntropyLoss ce({.weight = tensor({1.0, 2.0, 0.5}), .label_smoothing = 0.1});
+  EXPECT_DOUBLE_EQ(
+      ce(x, y).item(),
+      cross_entropy(x, y, {.weight = tensor({1.0, 2.0, 0.5}), .label_smoothing = 0.1}).item());
+  EXPECT_EQ(ce.buffers().size(), 1u);
+  nn::MultiMarginLoss svm;
+  EXPECT_DOUBLE_EQ(svm(x, y).item(), multi_margin_loss(x, y).item());
+  nn::MSELoss mse;
+  EXPECT_DOUBLE_EQ(mse(x, mul(x, 0.5)).item(), mse_loss(x, mul(x, 0.5)).item());
+  nn::BCEWithLogitsLoss bce;
+  Tensor t = test::uniform({4, 3}, 0, 1).to(kFloat32);
+  EXPECT_DOUBLE_EQ(bce(x, t).item(), binary_cross_entropy_with_logits(x, t).item());
+  nn::NLLLoss nll;
+  EXPECT_DOUBLE_EQ(nll(log_softmax(x, 1), y).item(), cross_entropy(x, y).item());
+}
+
+}  // namespace
+}  // namespace gpunn
