@@ -8,7 +8,8 @@
 if(GPUNN_WITH_CUDA)
   enable_language(CUDA)
   find_package(CUDAToolkit REQUIRED)
-  set(CMAKE_CUDA_STANDARD 20)
+  # nvcc 13 with CMake 3.25 knows C++17 for CUDA sources; host code stays C++20.
+  set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
 endif()
 
@@ -30,7 +31,7 @@ endif()
 function(gpunn_link_dependencies target)
   if(GPUNN_WITH_CUDA)
     target_compile_definitions(${target} PRIVATE GPUNN_WITH_CUDA=1)
-    target_link_libraries(${target} PRIVATE CUDA::cudart)
+    target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas)
   endif()
   if(GPUNN_WITH_CUDNN)
     target_compile_definitions(${target} PRIVATE GPUNN_WITH_CUDNN=1)

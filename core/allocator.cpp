@@ -11,6 +11,11 @@
 
 #include "core/tensor_impl.h"
 
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#endif
+#include <gpunn/cuda.h>
+
 namespace gpunn {
 namespace {
 
@@ -59,23 +64,75 @@ void cpu_free(void* ptr, size_t nbytes) {
   cpu_stats().allocated.fetch_sub(static_cast<int64_t>(nbytes));
 }
 
+namespace {
+void check_cuda_device(const char* op, Device device);
+}  // namespace
+
+void check_device_available(const char* op, Device device) {
+  if (device.is_cuda()) check_cuda_device(op, device);
+}
+
+namespace {
+
+void check_cuda_device(const char* op, Device device) {
+#if GPUNN_WITH_CUDA
+  const char* why = ")";
+#else
+  const char* why = "; this build of gpunn has no CUDA backend)";
+#endif
+  const int n = cuda::device_count();
+  GPUNN_CHECK(device.index >= 0 && device.index < n, op, ": device ", device.str(),
+              " is not available (", n, " CUDA device", n == 1 ? "" : "s", " usable", why);
+}
+
+}  // namespace
+
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
-  GPUNN_CHECK(device.is_cpu(), "allocate: device ", device.str(),
-              " is not available (this build of gpunn has no CUDA backend yet)");
+  if (device.is_cuda()) {
+    check_cuda_device("allocate", device);
+#if GPUNN_WITH_CUDA
+    cuda::CachingAllocator& a = cuda::allocator(device.index);
+    void* p = a.allocate(nbytes);
+    return std::make_shared<Storage>(p, nbytes, device, [&a](void* ptr) { a.free(ptr); });
+#endif
+  }
   void* p = cpu_allocate(nbytes);
   return std::make_shared<Storage>(p, nbytes, device,
                                    [nbytes](void* ptr) { cpu_free(ptr, nbytes); });
 }
 
 MemoryStats memory_stats(Device device) {
-  GPUNN_CHECK(device.is_cpu(), "memory_stats: device ", device.str(), " is not available");
+  if (device.is_cuda()) {
+    check_cuda_device("memory_stats", device);
+#if GPUNN_WITH_CUDA
+    const cuda::CacheStats c = cuda::allocator(device.index).stats();
+    MemoryStats m;
+    m.allocated_bytes = c.allocated_bytes;
+    m.peak_allocated_bytes = c.peak_allocated_bytes;
+    m.num_allocations = c.num_allocations;
+    m.reserved_bytes = c.reserved_bytes;
+    m.peak_reserved_bytes = c.peak_reserved_bytes;
+    m.num_device_allocations = c.num_device_allocations;
+    m.num_device_frees = c.num_device_frees;
+    return m;
+#endif
+  }
   CpuStats& s = cpu_stats();
-  return {s.allocated.load(), s.peak.load(), s.count.load()};
+  MemoryStats m;
+  m.allocated_bytes = m.reserved_bytes = s.allocated.load();
+  m.peak_allocated_bytes = m.peak_reserved_bytes = s.peak.load();
+  m.num_allocations = s.count.load();
+  return m;
 }
 
 void reset_peak_memory_stats(Device device) {
-  GPUNN_CHECK(device.is_cpu(), "reset_peak_memory_stats: device ", device.str(),
-              " is not available");
+  if (device.is_cuda()) {
+    check_cuda_device("reset_peak_memory_stats", device);
+#if GPUNN_WITH_CUDA
+    cuda::allocator(device.index).reset_peak_stats();
+    return;
+#endif
+  }
   CpuStats& s = cpu_stats();
   s.peak.store(s.allocated.load());
 }

@@ -56,6 +56,13 @@ struct KernelTable {
   std::function<void()> cuda_vendor = nullptr;  // cuBLAS / cuDNN
 };
 
+// GPUNN_IF_CUDA(.cuda = [&] { ... }) adds a table entry in CUDA builds only.
+#if GPUNN_WITH_CUDA
+#define GPUNN_IF_CUDA(...) __VA_ARGS__
+#else
+#define GPUNN_IF_CUDA(...)
+#endif
+
 // Runs the implementation of `op` chosen for `device` and `family`.
 void launch(const char* op, OpFamily family, Device device, const KernelTable& table);
 

@@ -58,7 +58,7 @@ std::string Linear::extra_repr() const {
 
 // ---- Conv2d --------------------------------------------------------------------------------
 
-Conv2d::Conv2d(const Conv2dOptions& o, TensorOptions options, Generator* gen)
+Conv2d::Conv2d(const Conv2dOptions& o, TensorOptions tensor_options, Generator* gen)
     : Module("Conv2d"), options(o) {
   GPUNN_CHECK(o.in_channels >= 1 && o.out_channels >= 1,
               "Conv2d: expected in_channels and "
@@ -75,9 +75,10 @@ Conv2d::Conv2d(const Conv2dOptions& o, TensorOptions options, Generator* gen)
   const int64_t fan_in = cin * o.kernel_size.h * o.kernel_size.w;
   const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
   weight = register_parameter(
-      "weight",
-      uniform_init({o.out_channels, cin, o.kernel_size.h, o.kernel_size.w}, bound, options, gen));
-  bias = o.bias ? register_parameter("bias", uniform_init({o.out_channels}, bound, options, gen))
+      "weight", uniform_init({o.out_channels, cin, o.kernel_size.h, o.kernel_size.w}, bound,
+                             tensor_options, gen));
+  bias = o.bias ? register_parameter("bias",
+                                     uniform_init({o.out_channels}, bound, tensor_options, gen))
                 : register_parameter("bias", Tensor());
 }
 

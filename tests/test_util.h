@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -116,6 +117,17 @@ template <typename F>
 }
 
 }  // namespace gpunn::test
+
+// Skips a test without a usable GPU; with GPUNN_STRICT_GPU=1 (runs on a GPU
+// machine) a missing GPU fails it instead.
+#define GPUNN_REQUIRE_GPU()                                                               \
+  do {                                                                                    \
+    if (!::gpunn::cuda::is_available()) {                                                 \
+      const char* strict_ = std::getenv("GPUNN_STRICT_GPU");                              \
+      if (strict_ && std::string(strict_) == "1") FAIL() << "GPUNN_STRICT_GPU=1: no GPU"; \
+      GTEST_SKIP() << "no usable CUDA device";                                            \
+    }                                                                                     \
+  } while (0)
 
 #define EXPECT_THROWS_WITH(stmt, ...) \
   EXPECT_TRUE(::gpunn::test::throws_with([&] { (void)(stmt); }, {__VA_ARGS__}))

@@ -1,12 +1,18 @@
 // What the CUDA runtime says about this machine, and what this build contains.
 // Compiled in every build; the CUDA parts only with GPUNN_WITH_CUDA.
 #include <gpunn/config.h>
+#include <gpunn/cuda.h>
+#include <gpunn/error.h>
 #include <gpunn/version.h>
 
 #include <sstream>
 
 #if GPUNN_WITH_CUDA
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
+
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
 #endif
 #if GPUNN_WITH_CUDNN
 #include <cudnn.h>
@@ -31,6 +37,115 @@ int device_count() {
 }
 
 bool is_available() { return device_count() > 0; }
+
+namespace {
+
+// Throws unless `device` names a usable device.
+void check_device(const char* op, int device) {
+#if GPUNN_WITH_CUDA
+  const char* why = " (the CUDA runtime found none, or no driver)";
+#else
+  const char* why = " (this build of gpunn has no CUDA backend)";
+#endif
+  const int n = device_count();
+  GPUNN_CHECK(n > 0, op, ": no CUDA device is usable", why);
+  GPUNN_CHECK(device >= 0 && device < n, op, ": device cuda:", device, " does not exist (", n,
+              " device", n == 1 ? "" : "s", ")");
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+DeviceProperties device_properties(int device) {
+  check_device("device_properties", device);
+  DeviceProperties p;
+  p.index = device;
+#if GPUNN_WITH_CUDA
+  cudaDeviceProp prop{};
+  GPUNN_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  p.name = prop.name;
+  p.compute_capability_major = prop.major;
+  p.compute_capability_minor = prop.minor;
+  p.multiprocessors = prop.multiProcessorCount;
+  p.total_memory_bytes = static_cast<int64_t>(prop.totalGlobalMem);
+  p.shared_memory_per_block_bytes = static_cast<int64_t>(prop.sharedMemPerBlockOptin);
+  p.l2_cache_bytes = prop.l2CacheSize;
+  GPUNN_CUDA_CHECK(cudaDeviceGetAttribute(&p.clock_khz, cudaDevAttrClockRate, device));
+  GPUNN_CUDA_CHECK(
+      cudaDeviceGetAttribute(&p.memory_bus_width_bits, cudaDevAttrGlobalMemoryBusWidth, device));
+  {
+    DeviceGuard guard(device);
+    size_t free_b = 0, total_b = 0;
+    GPUNN_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    p.free_memory_bytes = static_cast<int64_t>(free_b);
+  }
+  GPUNN_CUDA_CHECK(cudaDriverGetVersion(&p.driver_version));
+  GPUNN_CUDA_CHECK(cudaRuntimeGetVersion(&p.runtime_version));
+  int major = 0, minor = 0, patch = 0;
+  if (cublasGetProperty(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS &&
+      cublasGetProperty(MINOR_VERSION, &minor) == CUBLAS_STATUS_SUCCESS &&
+      cublasGetProperty(PATCH_LEVEL, &patch) == CUBLAS_STATUS_SUCCESS) {
+    p.cublas_version = major * 10000 + minor * 100 + patch;
+  }
+#endif
+#if GPUNN_WITH_CUDNN
+  p.cudnn_version = static_cast<int>(cudnnGetVersion());
+#endif
+  return p;
+}
+
+std::string devices_json() {
+  std::ostringstream os;
+  os << "{\"devices\": [";
+  const int n = device_count();
+  for (int i = 0; i < n; ++i) {
+    const DeviceProperties p = device_properties(i);
+    os << (i ? ", " : "") << "{\"index\": " << p.index << ", \"name\": \"" << json_escape(p.name)
+       << "\", \"compute_capability\": \"" << p.compute_capability_major << "."
+       << p.compute_capability_minor << "\", \"multiprocessors\": " << p.multiprocessors
+       << ", \"total_memory_bytes\": " << p.total_memory_bytes
+       << ", \"free_memory_bytes\": " << p.free_memory_bytes
+       << ", \"shared_memory_per_block_bytes\": " << p.shared_memory_per_block_bytes
+       << ", \"l2_cache_bytes\": " << p.l2_cache_bytes << ", \"clock_khz\": " << p.clock_khz
+       << ", \"memory_bus_width_bits\": " << p.memory_bus_width_bits
+       << ", \"driver_version\": " << p.driver_version
+       << ", \"runtime_version\": " << p.runtime_version
+       << ", \"cublas_version\": " << p.cublas_version << ", \"cudnn_version\": " << p.cudnn_version
+       << "}";
+  }
+  os << "]}";
+  return os.str();
+}
+
+void synchronize(int device) {
+  if (device < 0) {
+    for (int i = 0; i < device_count(); ++i) synchronize(i);
+    return;
+  }
+  check_device("synchronize", device);
+#if GPUNN_WITH_CUDA
+  GPUNN_CUDA_CHECK(cudaStreamSynchronize(stream(device)));
+#endif
+}
+
+void empty_cache(int device) {
+  if (device < 0) {
+    for (int i = 0; i < device_count(); ++i) empty_cache(i);
+    return;
+  }
+  check_device("empty_cache", device);
+#if GPUNN_WITH_CUDA
+  allocator(device).empty_cache();
+#endif
+}
 
 }  // namespace cuda
 

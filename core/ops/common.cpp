@@ -49,6 +49,20 @@ void check_cpu(const char* op, std::initializer_list<const Tensor*> tensors) {
   }
 }
 
+void check_same_device(const char* op, std::initializer_list<const Tensor*> tensors) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : tensors) {
+    if (t == nullptr || !t->defined()) continue;
+    if (!first) {
+      first = t;
+      continue;
+    }
+    GPUNN_CHECK(t->device() == first->device(), op, ": expected all tensors on one device, got ",
+                describe(*first), " on ", first->device().str(), " and ", describe(*t), " on ",
+                t->device().str());
+  }
+}
+
 void check_max_dims(const char* op, const Tensor& t) {
   GPUNN_CHECK(t.dim() <= kernels::kMaxDims, op, ": at most ", kernels::kMaxDims,
               " dims are supported, got ", describe(t));

@@ -22,8 +22,10 @@ void check_index(const char* op, const Tensor& t, const char* name);
 // Same dtype and device as `first` (named first_name).
 void check_same_dtype_device(const char* op, const Tensor& first, const char* first_name,
                              const Tensor& other, const char* other_name);
-// All tensors live on the CPU (the only device with kernels so far).
+// All tensors live on the CPU (ops without device kernels yet).
 void check_cpu(const char* op, std::initializer_list<const Tensor*> tensors);
+// All defined tensors live on one device (ops with kernels for every device).
+void check_same_device(const char* op, std::initializer_list<const Tensor*> tensors);
 void check_max_dims(const char* op, const Tensor& t);
 
 // dim in [-ndim, ndim) -> [0, ndim); `ndim` may be 0 for ops that accept 0-D

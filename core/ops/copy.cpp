@@ -5,12 +5,19 @@
 #include <gpunn/autograd.h>
 #include <gpunn/tensor.h>
 
+#include "core/allocator.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "core/tensor_impl.h"
 #include "kernels/elementwise.h"
+
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/copy.cuh"
+#endif
 
 namespace gpunn {
 namespace {
@@ -20,17 +27,42 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   const kernels::StridedPair ix =
       make_strided_pair(dst.shape(), dst.strides(), broadcast_strides(src, dst.shape()));
-  launch("copy_", OpFamily::Copy, dst.device(), {.cpu = [&] {
-           dispatch_all(dst.dtype(), [&](auto to_tag) {
-             using To = typename decltype(to_tag)::type;
-             dispatch_all(src.dtype(), [&](auto from_tag) {
-               using From = typename decltype(from_tag)::type;
-               kernels::copy_cpu(static_cast<To*>(dst.data_ptr()),
-                                 static_cast<const From*>(src.data_ptr()), ix, dst.numel());
-             });
-           });
-         }});
+  launch("copy_", OpFamily::Copy, dst.device(),
+         {.cpu =
+              [&] {
+                dispatch_all(dst.dtype(), [&](auto to_tag) {
+                  using To = typename decltype(to_tag)::type;
+                  dispatch_all(src.dtype(), [&](auto from_tag) {
+                    using From = typename decltype(from_tag)::type;
+                    kernels::copy_cpu(static_cast<To*>(dst.data_ptr()),
+                                      static_cast<const From*>(src.data_ptr()), ix, dst.numel());
+                  });
+                });
+              },
+          GPUNN_IF_CUDA(.cuda = [&] {
+            dispatch_all(dst.dtype(), [&](auto to_tag) {
+              using To = typename decltype(to_tag)::type;
+              dispatch_all(src.dtype(), [&](auto from_tag) {
+                using From = typename decltype(from_tag)::type;
+                kernels::copy_cuda(static_cast<To*>(dst.data_ptr()),
+                                   static_cast<const From*>(src.data_ptr()), ix, dst.numel(),
+                                   cuda::stream(dst.device().index));
+              });
+            });
+            GPUNN_CUDA_CHECK_LAUNCH("copy_");
+          })});
 }
+
+// to(device): dx = dy moved back to x's device.
+class ToDeviceBackward final : public autograd::Node {
+ public:
+  explicit ToDeviceBackward(Device device) : device_(device) {}
+  const char* name() const override { return "to_device_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override { return {grads[0].to(device_)}; }
+
+ private:
+  Device device_;
+};
 
 // clone(): dx = dy.
 class CloneBackward final : public autograd::Node {
@@ -58,7 +90,9 @@ Tensor& Tensor::copy_(const Tensor& src) {
   check_defined("copy_", *this, "self");
   check_defined("copy_", src, "src");
   check_inplace("copy_", *this, {&src});
-  check_cpu("copy_", {this, &src});
+  GPUNN_CHECK(src.device() == device(), "copy_: src ", describe(src), " is on ", src.device().str(),
+              " but self ", describe(*this), " is on ", device().str(),
+              " (move it with to(device) first)");
   GPUNN_CHECK(broadcast_shapes("copy_", src.shape(), shape()) == shape(), "copy_: src ",
               describe(src), " cannot be broadcast to self ", describe(*this));
   // A source that shares storage with self may overlap it: copy it out first.
@@ -70,15 +104,25 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::fill_(double value) {
   check_inplace("fill_", *this);
-  check_cpu("fill_", {this});
   if (numel() > 0) {
     const kernels::StridedPair ix = make_strided_pair(shape(), strides(), strides());
-    launch("fill_", OpFamily::Copy, device(), {.cpu = [&] {
-             dispatch_all(dtype(), [&](auto tag) {
-               using T = typename decltype(tag)::type;
-               kernels::fill_cpu(static_cast<T*>(data_ptr()), static_cast<T>(value), ix, numel());
-             });
-           }});
+    launch("fill_", OpFamily::Copy, device(),
+           {.cpu =
+                [&] {
+                  dispatch_all(dtype(), [&](auto tag) {
+                    using T = typename decltype(tag)::type;
+                    kernels::fill_cpu(static_cast<T*>(data_ptr()), static_cast<T>(value), ix,
+                                      numel());
+                  });
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              dispatch_all(dtype(), [&](auto tag) {
+                using T = typename decltype(tag)::type;
+                kernels::fill_cuda(static_cast<T*>(data_ptr()), static_cast<T>(value), ix, numel(),
+                                   cuda::stream(device().index));
+              });
+              GPUNN_CUDA_CHECK_LAUNCH("fill_");
+            })});
   }
   bump_version(*this);
   return *this;
@@ -86,7 +130,6 @@ Tensor& Tensor::fill_(double value) {
 
 Tensor Tensor::clone() const {
   check_defined("clone", *this, "self");
-  check_cpu("clone", {this});
   Tensor y = empty_as(*this, shape());
   copy_into(y, *this);
   if (autograd::needs_grad({this})) {
@@ -107,7 +150,6 @@ Tensor Tensor::contiguous() const {
 Tensor Tensor::to(DType dtype) const {
   check_defined("to", *this, "self");
   if (dtype == this->dtype()) return *this;
-  check_cpu("to", {this});
   Tensor y = empty(shape(), TensorOptions(dtype).device(device()));
   copy_into(y, *this);
   if (is_floating(dtype) && autograd::needs_grad({this})) {
@@ -122,9 +164,36 @@ Tensor Tensor::to(DType dtype) const {
 
 Tensor Tensor::to(Device device) const {
   check_defined("to", *this, "self");
-  if (device == this->device()) return *this;
-  detail::throw_error("to: cannot move ", describe(*this), " from ", this->device().str(), " to ",
-                      device.str(), ": this build of gpunn has no CUDA backend yet");
+  const Device from = this->device();
+  if (device == from) return *this;
+  check_device_available(detail::concat("to: cannot move ", describe(*this), " from ", from.str(),
+                                        " to ", device.str(), ":")
+                             .c_str(),
+                         device);
+  // The bytes of a contiguous copy, moved as one block.
+  const Tensor src = detach().contiguous();
+  Tensor y = empty(shape(), TensorOptions(dtype()).device(device));
+  const size_t nbytes = static_cast<size_t>(numel()) * dtype_size(dtype());
+#if GPUNN_WITH_CUDA
+  if (from.is_cpu()) {
+    cuda::copy_host_to_device(y.data_ptr(), src.data_ptr(), nbytes, device.index);
+  } else if (device.is_cpu()) {
+    cuda::copy_device_to_host(y.data_ptr(), src.data_ptr(), nbytes, from.index);
+  } else {
+    cuda::copy_device_to_device(y.data_ptr(), device.index, src.data_ptr(), from.index, nbytes);
+  }
+#else
+  (void)nbytes;
+  GPUNN_ASSERT(false, "to: a CUDA tensor exists in a build without CUDA");
+#endif
+  if (autograd::needs_grad({this})) {
+    autograd::set_history(y, autograd::make_node<ToDeviceBackward>({this}, from));
+  }
+  if (autograd::fw::any_tangent({this})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, autograd::fw::tangent_of(*this).to(device));
+  }
+  return y;
 }
 
 }  // namespace gpunn

@@ -11,6 +11,11 @@ struct MemoryStats {
   int64_t allocated_bytes = 0;       // held by live tensors now
   int64_t peak_allocated_bytes = 0;  // the most held at once since the last reset
   int64_t num_allocations = 0;       // allocations served since start
+  // CUDA devices (the caching allocator); for the CPU, equal to the above / 0.
+  int64_t reserved_bytes = 0;          // obtained from the driver, cached or in use
+  int64_t peak_reserved_bytes = 0;
+  int64_t num_device_allocations = 0;  // cudaMalloc calls since start
+  int64_t num_device_frees = 0;        // cudaFree calls since start
 };
 
 MemoryStats memory_stats(Device device = kCPU);
