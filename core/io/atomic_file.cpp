@@ -59,19 +59,20 @@ class TempFile {
 
 [[noreturn]] void fail(const std::string& path, const char* step, const std::string& detail_path,
                        int err) {
-  detail::throw_error("cannot save '", path, "': ", step, " of '", detail_path, "' failed: ",
-                      std::strerror(err), " (the previous file, if any, is unchanged)");
+  detail::throw_error("cannot save '", path, "': ", step, " of temporary file '", detail_path,
+                      "' failed: ", std::strerror(err),
+                      " (the previous file, if any, is unchanged)");
 }
 
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::vector<Chunk>& chunks) {
   GPUNN_CHECK(!path.empty(), "save: empty file path");
-  const std::string tmp_path = path + ".tmp." + std::to_string(::getpid()) + "." +
-                               std::to_string(g_counter.fetch_add(1));
-  int fd = inject("open") ? -1
-                          : ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, "creating the temporary file", tmp_path, errno);
+  const std::string tmp_path =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(g_counter.fetch_add(1));
+  int fd =
+      inject("open") ? -1 : ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, "open", tmp_path, errno);
   TempFile tmp(tmp_path, fd);
 
   for (const Chunk& c : chunks) {
@@ -81,7 +82,7 @@ void write_file_atomically(const std::string& path, const std::vector<Chunk>& ch
       const ssize_t n = inject("write") ? -1 : ::write(tmp.fd(), p, left);
       if (n < 0) {
         if (errno == EINTR) continue;
-        fail(path, "writing", tmp_path, errno);
+        fail(path, "write", tmp_path, errno);
       }
       p += n;
       left -= static_cast<size_t>(n);
@@ -90,9 +91,9 @@ void write_file_atomically(const std::string& path, const std::vector<Chunk>& ch
   if (inject("fsync") || ::fsync(tmp.fd()) != 0) fail(path, "fsync", tmp_path, errno);
   const int raw_fd = tmp.release_fd();
   const bool close_fault = inject("close");
-  if (::close(raw_fd) != 0 || close_fault) fail(path, "closing", tmp_path, close_fault ? EIO : errno);
+  if (::close(raw_fd) != 0 || close_fault) fail(path, "close", tmp_path, close_fault ? EIO : errno);
   if (inject("rename") || ::rename(tmp_path.c_str(), path.c_str()) != 0)
-    fail(path, "renaming the temporary file over the target", tmp_path, errno);
+    fail(path, "rename", tmp_path, errno);
   tmp.keep();  // it is the target now
 
   // Make the rename itself durable. The new file is complete either way, so a

@@ -54,8 +54,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
 Checkpoint load_checkpoint(const std::string& path) {
   SafetensorsFile f = load_safetensors(path);
   const int64_t version = parse_number<int64_t>(path, f.metadata, "gpunn.checkpoint");
-  GPUNN_CHECK(version == kFormatVersion, "load_checkpoint '", path, "': checkpoint format version ", version,
-              " is not supported (this gpunn reads version 1)");
+  GPUNN_CHECK(version == kFormatVersion, "load_checkpoint '", path, "': checkpoint format version ",
+              version, " is not supported (this gpunn reads version 1)");
   Checkpoint c;
   c.epoch = parse_number<int64_t>(path, f.metadata, "gpunn.epoch");
   c.step = parse_number<int64_t>(path, f.metadata, "gpunn.step");

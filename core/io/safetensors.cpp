@@ -38,20 +38,23 @@ struct FileDType {
 };
 
 constexpr FileDType kDTypes[] = {
-    {"F32", 4, kFloat32, Decode::Native},     {"F64", 8, kFloat64, Decode::Native},
-    {"I64", 8, kInt64, Decode::Native},       {"F16", 2, kFloat32, Decode::Half},
-    {"BF16", 2, kFloat32, Decode::BFloat16},  {"I32", 4, kInt64, Decode::SignedInt},
-    {"I16", 2, kInt64, Decode::SignedInt},    {"I8", 1, kInt64, Decode::SignedInt},
-    {"U32", 4, kInt64, Decode::UnsignedInt},  {"U16", 2, kInt64, Decode::UnsignedInt},
-    {"U8", 1, kInt64, Decode::UnsignedInt},   {"BOOL", 1, kInt64, Decode::Bool},
+    {"F32", 4, kFloat32, Decode::Native},    {"F64", 8, kFloat64, Decode::Native},
+    {"I64", 8, kInt64, Decode::Native},      {"F16", 2, kFloat32, Decode::Half},
+    {"BF16", 2, kFloat32, Decode::BFloat16}, {"I32", 4, kInt64, Decode::SignedInt},
+    {"I16", 2, kInt64, Decode::SignedInt},   {"I8", 1, kInt64, Decode::SignedInt},
+    {"U32", 4, kInt64, Decode::UnsignedInt}, {"U16", 2, kInt64, Decode::UnsignedInt},
+    {"U8", 1, kInt64, Decode::UnsignedInt},  {"BOOL", 1, kInt64, Decode::Bool},
     {"U64", 8, kInt64, Decode::U64},
 };
 
 const char* file_dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return "F32";
-    case DType::Float64: return "F64";
-    case DType::Int64: return "I64";
+    case DType::Float32:
+      return "F32";
+    case DType::Float64:
+      return "F64";
+    case DType::Int64:
+      return "I64";
   }
   GPUNN_ASSERT(false, "unknown dtype");
 }
@@ -88,7 +91,8 @@ int64_t non_negative_int(const std::string& file, const std::string& tensor, con
                          const json::Value& v) {
   int64_t x = 0;
   if (!v.as_int64(&x) || x < 0)
-    bad(file, "tensor '", tensor, "': ", what, " must be non-negative integers that fit in 64 bits, got ",
+    bad(file, "tensor '", tensor, "': ", what,
+        " must be non-negative integers that fit in 64 bits, got ",
         v.is_number() ? v.text : std::string(json::kind_name(v.kind)));
   return x;
 }
@@ -137,12 +141,13 @@ Entry parse_entry(const std::string& file, const std::string& name, const json::
 
   const json::Value& offsets = member(file, name, v, "data_offsets", json::Value::Kind::Array);
   if (offsets.array.size() != 2)
-    bad(file, "tensor '", name, "': data_offsets must be [begin, end], got ",
-        offsets.array.size(), " numbers");
+    bad(file, "tensor '", name, "': data_offsets must be [begin, end], got ", offsets.array.size(),
+        " numbers");
   e.begin = static_cast<uint64_t>(non_negative_int(file, name, "data_offsets", offsets.array[0]));
   e.end = static_cast<uint64_t>(non_negative_int(file, name, "data_offsets", offsets.array[1]));
   if (e.begin > e.end)
-    bad(file, "tensor '", name, "': data_offsets [", e.begin, ", ", e.end, "] end before they begin");
+    bad(file, "tensor '", name, "': data_offsets [", e.begin, ", ", e.end,
+        "] end before they begin");
   if (e.end > buffer_size)
     bad(file, "tensor '", name, "': data_offsets [", e.begin, ", ", e.end,
         "] run past the end of the ", buffer_size, "-byte data buffer (file truncated?)");
@@ -195,8 +200,9 @@ Header parse_header(const std::string& file, const char* text, size_t size, uint
     previous = e;
   }
   if (covered != buffer_size)
-    bad(file, "the data buffer has ", buffer_size - covered, " trailing bytes after the last tensor (",
-        buffer_size, " bytes, tensors end at ", covered, ")");
+    bad(file, "the data buffer has ", buffer_size - covered,
+        " trailing bytes after the last tensor (", buffer_size, " bytes, tensors end at ", covered,
+        ")");
   return h;
 }
 
@@ -279,8 +285,7 @@ Tensor decode(const std::string& file, const Entry& e, const uint8_t* src) {
       for (int64_t i = 0; i < n; ++i) {
         const uint64_t v = load_le<uint64_t>(src + 8 * i);
         if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-          bad(file, "tensor '", e.name, "': U64 element ", i, " = ", v,
-              " does not fit in int64");
+          bad(file, "tensor '", e.name, "': U64 element ", i, " = ", v, " does not fit in int64");
         out[i] = static_cast<int64_t>(v);
       }
       break;
@@ -414,8 +419,7 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
 SafetensorsFile parse_safetensors(const uint8_t* data, size_t size,
                                   const std::string& name_for_errors) {
   const std::string& file = name_for_errors;
-  if (size < 8)
-    bad(file, "file is ", size, " bytes, too short for the 8-byte header length");
+  if (size < 8) bad(file, "file is ", size, " bytes, too short for the 8-byte header length");
   const uint64_t n = header_length(file, data, size);
   const uint8_t* buffer = data + 8 + n;
   const Header h = parse_header(file, reinterpret_cast<const char*>(data + 8), n, size - 8 - n);
