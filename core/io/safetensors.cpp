@@ -334,8 +334,19 @@ void read_at(const std::string& file, int fd, void* dst, uint64_t size, uint64_t
 
 }  // namespace
 
-std::vector<uint8_t> serialize_safetensors(const StateDict& tensors,
-                                           const std::map<std::string, std::string>& metadata) {
+namespace {
+
+// What a save writes: the 8-byte length and header, then `values` (contiguous)
+// in the order `order`, tensor k at data offset begin[k].
+struct Layout {
+  std::string prefix;  // length + header
+  std::vector<Tensor> values;
+  std::vector<uint64_t> begin;
+  std::vector<size_t> order;
+  uint64_t data_size = 0;
+};
+
+Layout layout_of(const StateDict& tensors, const std::map<std::string, std::string>& metadata) {
   std::vector<Tensor> values;
   for (const auto& [name, t] : tensors) {
     GPUNN_CHECK(!name.empty(), "save_safetensors: tensor names must not be empty");
@@ -398,22 +409,42 @@ std::vector<uint8_t> serialize_safetensors(const StateDict& tensors,
   GPUNN_CHECK(header.size() <= kMaxHeaderBytes, "save_safetensors: the header would be ",
               header.size(), " bytes, over the format's limit of ", kMaxHeaderBytes);
 
-  std::vector<uint8_t> out(8 + header.size() + offset);
+  Layout l;
+  l.prefix.resize(8);
   const uint64_t n = header.size();
-  std::memcpy(out.data(), &n, 8);
-  std::memcpy(out.data() + 8, header.data(), header.size());
-  uint8_t* buffer = out.data() + 8 + header.size();
-  for (size_t k = 0; k < values.size(); ++k) {
-    const size_t nbytes = static_cast<size_t>(values[k].numel()) * dtype_size(values[k].dtype());
-    if (nbytes > 0) std::memcpy(buffer + begin[k], values[k].data_ptr(), nbytes);
+  std::memcpy(l.prefix.data(), &n, 8);
+  l.prefix += header;
+  l.values = std::move(values);
+  l.begin = std::move(begin);
+  l.order = std::move(order);
+  l.data_size = offset;
+  return l;
+}
+
+size_t nbytes_of(const Tensor& t) { return static_cast<size_t>(t.numel()) * dtype_size(t.dtype()); }
+
+}  // namespace
+
+std::vector<uint8_t> serialize_safetensors(const StateDict& tensors,
+                                           const std::map<std::string, std::string>& metadata) {
+  const Layout l = layout_of(tensors, metadata);
+  std::vector<uint8_t> out(l.prefix.size() + l.data_size);
+  std::memcpy(out.data(), l.prefix.data(), l.prefix.size());
+  uint8_t* buffer = out.data() + l.prefix.size();
+  for (size_t k = 0; k < l.values.size(); ++k) {
+    const size_t nbytes = nbytes_of(l.values[k]);
+    if (nbytes > 0) std::memcpy(buffer + l.begin[k], l.values[k].data_ptr(), nbytes);
   }
   return out;
 }
 
 void save_safetensors(const std::string& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  const std::vector<uint8_t> bytes = serialize_safetensors(tensors, metadata);
-  write_file_atomically(path, {{bytes.data(), bytes.size()}});
+  // Written straight from the tensors' memory: no second copy of the model.
+  const Layout l = layout_of(tensors, metadata);
+  std::vector<Chunk> chunks = {{l.prefix.data(), l.prefix.size()}};
+  for (const size_t k : l.order) chunks.push_back({l.values[k].data_ptr(), nbytes_of(l.values[k])});
+  write_file_atomically(path, chunks);
 }
 
 SafetensorsFile parse_safetensors(const uint8_t* data, size_t size,

@@ -22,6 +22,8 @@
 //                    lr = b + (a − b) · (1 + cos(π·x)) / 2. Stepping past total − 1 throws.
 //                    (Momentum cycling is not done: momentum stays as configured.)
 //
+// A schedule keeps a reference to its optimizer, which must outlive it.
+//
 // state_dict(): "last_epoch" (int64 0-D) and "base_lrs" (float64 [groups]);
 // load_state_dict() checks both and sets the optimizer's lr for that counter.
 #pragma once
