@@ -17,7 +17,7 @@ if [[ "$job" != "main" && "$job" != "test" ]]; then
 fi
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build libgtest-dev)
+packages=(build-essential cmake ninja-build libgtest-dev python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,36 @@
+// Training checkpoints: model weights, optimizer and schedule state, and
+// training progress (epoch, step, the default generator's state) in one
+// safetensors file, written atomically (see gpunn/io/safetensors.h).
+//
+// Layout: tensors are named "model.<name>", "optimizer.<name>" and
+// "scheduler.<name>"; progress lives in the __metadata__ map as decimal strings
+// under "gpunn.checkpoint" (format version, "1"), "gpunn.epoch", "gpunn.step",
+// "gpunn.rng.seed" and "gpunn.rng.offset"; the caller's own metadata keeps its
+// keys (which must not start with "gpunn."). Any safetensors reader can open it;
+// the model's weights are the "model." entries.
+#pragma once
+
+#include <gpunn/generator.h>
+#include <gpunn/state_dict.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace gpunn::io {
+
+struct Checkpoint {
+  StateDict model;
+  StateDict optimizer;
+  StateDict scheduler;
+  int64_t epoch = 0;
+  int64_t step = 0;
+  Generator::State rng;  // e.g. default_generator().state()
+  std::map<std::string, std::string> metadata;
+};
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+// Throws gpunn::Error naming the file if it is not a valid gpunn checkpoint.
+Checkpoint load_checkpoint(const std::string& path);
+
+}  // namespace gpunn::io
