@@ -17,7 +17,8 @@ if [[ "$job" != "main" && "$job" != "test" ]]; then
 fi
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build libgtest-dev)
+# libdnnl-dev: oneDNN, the vendor path on the CPU (docs/cpu.md).
+packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
