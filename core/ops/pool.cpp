@@ -116,7 +116,8 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
                               bool want_indices) {
   const kernels::Pool2dShape s = pool_shape("max_pool2d", input, input, options);
   const Tensor x = input.detach().contiguous();
-  const bool need_indices = want_indices || autograd::fw::any_tangent({&input});
+  // Only the vendor path can skip computing indices.
+  [[maybe_unused]] const bool need_indices = want_indices || autograd::fw::any_tangent({&input});
   const Shape y_shape{s.N, s.C, s.P, s.Q};
   MaxPool2dResult r;
   r.values = empty_as(x, y_shape);
