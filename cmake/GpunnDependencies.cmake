@@ -1,5 +1,5 @@
-# Optional dependencies: the CUDA toolkit and cuDNN. Each can be switched off
-# and the library still builds (the CPU path then serves).
+# Optional dependencies: the CUDA toolkit, cuDNN and oneDNN. Each can be
+# switched off and the library still builds (the reference loops then serve).
 #
 # cuDNN is looked for next to the toolkit first, then under GPUNN_CUDNN_ROOT or
 # $CUDNN_ROOT (for example the folder of PyTorch's nvidia-cudnn wheel on a
@@ -27,6 +27,31 @@ if(GPUNN_WITH_CUDNN)
   endif()
 endif()
 
+# oneDNN (Debian's libdnnl-dev) is the vendor path on the CPU: on by default
+# wherever its header and library are found. It is looked up directly rather
+# than through its CMake package, which on Debian also demands the OpenCL
+# development files (its GPU runtime), unused here.
+find_path(GPUNN_ONEDNN_INCLUDE_DIR oneapi/dnnl/dnnl.hpp HINTS $ENV{DNNLROOT} PATH_SUFFIXES include)
+find_library(GPUNN_ONEDNN_LIBRARY dnnl HINTS $ENV{DNNLROOT} PATH_SUFFIXES lib lib64)
+set(_gpunn_onednn_found OFF)
+if(GPUNN_ONEDNN_INCLUDE_DIR AND GPUNN_ONEDNN_LIBRARY)
+  set(_gpunn_onednn_found ON)
+endif()
+option(GPUNN_WITH_ONEDNN "Use oneDNN for the vendor path on the CPU" ${_gpunn_onednn_found})
+if(GPUNN_WITH_ONEDNN AND NOT _gpunn_onednn_found)
+  message(FATAL_ERROR "gpunn: GPUNN_WITH_ONEDNN=ON but oneDNN was not found. Install "
+                      "libdnnl-dev (or set DNNLROOT), or configure with -DGPUNN_WITH_ONEDNN=OFF.")
+endif()
+if(GPUNN_WITH_ONEDNN)
+  # Debian's oneDNN runs its threads with OpenMP (libgomp); gpunn asks OpenMP
+  # for the thread count it reports.
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
+  message(STATUS "gpunn: oneDNN found (${GPUNN_ONEDNN_LIBRARY}): the CPU vendor path is built")
+else()
+  message(STATUS "gpunn: building without oneDNN (install libdnnl-dev for the CPU vendor "
+                 "path); the reference loops serve every op on the CPU")
+endif()
+
 # Links `target` against what the options enabled and tells the sources.
 function(gpunn_link_dependencies target)
   if(GPUNN_WITH_CUDA)
@@ -37,5 +62,10 @@ function(gpunn_link_dependencies target)
     target_compile_definitions(${target} PRIVATE GPUNN_WITH_CUDNN=1)
     target_include_directories(${target} PRIVATE ${GPUNN_CUDNN_INCLUDE_DIR})
     target_link_libraries(${target} PRIVATE ${GPUNN_CUDNN_LIBRARY})
+  endif()
+  if(GPUNN_WITH_ONEDNN)
+    target_compile_definitions(${target} PRIVATE GPUNN_WITH_ONEDNN=1)
+    target_include_directories(${target} PRIVATE ${GPUNN_ONEDNN_INCLUDE_DIR})
+    target_link_libraries(${target} PRIVATE ${GPUNN_ONEDNN_LIBRARY} OpenMP::OpenMP_CXX)
   endif()
 endfunction()

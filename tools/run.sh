@@ -17,7 +17,9 @@ if [[ "$job" != "main" && "$job" != "test" ]]; then
 fi
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build libgtest-dev python3 python3-venv)
+# libdnnl-dev: oneDNN, the vendor path on the CPU (docs/cpu.md); python3-venv: the
+# safetensors interop test installs Python's safetensors into a venv.
+packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

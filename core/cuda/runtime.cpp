@@ -17,6 +17,9 @@
 #if GPUNN_WITH_CUDNN
 #include <cudnn.h>
 #endif
+#if GPUNN_WITH_ONEDNN
+#include "kernels/vendor/onednn.h"
+#endif
 
 namespace gpunn {
 namespace cuda {
@@ -149,6 +152,14 @@ void empty_cache(int device) {
 
 }  // namespace cuda
 
+bool cpu_vendor_available() {
+#if GPUNN_WITH_ONEDNN
+  return true;
+#else
+  return false;
+#endif
+}
+
 std::string build_info() {
   std::ostringstream os;
   os << "version: " << GPUNN_VERSION_STRING << "\n";
@@ -158,6 +169,11 @@ std::string build_info() {
   os << "compiler: gcc " << __GNUC__ << "." << __GNUC_MINOR__ << "\n";
 #endif
   os << "c++ standard: " << __cplusplus << "\n";
+#if GPUNN_WITH_ONEDNN
+  os << "onednn: compiled in (" << kernels::onednn_description() << ")\n";
+#else
+  os << "onednn: not compiled in\n";
+#endif
 #if GPUNN_WITH_CUDA
   int runtime = 0;
   cudaRuntimeGetVersion(&runtime);

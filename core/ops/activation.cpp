@@ -6,12 +6,16 @@
 #include <gpunn/ops/activation.h>
 
 #include <string>
+#include <type_traits>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/activation.h"
+#if GPUNN_WITH_ONEDNN
+#include "kernels/vendor/onednn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -42,18 +46,31 @@ Tensor act_forward(Act act, const Tensor& x, double slope) {
     using T = typename decltype(tag)::type;
     const T* xp = x.data<T>();
     T* yp = y.data<T>();
-    launch(act_name(act), OpFamily::Activation, x.device(), {.cpu = [&] {
-             switch (act) {
-               case Act::Relu:
-                 return kernels::relu_forward_cpu(yp, xp, n);
-               case Act::LeakyRelu:
-                 return kernels::leaky_relu_forward_cpu(yp, xp, n, slope);
-               case Act::Sigmoid:
-                 return kernels::sigmoid_forward_cpu(yp, xp, n);
-               case Act::Tanh:
-                 return kernels::tanh_forward_cpu(yp, xp, n);
-             }
-           }});
+    KernelTable table{.cpu = [&] {
+      switch (act) {
+        case Act::Relu:
+          return kernels::relu_forward_cpu(yp, xp, n);
+        case Act::LeakyRelu:
+          return kernels::leaky_relu_forward_cpu(yp, xp, n, slope);
+        case Act::Sigmoid:
+          return kernels::sigmoid_forward_cpu(yp, xp, n);
+        case Act::Tanh:
+          return kernels::tanh_forward_cpu(yp, xp, n);
+      }
+    }};
+#if GPUNN_WITH_ONEDNN
+    // relu and leaky_relu forward keep gpunn's loop: it propagates NaN, oneDNN's
+    // turns it into 0, and a vectorised loop is as fast for a pass over memory.
+    if constexpr (std::is_same_v<T, float>) {
+      if (act == Act::Sigmoid || act == Act::Tanh) {
+        table.cpu_vendor = [&] {
+          if (act == Act::Sigmoid) return kernels::sigmoid_forward_onednn(yp, xp, n);
+          return kernels::tanh_forward_onednn(yp, xp, n);
+        };
+      }
+    }
+#endif
+    launch(act_name(act), OpFamily::Activation, x.device(), table);
   });
   return y;
 }
@@ -68,18 +85,35 @@ Tensor act_backward(Act act, const Tensor& dy, const Tensor& saved, double slope
     const T* gp = g.data<T>();
     const T* sp = saved.data<T>();
     T* dxp = dx.data<T>();
-    launch(act_name(act), OpFamily::Activation, g.device(), {.cpu = [&] {
-             switch (act) {
-               case Act::Relu:
-                 return kernels::relu_backward_cpu(dxp, gp, sp, n);
-               case Act::LeakyRelu:
-                 return kernels::leaky_relu_backward_cpu(dxp, gp, sp, n, slope);
-               case Act::Sigmoid:
-                 return kernels::sigmoid_backward_cpu(dxp, gp, sp, n);
-               case Act::Tanh:
-                 return kernels::tanh_backward_cpu(dxp, gp, sp, n);
-             }
-           }});
+    KernelTable table{.cpu = [&] {
+      switch (act) {
+        case Act::Relu:
+          return kernels::relu_backward_cpu(dxp, gp, sp, n);
+        case Act::LeakyRelu:
+          return kernels::leaky_relu_backward_cpu(dxp, gp, sp, n, slope);
+        case Act::Sigmoid:
+          return kernels::sigmoid_backward_cpu(dxp, gp, sp, n);
+        case Act::Tanh:
+          return kernels::tanh_backward_cpu(dxp, gp, sp, n);
+      }
+    }};
+#if GPUNN_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      table.cpu_vendor = [&] {
+        switch (act) {
+          case Act::Relu:
+            return kernels::relu_backward_onednn(dxp, gp, sp, n);
+          case Act::LeakyRelu:
+            return kernels::leaky_relu_backward_onednn(dxp, gp, sp, n, slope);
+          case Act::Sigmoid:
+            return kernels::sigmoid_backward_onednn(dxp, gp, sp, n);
+          case Act::Tanh:
+            return kernels::tanh_backward_onednn(dxp, gp, sp, n);
+        }
+      };
+    }
+#endif
+    launch(act_name(act), OpFamily::Activation, g.device(), table);
   });
   return dx;
 }

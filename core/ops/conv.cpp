@@ -7,11 +7,16 @@
 #include <gpunn/ops/conv.h>
 #include <gpunn/ops/elementwise.h>
 
+#include <type_traits>
+
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/conv.h"
+#if GPUNN_WITH_ONEDNN
+#include "kernels/vendor/onednn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -83,10 +88,17 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
   if (y.numel() == 0) return y;
   dispatch_floating(x.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("conv2d", OpFamily::Conv, x.device(), {.cpu = [&] {
-             kernels::conv2d_forward_cpu(y.data<T>(), x.data<T>(), w.data<T>(),
-                                         b.defined() ? b.data<T>() : nullptr, s);
-           }});
+    const T* bp = b.defined() ? b.data<T>() : nullptr;
+    KernelTable table{
+        .cpu = [&] { kernels::conv2d_forward_cpu(y.data<T>(), x.data<T>(), w.data<T>(), bp, s); }};
+#if GPUNN_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      table.cpu_vendor = [&] {
+        kernels::conv2d_forward_onednn(y.data<T>(), x.data<T>(), w.data<T>(), bp, s);
+      };
+    }
+#endif
+    launch("conv2d", OpFamily::Conv, x.device(), table);
   });
   return y;
 }
@@ -107,19 +119,47 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
       using T = typename decltype(tag)::type;
       if (next_edges[0].valid()) {
         out[0] = empty_as(dy, x.shape());
-        launch("conv2d_backward_data", OpFamily::Conv, dy.device(), {.cpu = [&] {
-                 kernels::conv2d_backward_data_cpu(out[0].data<T>(), dy.data<T>(), w.data<T>(), s_);
-               }});
+        KernelTable table{.cpu = [&] {
+          kernels::conv2d_backward_data_cpu(out[0].data<T>(), dy.data<T>(), w.data<T>(), s_);
+        }};
+#if GPUNN_WITH_ONEDNN
+        if constexpr (std::is_same_v<T, float>) {
+          if (s_.N > 0) {
+            table.cpu_vendor = [&] {
+              kernels::conv2d_backward_data_onednn(out[0].data<T>(), dy.data<T>(), w.data<T>(), s_);
+            };
+          }
+        }
+#endif
+        launch("conv2d_backward_data", OpFamily::Conv, dy.device(), table);
       }
-      if (next_edges[1].valid()) {
+      // The bias gradient comes with the weight gradient from oneDNN; the
+      // reference computes it on its own.
+      const bool want_dw = next_edges[1].valid();
+      const bool want_db = next_edges.size() > 2 && next_edges[2].valid();
+      bool db_done = false;
+      if (want_db) out[2] = empty_as(dy, {s_.K});
+      if (want_dw) {
         out[1] = empty_as(dy, w.shape());
-        launch("conv2d_backward_weight", OpFamily::Conv, dy.device(), {.cpu = [&] {
-                 kernels::conv2d_backward_weight_cpu(out[1].data<T>(), dy.data<T>(), x.data<T>(),
-                                                     s_);
-               }});
+        KernelTable table{.cpu = [&] {
+          kernels::conv2d_backward_weight_cpu(out[1].data<T>(), dy.data<T>(), x.data<T>(), s_);
+        }};
+#if GPUNN_WITH_ONEDNN
+        // With N = 0 the gradient is zero; the reference writes those zeros.
+        if constexpr (std::is_same_v<T, float>) {
+          if (s_.N > 0) {
+            table.cpu_vendor = [&] {
+              kernels::conv2d_backward_weight_onednn(out[1].data<T>(),
+                                                     want_db ? out[2].data<T>() : nullptr,
+                                                     dy.data<T>(), x.data<T>(), s_);
+              db_done = want_db;
+            };
+          }
+        }
+#endif
+        launch("conv2d_backward_weight", OpFamily::Conv, dy.device(), table);
       }
-      if (next_edges.size() > 2 && next_edges[2].valid()) {
-        out[2] = empty_as(dy, {s_.K});
+      if (want_db && !db_done) {
         launch("conv2d_backward_bias", OpFamily::Conv, dy.device(), {.cpu = [&] {
                  kernels::conv2d_backward_bias_cpu(out[2].data<T>(), dy.data<T>(), s_);
                }});

@@ -1,10 +1,18 @@
 // max_pool2d and avg_pool2d: checks, dispatch, gradient and JVP rules.
 // Semantics in gpunn/ops/pool.h; kernels in kernels/pool.h.
 //
+// max_pool2d on the vendor path (oneDNN, float32) records its argmax in
+// oneDNN's workspace, not as gpunn's h * W + w indices. So it serves
+// max_pool2d only when no indices are asked for (max_pool2d_with_indices and
+// forward mode use the reference loops), and the backward reads whichever of
+// the two the forward saved.
+//
 //   max: dx = dy routed to the saved argmax indices;  JVP: t gathered at them
 //   avg: dx = avg_pool2d_backward(dy)                 JVP: avg_pool2d(t)
 #include <gpunn/autograd.h>
 #include <gpunn/ops/pool.h>
+
+#include <type_traits>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
@@ -12,6 +20,9 @@
 #include "core/ops/common.h"
 #include "kernels/index.h"
 #include "kernels/pool.h"
+#if GPUNN_WITH_ONEDNN
+#include "kernels/vendor/onednn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -65,7 +76,8 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, const Tenso
 // ---- max ------------------------------------------------------------------------------
 
 struct MaxPoolSaved {
-  autograd::SavedTensor indices;
+  autograd::SavedTensor indices;    // reference path: argmax as h * W + w
+  autograd::SavedTensor workspace;  // vendor path: oneDNN's workspace bytes
 };
 
 class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
@@ -73,9 +85,18 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
   explicit MaxPool2dBackward(kernels::Pool2dShape s) : s_(s) {}
   const char* name() const override { return "max_pool2d_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
-    const Tensor idx = saved.indices.unpack(*this);
     const Tensor dy = grads[0].contiguous();
     Tensor dx = empty_as(dy, {s_.N, s_.C, s_.H, s_.W});
+#if GPUNN_WITH_ONEDNN
+    if (saved.workspace.defined()) {
+      // The forward ran on oneDNN (float32), so this backward must too.
+      const Tensor ws = saved.workspace.unpack(*this);
+      kernels::max_pool2d_backward_onednn(dx.data<float>(), dy.data<float>(), ws.data<int64_t>(),
+                                          s_);
+      return {dx};
+    }
+#endif
+    const Tensor idx = saved.indices.unpack(*this);
     dispatch_floating(dy.dtype(), "max_pool2d", [&](auto tag) {
       using T = typename decltype(tag)::type;
       launch("max_pool2d_backward", OpFamily::Pool, dy.device(), {.cpu = [&] {
@@ -90,24 +111,49 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
   kernels::Pool2dShape s_;
 };
 
-MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options) {
+// want_indices: the caller returns them (else only the values are needed).
+MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
+                              bool want_indices) {
   const kernels::Pool2dShape s = pool_shape("max_pool2d", input, input, options);
   const Tensor x = input.detach().contiguous();
+  // Only the vendor path can skip computing indices.
+  [[maybe_unused]] const bool need_indices = want_indices || autograd::fw::any_tangent({&input});
+  const Shape y_shape{s.N, s.C, s.P, s.Q};
   MaxPool2dResult r;
-  r.values = empty_as(x, {s.N, s.C, s.P, s.Q});
-  r.indices = empty({s.N, s.C, s.P, s.Q}, TensorOptions(kInt64).device(x.device()));
+  r.values = empty_as(x, y_shape);
+  Tensor workspace;  // set when oneDNN ran
+  auto make_indices = [&] { r.indices = empty(y_shape, TensorOptions(kInt64).device(x.device())); };
+  if (r.values.numel() == 0) make_indices();
   if (r.values.numel() > 0) {
     dispatch_floating(x.dtype(), "max_pool2d", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max_pool2d", OpFamily::Pool, x.device(), {.cpu = [&] {
-               kernels::max_pool2d_forward_cpu(r.values.data<T>(), r.indices.data<int64_t>(),
+      KernelTable table{.cpu = [&] {
+        make_indices();
+        kernels::max_pool2d_forward_cpu(r.values.data<T>(), r.indices.data<int64_t>(), x.data<T>(),
+                                        s);
+      }};
+#if GPUNN_WITH_ONEDNN
+      if constexpr (std::is_same_v<T, float>) {
+        if (!need_indices) {
+          table.cpu_vendor = [&] {
+            const auto bytes = static_cast<int64_t>(kernels::max_pool2d_workspace_bytes_onednn(s));
+            workspace = empty({(bytes + 7) / 8}, TensorOptions(kInt64).device(x.device()));
+            kernels::max_pool2d_forward_onednn(r.values.data<T>(), workspace.data<int64_t>(),
                                                x.data<T>(), s);
-             }});
+          };
+        }
+      }
+#endif
+      launch("max_pool2d", OpFamily::Pool, x.device(), table);
     });
   }
   if (autograd::needs_grad({&input})) {
     auto node = autograd::make_node<MaxPool2dBackward>({&input}, s);
-    node->saved.indices = r.indices;
+    if (workspace.defined()) {
+      node->saved.workspace = workspace;
+    } else {
+      node->saved.indices = r.indices;
+    }
     autograd::set_history(r.values, node);
   }
   if (autograd::fw::any_tangent({&input})) {
@@ -133,8 +179,18 @@ Tensor avg_pool_backward(const Tensor& dy_in, const kernels::Pool2dShape& s) {
   Tensor dx = empty_as(dy, {s.N, s.C, s.H, s.W});
   dispatch_floating(dy.dtype(), "avg_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("avg_pool2d_backward", OpFamily::Pool, dy.device(),
-           {.cpu = [&] { kernels::avg_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(), s); }});
+    KernelTable table{
+        .cpu = [&] { kernels::avg_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(), s); }};
+#if GPUNN_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      if (dx.numel() > 0 && kernels::avg_pool2d_onednn_supported(s)) {
+        table.cpu_vendor = [&] {
+          kernels::avg_pool2d_backward_onednn(dx.data<T>(), dy.data<T>(), s);
+        };
+      }
+    }
+#endif
+    launch("avg_pool2d_backward", OpFamily::Pool, dy.device(), table);
   });
   return dx;
 }
@@ -144,8 +200,14 @@ Tensor avg_pool_forward(const Tensor& x, const kernels::Pool2dShape& s) {
   if (y.numel() == 0) return y;
   dispatch_floating(x.dtype(), "avg_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("avg_pool2d", OpFamily::Pool, x.device(),
-           {.cpu = [&] { kernels::avg_pool2d_forward_cpu(y.data<T>(), x.data<T>(), s); }});
+    KernelTable table{.cpu = [&] { kernels::avg_pool2d_forward_cpu(y.data<T>(), x.data<T>(), s); }};
+#if GPUNN_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      if (kernels::avg_pool2d_onednn_supported(s))
+        table.cpu_vendor = [&] { kernels::avg_pool2d_forward_onednn(y.data<T>(), x.data<T>(), s); };
+    }
+#endif
+    launch("avg_pool2d", OpFamily::Pool, x.device(), table);
   });
   return y;
 }
@@ -172,11 +234,16 @@ MaxPool2dResult max_pool2d_with_indices(const Tensor& x, const Pool2dOptions& op
     MaxPool2dResult r = max_pool2d_with_indices(x.unsqueeze(0), options);
     return {r.values.squeeze(0), r.indices.squeeze(0)};
   }
-  return max_pool_impl(x, options);
+  return max_pool_impl(x, options, /*want_indices=*/true);
 }
 
 Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options) {
-  return max_pool2d_with_indices(x, options).values;
+  check_defined("max_pool2d", x, "input");
+  if (x.dim() == 3) {
+    pool_shape("max_pool2d", x, x.detach().unsqueeze(0), options);
+    return max_pool_impl(x.unsqueeze(0), options, /*want_indices=*/false).values.squeeze(0);
+  }
+  return max_pool_impl(x, options, /*want_indices=*/false).values;
 }
 
 Tensor avg_pool2d(const Tensor& input, const Pool2dOptions& options) {

@@ -8,11 +8,16 @@
 #include <gpunn/ops/reduce.h>
 #include <gpunn/ops/softmax.h>
 
+#include <type_traits>
+
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/softmax.h"
+#if GPUNN_WITH_ONEDNN
+#include "kernels/vendor/onednn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -35,10 +40,22 @@ Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim
   const Split s = split(y.shape(), dim);
   dispatch_floating(g.dtype(), op_name(log), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op_name(log), OpFamily::Softmax, g.device(), {.cpu = [&] {
-             kernels::softmax_backward_cpu(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C,
-                                           s.inner, log);
-           }});
+    KernelTable table{.cpu = [&] {
+      kernels::softmax_backward_cpu(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C, s.inner,
+                                    log);
+    }};
+#if GPUNN_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      // log_softmax keeps the reference loops (kernels/vendor/onednn.h says why).
+      if (!log && g.numel() > 0) {
+        table.cpu_vendor = [&] {
+          kernels::softmax_backward_onednn(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C,
+                                           s.inner);
+        };
+      }
+    }
+#endif
+    launch(op_name(log), OpFamily::Softmax, g.device(), table);
   });
   return dx;
 }
@@ -71,9 +88,19 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
   if (xc.numel() > 0) {
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch(op, OpFamily::Softmax, x.device(), {.cpu = [&] {
-               kernels::softmax_forward_cpu(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner, log);
-             }});
+      KernelTable table{.cpu = [&] {
+        kernels::softmax_forward_cpu(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner, log);
+      }};
+#if GPUNN_WITH_ONEDNN
+      if constexpr (std::is_same_v<T, float>) {
+        if (!log) {
+          table.cpu_vendor = [&] {
+            kernels::softmax_forward_onednn(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner);
+          };
+        }
+      }
+#endif
+      launch(op, OpFamily::Softmax, x.device(), table);
     });
   }
   if (autograd::needs_grad({&x})) {

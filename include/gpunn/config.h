@@ -2,9 +2,10 @@
 // this build of gpunn contains.
 //
 // Every op family has a `custom` implementation (gpunn's own: the reference loops
-// on the CPU, our kernels on CUDA) and may have a `vendor` one (cuDNN/cuBLAS on
-// CUDA). `auto` (the default) picks the vendor one where it exists. A family set
-// to `vendor` whose op has no vendor implementation uses the custom one.
+// on the CPU, our kernels on CUDA) and may have a `vendor` one (oneDNN on the
+// CPU for float32, docs/cpu.md; cuDNN/cuBLAS on CUDA). `auto` (the default)
+// picks the vendor one where it exists. A family set to `vendor` whose op has
+// no vendor implementation (float64 on the CPU, for one) uses the custom one.
 // Environment: GPUNN_IMPL=custom|vendor|auto sets every family at start-up;
 // GPUNN_IMPL_<FAMILY> (e.g. GPUNN_IMPL_CONV=custom) sets one and wins over GPUNN_IMPL.
 #pragma once
@@ -44,8 +45,11 @@ Impl get_impl(OpFamily family);
 const char* version();
 
 // What this build contains, one "key: value" per line: version, compiler, C++
-// standard, CUDA and cuDNN (compiled in or not, and their versions).
+// standard, oneDNN, CUDA and cuDNN (compiled in or not, and their versions).
 std::string build_info();
+
+// True when this build has the CPU vendor path (oneDNN; GPUNN_WITH_ONEDNN).
+bool cpu_vendor_available();
 
 namespace cuda {
 // True when gpunn was built with CUDA and a CUDA device is usable. Any failure

@@ -21,4 +21,10 @@ struct MemoryStats {
 MemoryStats memory_stats(Device device = kCPU);
 void reset_peak_memory_stats(Device device = kCPU);
 
+// Freed host blocks of 256 KiB and more are kept (up to 1 GiB) for reuse by the
+// next request of the same size, so a training loop does not fault in fresh
+// pages every step. They do not count in allocated_bytes; empty_cache() gives
+// them back to the system.
+void empty_cache(Device device = kCPU);
+
 }  // namespace gpunn

@@ -150,6 +150,26 @@ TEST(Tensor, MemoryStatsFollowLiveTensors) {
   EXPECT_EQ(memory_stats().allocated_bytes, before);
 }
 
+TEST(Tensor, LargeBlocksAreReusedAndStatsStayExact) {
+  // Note [cached host blocks]: a freed 1 MiB block serves the next request of
+  // that size; cached blocks do not count as allocated.
+  const int64_t before = memory_stats().allocated_bytes;
+  const void* first = nullptr;
+  {
+    Tensor t = full({1 << 18}, 7.0, kFloat32);
+    first = t.data_ptr();
+    EXPECT_EQ(memory_stats().allocated_bytes, before + (1 << 20));
+  }
+  EXPECT_EQ(memory_stats().allocated_bytes, before);
+  {
+    Tensor t = zeros({1 << 18}, kFloat32);  // reused memory, still filled with zeros
+    EXPECT_EQ(t.data_ptr(), first);
+    EXPECT_EQ(sum(t).item(), 0.0);
+  }
+  empty_cache();
+  EXPECT_EQ(memory_stats().allocated_bytes, before);
+}
+
 TEST(Tensor, BadShapesAndAbsurdAllocations) {
   EXPECT_THROWS_WITH(zeros({2, -1}), "empty", "non-negative", "[2, -1]");
   EXPECT_THROWS_WITH(tensor({1, 2, 3}, {2, 2}), "tensor", "3 values", "[2, 2]");

@@ -1,0 +1,183 @@
+// 2-D convolution through oneDNN (kernels/vendor/onednn.h): forward,
+// backward-data and backward-weights (with the bias gradient in the same pass).
+//
+// Each primitive is created with format `any`, so oneDNN picks its fastest
+// layout (blocked, e.g. nChw16c / OIhw16i16o on AVX-512); the LayoutBridges
+// reorder gpunn's NCHW buffers in and out. Backward primitives need the forward
+// primitive descriptor as a hint, so each entry builds one.
+//
+// Sizes: oneDNN counts dilation from 0 (gpunn's dil - 1) and takes the right
+// padding separately; with padding_r = pad its output-size formula
+// (H + 2 pad - ((R - 1) dil + 1)) / stride + 1 rounds down like gpunn's.
+#include <mutex>
+
+#include "kernels/vendor/onednn.h"
+#include "kernels/vendor/onednn_common.h"
+
+namespace gpunn::kernels {
+namespace {
+
+using namespace onednn;
+using dnnl::algorithm;
+using dnnl::prop_kind;
+
+struct ConvDescs {
+  memory::desc x, w, b, y;  // gpunn's plain layouts
+  memory::desc x_any, w_any, b_any, y_any;
+  memory::dims stride, dilation, pad_l, pad_r;
+};
+
+ConvDescs conv_descs(const Conv2dShape& s) {
+  ConvDescs d;
+  const memory::dims x_dims{s.N, s.C, s.H, s.W}, y_dims{s.N, s.K, s.P, s.Q};
+  memory::dims w_dims{s.K, s.C / s.groups, s.R, s.S};
+  tag w_tag = tag::oihw;
+  if (s.groups > 1) {
+    w_dims = {s.groups, s.K / s.groups, s.C / s.groups, s.R, s.S};
+    w_tag = tag::goihw;
+  }
+  d.x = plain_desc(x_dims, tag::nchw);
+  d.y = plain_desc(y_dims, tag::nchw);
+  d.w = plain_desc(w_dims, w_tag);
+  d.b = plain_desc({s.K}, tag::a);
+  d.x_any = plain_desc(x_dims, tag::any);
+  d.y_any = plain_desc(y_dims, tag::any);
+  d.w_any = plain_desc(w_dims, tag::any);
+  d.b_any = plain_desc({s.K}, tag::any);
+  d.stride = {s.stride_h, s.stride_w};
+  d.dilation = {s.dil_h - 1, s.dil_w - 1};
+  d.pad_l = {s.pad_h, s.pad_w};
+  d.pad_r = {s.pad_h, s.pad_w};
+  return d;
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d, bool with_bias,
+                                                     prop_kind prop) {
+  const auto desc = with_bias ? dnnl::convolution_forward::desc(
+                                    prop, algorithm::convolution_direct, d.x_any, d.w_any, d.b_any,
+                                    d.y_any, d.stride, d.dilation, d.pad_l, d.pad_r)
+                              : dnnl::convolution_forward::desc(prop, algorithm::convolution_direct,
+                                                                d.x_any, d.w_any, d.y_any, d.stride,
+                                                                d.dilation, d.pad_l, d.pad_r);
+  return {desc, cpu_engine()};
+}
+
+struct ConvForward {
+  std::mutex mutex;
+  dnnl::convolution_forward prim;
+  LayoutBridge x, w, b, y;
+};
+
+struct ConvBackwardData {
+  std::mutex mutex;
+  dnnl::convolution_backward_data prim;
+  LayoutBridge dy, w, dx;
+};
+
+struct ConvBackwardWeight {
+  std::mutex mutex;
+  dnnl::convolution_backward_weights prim;
+  LayoutBridge dy, x, dw, db;
+};
+
+// Multiply-adds of one pass (forward, backward-data and backward-weights alike).
+int64_t conv_macs(const Conv2dShape& s) {
+  return s.N * s.K * s.P * s.Q * (s.C / s.groups) * s.R * s.S;
+}
+
+std::string shape_key(const char* op, const Conv2dShape& s, bool flag) {
+  return cache_key(op, s.N, s.C, s.H, s.W, s.K, s.R, s.S, s.P, s.Q, s.stride_h, s.stride_w, s.pad_h,
+                   s.pad_w, s.dil_h, s.dil_w, s.groups, flag);
+}
+
+}  // namespace
+
+void conv2d_forward_onednn(float* y, const float* x, const float* w, const float* b,
+                           const Conv2dShape& s) {
+  translate_errors("conv2d", [&] {
+    const ThreadLimit threads(conv_macs(s), kMacsPerThread);
+    const bool with_bias = b != nullptr;
+    auto e = primitive_cache<ConvForward>().get(
+        shape_key("conv2d_forward", s, with_bias), [&](ConvForward& n) {
+          const ConvDescs d = conv_descs(s);
+          // forward_training: the same kernels as inference for convolution, and the
+          // layouts then match the backward primitives' hints.
+          const auto pd = forward_pd(d, with_bias, prop_kind::forward_training);
+          n.prim = dnnl::convolution_forward(pd);
+          n.x = LayoutBridge(d.x, pd.src_desc());
+          n.w = LayoutBridge(d.w, pd.weights_desc());
+          if (with_bias) n.b = LayoutBridge(d.b, pd.bias_desc());
+          n.y = LayoutBridge(d.y, pd.dst_desc());
+        });
+    std::lock_guard lock(e->mutex);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e->x.input(x)},
+                                         {DNNL_ARG_WEIGHTS, e->w.input(w)},
+                                         {DNNL_ARG_DST, e->y.output(y)}};
+    if (with_bias) args.emplace(DNNL_ARG_BIAS, e->b.input(b));
+    e->prim.execute(cpu_stream(), args);
+    e->y.finish_output();
+    cpu_stream().wait();
+  });
+}
+
+void conv2d_backward_data_onednn(float* dx, const float* dy, const float* w, const Conv2dShape& s) {
+  translate_errors("conv2d_backward_data", [&] {
+    const ThreadLimit threads(conv_macs(s), kMacsPerThread);
+    auto e = primitive_cache<ConvBackwardData>().get(
+        shape_key("conv2d_backward_data", s, false), [&](ConvBackwardData& n) {
+          const ConvDescs d = conv_descs(s);
+          const auto hint = forward_pd(d, false, prop_kind::forward_training);
+          const dnnl::convolution_backward_data::desc desc(algorithm::convolution_direct, d.x_any,
+                                                           d.w_any, d.y_any, d.stride, d.dilation,
+                                                           d.pad_l, d.pad_r);
+          const dnnl::convolution_backward_data::primitive_desc pd(desc, cpu_engine(), hint);
+          n.prim = dnnl::convolution_backward_data(pd);
+          n.dy = LayoutBridge(d.y, pd.diff_dst_desc());
+          n.w = LayoutBridge(d.w, pd.weights_desc());
+          n.dx = LayoutBridge(d.x, pd.diff_src_desc());
+        });
+    std::lock_guard lock(e->mutex);
+    e->prim.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy.input(dy)},
+                                   {DNNL_ARG_WEIGHTS, e->w.input(w)},
+                                   {DNNL_ARG_DIFF_SRC, e->dx.output(dx)}});
+    e->dx.finish_output();
+    cpu_stream().wait();
+  });
+}
+
+void conv2d_backward_weight_onednn(float* dw, float* db, const float* dy, const float* x,
+                                   const Conv2dShape& s) {
+  translate_errors("conv2d_backward_weight", [&] {
+    const ThreadLimit threads(conv_macs(s), kMacsPerThread);
+    const bool with_bias = db != nullptr;
+    auto e = primitive_cache<ConvBackwardWeight>().get(
+        shape_key("conv2d_backward_weight", s, with_bias), [&](ConvBackwardWeight& n) {
+          const ConvDescs d = conv_descs(s);
+          const auto hint = forward_pd(d, with_bias, prop_kind::forward_training);
+          const auto desc = with_bias
+                                ? dnnl::convolution_backward_weights::desc(
+                                      algorithm::convolution_direct, d.x_any, d.w_any, d.b_any,
+                                      d.y_any, d.stride, d.dilation, d.pad_l, d.pad_r)
+                                : dnnl::convolution_backward_weights::desc(
+                                      algorithm::convolution_direct, d.x_any, d.w_any, d.y_any,
+                                      d.stride, d.dilation, d.pad_l, d.pad_r);
+          const dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu_engine(), hint);
+          n.prim = dnnl::convolution_backward_weights(pd);
+          n.dy = LayoutBridge(d.y, pd.diff_dst_desc());
+          n.x = LayoutBridge(d.x, pd.src_desc());
+          n.dw = LayoutBridge(d.w, pd.diff_weights_desc());
+          if (with_bias) n.db = LayoutBridge(d.b, pd.diff_bias_desc());
+        });
+    std::lock_guard lock(e->mutex);
+    std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, e->dy.input(dy)},
+                                         {DNNL_ARG_SRC, e->x.input(x)},
+                                         {DNNL_ARG_DIFF_WEIGHTS, e->dw.output(dw)}};
+    if (with_bias) args.emplace(DNNL_ARG_DIFF_BIAS, e->db.output(db));
+    e->prim.execute(cpu_stream(), args);
+    e->dw.finish_output();
+    if (with_bias) e->db.finish_output();
+    cpu_stream().wait();
+  });
+}
+
+}  // namespace gpunn::kernels

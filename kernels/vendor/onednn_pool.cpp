@@ -1,0 +1,145 @@
+// 2-D max and average pooling through oneDNN (kernels/vendor/onednn.h), on
+// gpunn's NCHW buffers directly.
+//
+// Right padding: oneDNN's output size is (H + pad_l + pad_r - k) / stride + 1,
+// rounded down. gpunn's ceil_mode adds a last window that may reach past the
+// right padding, so pad_r = max(pad, (P - 1) stride + k - H - pad) gives the
+// same P in both modes. Max pooling ignores padding either way; average
+// pooling's divisor is why avg_pool2d_onednn_supported() exists.
+#include <algorithm>
+#include <mutex>
+
+#include "kernels/vendor/onednn.h"
+#include "kernels/vendor/onednn_common.h"
+
+namespace gpunn::kernels {
+namespace {
+
+using namespace onednn;
+using dnnl::algorithm;
+using dnnl::prop_kind;
+
+int64_t pad_right(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {
+  return std::max(pad, (out - 1) * stride + k - in - pad);
+}
+
+dnnl::pooling_v2_forward::primitive_desc pool_forward_pd(const Pool2dShape& s, algorithm alg,
+                                                         prop_kind prop) {
+  const memory::desc x = plain_desc({s.N, s.C, s.H, s.W}, tag::nchw);
+  const memory::desc y = plain_desc({s.N, s.C, s.P, s.Q}, tag::nchw);
+  const dnnl::pooling_v2_forward::desc desc(prop, alg, x, y, {s.stride_h, s.stride_w},
+                                            {s.kernel_h, s.kernel_w}, {0, 0}, {s.pad_h, s.pad_w},
+                                            {pad_right(s.H, s.P, s.kernel_h, s.stride_h, s.pad_h),
+                                             pad_right(s.W, s.Q, s.kernel_w, s.stride_w, s.pad_w)});
+  return {desc, cpu_engine()};
+}
+
+struct Pool {
+  std::mutex mutex;
+  dnnl::pooling_v2_forward forward;
+  dnnl::pooling_v2_backward backward;
+  memory x, y, dx, dy, workspace;  // plain, bound to the caller's pointers per call
+};
+
+algorithm avg_algorithm(const Pool2dShape& s) {
+  return s.count_include_pad ? algorithm::pooling_avg_include_padding
+                             : algorithm::pooling_avg_exclude_padding;
+}
+
+// One entry per (algorithm, shape) holds both directions: the max backward must
+// read the workspace in the format its own forward wrote.
+std::shared_ptr<Pool> pool_entry(const Pool2dShape& s, algorithm alg) {
+  const std::string key =
+      cache_key("pool2d", static_cast<int>(alg), s.N, s.C, s.H, s.W, s.P, s.Q, s.kernel_h,
+                s.kernel_w, s.stride_h, s.stride_w, s.pad_h, s.pad_w);
+  return primitive_cache<Pool>().get(key, [&](Pool& e) {
+    const auto fwd = pool_forward_pd(s, alg, prop_kind::forward_training);
+    const dnnl::pooling_v2_backward::desc bwd_desc(
+        alg, fwd.src_desc(), fwd.dst_desc(), {s.stride_h, s.stride_w}, {s.kernel_h, s.kernel_w},
+        {0, 0}, {s.pad_h, s.pad_w},
+        {pad_right(s.H, s.P, s.kernel_h, s.stride_h, s.pad_h),
+         pad_right(s.W, s.Q, s.kernel_w, s.stride_w, s.pad_w)});
+    const dnnl::pooling_v2_backward::primitive_desc bwd(bwd_desc, cpu_engine(), fwd);
+    e.forward = dnnl::pooling_v2_forward(fwd);
+    e.backward = dnnl::pooling_v2_backward(bwd);
+    e.x = memory(fwd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    e.y = memory(fwd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    e.dx = memory(bwd.diff_src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    e.dy = memory(bwd.diff_dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    e.workspace = memory(fwd.workspace_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+  });
+}
+
+}  // namespace
+
+bool avg_pool2d_onednn_supported(const Pool2dShape& s) {
+  if (!s.count_include_pad) return true;
+  return (s.P - 1) * s.stride_h + s.kernel_h <= s.H + 2 * s.pad_h &&
+         (s.Q - 1) * s.stride_w + s.kernel_w <= s.W + 2 * s.pad_w;
+}
+
+void avg_pool2d_forward_onednn(float* y, const float* x, const Pool2dShape& s) {
+  translate_errors("avg_pool2d", [&] {
+    const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
+    auto e = pool_entry(s, avg_algorithm(s));
+    std::lock_guard lock(e->mutex);
+    e->x.set_data_handle(const_cast<float*>(x));  // read only
+    e->y.set_data_handle(y);
+    e->forward.execute(cpu_stream(), {{DNNL_ARG_SRC, e->x}, {DNNL_ARG_DST, e->y}});
+    cpu_stream().wait();
+  });
+}
+
+void avg_pool2d_backward_onednn(float* dx, const float* dy, const Pool2dShape& s) {
+  translate_errors("avg_pool2d_backward", [&] {
+    const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
+    auto e = pool_entry(s, avg_algorithm(s));
+    std::lock_guard lock(e->mutex);
+    e->dy.set_data_handle(const_cast<float*>(dy));  // read only
+    e->dx.set_data_handle(dx);
+    e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy}, {DNNL_ARG_DIFF_SRC, e->dx}});
+    cpu_stream().wait();
+  });
+}
+
+size_t max_pool2d_workspace_bytes_onednn(const Pool2dShape& s) {
+  size_t bytes = 0;
+  translate_errors("max_pool2d", [&] {
+    const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
+    bytes = pool_entry(s, algorithm::pooling_max)->workspace.get_desc().get_size();
+  });
+  return bytes;
+}
+
+void max_pool2d_forward_onednn(float* y, void* workspace, const float* x, const Pool2dShape& s) {
+  translate_errors("max_pool2d", [&] {
+    const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
+    auto e = pool_entry(s, algorithm::pooling_max);
+    std::lock_guard lock(e->mutex);
+    e->x.set_data_handle(const_cast<float*>(x));  // read only
+    e->y.set_data_handle(y);
+    e->workspace.set_data_handle(workspace);
+    e->forward.execute(
+        cpu_stream(),
+        {{DNNL_ARG_SRC, e->x}, {DNNL_ARG_DST, e->y}, {DNNL_ARG_WORKSPACE, e->workspace}});
+    cpu_stream().wait();
+  });
+}
+
+void max_pool2d_backward_onednn(float* dx, const float* dy, const void* workspace,
+                                const Pool2dShape& s) {
+  translate_errors("max_pool2d_backward", [&] {
+    const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
+    auto e = pool_entry(s, algorithm::pooling_max);
+    std::lock_guard lock(e->mutex);
+    e->dy.set_data_handle(const_cast<float*>(dy));  // read only
+    e->dx.set_data_handle(dx);
+    e->workspace.set_data_handle(const_cast<void*>(workspace));  // read only
+    e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy},
+                                       {DNNL_ARG_DIFF_SRC, e->dx},
+                                       {DNNL_ARG_WORKSPACE, e->workspace}});
+    cpu_stream().wait();
+  });
+}
+
+}  // namespace gpunn::kernels
