@@ -95,8 +95,8 @@ class DataLoader::Run {
   // The next batch, or false at the end of the epoch; rethrows a worker's error.
   bool next(Batch& out) {
     if (finished_) return false;
+    if (consumed_ == num_batches_) return finish();  // also when no worker was started
     if (!options_.prefetch) {
-      if (consumed_ == num_batches_) return finish();
       try {
         out = prepare(consumed_++);
       } catch (...) {

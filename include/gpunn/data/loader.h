@@ -53,12 +53,12 @@ using BatchTransform = std::function<Batch(Batch batch, Generator& generator)>;
 struct DataLoaderOptions {
   int64_t batch_size = 1;
   bool shuffle = false;
-  bool drop_last = false;      // drop a last batch smaller than batch_size
-  uint64_t seed = 0;           // shuffling and the transform's generators
-  bool prefetch = true;        // prepare batches on a background thread
-  int64_t prefetch_depth = 2;  // batches ready ahead of the consumer (>= 1)
-  Device device = kCPU;        // where batches are delivered
-  BatchTransform transform;    // optional
+  bool drop_last = false;              // drop a last batch smaller than batch_size
+  uint64_t seed = 0;                   // shuffling and the transform's generators
+  bool prefetch = true;                // prepare batches on a background thread
+  int64_t prefetch_depth = 2;          // batches ready ahead of the consumer (>= 1)
+  Device device = kCPU;                // where batches are delivered
+  BatchTransform transform = nullptr;  // optional
 };
 
 class DataLoader {
