@@ -17,7 +17,9 @@ if [[ "$job" != "main" && "$job" != "test" ]]; then
 fi
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build libgtest-dev)
+# zlib1g-dev: .gz data files; dataset-fashion-mnist and miscfiles (proper
+# names): the data the data tests and examples read.
+packages=(build-essential cmake ninja-build libgtest-dev zlib1g-dev dataset-fashion-mnist miscfiles)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
