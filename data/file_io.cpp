@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 
@@ -35,6 +36,9 @@ bool has_gzip_magic(const std::string& bytes, size_t at = 0) {
 }
 
 std::string read_raw(const std::string& path, const char* op) {
+  std::error_code ec;
+  GPUNN_CHECK(!std::filesystem::is_directory(path, ec), file_prefix(op, path),
+              "is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     gpunn::detail::throw_error(file_prefix(op, path), "cannot open the file (",

@@ -265,9 +265,10 @@ std::optional<std::string> find_fashion_mnist() {
   }
   candidates.emplace_back("/usr/share/datasets/fashion-mnist");  // Debian's dataset-fashion-mnist
   for (const std::string& dir : candidates) {
-    for (const char* name : {"train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"}) {
+    for (const char* name : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"}) {
       std::error_code ec;
-      if (fs::is_regular_file(fs::path(dir) / name, ec)) return dir;
+      const bool readable = has_zlib() || name[std::strlen(name) - 1] != 'z';
+      if (readable && fs::is_regular_file(fs::path(dir) / name, ec)) return dir;
     }
   }
   return std::nullopt;

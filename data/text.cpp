@@ -113,7 +113,8 @@ std::string read_text_file(const std::string& path) {
 std::optional<std::string> find_propernames() {
   for (const char* p : {"/usr/share/dict/propernames", "/usr/share/dict/propernames.gz"}) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(p, ec)) return std::string(p);
+    const bool readable = has_zlib() || p[std::strlen(p) - 1] != 'z';
+    if (readable && std::filesystem::is_regular_file(p, ec)) return std::string(p);
   }
   return std::nullopt;
 }

@@ -161,6 +161,8 @@ TEST(ReadIdx, AbsurdHeaderFailsBeforeAllocating) {
 TEST(ReadIdx, MissingFile) {
   EXPECT_THROWS_WITH(data::read_idx("/nonexistent/gpunn/file.idx"), "read_idx",
                      "/nonexistent/gpunn/file.idx", "cannot open");
+  TempDir dir;
+  EXPECT_THROWS_WITH(data::read_idx(dir.str()), "read_idx", dir.str(), "is a directory");
 }
 
 // ---- gzip -----------------------------------------------------------------------------

@@ -59,7 +59,8 @@ TensorDataset load_fashion_mnist(const std::string& dir, Split split);
 const std::vector<std::string>& fashion_mnist_classes();
 // The folder holding Fashion-MNIST: $GPUNN_FASHION_MNIST_DIR when set, else
 // Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist),
-// if it holds the training images; nullopt otherwise.
+// if it holds the training images in a form this build reads (.gz needs zlib);
+// nullopt otherwise.
 std::optional<std::string> find_fashion_mnist();
 
 // ---- CIFAR-10 ------------------------------------------------------------------
@@ -78,7 +79,8 @@ const std::vector<std::string>& cifar10_classes();
 // A text file's bytes (plain or gzip).
 std::string read_text_file(const std::string& path);
 // Debian's list of proper names (miscfiles: /usr/share/dict/propernames[.gz]),
-// one name per line; nullopt when not installed.
+// one name per line; nullopt when not installed (or only the .gz is there and
+// this build has no zlib).
 std::optional<std::string> find_propernames();
 
 }  // namespace gpunn::data
