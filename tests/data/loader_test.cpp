@@ -4,7 +4,6 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -166,17 +165,15 @@ TEST_P(LoaderModes, ExplicitNextAndBatchCounts) {
   EXPECT_FALSE(loader.next(b));  // stays at the end
 }
 
-// A dataset whose get() throws for one index, and counts calls.
+// A dataset whose get() throws for one index.
 class Faulty : public data::Dataset {
  public:
   explicit Faulty(int64_t bad) : bad_(bad) {}
   int64_t size() const override { return 20; }
   data::Example get(int64_t i) const override {
-    calls_++;
     GPUNN_CHECK(i != bad_, "Faulty: cannot read example ", i, " (corrupt record)");
     return {full({2}, static_cast<double>(i)), scalar_tensor(static_cast<double>(i), kInt64)};
   }
-  mutable std::atomic<int> calls_{0};
 
  private:
   int64_t bad_;
