@@ -1,5 +1,6 @@
-# Optional dependencies: the CUDA toolkit, cuDNN and oneDNN. Each can be
-# switched off and the library still builds (the reference loops then serve).
+# Optional dependencies: the CUDA toolkit, cuDNN, oneDNN and zlib. Each can be
+# switched off and the library still builds (the reference loops serve; without
+# zlib the data readers take uncompressed files only).
 #
 # cuDNN is looked for next to the toolkit first, then under GPUNN_CUDNN_ROOT or
 # $CUDNN_ROOT (for example the folder of PyTorch's nvidia-cudnn wheel on a
@@ -52,6 +53,18 @@ else()
                  "path); the reference loops serve every op on the CPU")
 endif()
 
+# zlib reads gzip-compressed data files (.gz) in data/. On by default where found.
+find_package(ZLIB QUIET)
+set(_gpunn_zlib_default OFF)
+if(ZLIB_FOUND)
+  set(_gpunn_zlib_default ON)
+endif()
+option(GPUNN_WITH_ZLIB "Read gzip-compressed data files with zlib" ${_gpunn_zlib_default})
+if(GPUNN_WITH_ZLIB AND NOT ZLIB_FOUND)
+  message(FATAL_ERROR "gpunn: GPUNN_WITH_ZLIB is ON but zlib was not found "
+                      "(install zlib1g-dev, or configure with -DGPUNN_WITH_ZLIB=OFF)")
+endif()
+
 # Links `target` against what the options enabled and tells the sources.
 function(gpunn_link_dependencies target)
   if(GPUNN_WITH_CUDA)
@@ -67,5 +80,9 @@ function(gpunn_link_dependencies target)
     target_compile_definitions(${target} PRIVATE GPUNN_WITH_ONEDNN=1)
     target_include_directories(${target} PRIVATE ${GPUNN_ONEDNN_INCLUDE_DIR})
     target_link_libraries(${target} PRIVATE ${GPUNN_ONEDNN_LIBRARY} OpenMP::OpenMP_CXX)
+  endif()
+  if(GPUNN_WITH_ZLIB)
+    target_compile_definitions(${target} PRIVATE GPUNN_WITH_ZLIB=1)
+    target_link_libraries(${target} PRIVATE ZLIB::ZLIB)
   endif()
 endfunction()

@@ -18,8 +18,11 @@ fi
 cd "$(dirname "$0")/.."
 
 # libdnnl-dev: oneDNN, the vendor path on the CPU (docs/cpu.md); python3-venv: the
-# safetensors interop test installs Python's safetensors into a venv.
-packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev python3 python3-venv)
+# safetensors interop test installs Python's safetensors into a venv; zlib1g-dev:
+# .gz data files; dataset-fashion-mnist and miscfiles (proper names): the data the
+# data tests and examples read.
+packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev python3 python3-venv
+          zlib1g-dev dataset-fashion-mnist miscfiles)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -20,6 +20,9 @@
 #if GPUNN_WITH_ONEDNN
 #include "kernels/vendor/onednn.h"
 #endif
+#if GPUNN_WITH_ZLIB
+#include <zlib.h>
+#endif
 
 namespace gpunn {
 namespace cuda {
@@ -187,6 +190,11 @@ std::string build_info() {
   os << "cudnn: compiled in (" << v / 10000 << "." << (v % 10000) / 100 << "." << v % 100 << ")\n";
 #else
   os << "cudnn: not compiled in\n";
+#endif
+#if GPUNN_WITH_ZLIB
+  os << "zlib: compiled in (" << zlibVersion() << "), data readers take .gz files\n";
+#else
+  os << "zlib: not compiled in, data readers take uncompressed files only\n";
 #endif
   return os.str();
 }

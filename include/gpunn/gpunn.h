@@ -4,6 +4,7 @@
 #include <gpunn/autograd.h>
 #include <gpunn/config.h>
 #include <gpunn/cuda.h>
+#include <gpunn/data.h>
 #include <gpunn/dtype.h>
 #include <gpunn/error.h>
 #include <gpunn/generator.h>
