@@ -1,0 +1,92 @@
+// What every gpunn example shares: the common command-line options, device
+// choice, a progress bar, the closing JSON line and PNG output. A small library
+// (gpunn_example_common) linked by each example; not part of libgpunn.
+#pragma once
+
+#include <gpunn/gpunn.h>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gpunn::examples {
+
+// --device, --seed, --smoke and --out, added to every example's parser.
+struct CommonOptions {
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  uint64_t seed = 0;
+  bool smoke = false;           // a few steps only: what CI runs
+  std::string out_dir = ".";    // where PNG, CSV and checkpoint files go
+};
+void add_common_options(CLI::App& app, CommonOptions& options);
+
+// "auto": the first GPU when one is usable, else the CPU. Throws gpunn::Error
+// for a device that is not usable.
+Device resolve_device(const std::string& name);
+
+// out_dir/name, creating out_dir if needed.
+std::string output_path(const CommonOptions& options, const std::string& name);
+
+// A progress bar with rate and ETA on a terminal ("\r"-updated, on stderr);
+// plain lines at every 10% otherwise, so logs stay readable.
+class Progress {
+ public:
+  Progress(std::string label, int64_t total, std::string unit = "it");
+  // `done` items so far; `status` is shown after the bar (e.g. "loss 0.412").
+  void update(int64_t done, const std::string& status = "");
+  void finish(const std::string& status = "");
+  double elapsed_seconds() const;
+
+ private:
+  std::string label_, unit_;
+  int64_t total_;
+  bool tty_;
+  int last_decile_ = -1;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+// The example's last output line: one JSON object of its metrics.
+class JsonLine {
+ public:
+  JsonLine& add(const std::string& key, double value);
+  JsonLine& add(const std::string& key, int64_t value);
+  JsonLine& add(const std::string& key, int value) { return add(key, int64_t{value}); }
+  JsonLine& add(const std::string& key, bool value);
+  JsonLine& add(const std::string& key, const std::string& value);
+  JsonLine& add(const std::string& key, const char* value) { return add(key, std::string(value)); }
+  JsonLine& add(const std::string& key, const std::vector<double>& values);
+  JsonLine& add(const std::string& key, const std::vector<std::string>& values);
+  std::string str() const;  // {"k": v, ...} in insertion order, one line
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;  // key, JSON text
+};
+std::string json_string(const std::string& s);  // a quoted, escaped JSON string
+
+// An 8-bit image, row-major, `channels` interleaved (1 gray, 3 RGB).
+struct Image {
+  int width = 0, height = 0, channels = 3;
+  std::vector<uint8_t> pixels;
+  Image() = default;
+  Image(int w, int h, int c, uint8_t fill = 0)
+      : width(w), height(h), channels(c), pixels(static_cast<size_t>(w) * h * c, fill) {}
+  uint8_t* at(int x, int y) { return &pixels[(static_cast<size_t>(y) * width + x) * channels]; }
+};
+// Writes a PNG; throws gpunn::Error naming the path on failure.
+void write_png(const std::string& path, const Image& image);
+// A [H, W] or [1, H, W] tensor of values in [lo, hi] as a gray image (clamped).
+Image gray_image(const Tensor& t, double lo, double hi);
+// Images side by side (and wrapped after `columns`), with a gap in `background`.
+Image contact_sheet(const std::vector<Image>& images, int columns, int gap = 4,
+                    uint8_t background = 255);
+// Nearest-neighbour upscaling by an integer factor.
+Image upscale(const Image& image, int factor);
+
+}  // namespace gpunn::examples
