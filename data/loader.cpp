@@ -14,15 +14,15 @@
 // worker ends; the consumer rethrows it when it reaches that batch, after the
 // batches before it, and the epoch is over.
 //
-// The device copy is deliver(). On the CPU it is the identity. The CUDA backend
-// does it here, on the worker: gather into page-locked (pinned) host buffers
-// from a small pool of prefetch_depth + 1 (so a buffer is never rewritten while
-// a copy from it is in flight), cudaMemcpyAsync on a copy stream owned by the
-// Run, and an event recorded after the copy that travels with the batch; the
-// consumer's compute stream waits on that event before first use, and the
-// pinned buffer returns to the pool when the event has completed. The copy of
-// batch b + 1 then overlaps the training step on batch b. Until that backend
-// exists, a CUDA device is refused when the loader is made.
+// The device copy is deliver(). On the CPU it is the identity. For a CUDA
+// device it is Tensor::to(device) on the worker: the batch is staged through the
+// device's pinned buffer and copied asynchronously on the device's stream, the
+// stream every op runs on, so the copy is ordered before the training step that
+// reads it without any event, and the worker goes on gathering the next batch
+// while the device works. The transfer itself shares that stream with compute;
+// overlapping it with kernels (a copy stream, one pinned buffer per queued batch
+// and an event the compute stream waits on) is the next step when profiles show
+// the copy on the critical path.
 //
 // Determinism: nothing here depends on timing. The order is epoch_order(epoch)
 // and the transform's generator for batch b is seeded from (seed, epoch, b), so
@@ -58,7 +58,7 @@ namespace {
 
 Batch deliver(Batch batch, Device device) {
   if (device.is_cpu()) return batch;
-  // Where the CUDA backend's pinned, asynchronous copy goes (see the Note).
+  // Pinned staging and an asynchronous copy on the device's stream (see the Note).
   if (batch.data.defined()) batch.data = batch.data.to(device);
   if (batch.target.defined()) batch.target = batch.target.to(device);
   return batch;
@@ -207,11 +207,11 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
               options_.batch_size);
   GPUNN_CHECK(options_.prefetch_depth >= 1, "DataLoader: prefetch_depth must be at least 1, got ",
               options_.prefetch_depth);
-  GPUNN_CHECK(options_.device.is_cpu(), "DataLoader: device ", options_.device.str(),
-              " is not available: this build of gpunn delivers batches to the CPU only",
-              cuda::is_available() ? " (a CUDA device is present, but the CUDA data path is not "
-                                     "built yet)"
-                                   : "");
+  if (options_.device.is_cuda()) {
+    const int n = cuda::device_count();
+    GPUNN_CHECK(options_.device.index < n, "DataLoader: device ", options_.device.str(),
+                " is not available (", n, " usable CUDA device", n == 1 ? "" : "s", ")");
+  }
 }
 
 DataLoader::DataLoader(DataLoader&&) noexcept = default;

@@ -123,5 +123,25 @@ TEST(Cuda, OutOfMemoryIsTypedAndRecoverable) {
   EXPECT_EQ(ok.to(kCPU).sum().item(), 1500.0);
 }
 
+TEST(Cuda, DataLoaderDeliversToTheDevice) {
+  GPUNN_REQUIRE_GPU();
+  Tensor x = arange(0, 60, 1, kFloat32).reshape({20, 3}), y = arange(0, 20, 1, kInt64);
+  data::DataLoader cpu(data::TensorDataset(x, y), {.batch_size = 8, .shuffle = true, .seed = 3});
+  data::DataLoader gpu(data::TensorDataset(x, y),
+                       {.batch_size = 8, .shuffle = true, .seed = 3, .device = kCuda});
+  std::vector<data::Batch> expected;
+  for (const data::Batch& b : cpu) expected.push_back(b);
+  size_t i = 0;
+  for (const data::Batch& b : gpu) {
+    ASSERT_LT(i, expected.size());
+    EXPECT_EQ(b.data.device(), kCuda);
+    EXPECT_EQ(b.target.device(), kCuda);
+    EXPECT_EQ(b.data.to(kCPU).to_vector<float>(), expected[i].data.to_vector<float>());
+    EXPECT_EQ(b.target.to(kCPU).to_vector<int64_t>(), expected[i].target.to_vector<int64_t>());
+    ++i;
+  }
+  EXPECT_EQ(i, expected.size());
+}
+
 }  // namespace
 }  // namespace gpunn
