@@ -13,6 +13,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/elementwise.cuh"
+#endif
 #include "core/ops/common.h"
 #include "core/tensor_impl.h"
 #include "kernels/elementwise.h"
@@ -36,9 +41,17 @@ Tensor unary_backward(const char* op, UnaryOp kind, const Tensor& dy, const Tens
     using T = typename decltype(tag)::type;
     const T* xp = x.defined() ? x.data<T>() : nullptr;
     const T* yp = y.defined() ? y.data<T>() : nullptr;
-    launch(op, OpFamily::Elementwise, g.device(), {.cpu = [&] {
-             kernels::unary_backward_cpu(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a, b);
-           }});
+    launch(op, OpFamily::Elementwise, g.device(),
+           {.cpu =
+                [&] {
+                  kernels::unary_backward_cpu(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a,
+                                              b);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::unary_backward_cuda(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a, b,
+                                           cuda::stream(g.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   return dx;
 }
@@ -66,14 +79,20 @@ class UnaryBackward final : public autograd::NodeWith<UnarySaved> {
 
 Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, double b = 0.0) {
   check_floating(op, x, "input");
-  check_cpu(op, {&x});
+  check_same_device(op, {&x});
   Tensor xc = x.detach().contiguous();
   Tensor y = empty_as(xc, xc.shape());
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Elementwise, x.device(), {.cpu = [&] {
-             kernels::unary_forward_cpu(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b);
-           }});
+    launch(
+        op, OpFamily::Elementwise, x.device(),
+        {.cpu =
+             [&] { kernels::unary_forward_cpu(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b); },
+         GPUNN_IF_CUDA(.cuda = [&] {
+           kernels::unary_forward_cuda(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b,
+                                       cuda::stream(x.device().index));
+           GPUNN_CUDA_CHECK_LAUNCH(op);
+         })});
   });
   const Tensor saved_x = kernels::unary_backward_reads_x(kind) ? xc : Tensor();
   const Tensor saved_y = kernels::unary_backward_reads_y(kind) ? y.detach() : Tensor();
@@ -108,13 +127,22 @@ void binary_partials(const char* op, BinaryOp kind, const Tensor& dz, const Tens
       make_strided_pair(shape, broadcast_strides(a, shape), broadcast_strides(b, shape));
   dispatch_floating(g.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Elementwise, g.device(), {.cpu = [&] {
-             kernels::binary_backward_cpu(kind, want_a ? da->data<T>() : nullptr,
-                                          want_b ? db->data<T>() : nullptr, g.data<T>(),
-                                          static_cast<const T*>(a.data_ptr()),
-                                          static_cast<const T*>(b.data_ptr()),
-                                          z.defined() ? z.data<T>() : nullptr, ix, g.numel());
-           }});
+    T* dap = want_a ? da->data<T>() : nullptr;
+    T* dbp = want_b ? db->data<T>() : nullptr;
+    const T* ap = static_cast<const T*>(a.data_ptr());
+    const T* bp = static_cast<const T*>(b.data_ptr());
+    const T* zp = z.defined() ? z.data<T>() : nullptr;
+    launch(op, OpFamily::Elementwise, g.device(),
+           {.cpu =
+                [&] {
+                  kernels::binary_backward_cpu(kind, dap, dbp, g.data<T>(), ap, bp, zp, ix,
+                                               g.numel());
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::binary_backward_cuda(kind, dap, dbp, g.data<T>(), ap, bp, zp, ix, g.numel(),
+                                            cuda::stream(g.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
 }
 
@@ -182,7 +210,7 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
   check_floating(op, a, "the first operand");
   check_floating(op, b, "the second operand");
   check_same_dtype_device(op, a, "the first operand", b, "the second operand");
-  check_cpu(op, {&a, &b});
+  check_same_device(op, {&a, &b});
   const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
   const Tensor ad = a.detach(), bd = b.detach();
   Tensor z = empty_as(a, shape);
@@ -190,10 +218,15 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
       make_strided_pair(shape, broadcast_strides(ad, shape), broadcast_strides(bd, shape));
   dispatch_floating(a.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Elementwise, z.device(), {.cpu = [&] {
-             kernels::binary_forward_cpu(kind, z.data<T>(), static_cast<const T*>(ad.data_ptr()),
-                                         static_cast<const T*>(bd.data_ptr()), ix, z.numel());
-           }});
+    const T* ap = static_cast<const T*>(ad.data_ptr());
+    const T* bp = static_cast<const T*>(bd.data_ptr());
+    launch(op, OpFamily::Elementwise, z.device(),
+           {.cpu = [&] { kernels::binary_forward_cpu(kind, z.data<T>(), ap, bp, ix, z.numel()); },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::binary_forward_cuda(kind, z.data<T>(), ap, bp, ix, z.numel(),
+                                           cuda::stream(z.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
   if (autograd::needs_grad({&a, &b})) {

@@ -13,6 +13,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/reduce.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/index.h"
 #include "kernels/reduce.h"
@@ -66,7 +71,12 @@ Tensor sum_kernel(const char* op, const Tensor& x, const Shape& dims, const Shap
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch(op, OpFamily::Reduce, x.device(),
-           {.cpu = [&] { kernels::sum_rows_cpu(y.data<T>(), xp.data<T>(), rows, cols, scale); }});
+           {.cpu = [&] { kernels::sum_rows_cpu(y.data<T>(), xp.data<T>(), rows, cols, scale); },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::sum_rows_cuda(y.data<T>(), xp.data<T>(), rows, cols, scale,
+                                     cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   return y;
 }
@@ -93,7 +103,7 @@ class SumBackward final : public autograd::Node {
 
 Tensor sum_or_mean(const char* op, const Tensor& x, const Shape& dims_in, bool keepdim, bool mean) {
   check_floating(op, x, "input");
-  check_cpu(op, {&x});
+  check_same_device(op, {&x});
   const Shape dims = normalize_dims(op, x, dims_in);
   const Shape out_shape = reduced_shape(x.shape(), dims, keepdim);
   Tensor y = sum_kernel(op, x.detach(), dims, out_shape, mean);

@@ -1,0 +1,90 @@
+// CUDA reductions (kernels/cuda/reduce.cuh).
+//
+// sum_rows: one block per row (grid-strided over rows); the block's threads
+// stride over the row, accumulate in double, then reduce with warp shuffles and
+// one shared-memory step. max_dim: one thread per (outer, inner) position walks
+// the reduced dim, keeping the first maximum (NaN wins), as the CPU does.
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/reduce.cuh"
+
+namespace gpunn::kernels {
+namespace {
+
+constexpr int kReduceThreads = 256;
+
+__device__ __forceinline__ double warp_sum(double v) {
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+template <typename T>
+__global__ void sum_rows_kernel(T* __restrict__ out, const T* __restrict__ x, int64_t rows,
+                                int64_t cols, double scale) {
+  __shared__ double partial[kReduceThreads / 32];
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const T* row = x + r * cols;
+    double acc = 0.0;
+    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) acc += static_cast<double>(row[c]);
+    acc = warp_sum(acc);
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    if (lane == 0) partial[warp] = acc;
+    __syncthreads();
+    if (warp == 0) {
+      acc = lane < static_cast<int>(blockDim.x / 32) ? partial[lane] : 0.0;
+      acc = warp_sum(acc);
+      if (lane == 0) out[r] = static_cast<T>(acc * scale);
+    }
+    __syncthreads();  // partial[] is rewritten for the next row
+  }
+}
+
+template <typename T>
+__global__ void max_dim_kernel(T* values, int64_t* indices, const T* __restrict__ x, int64_t outer,
+                               int64_t size, int64_t inner) {
+  const int64_t total = outer * inner;
+  for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < total;
+       p += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t o = p / inner, i = p % inner;
+    const T* base = x + o * size * inner + i;
+    T best = base[0];
+    int64_t best_k = 0;
+    for (int64_t k = 1; k < size; ++k) {
+      const T v = base[k * inner];
+      if (best != best) break;  // NaN already won
+      if (v != v || v > best) {
+        best = v;
+        best_k = k;
+      }
+    }
+    if (values) values[p] = best;
+    indices[p] = best_k;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void sum_rows_cuda(T* out, const T* x, int64_t rows, int64_t cols, double scale,
+                   cudaStream_t stream) {
+  if (rows == 0) return;
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(rows, 65535 * 8));
+  sum_rows_kernel<<<blocks, kReduceThreads, 0, stream>>>(out, x, rows, cols, scale);
+}
+
+template <typename T>
+void max_dim_cuda(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
+                  int64_t inner, cudaStream_t stream) {
+  const int64_t n = outer * inner;
+  if (n == 0) return;
+  max_dim_kernel<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
+      values, indices, x, outer, size, inner);
+}
+
+template void sum_rows_cuda<float>(float*, const float*, int64_t, int64_t, double, cudaStream_t);
+template void sum_rows_cuda<double>(double*, const double*, int64_t, int64_t, double, cudaStream_t);
+template void max_dim_cuda<float>(float*, int64_t*, const float*, int64_t, int64_t, int64_t,
+                                  cudaStream_t);
+template void max_dim_cuda<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t,
+                                   cudaStream_t);
+
+}  // namespace gpunn::kernels

@@ -1,0 +1,92 @@
+// Ops on the GPU against the CPU reference: each family that has CUDA kernels
+// runs the same computation on both devices, forward and backward, and the
+// results must agree. Skipped without a GPU (GPUNN_STRICT_GPU=1 fails instead).
+#include <gpunn/gpunn.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace gpunn {
+namespace {
+
+const Device kCuda = Device::cuda(0);
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// Runs f on CPU leaves and on their CUDA copies (leaves on the CPU moved with
+// to(), so gradients come back to the CPU), with L = Σ f(x) ⊙ r; compares the
+// outputs and every input's gradient. Float32 tolerance: the two devices may
+// round differently in transcendental functions and in summation order.
+void expect_parity(const Fn& f, const std::vector<Tensor>& values, const std::string& what,
+                   double atol = 1e-5, double rtol = 1e-5) {
+  std::vector<Tensor> cpu_in, gpu_leaves, gpu_in;
+  for (const Tensor& v : values) {
+    cpu_in.push_back(test::leaf(v.to(kFloat32)));
+    gpu_leaves.push_back(test::leaf(v.to(kFloat32)));
+    gpu_in.push_back(gpu_leaves.back().to(kCuda));
+  }
+  Tensor y_cpu = f(cpu_in), y_gpu = f(gpu_in);
+  ASSERT_EQ(y_gpu.device(), kCuda) << what;
+  EXPECT_TRUE(test::tensors_near(y_gpu.to(kCPU), y_cpu, atol, rtol)) << what << ": forward";
+  Tensor r = test::uniform(y_cpu.shape()).to(kFloat32);
+  sum(mul(y_cpu, r)).backward();
+  sum(mul(y_gpu, r.to(kCuda))).backward();
+  for (size_t i = 0; i < cpu_in.size(); ++i) {
+    ASSERT_TRUE(gpu_leaves[i].grad().defined()) << what << ": input " << i;
+    EXPECT_TRUE(test::tensors_near(gpu_leaves[i].grad(), cpu_in[i].grad(), atol, rtol))
+        << what << ": gradient of input " << i;
+  }
+}
+
+TEST(CudaOps, UnaryElementwise) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor pos = test::uniform({37, 5}, 0.1, 3.0), any = test::uniform({37, 5}, -3, 3);
+  expect_parity([](auto& in) { return neg(in[0]); }, {any}, "neg");
+  expect_parity([](auto& in) { return exp(in[0]); }, {any}, "exp");
+  expect_parity([](auto& in) { return log(in[0]); }, {pos}, "log");
+  expect_parity([](auto& in) { return sqrt(in[0]); }, {pos}, "sqrt");
+  expect_parity([](auto& in) { return abs(in[0]); }, {test::away_from_zero({37, 5})}, "abs");
+  expect_parity([](auto& in) { return sin(in[0]); }, {any}, "sin");
+  expect_parity([](auto& in) { return cos(in[0]); }, {any}, "cos");
+  expect_parity([](auto& in) { return pow(in[0], 2.5); }, {pos}, "pow scalar");
+  expect_parity([](auto& in) { return clamp(in[0], -1.0, 2.0); }, {any}, "clamp");
+  expect_parity([](auto& in) { return rdiv(add(mul(in[0], 3.0), 10.0), 2.0); }, {pos},
+                "scalar arithmetic");
+}
+
+TEST(CudaOps, BinaryElementwiseWithBroadcasting) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor a = test::uniform({4, 1, 6}, 0.5, 2.0), b = test::uniform({3, 1}, 0.5, 2.0);
+  expect_parity([](auto& in) { return add(in[0], in[1]); }, {a, b}, "add");
+  expect_parity([](auto& in) { return sub(in[0], in[1]); }, {a, b}, "sub");
+  expect_parity([](auto& in) { return mul(in[0], in[1]); }, {a, b}, "mul");
+  expect_parity([](auto& in) { return div(in[0], in[1]); }, {a, b}, "div");
+  expect_parity([](auto& in) { return pow(in[0], in[1]); }, {a, b}, "pow");
+  // Non-contiguous operands take the strided path.
+  expect_parity([](auto& in) { return mul(in[0].transpose(0, 1), in[1]); },
+                {test::uniform({5, 7}), test::uniform({7, 5})}, "mul of a transposed view");
+}
+
+TEST(CudaOps, Reductions) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor x = test::uniform({3, 50, 7});
+  expect_parity([](auto& in) { return sum(in[0]); }, {x}, "sum all");
+  expect_parity([](auto& in) { return sum(in[0], {1}); }, {x}, "sum dim 1");
+  expect_parity([](auto& in) { return mean(in[0], {0, 2}, true); }, {x}, "mean keepdim");
+  expect_parity([](auto& in) { return sum(in[0], {0}); }, {test::uniform({100000, 1})},
+                "a long sum", 1e-3, 1e-5);
+  EXPECT_EQ(sum(zeros({0, 3}, kCuda), {0}).to(kCPU).to_vector<float>(),
+            std::vector<float>(3, 0.0f));
+}
+
+TEST(CudaOps, MixedDevicesAreAnError) {
+  GPUNN_REQUIRE_GPU();
+  EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");
+}
+
+}  // namespace
+}  // namespace gpunn
