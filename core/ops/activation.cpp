@@ -11,6 +11,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/activation.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/activation.h"
 #if GPUNN_WITH_ONEDNN
@@ -70,6 +75,26 @@ Tensor act_forward(Act act, const Tensor& x, double slope) {
       }
     }
 #endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      cudaStream_t s = cuda::stream(x.device().index);
+      switch (act) {
+        case Act::Relu:
+          kernels::relu_forward_cuda(yp, xp, n, s);
+          break;
+        case Act::LeakyRelu:
+          kernels::leaky_relu_forward_cuda(yp, xp, n, slope, s);
+          break;
+        case Act::Sigmoid:
+          kernels::sigmoid_forward_cuda(yp, xp, n, s);
+          break;
+        case Act::Tanh:
+          kernels::tanh_forward_cuda(yp, xp, n, s);
+          break;
+      }
+      GPUNN_CUDA_CHECK_LAUNCH(act_name(act));
+    };
+#endif
     launch(act_name(act), OpFamily::Activation, x.device(), table);
   });
   return y;
@@ -113,6 +138,26 @@ Tensor act_backward(Act act, const Tensor& dy, const Tensor& saved, double slope
       };
     }
 #endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      cudaStream_t s = cuda::stream(g.device().index);
+      switch (act) {
+        case Act::Relu:
+          kernels::relu_backward_cuda(dxp, gp, sp, n, s);
+          break;
+        case Act::LeakyRelu:
+          kernels::leaky_relu_backward_cuda(dxp, gp, sp, n, slope, s);
+          break;
+        case Act::Sigmoid:
+          kernels::sigmoid_backward_cuda(dxp, gp, sp, n, s);
+          break;
+        case Act::Tanh:
+          kernels::tanh_backward_cuda(dxp, gp, sp, n, s);
+          break;
+      }
+      GPUNN_CUDA_CHECK_LAUNCH(act_name(act));
+    };
+#endif
     launch(act_name(act), OpFamily::Activation, g.device(), table);
   });
   return dx;
@@ -140,7 +185,7 @@ class ActBackward final : public autograd::NodeWith<ActSaved> {
 Tensor activation(Act act, const Tensor& x, double slope = 0.0) {
   const char* op = act_name(act);
   check_floating(op, x, "input");
-  check_cpu(op, {&x});
+  check_same_device(op, {&x});
   Tensor xc = x.detach().contiguous();
   Tensor y = act_forward(act, xc, slope);
   const Tensor saved = reads_input(act) ? xc : y.detach();

@@ -13,6 +13,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/softmax.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/softmax.h"
 #if GPUNN_WITH_ONEDNN
@@ -55,6 +60,13 @@ Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim
       }
     }
 #endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      kernels::softmax_backward_cuda(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C, s.inner,
+                                     log, cuda::stream(g.device().index));
+      GPUNN_CUDA_CHECK_LAUNCH(op_name(log));
+    };
+#endif
     launch(op_name(log), OpFamily::Softmax, g.device(), table);
   });
   return dx;
@@ -80,7 +92,7 @@ class SoftmaxBackward final : public autograd::NodeWith<SoftmaxSaved> {
 Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
   const char* op = op_name(log);
   check_floating(op, x, "input");
-  check_cpu(op, {&x});
+  check_same_device(op, {&x});
   const int64_t d = normalize_dim(op, dim, x.dim());
   Tensor xc = x.detach().contiguous();
   Tensor y = empty_as(xc, xc.shape());
@@ -99,6 +111,13 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
           };
         }
       }
+#endif
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        kernels::softmax_forward_cuda(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner, log,
+                                      cuda::stream(x.device().index));
+        GPUNN_CUDA_CHECK_LAUNCH(op);
+      };
 #endif
       launch(op, OpFamily::Softmax, x.device(), table);
     });

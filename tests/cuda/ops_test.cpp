@@ -83,6 +83,34 @@ TEST(CudaOps, Reductions) {
             std::vector<float>(3, 0.0f));
 }
 
+TEST(CudaOps, Activations) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor x = test::away_from_zero({33, 9});
+  expect_parity([](auto& in) { return relu(in[0]); }, {x}, "relu");
+  expect_parity([](auto& in) { return leaky_relu(in[0], 0.1); }, {x}, "leaky_relu");
+  expect_parity([](auto& in) { return sigmoid(in[0]); }, {mul(x, 5.0)}, "sigmoid");
+  expect_parity([](auto& in) { return tanh(in[0]); }, {x}, "tanh");
+}
+
+TEST(CudaOps, SoftmaxOverRowsAndChannels) {
+  GPUNN_REQUIRE_GPU();
+  // Rows ([N, C], the warp-per-row kernel), including C above one warp.
+  for (int64_t C : {3, 32, 100, 1000}) {
+    const Tensor x = mul(test::uniform({17, C}), 5.0);
+    expect_parity([](auto& in) { return softmax(in[0], 1); }, {x},
+                  "softmax C " + std::to_string(C));
+    expect_parity([](auto& in) { return log_softmax(in[0], -1); }, {x},
+                  "log_softmax C " + std::to_string(C));
+  }
+  // Channels of an image batch (strided kernel).
+  const Tensor img = test::uniform({2, 5, 3, 4});
+  expect_parity([](auto& in) { return softmax(in[0], 1); }, {img}, "softmax over channels");
+  expect_parity([](auto& in) { return log_softmax(in[0], 1); }, {img}, "log_softmax over channels");
+  // Large logits must not overflow.
+  Tensor big = tensor({1000.0, 0.0, -1000.0}).to(kCuda);
+  EXPECT_TRUE(test::values_near(softmax(big, 0).to(kCPU), {1.0, 0.0, 0.0}, 1e-7));
+}
+
 TEST(CudaOps, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");

@@ -1,0 +1,149 @@
+// CUDA softmax (kernels/cuda/softmax.cuh).
+//
+// Rows with inner == 1 (the [N, C] case of classifiers): one warp per row, the
+// maximum and the sum reduced with warp shuffles, three passes over the row in
+// registers/L1. Otherwise (softmax over channels of [N, C, H, W]): one thread per
+// (outer, inner) position walks the C values, which are inner apart, so
+// neighbouring threads read neighbouring addresses. Arithmetic in T, as the
+// row is short; the maximum is subtracted before exponentiating.
+#include <cfloat>
+
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/softmax.cuh"
+
+namespace gpunn::kernels {
+namespace {
+
+template <typename T>
+__device__ __forceinline__ T warp_max(T v) {
+  for (int o = 16; o > 0; o /= 2) v = fmax(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+template <typename T>
+__device__ __forceinline__ T warp_sum(T v) {
+  for (int o = 16; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+constexpr int kWarpsPerBlock = 8;
+
+template <typename T>
+__global__ void softmax_rows_forward(T* __restrict__ y, const T* __restrict__ x, int64_t rows,
+                                     int64_t C, bool log) {
+  const int lane = threadIdx.x % 32;
+  for (int64_t r = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32; r < rows;
+       r += int64_t{gridDim.x} * kWarpsPerBlock) {
+    const T* xr = x + r * C;
+    T* yr = y + r * C;
+    T m = -INFINITY;
+    for (int64_t c = lane; c < C; c += 32) m = fmax(m, xr[c]);
+    m = warp_max(m);
+    T sum = 0;
+    for (int64_t c = lane; c < C; c += 32) sum += exp(xr[c] - m);
+    sum = warp_sum(sum);
+    const T log_sum = ::log(sum);
+    for (int64_t c = lane; c < C; c += 32) {
+      const T z = xr[c] - m;
+      yr[c] = log ? z - log_sum : exp(z) / sum;
+    }
+  }
+}
+
+template <typename T>
+__global__ void softmax_rows_backward(T* __restrict__ dx, const T* __restrict__ dy,
+                                      const T* __restrict__ y, int64_t rows, int64_t C, bool log) {
+  const int lane = threadIdx.x % 32;
+  for (int64_t r = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32; r < rows;
+       r += int64_t{gridDim.x} * kWarpsPerBlock) {
+    const int64_t base = r * C;
+    T dot = 0;  // Σ dy·y (softmax) or Σ dy (log_softmax)
+    for (int64_t c = lane; c < C; c += 32) dot += log ? dy[base + c] : dy[base + c] * y[base + c];
+    dot = warp_sum(dot);
+    for (int64_t c = lane; c < C; c += 32) {
+      const T g = dy[base + c], v = y[base + c];
+      dx[base + c] = log ? g - exp(v) * dot : v * (g - dot);
+    }
+  }
+}
+
+template <typename T>
+__global__ void softmax_strided_forward(T* y, const T* x, int64_t outer, int64_t C, int64_t inner,
+                                        bool log) {
+  for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < outer * inner;
+       p += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t base = (p / inner) * C * inner + p % inner;
+    T m = -INFINITY;
+    for (int64_t c = 0; c < C; ++c) m = fmax(m, x[base + c * inner]);
+    T sum = 0;
+    for (int64_t c = 0; c < C; ++c) sum += exp(x[base + c * inner] - m);
+    const T log_sum = ::log(sum);
+    for (int64_t c = 0; c < C; ++c) {
+      const T z = x[base + c * inner] - m;
+      y[base + c * inner] = log ? z - log_sum : exp(z) / sum;
+    }
+  }
+}
+
+template <typename T>
+__global__ void softmax_strided_backward(T* dx, const T* dy, const T* y, int64_t outer, int64_t C,
+                                         int64_t inner, bool log) {
+  for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < outer * inner;
+       p += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t base = (p / inner) * C * inner + p % inner;
+    T dot = 0;
+    for (int64_t c = 0; c < C; ++c) {
+      const T g = dy[base + c * inner];
+      dot += log ? g : g * y[base + c * inner];
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      const T g = dy[base + c * inner], v = y[base + c * inner];
+      dx[base + c * inner] = log ? g - exp(v) * dot : v * (g - dot);
+    }
+  }
+}
+
+unsigned row_blocks(int64_t rows) {
+  return static_cast<unsigned>(std::max<int64_t>(
+      1, std::min<int64_t>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock, 65535 * 16)));
+}
+
+}  // namespace
+
+template <typename T>
+void softmax_forward_cuda(T* y, const T* x, int64_t outer, int64_t C, int64_t inner, bool log,
+                          cudaStream_t stream) {
+  if (outer * C * inner == 0) return;
+  if (inner == 1) {
+    softmax_rows_forward<<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(y, x, outer, C,
+                                                                                log);
+  } else {
+    const int64_t n = outer * inner;
+    softmax_strided_forward<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
+        y, x, outer, C, inner, log);
+  }
+}
+
+template <typename T>
+void softmax_backward_cuda(T* dx, const T* dy, const T* y, int64_t outer, int64_t C, int64_t inner,
+                           bool log, cudaStream_t stream) {
+  if (outer * C * inner == 0) return;
+  if (inner == 1) {
+    softmax_rows_backward<<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(dx, dy, y, outer,
+                                                                                 C, log);
+  } else {
+    const int64_t n = outer * inner;
+    softmax_strided_backward<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
+        dx, dy, y, outer, C, inner, log);
+  }
+}
+
+template void softmax_forward_cuda<float>(float*, const float*, int64_t, int64_t, int64_t, bool,
+                                          cudaStream_t);
+template void softmax_forward_cuda<double>(double*, const double*, int64_t, int64_t, int64_t, bool,
+                                           cudaStream_t);
+template void softmax_backward_cuda<float>(float*, const float*, const float*, int64_t, int64_t,
+                                           int64_t, bool, cudaStream_t);
+template void softmax_backward_cuda<double>(double*, const double*, const double*, int64_t, int64_t,
+                                            int64_t, bool, cudaStream_t);
+
+}  // namespace gpunn::kernels
