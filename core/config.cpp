@@ -130,4 +130,17 @@ Impl get_impl(OpFamily family) {
 
 const char* version() { return GPUNN_VERSION_STRING; }
 
+namespace {
+std::atomic<bool>& tf32_flag() {
+  static std::atomic<bool> flag{[] {
+    const char* v = std::getenv("GPUNN_ALLOW_TF32");
+    return v != nullptr && std::string(v) == "1";
+  }()};
+  return flag;
+}
+}  // namespace
+
+void set_allow_tf32(bool allow) { tf32_flag().store(allow); }
+bool allow_tf32() { return tf32_flag().load(); }
+
 }  // namespace gpunn

@@ -17,6 +17,12 @@
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/gemm.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "core/cuda/handles.h"
+#include "kernels/cuda/gemm.cuh"
+#endif
 #if GPUNN_WITH_ONEDNN
 #include "kernels/vendor/onednn.h"
 #endif
@@ -42,6 +48,19 @@ void gemm(const char* op, Device device, bool trans_a, bool trans_b, int64_t M, 
                                    stride_b, beta, C, ldc, stride_c, batch);
     };
   }
+#endif
+#if GPUNN_WITH_CUDA
+  table.cuda = [&] {
+    kernels::gemm_batched_cuda<T>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
+                                  stride_b, beta, C, ldc, stride_c, batch,
+                                  cuda::stream(device.index));
+    GPUNN_CUDA_CHECK_LAUNCH(op);
+  };
+  table.cuda_vendor = [&] {
+    kernels::gemm_batched_cublas<T>(cuda::cublas_handle(device.index), allow_tf32(), trans_a,
+                                    trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b,
+                                    beta, C, ldc, stride_c, batch);
+  };
 #endif
   launch(op, OpFamily::Gemm, device, table);
 }
@@ -216,7 +235,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check_floating("matmul", a, "the first operand");
   check_floating("matmul", b, "the second operand");
   check_same_dtype_device("matmul", a, "the first operand", b, "the second operand");
-  check_cpu("matmul", {&a, &b});
+  check_same_device("matmul", {&a, &b});
   GPUNN_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both operands need at least 1 dim, got ",
               describe(a), " and ", describe(b));
   if (a.dim() == 1 && b.dim() == 1) {
@@ -245,7 +264,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     GPUNN_CHECK(bias.dim() == 1 && bias.shape()[0] == out, "linear: bias must be [", out,
                 "] for weight ", weight.shape(), ", got ", describe(bias));
   }
-  check_cpu("linear", {&x, &weight, &bias});
+  check_same_device("linear", {&x, &weight, &bias});
 
   // rows from the leading dims, not reshape's -1: with in = 0 that is ambiguous.
   const int64_t rows = prod(x.shape(), 0, x.dim() - 1);

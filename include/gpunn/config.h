@@ -41,6 +41,12 @@ void set_impl(OpFamily family, Impl impl);
 void set_impl(Impl impl);  // every family
 Impl get_impl(OpFamily family);
 
+// TensorFloat-32 on the GPU (cuBLAS and cuDNN tensor cores with 10-bit
+// mantissas for float32 products). Off by default: float32 means strict FP32.
+// GPUNN_ALLOW_TF32=1 in the environment turns it on at start-up.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 // The version string, e.g. "0.1.0".
 const char* version();
 

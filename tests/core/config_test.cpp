@@ -46,3 +46,17 @@ TEST(Config, VersionAndBuildInfo) {
 
 }  // namespace
 }  // namespace gpunn
+
+namespace gpunn {
+namespace {
+
+TEST(Config, Tf32OffByDefaultAndSettable) {
+  EXPECT_FALSE(allow_tf32());  // the test environment does not set GPUNN_ALLOW_TF32
+  set_allow_tf32(true);
+  EXPECT_TRUE(allow_tf32());
+  set_allow_tf32(false);
+  EXPECT_FALSE(allow_tf32());
+}
+
+}  // namespace
+}  // namespace gpunn

@@ -4,6 +4,7 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -109,6 +110,50 @@ TEST(CudaOps, SoftmaxOverRowsAndChannels) {
   // Large logits must not overflow.
   Tensor big = tensor({1000.0, 0.0, -1000.0}).to(kCuda);
   EXPECT_TRUE(test::values_near(softmax(big, 0).to(kCPU), {1.0, 0.0, 0.0}, 1e-7));
+}
+
+// Runs `body` once with each implementation of `family` on the GPU.
+void for_each_impl(OpFamily family, const std::function<void(const std::string&)>& body) {
+  const Impl saved = get_impl(family);
+  for (Impl impl : {Impl::Custom, Impl::Vendor}) {
+    set_impl(family, impl);
+    body(impl_name(impl));
+  }
+  set_impl(family, saved);
+}
+
+TEST(CudaOps, MatmulAndLinearCustomAndCublas) {
+  GPUNN_REQUIRE_GPU();
+  for_each_impl(OpFamily::Gemm, [](const std::string& impl) {
+    // Sizes that are not multiples of any tile, both kernels' tile choices.
+    for (auto [M, K, N] :
+         std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {37, 19, 53}, {300, 70, 260}}) {
+      const std::string what =
+          impl + " " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N);
+      expect_parity([](auto& in) { return matmul(in[0], in[1]); },
+                    {test::uniform({M, K}), test::uniform({K, N})}, "matmul " + what, 1e-4, 1e-4);
+      expect_parity([](auto& in) { return matmul(in[0].transpose(0, 1), in[1].transpose(0, 1)); },
+                    {test::uniform({K, M}), test::uniform({N, K})}, "matmul of transposes " + what,
+                    1e-4, 1e-4);
+      expect_parity([](auto& in) { return linear(in[0], in[1], in[2]); },
+                    {test::uniform({M, K}), test::uniform({N, K}), test::uniform({N})},
+                    "linear " + what, 1e-4, 1e-4);
+    }
+    expect_parity([](auto& in) { return matmul(in[0], in[1]); },
+                  {test::uniform({3, 1, 9, 7}), test::uniform({4, 7, 5})},
+                  "batched, broadcast " + impl, 1e-4, 1e-4);
+  });
+}
+
+TEST(CudaOps, Tf32IsOffByDefault) {
+  GPUNN_REQUIRE_GPU();
+  EXPECT_FALSE(allow_tf32());
+  // Strict FP32: cuBLAS agrees with the CPU to float32 rounding on a 256-deep product.
+  Tensor a = test::uniform({64, 256}).to(kFloat32), b = test::uniform({256, 64}).to(kFloat32);
+  set_impl(OpFamily::Gemm, Impl::Vendor);
+  Tensor gpu = matmul(a.to(kCuda), b.to(kCuda)).to(kCPU);
+  set_impl(OpFamily::Gemm, Impl::Auto);
+  EXPECT_TRUE(test::tensors_near(gpu, matmul(a, b), 1e-4, 1e-5));
 }
 
 TEST(CudaOps, MixedDevicesAreAnError) {

@@ -1,0 +1,47 @@
+// Per-device library handles (core/cuda/handles.h).
+#include "core/cuda/handles.h"
+
+#include <gpunn/error.h>
+
+#include <array>
+#include <mutex>
+
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+
+namespace gpunn::cuda {
+
+namespace detail {
+
+void throw_cublas_error(cublasStatus_t status, const char* what, const char* file, int line) {
+  int device = -1;
+  (void)cudaGetDevice(&device);
+  const std::string msg = gpunn::detail::concat("cuBLAS error ", cublasGetStatusName(status), " (",
+                                                cublasGetStatusString(status), ") in `", what,
+                                                "` at ", file, ":", line, " on cuda:", device);
+  if (status == CUBLAS_STATUS_ALLOC_FAILED) throw OutOfMemoryError(msg);
+  throw Error(msg);
+}
+
+}  // namespace detail
+
+cublasHandle_t cublas_handle(int device) {
+  constexpr int kMaxDevices = 64;
+  struct Slot {
+    std::once_flag once;
+    cublasHandle_t handle = nullptr;
+  };
+  // Never destroyed, like the streams they are bound to.
+  static auto* slots = new std::array<Slot, kMaxDevices>();
+  GPUNN_CHECK(device >= 0 && device < kMaxDevices, "cublas: device index ", device,
+              " out of range");
+  Slot& s = (*slots)[static_cast<size_t>(device)];
+  std::call_once(s.once, [&] {
+    DeviceGuard guard(device);
+    GPUNN_CUBLAS_CHECK(cublasCreate(&s.handle));
+    GPUNN_CUBLAS_CHECK(cublasSetStream(s.handle, stream(device)));
+  });
+  return s.handle;
+}
+
+}  // namespace gpunn::cuda

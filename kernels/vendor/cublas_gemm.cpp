@@ -1,0 +1,56 @@
+// GEMM through cuBLAS (kernels/cuda/gemm.cuh), for row-major operands.
+//
+// cuBLAS is column-major. A row-major M x N matrix C is the column-major N x M
+// matrix Cᵀ, and C = op(A)·op(B) is Cᵀ = op(B)ᵀ·op(A)ᵀ: so we ask cuBLAS for
+// the product with the operands swapped (B first, then A), the same transpose
+// flags, and the dimensions (N, M, K). Leading dimensions are the row strides
+// unchanged. Strict FP32 unless tf32 is set (cublasGemmStridedBatchedEx with
+// CUBLAS_COMPUTE_32F or CUBLAS_COMPUTE_32F_FAST_TF32).
+#include <gpunn/error.h>
+
+#include <climits>
+#include <type_traits>
+
+#include "core/cuda/handles.h"
+#include "kernels/cuda/gemm.cuh"
+
+namespace gpunn::kernels {
+
+template <typename T>
+void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool trans_b, int64_t M,
+                         int64_t N, int64_t K, T alpha, const T* A, int64_t lda, int64_t stride_a,
+                         const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
+                         int64_t stride_c, int64_t batch) {
+  if (M == 0 || N == 0 || batch == 0) return;
+  GPUNN_CHECK(M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX &&
+                  ldc <= INT_MAX && batch <= INT_MAX,
+              "gemm (cuBLAS): sizes beyond 2^31 are not supported: M ", M, ", N ", N, ", K ", K);
+  // cuBLAS wants leading dimensions ≥ 1 even for empty K.
+  const int ld_a = static_cast<int>(std::max<int64_t>(lda, 1));
+  const int ld_b = static_cast<int>(std::max<int64_t>(ldb, 1));
+  const int ld_c = static_cast<int>(std::max<int64_t>(ldc, 1));
+  const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  if constexpr (std::is_same_v<T, float>) {
+    GPUNN_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+        handle, op_b, op_a, static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &alpha,
+        B, CUDA_R_32F, ld_b, stride_b, A, CUDA_R_32F, ld_a, stride_a, &beta, C, CUDA_R_32F, ld_c,
+        stride_c, static_cast<int>(batch), tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
+        CUBLAS_GEMM_DEFAULT));
+  } else {
+    GPUNN_CUBLAS_CHECK(cublasDgemmStridedBatched(
+        handle, op_b, op_a, static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &alpha,
+        B, ld_b, stride_b, A, ld_a, stride_a, &beta, C, ld_c, stride_c, static_cast<int>(batch)));
+  }
+}
+
+template void gemm_batched_cublas<float>(cublasHandle_t, bool, bool, bool, int64_t, int64_t,
+                                         int64_t, float, const float*, int64_t, int64_t,
+                                         const float*, int64_t, int64_t, float, float*, int64_t,
+                                         int64_t, int64_t);
+template void gemm_batched_cublas<double>(cublasHandle_t, bool, bool, bool, int64_t, int64_t,
+                                          int64_t, double, const double*, int64_t, int64_t,
+                                          const double*, int64_t, int64_t, double, double*, int64_t,
+                                          int64_t, int64_t);
+
+}  // namespace gpunn::kernels
