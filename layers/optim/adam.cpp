@@ -4,6 +4,11 @@
 #include <cmath>
 
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/optim.cuh"
+#endif
 #include "kernels/optim.h"
 
 namespace gpunn::optim {
@@ -52,10 +57,19 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state,
   dispatch_floating(param.dtype(), name(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* vmax = o_.amsgrad ? state.buffers[2].data<T>() : nullptr;
-    launch("adam_step", OpFamily::Optimizer, param.device(), {.cpu = [&] {
-             kernels::adam_step_cpu(param.data<T>(), grad.data<T>(), state.buffers[0].data<T>(),
-                                    state.buffers[1].data<T>(), vmax, param.numel(), p);
-           }});
+    T* m = state.buffers[0].data<T>();
+    T* v = state.buffers[1].data<T>();
+    launch("adam_step", OpFamily::Optimizer, param.device(),
+           {.cpu =
+                [&] {
+                  kernels::adam_step_cpu(param.data<T>(), grad.data<T>(), m, v, vmax, param.numel(),
+                                         p);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::adam_step_cuda(param.data<T>(), grad.data<T>(), m, v, vmax, param.numel(), p,
+                                      cuda::stream(param.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH("adam_step");
+            })});
   });
 }
 

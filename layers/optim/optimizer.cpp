@@ -69,8 +69,8 @@ void Optimizer::step() {
           grad.shape() == p.shape() && grad.dtype() == p.dtype() && grad.device() == p.device(),
           name(), ": parameter ", index - 1, " is ", p.shape(), " ", p.dtype(),
           " but its gradient is ", grad.shape(), " ", grad.dtype());
-      GPUNN_CHECK(p.device().is_cpu(), name(), ": parameter ", index - 1, " is on ", p.device(),
-                  "; only CPU updates are implemented");
+      GPUNN_CHECK(p.is_contiguous(), name(), ": parameter ", index - 1, " ", p.shape(),
+                  " is not contiguous; the fused updates write it as one block");
       if (s.step == 0) {
         s.buffers.clear();
         for (size_t b = 0; b < buffer_names().size(); ++b) s.buffers.push_back(zeros_like(p));

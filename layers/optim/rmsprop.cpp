@@ -4,6 +4,11 @@
 #include <cmath>
 
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/optim.cuh"
+#endif
 #include "kernels/optim.h"
 
 namespace gpunn::optim {
@@ -47,10 +52,19 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state,
     size_t next = 1;
     T* momentum = o_.momentum > 0 ? state.buffers[next++].data<T>() : nullptr;
     T* grad_avg = o_.centered ? state.buffers[next++].data<T>() : nullptr;
-    launch("rmsprop_step", OpFamily::Optimizer, param.device(), {.cpu = [&] {
-             kernels::rmsprop_step_cpu(param.data<T>(), grad.data<T>(), state.buffers[0].data<T>(),
-                                       grad_avg, momentum, param.numel(), p);
-           }});
+    T* square_avg = state.buffers[0].data<T>();
+    launch("rmsprop_step", OpFamily::Optimizer, param.device(),
+           {.cpu =
+                [&] {
+                  kernels::rmsprop_step_cpu(param.data<T>(), grad.data<T>(), square_avg, grad_avg,
+                                            momentum, param.numel(), p);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::rmsprop_step_cuda(param.data<T>(), grad.data<T>(), square_avg, grad_avg,
+                                         momentum, param.numel(), p,
+                                         cuda::stream(param.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH("rmsprop_step");
+            })});
   });
 }
 

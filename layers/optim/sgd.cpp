@@ -4,6 +4,11 @@
 #include <cmath>
 
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/optim.cuh"
+#endif
 #include "kernels/optim.h"
 
 namespace gpunn::optim {
@@ -43,9 +48,15 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state,
   dispatch_floating(param.dtype(), "sgd", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* buf = state.buffers.empty() ? nullptr : state.buffers[0].data<T>();
-    launch("sgd_step", OpFamily::Optimizer, param.device(), {.cpu = [&] {
-             kernels::sgd_step_cpu(param.data<T>(), grad.data<T>(), buf, param.numel(), p);
-           }});
+    launch(
+        "sgd_step", OpFamily::Optimizer, param.device(),
+        {.cpu =
+             [&] { kernels::sgd_step_cpu(param.data<T>(), grad.data<T>(), buf, param.numel(), p); },
+         GPUNN_IF_CUDA(.cuda = [&] {
+           kernels::sgd_step_cuda(param.data<T>(), grad.data<T>(), buf, param.numel(), p,
+                                  cuda::stream(param.device().index));
+           GPUNN_CUDA_CHECK_LAUNCH("sgd_step");
+         })});
   });
 }
 

@@ -156,6 +156,38 @@ TEST(CudaOps, Tf32IsOffByDefault) {
   EXPECT_TRUE(test::tensors_near(gpu, matmul(a, b), 1e-4, 1e-5));
 }
 
+// Three steps of an optimizer on the same parameters and gradients, on both
+// devices; the fused kernels must follow the CPU's trajectory.
+template <typename Opt, typename Options>
+void expect_optimizer_parity(const Options& options, const std::string& what) {
+  Tensor init = test::uniform({1000}).to(kFloat32);
+  Tensor p_cpu = init.clone().requires_grad_(true);
+  Tensor p_gpu = init.to(kCuda).requires_grad_(true);
+  Opt cpu({p_cpu}, options), gpu({p_gpu}, options);
+  for (int step = 0; step < 3; ++step) {
+    Tensor g = test::uniform({1000}).to(kFloat32);
+    p_cpu.set_grad(g);
+    p_gpu.set_grad(g.to(kCuda));
+    cpu.step();
+    gpu.step();
+  }
+  EXPECT_TRUE(test::tensors_near(p_gpu.to(kCPU), p_cpu, 1e-6, 1e-5)) << what;
+}
+
+TEST(CudaOps, FusedOptimizerUpdates) {
+  GPUNN_REQUIRE_GPU();
+  expect_optimizer_parity<optim::SGD>(
+      optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-2, .nesterov = true},
+      "sgd nesterov");
+  expect_optimizer_parity<optim::Adam>(optim::AdamOptions{.lr = 1e-2, .amsgrad = true},
+                                       "adam amsgrad");
+  optim::AdamWOptions adamw;
+  adamw.lr = 1e-2;
+  expect_optimizer_parity<optim::AdamW>(adamw, "adamw");
+  expect_optimizer_parity<optim::RMSprop>(
+      optim::RMSpropOptions{.lr = 1e-2, .momentum = 0.5, .centered = true}, "rmsprop centered");
+}
+
 TEST(CudaOps, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");
