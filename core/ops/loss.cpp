@@ -20,6 +20,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/loss.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/loss.h"
 
@@ -61,8 +66,10 @@ ClassLayout class_layout(const char* op, const Tensor& scores, const Tensor& tar
 
 void check_targets(const char* op, const Tensor& target, int64_t C, int64_t ignore_index,
                    bool allow_ignore) {
-  check_cpu(op, {&target});
-  const Tensor t = target.contiguous();
+  // Validated on the host: for a CUDA target this copies its N indices back
+  // (one small synchronizing transfer per loss call) so that a bad class index is
+  // a clear error here rather than an out-of-bounds read in a kernel.
+  const Tensor t = target.to(kCPU).contiguous();
   const int64_t* p = t.data<int64_t>();
   for (int64_t i = 0; i < t.numel(); ++i) {
     if (allow_ignore && p[i] == ignore_index) continue;
@@ -112,11 +119,19 @@ class NllBackward final : public autograd::NodeWith<NllSaved> {
     Tensor dlogp = empty_as(dl, logp_shape_);
     dispatch_floating(dl.dtype(), "nll_loss", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("nll_loss_backward", OpFamily::Loss, dl.device(), {.cpu = [&] {
-               kernels::nll_backward_cpu(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(),
-                                         weight.defined() ? weight.data<T>() : nullptr, l_.N, l_.C,
-                                         l_.inner, ignore_index_, smoothing_);
-             }});
+      const T* w = weight.defined() ? weight.data<T>() : nullptr;
+      launch("nll_loss_backward", OpFamily::Loss, dl.device(),
+             {.cpu =
+                  [&] {
+                    kernels::nll_backward_cpu(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(),
+                                              w, l_.N, l_.C, l_.inner, ignore_index_, smoothing_);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::nll_backward_cuda(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(), w,
+                                           l_.N, l_.C, l_.inner, ignore_index_, smoothing_,
+                                           cuda::stream(dl.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("nll_loss_backward");
+              })});
     });
     return {dlogp};
   }
@@ -140,12 +155,20 @@ void nll_kernel(const Tensor& logp, const Tensor& target, const Tensor& weight,
                 Tensor* wsum) {
   dispatch_floating(logp.dtype(), "nll_loss", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("nll_loss", OpFamily::Loss, logp.device(), {.cpu = [&] {
-             kernels::nll_forward_cpu(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
-                                      target.data<int64_t>(),
-                                      weight.defined() ? weight.data<T>() : nullptr, l.N, l.C,
-                                      l.inner, ignore_index, smoothing);
-           }});
+    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    launch("nll_loss", OpFamily::Loss, logp.device(),
+           {.cpu =
+                [&] {
+                  kernels::nll_forward_cpu(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
+                                           target.data<int64_t>(), w, l.N, l.C, l.inner,
+                                           ignore_index, smoothing);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::nll_forward_cuda(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
+                                        target.data<int64_t>(), w, l.N, l.C, l.inner, ignore_index,
+                                        smoothing, cuda::stream(logp.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH("nll_loss");
+            })});
   });
 }
 
@@ -153,7 +176,7 @@ NllParts nll_parts(const char* op, const Tensor& logp, const Tensor& target_in,
                    const Tensor& weight_in, int64_t ignore_index, double smoothing) {
   const ClassLayout l = class_layout(op, logp, target_in, /*allow_spatial=*/true);
   check_weight(op, weight_in, logp, l.C);
-  check_cpu(op, {&logp, &weight_in});
+  check_same_device(op, {&logp, &weight_in, &target_in});
   check_targets(op, target_in, l.C, ignore_index, /*allow_ignore=*/true);
   const Tensor x = logp.detach().contiguous();
   const Tensor target = target_in.contiguous();
@@ -204,11 +227,20 @@ Tensor margin_backward(const char* op, const Tensor& dl, const Tensor& x, const 
   Tensor dx = empty_as(x, x.shape());
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Loss, x.device(), {.cpu = [&] {
-             kernels::multi_margin_backward_cpu(
-                 dx.data<T>(), g.data<T>(), x.data<T>(), target.data<int64_t>(),
-                 weight.defined() ? weight.data<T>() : nullptr, N, C, m.p, m.margin, m.divisor);
-           }});
+    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    launch(op, OpFamily::Loss, x.device(),
+           {.cpu =
+                [&] {
+                  kernels::multi_margin_backward_cpu(dx.data<T>(), g.data<T>(), x.data<T>(),
+                                                     target.data<int64_t>(), w, N, C, m.p, m.margin,
+                                                     m.divisor);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::multi_margin_backward_cuda(dx.data<T>(), g.data<T>(), x.data<T>(),
+                                                  target.data<int64_t>(), w, N, C, m.p, m.margin,
+                                                  m.divisor, cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   return dx;
 }
@@ -233,7 +265,7 @@ Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
   check_weight(op, weight_in, input, l.C);
   GPUNN_CHECK(m.p == 1 || m.p == 2, op, ": p must be 1 or 2, got ", m.p);
   GPUNN_CHECK(std::isfinite(m.margin), op, ": margin must be finite, got ", m.margin);
-  check_cpu(op, {&input, &weight_in});
+  check_same_device(op, {&input, &weight_in, &target_in});
   check_targets(op, target_in, l.C, 0, /*allow_ignore=*/false);
   const bool one_sample = input.dim() == 1;
   const Tensor in2 = one_sample ? input.unsqueeze(0) : input;
@@ -243,11 +275,20 @@ Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
   Tensor loss = empty_as(x, {l.N});
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Loss, x.device(), {.cpu = [&] {
-             kernels::multi_margin_forward_cpu(loss.data<T>(), x.data<T>(), target.data<int64_t>(),
-                                               weight.defined() ? weight.data<T>() : nullptr, l.N,
-                                               l.C, m.p, m.margin, m.divisor);
-           }});
+    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    launch(op, OpFamily::Loss, x.device(),
+           {.cpu =
+                [&] {
+                  kernels::multi_margin_forward_cpu(loss.data<T>(), x.data<T>(),
+                                                    target.data<int64_t>(), w, l.N, l.C, m.p,
+                                                    m.margin, m.divisor);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::multi_margin_forward_cuda(loss.data<T>(), x.data<T>(),
+                                                 target.data<int64_t>(), w, l.N, l.C, m.p, m.margin,
+                                                 m.divisor, cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   if (autograd::needs_grad({&in2})) {
     auto node = autograd::make_node<MarginBackward>({&in2}, op, m);
@@ -326,11 +367,20 @@ std::pair<Tensor, Tensor> bce_partials(const Tensor& g_in, const Tensor& x, cons
   const int64_t C = pw.defined() ? pw.numel() : 1;
   dispatch_floating(x.dtype(), "binary_cross_entropy_with_logits", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("binary_cross_entropy_with_logits_backward", OpFamily::Loss, x.device(), {.cpu = [&] {
-             kernels::bce_logits_backward_cpu(
-                 want_x ? dx.data<T>() : nullptr, want_y ? dy.data<T>() : nullptr, g.data<T>(),
-                 x.data<T>(), y.data<T>(), pw.defined() ? pw.data<T>() : nullptr, x.numel(), C);
-           }});
+    T* dxp = want_x ? dx.data<T>() : nullptr;
+    T* dyp = want_y ? dy.data<T>() : nullptr;
+    const T* pwp = pw.defined() ? pw.data<T>() : nullptr;
+    launch("binary_cross_entropy_with_logits_backward", OpFamily::Loss, x.device(),
+           {.cpu =
+                [&] {
+                  kernels::bce_logits_backward_cpu(dxp, dyp, g.data<T>(), x.data<T>(), y.data<T>(),
+                                                   pwp, x.numel(), C);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::bce_logits_backward_cuda(dxp, dyp, g.data<T>(), x.data<T>(), y.data<T>(),
+                                                pwp, x.numel(), C, cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH("binary_cross_entropy_with_logits_backward");
+            })});
   });
   return {dx, dy};
 }
@@ -371,18 +421,26 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     check_same_dtype_device(op, input, "input", options.weight, "weight");
     broadcast_shapes(op, options.weight.shape(), input.shape());
   }
-  check_cpu(op, {&input, &target, &pw_in, &options.weight});
+  check_same_device(op, {&input, &target, &pw_in, &options.weight});
 
   const Tensor x = input.detach().contiguous(), y = target.detach().contiguous();
   const Tensor pw = pw_in.defined() ? pw_in.detach().contiguous() : Tensor();
   Tensor loss = empty_as(x, x.shape());
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Loss, x.device(), {.cpu = [&] {
-             kernels::bce_logits_forward_cpu(loss.data<T>(), x.data<T>(), y.data<T>(),
-                                             pw.defined() ? pw.data<T>() : nullptr, x.numel(),
-                                             pw.defined() ? pw.numel() : 1);
-           }});
+    const T* pwp = pw.defined() ? pw.data<T>() : nullptr;
+    const int64_t C = pw.defined() ? pw.numel() : 1;
+    launch(op, OpFamily::Loss, x.device(),
+           {.cpu =
+                [&] {
+                  kernels::bce_logits_forward_cpu(loss.data<T>(), x.data<T>(), y.data<T>(), pwp,
+                                                  x.numel(), C);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::bce_logits_forward_cuda(loss.data<T>(), x.data<T>(), y.data<T>(), pwp,
+                                               x.numel(), C, cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   if (autograd::needs_grad({&input, &target})) {
     auto node = autograd::make_node<BceBackward>({&input, &target});

@@ -188,6 +188,34 @@ TEST(CudaOps, FusedOptimizerUpdates) {
       optim::RMSpropOptions{.lr = 1e-2, .momentum = 0.5, .centered = true}, "rmsprop centered");
 }
 
+TEST(CudaOps, Losses) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor logits = mul(test::uniform({9, 5}), 3.0);
+  const Tensor target = tensor_from(std::vector<int64_t>{0, 4, 2, 2, 1, 3, 0, 4, 1}, {9});
+  const Tensor target_gpu = target.to(kCuda);
+  auto on = [&](const Tensor& x) { return x.device().is_cuda() ? target_gpu : target; };
+  const Tensor w = tensor({1.0, 2.0, 0.5, 1.5, 1.0});
+  auto w_on = [&](const Tensor& x) { return x.device().is_cuda() ? w.to(kCuda) : w; };
+  expect_parity([&](auto& in) { return cross_entropy(in[0], on(in[0])); }, {logits},
+                "cross_entropy");
+  expect_parity(
+      [&](auto& in) {
+        return cross_entropy(in[0], on(in[0]), {.weight = w_on(in[0]), .label_smoothing = 0.1});
+      },
+      {logits}, "cross_entropy, weights and smoothing");
+  expect_parity([&](auto& in) { return multiclass_hinge_loss(in[0], on(in[0])); }, {logits},
+                "hinge");
+  expect_parity([&](auto& in) { return multi_margin_loss(in[0], on(in[0]), {.p = 2}); }, {logits},
+                "multi_margin p=2");
+  expect_parity([](auto& in) { return mse_loss(in[0], in[1]); },
+                {test::uniform({4, 3}), test::uniform({4, 3})}, "mse");
+  expect_parity([](auto& in) { return binary_cross_entropy_with_logits(in[0], in[1]); },
+                {test::uniform({4, 3}, -4, 4), test::uniform({4, 3}, 0, 1)}, "bce with logits");
+  // A bad class index is a clear error on the GPU too.
+  Tensor bad = tensor_from(std::vector<int64_t>{0, 7}, {2}).to(kCuda);
+  EXPECT_THROWS_WITH(cross_entropy(zeros({2, 5}, kCuda), bad), "cross_entropy", "target 7");
+}
+
 TEST(CudaOps, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");
