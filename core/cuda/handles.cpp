@@ -23,6 +23,18 @@ void throw_cublas_error(cublasStatus_t status, const char* what, const char* fil
   throw Error(msg);
 }
 
+#if GPUNN_WITH_CUDNN
+void throw_cudnn_error(cudnnStatus_t status, const char* what, const char* file, int line) {
+  int device = -1;
+  (void)cudaGetDevice(&device);
+  const std::string msg =
+      gpunn::detail::concat("cuDNN error ", cudnnGetErrorString(status), " in `", what, "` at ",
+                            file, ":", line, " on cuda:", device);
+  if (status == CUDNN_STATUS_ALLOC_FAILED) throw OutOfMemoryError(msg);
+  throw Error(msg);
+}
+#endif
+
 }  // namespace detail
 
 cublasHandle_t cublas_handle(int device) {
@@ -43,5 +55,24 @@ cublasHandle_t cublas_handle(int device) {
   });
   return s.handle;
 }
+
+#if GPUNN_WITH_CUDNN
+cudnnHandle_t cudnn_handle(int device) {
+  constexpr int kMaxDevices = 64;
+  struct Slot {
+    std::once_flag once;
+    cudnnHandle_t handle = nullptr;
+  };
+  static auto* slots = new std::array<Slot, kMaxDevices>();
+  GPUNN_CHECK(device >= 0 && device < kMaxDevices, "cudnn: device index ", device, " out of range");
+  Slot& s = (*slots)[static_cast<size_t>(device)];
+  std::call_once(s.once, [&] {
+    DeviceGuard guard(device);
+    GPUNN_CUDNN_CHECK(cudnnCreate(&s.handle));
+    GPUNN_CUDNN_CHECK(cudnnSetStream(s.handle, stream(device)));
+  });
+  return s.handle;
+}
+#endif
 
 }  // namespace gpunn::cuda

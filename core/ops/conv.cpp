@@ -12,6 +12,15 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/conv.cuh"
+#endif
+#if GPUNN_WITH_CUDNN
+#include "core/cuda/handles.h"
+#include "kernels/vendor/cudnn.h"
+#endif
 #include "core/ops/common.h"
 #include "kernels/conv.h"
 #if GPUNN_WITH_ONEDNN
@@ -78,8 +87,15 @@ void check_conv(const Tensor& input, const Tensor& x, const Tensor& w, const Ten
   GPUNN_CHECK(s.P >= 1 && s.Q >= 1, "conv2d: the ", s.R, "x", s.S, " kernel (dilation ", s.dil_h,
               ", ", s.dil_w, ") does not fit the padded input ", input.shape(), " with padding (",
               s.pad_h, ", ", s.pad_w, "): output would be ", s.P, "x", s.Q);
-  check_cpu("conv2d", {&input, &w, &b});
+  check_same_device("conv2d", {&input, &w, &b});
 }
+
+#if GPUNN_WITH_CUDNN
+// cuDNN's scratch space, from the caching allocator like every device buffer.
+Tensor cudnn_workspace(size_t bytes, Device device) {
+  return empty({static_cast<int64_t>((bytes + 7) / 8)}, TensorOptions(kInt64).device(device));
+}
+#endif
 
 // y = conv(x, w) + b for contiguous x, w; no autograd.
 Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
@@ -97,6 +113,23 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
         kernels::conv2d_forward_onednn(y.data<T>(), x.data<T>(), w.data<T>(), bp, s);
       };
     }
+#endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      Tensor col = empty_as(x, {kernels::conv2d_col_elements(s)});
+      kernels::conv2d_forward_cuda(y.data<T>(), x.data<T>(), w.data<T>(), bp, s, col.data<T>(),
+                                   cuda::stream(x.device().index));
+      GPUNN_CUDA_CHECK_LAUNCH("conv2d");
+    };
+#endif
+#if GPUNN_WITH_CUDNN
+    table.cuda_vendor = [&] {
+      kernels::CudnnConv conv(cuda::cudnn_handle(x.device().index), s, x.dtype() == kFloat64,
+                              allow_tf32());
+      const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::Forward);
+      Tensor ws = cudnn_workspace(bytes, x.device());
+      conv.forward(y.data<T>(), x.data<T>(), w.data<T>(), bp, ws.data_ptr(), bytes);
+    };
 #endif
     launch("conv2d", OpFamily::Conv, x.device(), table);
   });
@@ -131,6 +164,23 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
           }
         }
 #endif
+#if GPUNN_WITH_CUDA
+        table.cuda = [&] {
+          Tensor col = empty_as(dy, {kernels::conv2d_col_elements(s_)});
+          kernels::conv2d_backward_data_cuda(out[0].data<T>(), dy.data<T>(), w.data<T>(), s_,
+                                             col.data<T>(), cuda::stream(dy.device().index));
+          GPUNN_CUDA_CHECK_LAUNCH("conv2d_backward_data");
+        };
+#endif
+#if GPUNN_WITH_CUDNN
+        table.cuda_vendor = [&] {
+          kernels::CudnnConv conv(cuda::cudnn_handle(dy.device().index), s_, dy.dtype() == kFloat64,
+                                  allow_tf32());
+          const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::BackwardData);
+          Tensor ws = cudnn_workspace(bytes, dy.device());
+          conv.backward_data(out[0].data<T>(), dy.data<T>(), w.data<T>(), ws.data_ptr(), bytes);
+        };
+#endif
         launch("conv2d_backward_data", OpFamily::Conv, dy.device(), table);
       }
       // The bias gradient comes with the weight gradient from oneDNN; the
@@ -157,12 +207,34 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
           }
         }
 #endif
+#if GPUNN_WITH_CUDA
+        table.cuda = [&] {
+          Tensor col = empty_as(dy, {kernels::conv2d_col_elements(s_)});
+          kernels::conv2d_backward_weight_cuda(out[1].data<T>(), dy.data<T>(), x.data<T>(), s_,
+                                               col.data<T>(), cuda::stream(dy.device().index));
+          GPUNN_CUDA_CHECK_LAUNCH("conv2d_backward_weight");
+        };
+#endif
+#if GPUNN_WITH_CUDNN
+        table.cuda_vendor = [&] {
+          kernels::CudnnConv conv(cuda::cudnn_handle(dy.device().index), s_, dy.dtype() == kFloat64,
+                                  allow_tf32());
+          const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::BackwardWeight);
+          Tensor ws = cudnn_workspace(bytes, dy.device());
+          conv.backward_weight(out[1].data<T>(), dy.data<T>(), x.data<T>(), ws.data_ptr(), bytes);
+        };
+#endif
         launch("conv2d_backward_weight", OpFamily::Conv, dy.device(), table);
       }
       if (want_db && !db_done) {
-        launch("conv2d_backward_bias", OpFamily::Conv, dy.device(), {.cpu = [&] {
-                 kernels::conv2d_backward_bias_cpu(out[2].data<T>(), dy.data<T>(), s_);
-               }});
+        launch(
+            "conv2d_backward_bias", OpFamily::Conv, dy.device(),
+            {.cpu = [&] { kernels::conv2d_backward_bias_cpu(out[2].data<T>(), dy.data<T>(), s_); },
+             GPUNN_IF_CUDA(.cuda = [&] {
+               kernels::conv2d_backward_bias_cuda(out[2].data<T>(), dy.data<T>(), s_,
+                                                  cuda::stream(dy.device().index));
+               GPUNN_CUDA_CHECK_LAUNCH("conv2d_backward_bias");
+             })});
       }
     });
     return out;

@@ -17,6 +17,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/pool.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/index.h"
 #include "kernels/pool.h"
@@ -69,7 +74,7 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, const Tenso
   GPUNN_CHECK(s.P >= 1 && s.Q >= 1, op, ": the ", k.h, "x", k.w, " window does not fit input ",
               input.shape(), " with padding (", o.padding.h, ", ", o.padding.w,
               "): output would be ", s.P, "x", s.Q);
-  check_cpu(op, {&input});
+  check_same_device(op, {&input});
   return s;
 }
 
@@ -99,10 +104,17 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
     const Tensor idx = saved.indices.unpack(*this);
     dispatch_floating(dy.dtype(), "max_pool2d", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max_pool2d_backward", OpFamily::Pool, dy.device(), {.cpu = [&] {
-               kernels::max_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                                s_);
-             }});
+      launch("max_pool2d_backward", OpFamily::Pool, dy.device(),
+             {.cpu =
+                  [&] {
+                    kernels::max_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(),
+                                                     idx.data<int64_t>(), s_);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::max_pool2d_backward_cuda(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
+                                                  s_, cuda::stream(dy.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("max_pool2d_backward");
+              })});
     });
     return {dx};
   }
@@ -143,6 +155,14 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
           };
         }
       }
+#endif
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        make_indices();
+        kernels::max_pool2d_forward_cuda(r.values.data<T>(), r.indices.data<int64_t>(), x.data<T>(),
+                                         s, cuda::stream(x.device().index));
+        GPUNN_CUDA_CHECK_LAUNCH("max_pool2d");
+      };
 #endif
       launch("max_pool2d", OpFamily::Pool, x.device(), table);
     });
@@ -190,6 +210,13 @@ Tensor avg_pool_backward(const Tensor& dy_in, const kernels::Pool2dShape& s) {
       }
     }
 #endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      kernels::avg_pool2d_backward_cuda(dx.data<T>(), dy.data<T>(), s,
+                                        cuda::stream(dy.device().index));
+      GPUNN_CUDA_CHECK_LAUNCH("avg_pool2d_backward");
+    };
+#endif
     launch("avg_pool2d_backward", OpFamily::Pool, dy.device(), table);
   });
   return dx;
@@ -206,6 +233,12 @@ Tensor avg_pool_forward(const Tensor& x, const kernels::Pool2dShape& s) {
       if (kernels::avg_pool2d_onednn_supported(s))
         table.cpu_vendor = [&] { kernels::avg_pool2d_forward_onednn(y.data<T>(), x.data<T>(), s); };
     }
+#endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      kernels::avg_pool2d_forward_cuda(y.data<T>(), x.data<T>(), s, cuda::stream(x.device().index));
+      GPUNN_CUDA_CHECK_LAUNCH("avg_pool2d");
+    };
 #endif
     launch("avg_pool2d", OpFamily::Pool, x.device(), table);
   });

@@ -216,6 +216,45 @@ TEST(CudaOps, Losses) {
   EXPECT_THROWS_WITH(cross_entropy(zeros({2, 5}, kCuda), bad), "cross_entropy", "target 7");
 }
 
+TEST(CudaOps, ConvolutionOursAndCudnn) {
+  GPUNN_REQUIRE_GPU();
+  struct Case {
+    Shape x, w;
+    Conv2dOptions o;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 9, 8}, {4, 3, 3, 3}, {}, "3x3"},
+      {{2, 3, 11, 11}, {6, 3, 5, 3}, {.stride = {2, 1}, .padding = {2, 1}}, "stride, padding"},
+      {{1, 4, 10, 9}, {6, 2, 3, 3}, {.padding = 2, .dilation = 2, .groups = 2}, "dilation, groups"},
+      {{3, 3, 23, 23}, {8, 3, 11, 11}, {.stride = 4, .padding = 2}, "AlexNet-like first layer"},
+  };
+  for_each_impl(OpFamily::Conv, [&](const std::string& impl) {
+    for (const Case& c : cases) {
+      const Conv2dOptions o = c.o;
+      expect_parity([o](auto& in) { return conv2d(in[0], in[1], in[2], o); },
+                    {test::uniform(c.x), test::uniform(c.w), test::uniform({c.w[0]})},
+                    impl + " conv2d " + c.what, 1e-4, 1e-4);
+    }
+  });
+}
+
+TEST(CudaOps, Pooling) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor x = test::uniform({2, 3, 9, 10});
+  for (const Pool2dOptions& o :
+       std::vector<Pool2dOptions>{{.kernel_size = 2},
+                                  {.kernel_size = 3, .stride = 2},
+                                  {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true},
+                                  {.kernel_size = {2, 3},
+                                  .stride = {1, 2},
+                                  .padding = {1, 1},
+                                  .count_include_pad = false}}) {
+    expect_parity([o](auto& in) { return max_pool2d(in[0], o); }, {x}, "max_pool2d");
+    expect_parity([o](auto& in) { return avg_pool2d(in[0], o); }, {x}, "avg_pool2d");
+  }
+}
+
 TEST(CudaOps, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");

@@ -1,0 +1,172 @@
+// Convolution on the GPU through im2col + our GEMM (kernels/cuda/conv.cuh).
+//
+// For image n and group g, with CRS = (C/groups)·R·S and PQ = P·Q:
+//   forward:          y_g[K/g, PQ]   = w_g[K/g, CRS] · col_g[CRS, PQ]   (+ bias)
+//   backward data:    col_g[CRS, PQ] = w_gᵀ · dy_g,  then col2im into dx
+//   backward weights: dw_g[K/g, CRS] += dy_g · col_gᵀ  (summed over images)
+// The groups of one image are one batched GEMM. col2im gathers (one thread per
+// input element sums the column entries that read it), so there are no atomics
+// and results do not depend on scheduling.
+#include "kernels/cuda/conv.cuh"
+#include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/launch.cuh"
+
+namespace gpunn::kernels {
+namespace {
+
+using cuda_detail::grid_for;
+using cuda_detail::kThreads;
+
+#define GPUNN_GRID_STRIDE(i, n)                                             \
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
+       i += int64_t{gridDim.x} * blockDim.x)
+
+// col[(c·R + r)·S + s][p·Q + q] = x[c, p·sh - ph + r·dh, q·sw - pw + s·dw] (0 outside)
+template <typename T>
+__global__ void im2col_kernel(T* __restrict__ col, const T* __restrict__ x, Conv2dShape s) {
+  const int64_t PQ = s.P * s.Q, total = s.C * s.R * s.S * PQ;
+  GPUNN_GRID_STRIDE(e, total) {
+    const int64_t pq = e % PQ, crs = e / PQ;
+    const int64_t q = pq % s.Q, p = pq / s.Q;
+    const int64_t ss = crs % s.S, r = (crs / s.S) % s.R, c = crs / (s.S * s.R);
+    const int64_t h = p * s.stride_h - s.pad_h + r * s.dil_h;
+    const int64_t w = q * s.stride_w - s.pad_w + ss * s.dil_w;
+    col[e] = (h >= 0 && h < s.H && w >= 0 && w < s.W) ? x[(c * s.H + h) * s.W + w] : T(0);
+  }
+}
+
+// dx[c, h, w] = Σ col[(c·R + r)·S + s][p·Q + q] over the (r, s, p, q) whose
+// window position lands on (h, w).
+template <typename T>
+__global__ void col2im_kernel(T* __restrict__ dx, const T* __restrict__ col, Conv2dShape s) {
+  const int64_t total = s.C * s.H * s.W, PQ = s.P * s.Q;
+  GPUNN_GRID_STRIDE(e, total) {
+    const int64_t w = e % s.W, h = (e / s.W) % s.H, c = e / (s.W * s.H);
+    T acc = T(0);
+    for (int64_t r = 0; r < s.R; ++r) {
+      const int64_t hp = h + s.pad_h - r * s.dil_h;  // = p · stride_h
+      if (hp < 0 || hp % s.stride_h != 0) continue;
+      const int64_t p = hp / s.stride_h;
+      if (p >= s.P) continue;
+      for (int64_t ss = 0; ss < s.S; ++ss) {
+        const int64_t wq = w + s.pad_w - ss * s.dil_w;
+        if (wq < 0 || wq % s.stride_w != 0) continue;
+        const int64_t q = wq / s.stride_w;
+        if (q >= s.Q) continue;
+        acc += col[((c * s.R + r) * s.S + ss) * PQ + p * s.Q + q];
+      }
+    }
+    dx[e] = acc;
+  }
+}
+
+template <typename T>
+__global__ void add_bias_kernel(T* __restrict__ y, const T* __restrict__ b, int64_t K, int64_t PQ,
+                                int64_t total) {
+  GPUNN_GRID_STRIDE(e, total) { y[e] += b[(e / PQ) % K]; }
+}
+
+// db[k] = Σ_{n, pq} dy[n, k, pq]: one block per channel, double accumulation.
+template <typename T>
+__global__ void bias_grad_kernel(T* __restrict__ db, const T* __restrict__ dy, int64_t N, int64_t K,
+                                 int64_t PQ) {
+  __shared__ double partial[kThreads / 32];
+  for (int64_t k = blockIdx.x; k < K; k += gridDim.x) {
+    double acc = 0.0;
+    for (int64_t i = threadIdx.x; i < N * PQ; i += blockDim.x) {
+      const int64_t n = i / PQ, pq = i % PQ;
+      acc += static_cast<double>(dy[(n * K + k) * PQ + pq]);
+    }
+    for (int o = 16; o > 0; o /= 2) acc += __shfl_down_sync(0xffffffffu, acc, o);
+    if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = acc;
+    __syncthreads();
+    if (threadIdx.x < 32) {
+      acc = threadIdx.x < blockDim.x / 32 ? partial[threadIdx.x] : 0.0;
+      for (int o = 16; o > 0; o /= 2) acc += __shfl_down_sync(0xffffffffu, acc, o);
+      if (threadIdx.x == 0) db[k] = static_cast<T>(acc);
+    }
+    __syncthreads();
+  }
+}
+
+struct GroupDims {
+  int64_t Kg, CRS, PQ;
+};
+GroupDims group_dims(const Conv2dShape& s) {
+  return {s.K / s.groups, (s.C / s.groups) * s.R * s.S, s.P * s.Q};
+}
+
+}  // namespace
+
+int64_t conv2d_col_elements(const Conv2dShape& s) { return s.C * s.R * s.S * s.P * s.Q; }
+
+template <typename T>
+void conv2d_forward_cuda(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s, T* col,
+                         cudaStream_t stream) {
+  const GroupDims g = group_dims(s);
+  const int64_t col_n = conv2d_col_elements(s);
+  for (int64_t n = 0; n < s.N; ++n) {
+    im2col_kernel<<<grid_for(col_n), kThreads, 0, stream>>>(col, x + n * s.C * s.H * s.W, s);
+    // Per group: y_g = w_g · col_g.
+    gemm_batched_cuda<T>(false, false, g.Kg, g.PQ, g.CRS, T(1), w, g.CRS, g.Kg * g.CRS, col, g.PQ,
+                         g.CRS * g.PQ, T(0), y + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, s.groups,
+                         stream);
+  }
+  if (b) {
+    const int64_t total = s.N * s.K * g.PQ;
+    add_bias_kernel<<<grid_for(total), kThreads, 0, stream>>>(y, b, s.K, g.PQ, total);
+  }
+}
+
+template <typename T>
+void conv2d_backward_data_cuda(T* dx, const T* dy, const T* w, const Conv2dShape& s, T* col,
+                               cudaStream_t stream) {
+  const GroupDims g = group_dims(s);
+  const int64_t image = s.C * s.H * s.W;
+  for (int64_t n = 0; n < s.N; ++n) {
+    // col_g = w_gᵀ · dy_g
+    gemm_batched_cuda<T>(true, false, g.CRS, g.PQ, g.Kg, T(1), w, g.CRS, g.Kg * g.CRS,
+                         dy + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, T(0), col, g.PQ, g.CRS * g.PQ,
+                         s.groups, stream);
+    col2im_kernel<<<grid_for(image), kThreads, 0, stream>>>(dx + n * image, col, s);
+  }
+}
+
+template <typename T>
+void conv2d_backward_weight_cuda(T* dw, const T* dy, const T* x, const Conv2dShape& s, T* col,
+                                 cudaStream_t stream) {
+  const GroupDims g = group_dims(s);
+  const int64_t col_n = conv2d_col_elements(s);
+  if (s.N == 0) {
+    cudaMemsetAsync(dw, 0, static_cast<size_t>(s.K * g.CRS) * sizeof(T), stream);
+    return;
+  }
+  for (int64_t n = 0; n < s.N; ++n) {
+    im2col_kernel<<<grid_for(col_n), kThreads, 0, stream>>>(col, x + n * s.C * s.H * s.W, s);
+    // dw_g (+)= dy_g · col_gᵀ; the first image overwrites.
+    gemm_batched_cuda<T>(false, true, g.Kg, g.CRS, g.PQ, T(1), dy + n * s.K * g.PQ, g.PQ,
+                         g.Kg * g.PQ, col, g.PQ, g.CRS * g.PQ, n == 0 ? T(0) : T(1), dw, g.CRS,
+                         g.Kg * g.CRS, s.groups, stream);
+  }
+}
+
+template <typename T>
+void conv2d_backward_bias_cuda(T* db, const T* dy, const Conv2dShape& s, cudaStream_t stream) {
+  if (s.K == 0) return;
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(s.K, 65535));
+  bias_grad_kernel<<<blocks, kThreads, 0, stream>>>(db, dy, s.N, s.K, s.P * s.Q);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                     \
+  template void conv2d_forward_cuda<T>(T*, const T*, const T*, const T*, const Conv2dShape&, T*, \
+                                       cudaStream_t);                                            \
+  template void conv2d_backward_data_cuda<T>(T*, const T*, const T*, const Conv2dShape&, T*,     \
+                                             cudaStream_t);                                      \
+  template void conv2d_backward_weight_cuda<T>(T*, const T*, const T*, const Conv2dShape&, T*,   \
+                                               cudaStream_t);                                    \
+  template void conv2d_backward_bias_cuda<T>(T*, const T*, const Conv2dShape&, cudaStream_t);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
+
+}  // namespace gpunn::kernels
