@@ -11,6 +11,11 @@
 #include "core/ops/common.h"
 #include "core/tensor_impl.h"
 #include "kernels/random.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/random.cuh"
+#endif
 
 namespace gpunn {
 namespace {
@@ -86,11 +91,17 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
 Tensor rand(const Shape& shape, TensorOptions options, Generator* generator) {
   Tensor t = empty(shape, options.requires_grad(false));
   check_floating("rand", t, "the requested dtype");
-  check_cpu("rand", {&t});
   const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
   dispatch_floating(t.dtype(), "rand", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    kernels::uniform_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0);
+    launch(
+        "rand", OpFamily::Dropout, t.device(),
+        {.cpu = [&] { kernels::uniform_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0); },
+         GPUNN_IF_CUDA(.cuda = [&] {
+           kernels::uniform_cuda(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0,
+                                 cuda::stream(t.device().index));
+           GPUNN_CUDA_CHECK_LAUNCH("rand");
+         })});
   });
   return finish_leaf(t, options);
 }
@@ -98,11 +109,17 @@ Tensor rand(const Shape& shape, TensorOptions options, Generator* generator) {
 Tensor randn(const Shape& shape, TensorOptions options, Generator* generator) {
   Tensor t = empty(shape, options.requires_grad(false));
   check_floating("randn", t, "the requested dtype");
-  check_cpu("randn", {&t});
   const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
   dispatch_floating(t.dtype(), "randn", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    kernels::normal_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0);
+    launch(
+        "randn", OpFamily::Dropout, t.device(),
+        {.cpu = [&] { kernels::normal_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0); },
+         GPUNN_IF_CUDA(.cuda = [&] {
+           kernels::normal_cuda(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0,
+                                cuda::stream(t.device().index));
+           GPUNN_CUDA_CHECK_LAUNCH("randn");
+         })});
   });
   return finish_leaf(t, options);
 }
@@ -112,9 +129,17 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions opti
   GPUNN_CHECK(high > low, "randint: expected low < high, got low ", low, ", high ", high);
   GPUNN_CHECK(!options.requires_grad(), "randint: integer tensors cannot require grad");
   Tensor t = empty(shape, TensorOptions(kInt64).device(options.device()));
-  check_cpu("randint", {&t});
   const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
-  kernels::randint_cpu(t.data<int64_t>(), t.numel(), at.seed, at.offset, low, high);
+  launch("randint", OpFamily::Dropout, t.device(),
+         {.cpu =
+              [&] {
+                kernels::randint_cpu(t.data<int64_t>(), t.numel(), at.seed, at.offset, low, high);
+              },
+          GPUNN_IF_CUDA(.cuda = [&] {
+            kernels::randint_cuda(t.data<int64_t>(), t.numel(), at.seed, at.offset, low, high,
+                                  cuda::stream(t.device().index));
+            GPUNN_CUDA_CHECK_LAUNCH("randint");
+          })});
   return options.dtype() == kInt64 ? t : t.to(options.dtype());
 }
 

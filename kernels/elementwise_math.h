@@ -6,12 +6,7 @@
 #include <cmath>
 
 #include "kernels/elementwise.h"
-
-#if defined(__CUDACC__)
-#define GPUNN_HOST_DEVICE __host__ __device__
-#else
-#define GPUNN_HOST_DEVICE
-#endif
+#include "kernels/host_device.h"
 
 namespace gpunn::kernels::math {
 

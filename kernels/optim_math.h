@@ -6,13 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/host_device.h"
 #include "kernels/optim.h"
-
-#if defined(__CUDACC__)
-#define GPUNN_OPTIM_HD __host__ __device__
-#else
-#define GPUNN_OPTIM_HD
-#endif
 
 namespace gpunn::kernels::math {
 
@@ -32,8 +27,8 @@ struct SgdConsts {
 };
 
 template <typename T>
-GPUNN_OPTIM_HD inline void sgd_update(T* param, const T* grad, T* buf, int64_t i,
-                                      const SgdConsts<T>& c) {
+GPUNN_HOST_DEVICE inline void sgd_update(T* param, const T* grad, T* buf, int64_t i,
+                                         const SgdConsts<T>& c) {
   T g = grad[i];
   if (c.weight_decay) g += c.wd * param[i];
   if (c.momentum) {
@@ -64,8 +59,8 @@ struct AdamConsts {
 };
 
 template <typename T>
-GPUNN_OPTIM_HD inline void adam_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
-                                       T* max_exp_avg_sq, int64_t i, const AdamConsts<T>& c) {
+GPUNN_HOST_DEVICE inline void adam_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
+                                          T* max_exp_avg_sq, int64_t i, const AdamConsts<T>& c) {
   T g = grad[i];
   if (c.decoupled)
     param[i] *= c.decay;
@@ -96,9 +91,9 @@ struct RmspropConsts {
 };
 
 template <typename T>
-GPUNN_OPTIM_HD inline void rmsprop_update(T* param, const T* grad, T* square_avg, T* grad_avg,
-                                          T* momentum_buffer, int64_t i,
-                                          const RmspropConsts<T>& c) {
+GPUNN_HOST_DEVICE inline void rmsprop_update(T* param, const T* grad, T* square_avg, T* grad_avg,
+                                             T* momentum_buffer, int64_t i,
+                                             const RmspropConsts<T>& c) {
   T g = grad[i];
   if (c.weight_decay) g += c.wd * param[i];
   square_avg[i] = c.a * square_avg[i] + c.one_minus_a * g * g;
