@@ -64,35 +64,40 @@ Tensor RecurrentBase::initial_state(const Tensor& given, const Tensor& x, const 
   return given;
 }
 
-Tensor RecurrentBase::input_projection(const Tensor& x, const LayerParams& p) const {
-  const int64_t T = x.shape()[0], N = x.shape()[1];
-  return linear(x.reshape({T * N, x.shape()[2]}), p.weight_ih, p.bias_ih)
-      .reshape({T, N, gates_ * options.hidden_size});
-}
-
 RNN::RNN(const RnnOptions& o, TensorOptions t, Generator* g) : RecurrentBase("RNN", o, 1, t, g) {}
 
+namespace {
+
+// The steps of x [T, N, I] as T tensors [N, I]. Layers pass their outputs to the
+// next layer as this list rather than as a stacked tensor sliced again: the
+// gradient of each slice of a stacked tensor would be a zero-filled tensor of
+// the whole sequence, T of them per layer.
+std::vector<Tensor> steps_of(const Tensor& x) {
+  std::vector<Tensor> steps;
+  for (int64_t t = 0; t < x.shape()[0]; ++t) steps.push_back(x.narrow(0, t, 1).squeeze(0));
+  return steps;
+}
+
+}  // namespace
+
 RnnOutput RNN::forward(const Tensor& input, const Tensor& h0_in) {
-  Tensor x = time_major(input);
+  const Tensor x = time_major(input);
   const Tensor h0 = initial_state(h0_in, x, "h0");
-  const int64_t T = x.shape()[0];
+  std::vector<Tensor> steps = steps_of(x);
   std::vector<Tensor> last;
   for (size_t l = 0; l < layers.size(); ++l) {
     const LayerParams& p = layers[l];
-    const Tensor xw = input_projection(x, p);
     Tensor h = h0.narrow(0, static_cast<int64_t>(l), 1).squeeze(0);
-    std::vector<Tensor> steps;
-    steps.reserve(static_cast<size_t>(T));
-    for (int64_t t = 0; t < T; ++t) {
-      Tensor pre = add(xw.narrow(0, t, 1).squeeze(0), linear(h, p.weight_hh, p.bias_hh));
+    for (Tensor& step : steps) {
+      // s_t = f(U·x_t + b_ih + W·s_{t-1} + b_hh)
+      Tensor pre = add(linear(step, p.weight_ih, p.bias_ih), linear(h, p.weight_hh, p.bias_hh));
       h = options.nonlinearity == RnnNonlinearity::Tanh ? gpunn::tanh(pre) : relu(pre);
-      steps.push_back(h);
+      step = h;  // this layer's output is the next layer's input
     }
     last.push_back(h);
-    x = stack(steps, 0);
   }
   RnnOutput out;
-  out.output = options.batch_first ? x.transpose(0, 1) : x;
+  out.output = stack(steps, options.batch_first ? 1 : 0);
   out.h_n = stack(last, 0);
   return out;
 }
@@ -101,30 +106,27 @@ LSTM::LSTM(const RnnOptions& o, TensorOptions t, Generator* g)
     : RecurrentBase("LSTM", o, 4, t, g) {}
 
 RnnOutput LSTM::forward(const Tensor& input, const Tensor& h0_in, const Tensor& c0_in) {
-  Tensor x = time_major(input);
+  const Tensor x = time_major(input);
   const Tensor h0 = initial_state(h0_in, x, "h0"), c0 = initial_state(c0_in, x, "c0");
-  const int64_t T = x.shape()[0];
+  std::vector<Tensor> steps = steps_of(x);
   std::vector<Tensor> last_h, last_c;
   for (size_t l = 0; l < layers.size(); ++l) {
     const LayerParams& p = layers[l];
-    const Tensor xw = input_projection(x, p);
     const int64_t li = static_cast<int64_t>(l);
     Tensor h = h0.narrow(0, li, 1).squeeze(0), c = c0.narrow(0, li, 1).squeeze(0);
-    std::vector<Tensor> steps;
-    steps.reserve(static_cast<size_t>(T));
-    for (int64_t t = 0; t < T; ++t) {
-      const Tensor gates = add(xw.narrow(0, t, 1).squeeze(0), linear(h, p.weight_hh, p.bias_hh));
+    for (Tensor& step : steps) {
+      const Tensor gates =
+          add(linear(step, p.weight_ih, p.bias_ih), linear(h, p.weight_hh, p.bias_hh));
       LstmState s = lstm_cell(gates, c);
       h = s.h;
       c = s.c;
-      steps.push_back(h);
+      step = h;
     }
     last_h.push_back(h);
     last_c.push_back(c);
-    x = stack(steps, 0);
   }
   RnnOutput out;
-  out.output = options.batch_first ? x.transpose(0, 1) : x;
+  out.output = stack(steps, options.batch_first ? 1 : 0);
   out.h_n = stack(last_h, 0);
   out.c_n = stack(last_c, 0);
   return out;

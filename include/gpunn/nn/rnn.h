@@ -57,8 +57,6 @@ class RecurrentBase : public Module {
   // x as [T, N, I]; checks shapes and the optional initial state.
   Tensor time_major(const Tensor& x) const;
   Tensor initial_state(const Tensor& given, const Tensor& x, const char* name) const;
-  // W_ih·x + b_ih for every step at once: [T, N, G·H].
-  Tensor input_projection(const Tensor& x, const LayerParams& p) const;
   int64_t gates_;
 };
 
