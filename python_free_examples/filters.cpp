@@ -112,7 +112,7 @@ Picture load_picture(const std::string& path) {
     return {to_gray(ex::read_image(kGraceHopper)), kGraceHopper};
   const std::optional<std::string> dir = data::find_fashion_mnist();
   GPUNN_CHECK(dir.has_value(),
-              "filters: no picture found; pass --image FILE, or install Debian's "
+              "no picture found; pass --image FILE, or install Debian's "
               "python-matplotlib-data or dataset-fashion-mnist");
   const data::TensorDataset test = data::load_fashion_mnist(*dir, data::Split::Test);
   // Bilinear interpolation is piecewise linear: the Laplacian kernels would show
