@@ -20,11 +20,12 @@ cd "$(dirname "$0")/.."
 # libdnnl-dev: oneDNN, the vendor path on the CPU (docs/cpu.md); libcli11-dev and
 # libstb-dev: the training examples' options and PNGs; python3-venv: the
 # safetensors interop test installs Python's safetensors into a venv; zlib1g-dev:
-# .gz data files; dataset-fashion-mnist and miscfiles (proper names): the data the
-# data tests and examples read.
+# .gz data files; dataset-fashion-mnist, miscfiles (proper names) and
+# python-matplotlib-data (a photograph for the filters example): the data the data
+# tests and examples read.
 packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev libcli11-dev libstb-dev
           python3 python3-venv
-          zlib1g-dev dataset-fashion-mnist miscfiles)
+          zlib1g-dev dataset-fashion-mnist miscfiles python-matplotlib-data)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

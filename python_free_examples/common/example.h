@@ -22,8 +22,8 @@ namespace gpunn::examples {
 struct CommonOptions {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   uint64_t seed = 0;
-  bool smoke = false;           // a few steps only: what CI runs
-  std::string out_dir = ".";    // where PNG, CSV and checkpoint files go
+  bool smoke = false;         // a few steps only: what CI runs
+  std::string out_dir = ".";  // where PNG, CSV and checkpoint files go
 };
 void add_common_options(CLI::App& app, CommonOptions& options);
 
@@ -81,6 +81,9 @@ struct Image {
 };
 // Writes a PNG; throws gpunn::Error naming the path on failure.
 void write_png(const std::string& path, const Image& image);
+// Reads a PNG, JPEG, BMP, GIF, TGA or PNM file as `channels` (1 gray, 3 RGB)
+// 8-bit channels; throws gpunn::Error naming the path on failure.
+Image read_image(const std::string& path, int channels = 3);
 // A [H, W] or [1, H, W] tensor of values in [lo, hi] as a gray image (clamped).
 Image gray_image(const Tensor& t, double lo, double hi);
 // Images side by side (and wrapped after `columns`), with a gap in `background`.

@@ -1,0 +1,359 @@
+// char_rnn: the lecture's character-level language model, trained on a real
+// list of first names, then asked for new ones.
+//
+// Data: Debian's list of proper names (miscfiles, found by
+// gpunn::data::find_propernames), one name per line; '\n' marks the end of a
+// name, so the model learns where names stop. Each epoch shuffles the names,
+// joins them into one text and cuts it into B parallel streams; training runs
+// over chunks of T characters with truncated backpropagation through time: the
+// hidden state goes on from chunk to chunk, the gradient stops at the chunk
+// boundary.
+//
+// Model: Embedding(V, E) → RNN or LSTM (one layer, H units) → Linear(H, V),
+// softmax cross-entropy on the next character, Adam, gradient-norm clipping.
+// Sampling starts from '\n', draws each character from softmax(logits / τ) and
+// stops at the next '\n'.
+//
+// Writes the loss per step as char_rnn_<cell>_loss.png. Ends with one JSON line: initial_loss,
+// final_loss, samples, novel_fraction (the share of samples that are not in the training list).
+// Exits non-zero if the loss turns NaN or does not fall, or, in a full run, fewer than half the
+// samples are new names.
+#include "common/example.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace gpunn;
+namespace ex = gpunn::examples;
+
+struct Settings {
+  std::string cell = "rnn";  // rnn | lstm
+  int64_t epochs = 30;
+  int64_t batch = 32;    // B: parallel streams
+  int64_t seq_len = 16;  // T: characters per chunk (the truncation length)
+  int64_t embed = 32;    // E
+  int64_t hidden = 128;  // H
+  double lr = 3e-3;
+  double clip = 5.0;
+  double temperature = 0.8;
+  int64_t samples = 20;
+  std::string names_path;  // empty: find_propernames()
+};
+
+// The recurrent state carried from one chunk (or sampled character) to the next.
+struct State {
+  Tensor h, c;  // undefined: zeros
+};
+
+class CharModel : public nn::Module {
+ public:
+  CharModel(int64_t vocab, const Settings& s) : Module("CharModel"), lstm_(s.cell == "lstm") {
+    embed = register_module("embed", std::make_shared<nn::Embedding>(vocab, s.embed));
+    const nn::RnnOptions o{.input_size = s.embed, .hidden_size = s.hidden};
+    if (lstm_) {
+      lstm = register_module("lstm", std::make_shared<nn::LSTM>(o));
+    } else {
+      rnn = register_module("rnn", std::make_shared<nn::RNN>(o));
+    }
+    head = register_module("head", std::make_shared<nn::Linear>(s.hidden, vocab));
+  }
+
+  // ids [T, B] int64 → logits [T, B, V]; `state` becomes the state after the last step.
+  Tensor forward(const Tensor& ids, State& state) {
+    const Tensor x = (*embed)(ids);
+    nn::RnnOutput r = lstm_ ? lstm->forward(x, state.h, state.c) : rnn->forward(x, state.h);
+    state = {r.h_n, r.c_n};
+    return (*head)(r.output);
+  }
+
+  std::shared_ptr<nn::Embedding> embed;
+  std::shared_ptr<nn::RNN> rnn;
+  std::shared_ptr<nn::LSTM> lstm;
+  std::shared_ptr<nn::Linear> head;
+
+ private:
+  bool lstm_;
+};
+
+std::vector<std::string> read_names(const std::string& path) {
+  std::istringstream in(data::read_text_file(path));
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) names.push_back(line);
+  }
+  GPUNN_CHECK(names.size() >= 2, path, " holds ", names.size(),
+              " names; expected a list of names, one per line");
+  return names;
+}
+
+// The names in a random order, each followed by '\n', after a leading '\n'
+// (so that the first name also starts after an end-of-name).
+std::string shuffled_text(std::vector<std::string> names, Generator& gen) {
+  const std::vector<double> keys =
+      rand({static_cast<int64_t>(names.size())}, kFloat64, &gen).to_vector<double>();
+  std::vector<size_t> order(names.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+  std::string text = "\n";
+  for (size_t i : order) text += names[i] + "\n";
+  return text;
+}
+
+// Chunk k of the B streams: inputs and targets [T', B] (T' ≤ T for the last chunk).
+struct Chunk {
+  Tensor input, target;
+};
+std::vector<Chunk> make_chunks(const std::vector<int64_t>& ids, int64_t B, int64_t T) {
+  const int64_t stream_len = (static_cast<int64_t>(ids.size()) - 1) / B;
+  GPUNN_CHECK(stream_len >= 1, ids.size(), " characters are too few for ", B,
+              " streams; lower --batch");
+  std::vector<Chunk> chunks;
+  for (int64_t t0 = 0; t0 < stream_len; t0 += T) {
+    const int64_t len = std::min(T, stream_len - t0);
+    std::vector<int64_t> in(static_cast<size_t>(len * B)), out(in.size());
+    for (int64_t t = 0; t < len; ++t)
+      for (int64_t b = 0; b < B; ++b) {
+        const size_t pos = static_cast<size_t>(b * stream_len + t0 + t);
+        in[static_cast<size_t>(t * B + b)] = ids[pos];
+        out[static_cast<size_t>(t * B + b)] = ids[pos + 1];
+      }
+    chunks.push_back({tensor_from(in, {len, B}), tensor_from(out, {len, B})});
+  }
+  return chunks;
+}
+
+// One name, drawn character by character at temperature τ; "" if it ran past max_len.
+std::string sample_name(CharModel& model, const data::CharVocab& vocab, double temperature,
+                        Device device, Generator& gen, int max_len = 30) {
+  NoGradGuard no_grad;
+  State state;
+  int64_t id = vocab.id('\n');
+  std::string name;
+  for (int i = 0; i < max_len; ++i) {
+    const Tensor x = tensor_from(std::vector<int64_t>{id}, {1, 1}).to(device);
+    const Tensor logits = model.forward(x, state).reshape({-1});
+    const std::vector<double> p = softmax(logits / temperature, 0).to(kCPU).to_vector<double>();
+    const double u = rand({1}, kFloat64, &gen).item();
+    double cum = 0;
+    id = static_cast<int64_t>(p.size()) - 1;  // if rounding leaves u above the total
+    for (size_t k = 0; k < p.size(); ++k) {
+      cum += p[k];
+      if (u < cum) {
+        id = static_cast<int64_t>(k);
+        break;
+      }
+    }
+    const char c = vocab.character(id);
+    if (c == '\n') return name;
+    name += c;
+  }
+  return "";
+}
+
+// The loss per step as a curve: x is the step, y runs from 0 (bottom) to `top`;
+// light lines mark loss 1, 2, 3, ... A moving average over `window` steps
+// (dark) is drawn over the raw values (light).
+ex::Image loss_curve(const std::vector<double>& loss, double top, int width, int height,
+                     int window = 20) {
+  ex::Image im(width, height, 3, 255);
+  auto y_of = [&](double v) {
+    return std::clamp(static_cast<int>(std::lround((1.0 - v / top) * (height - 1))), 0, height - 1);
+  };
+  auto plot = [&](int x, int y, std::array<uint8_t, 3> c) {
+    std::copy(c.begin(), c.end(), im.at(x, y));
+  };
+  for (int level = 1; level < top; ++level)
+    for (int x = 0; x < width; ++x) plot(x, y_of(level), {225, 225, 225});
+  const size_t n = loss.size();
+  std::vector<double> avg(n);
+  double run = 0;
+  for (size_t i = 0; i < n; ++i) {
+    run += loss[i] - (i >= static_cast<size_t>(window) ? loss[i - window] : 0.0);
+    avg[i] = run / static_cast<double>(std::min(i + 1, static_cast<size_t>(window)));
+  }
+  auto draw = [&](const std::vector<double>& values, std::array<uint8_t, 3> colour) {
+    int prev = -1;
+    for (int x = 0; x < width && n > 0; ++x) {
+      const int y = y_of(values[std::min(n - 1, static_cast<size_t>(x) * n / width)]);
+      // A vertical run joins this column's point to the last one, so steep parts stay connected.
+      const int from = prev < 0 ? y : prev;
+      for (int yy = std::min(y, from); yy <= std::max(y, from); ++yy) plot(x, yy, colour);
+      prev = y;
+    }
+  };
+  draw(loss, {160, 190, 230});
+  draw(avg, {20, 60, 150});
+  return im;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "char_rnn: a character-level RNN or LSTM trained on a list of first names, "
+      "then sampled for new names"};
+  ex::CommonOptions common;
+  Settings s;
+  ex::add_common_options(app, common);
+  app.add_option("--cell", s.cell, "recurrent cell")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"rnn", "lstm"}));
+  app.add_option("--epochs", s.epochs, "passes over the list of names")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--batch", s.batch, "parallel streams of text (B)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seq-len", s.seq_len, "characters per chunk: how far gradients reach back (T)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--embed", s.embed, "embedding size (E)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--hidden", s.hidden, "hidden units (H)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--lr", s.lr, "Adam learning rate")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--clip", s.clip, "largest gradient norm (0: no clipping)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--temperature", s.temperature,
+                 "sampling temperature: low picks likely characters, high adds variety")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--samples", s.samples, "names to sample")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--names", s.names_path,
+                 "list of names, one per line, plain or .gz (default: miscfiles' propernames)");
+  CLI11_PARSE(app, argc, argv);
+  if (common.smoke) s.epochs = std::min<int64_t>(s.epochs, 2);
+
+  const Device device = ex::resolve_device(common.device);
+  if (s.names_path.empty()) {
+    const std::optional<std::string> found = data::find_propernames();
+    GPUNN_CHECK(found.has_value(),
+                "no list of names found; install Debian's miscfiles package "
+                "(/usr/share/dict/propernames) or pass --names FILE");
+    s.names_path = *found;
+  }
+  const std::vector<std::string> names = read_names(s.names_path);
+  const std::set<std::string> known(names.begin(), names.end());
+  Generator gen(common.seed);
+  const data::CharVocab vocab(shuffled_text(names, gen));
+  const int64_t V = vocab.size();
+  std::cerr << "char_rnn: " << names.size() << " names from " << s.names_path << ", " << V
+            << " characters; " << s.cell << " with " << s.hidden << " units on " << device.str()
+            << "\n";
+
+  manual_seed(common.seed);
+  CharModel model(V, s);
+  model.to(device);
+  optim::Adam opt(model.parameters(), {.lr = s.lr});
+
+  double initial_loss = NAN, final_loss = NAN;
+  std::vector<double> losses;  // per step
+  // Every epoch's text has the same length: a leading '\n' and each name with its '\n'.
+  int64_t text_len = 1;
+  for (const std::string& n : names) text_len += static_cast<int64_t>(n.size()) + 1;
+  const int64_t stream_len = (text_len - 1) / s.batch;
+  const int64_t chunks_per_epoch = (stream_len + s.seq_len - 1) / s.seq_len;
+  ex::Progress progress("train", s.epochs * chunks_per_epoch, "step");
+  int64_t step = 0;
+  for (int64_t epoch = 0; epoch < s.epochs; ++epoch) {
+    State state;
+    double sum = 0;
+    int64_t count = 0;
+    for (const Chunk& chunk :
+         make_chunks(vocab.encode_ids(shuffled_text(names, gen)), s.batch, s.seq_len)) {
+      opt.zero_grad();
+      const Tensor logits = model.forward(chunk.input.to(device), state);
+      const Tensor loss =
+          cross_entropy(logits.reshape({-1, V}), chunk.target.to(device).reshape({-1}));
+      loss.backward();
+      if (s.clip > 0) optim::clip_grad_norm(model.parameters(), s.clip);
+      opt.step();
+      // Truncated BPTT: keep the state's values, drop its history.
+      state = {state.h.detach(), state.c.defined() ? state.c.detach() : Tensor()};
+      const double l = loss.item();
+      GPUNN_CHECK(std::isfinite(l), "loss is ", l, " at epoch ", epoch + 1);
+      if (step == 0) initial_loss = l;
+      losses.push_back(l);
+      sum += l;
+      ++count;
+      ++step;
+      std::ostringstream status;
+      status << "epoch " << epoch + 1 << ", loss " << l;
+      progress.update(step, status.str());
+    }
+    final_loss = sum / static_cast<double>(count);  // the mean over the last epoch
+  }
+  progress.finish("loss " + std::to_string(final_loss));
+
+  const std::string curve = ex::output_path(common, "char_rnn_" + s.cell + "_loss.png");
+  ex::write_png(curve, loss_curve(losses, std::ceil(initial_loss + 0.5), 480, 200));
+  std::cerr << "  loss per step -> " << curve << "\n";
+
+  model.eval();
+  Generator sample_gen(common.seed + 1);
+  std::vector<std::string> samples;
+  int64_t novel = 0;
+  for (int tries = 0; static_cast<int64_t>(samples.size()) < s.samples && tries < 100 * s.samples;
+       ++tries) {
+    std::string name = sample_name(model, vocab, s.temperature, device, sample_gen);
+    if (name.empty()) continue;  // an empty or runaway sample is no name
+    novel += known.count(name) == 0;
+    std::cerr << "  " << name << (known.count(name) ? "  (in the training list)" : "") << "\n";
+    samples.push_back(std::move(name));
+  }
+  const double novel_fraction =
+      samples.empty() ? 0.0 : static_cast<double>(novel) / static_cast<double>(samples.size());
+
+  ex::JsonLine json;
+  json.add("cell", s.cell)
+      .add("initial_loss", initial_loss)
+      .add("final_loss", final_loss)
+      .add("samples", samples)
+      .add("novel_fraction", novel_fraction)
+      .add("temperature", s.temperature)
+      .add("epochs", s.epochs)
+      .add("steps", step)
+      .add("train_seconds", progress.elapsed_seconds())
+      .add("device", device.str())
+      .add("smoke", common.smoke);
+  std::cout << json.str() << std::endl;
+
+  if (!(final_loss < initial_loss)) {
+    std::cerr << "char_rnn: the loss did not fall (" << initial_loss << " -> " << final_loss
+              << ")\n";
+    return 1;
+  }
+  if (!common.smoke && novel_fraction < 0.5) {
+    std::cerr << "char_rnn: only " << novel << " of " << samples.size()
+              << " samples are new names; expected at least half\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const gpunn::Error& e) {
+    std::cerr << "char_rnn: " << e.what() << "\n";
+    return 1;
+  }
+}
