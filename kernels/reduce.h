@@ -9,6 +9,12 @@ namespace gpunn::kernels {
 template <typename T>
 void sum_rows_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale);
 
+// out[c] = scale * Σ_r x[r * cols + c]: the sum over leading dims (bias
+// gradients) without transposing first. Each column is summed in the same
+// order as sum_rows_cpu on the transposed copy, so the results are identical.
+template <typename T>
+void sum_leading_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale);
+
 // x viewed as [outer, size, inner]: the maximum along the middle dim and the
 // first index reaching it (NaN counts as the maximum). values may be null.
 template <typename T>

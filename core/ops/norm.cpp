@@ -4,12 +4,16 @@
 #include <gpunn/ops/norm.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/norm.h"
+#if GPUNN_WITH_ONEDNN
+#include "kernels/vendor/onednn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -60,12 +64,25 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
     if (next_edges[2].valid()) out[2] = empty_as(dy, {s_.C});
     dispatch_floating(dy.dtype(), "batch_norm", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("batch_norm_backward", OpFamily::Norm, dy.device(), {.cpu = [&] {
-               kernels::batch_norm_backward_cpu(
-                   mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]),
-                   mut_ptr_or_null<T>(out[2]), dy.data<T>(), x.data<T>(), mean.data<T>(),
-                   invstd.data<T>(), ptr_or_null<T>(w), s_, batch_stats_);
-             }});
+      KernelTable table{.cpu = [&] {
+        kernels::batch_norm_backward_cpu(mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]),
+                                         mut_ptr_or_null<T>(out[2]), dy.data<T>(), x.data<T>(),
+                                         mean.data<T>(), invstd.data<T>(), ptr_or_null<T>(w), s_,
+                                         batch_stats_);
+      }};
+#if GPUNN_WITH_ONEDNN
+      if constexpr (std::is_same_v<T, float>) {
+        if (dy.numel() > 0) {
+          table.cpu_vendor = [&] {
+            kernels::batch_norm_backward_onednn(
+                mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]), mut_ptr_or_null<T>(out[2]),
+                dy.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(), ptr_or_null<T>(w), s_,
+                batch_stats_);
+          };
+        }
+      }
+#endif
+      launch("batch_norm_backward", OpFamily::Norm, dy.device(), table);
     });
     return out;
   }
@@ -108,15 +125,30 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor mean = empty_as(x, {C}), invstd = empty_as(x, {C});
   Tensor y = empty_as(x, x.shape());
+  // The JVP stays on the reference loops; it reads the statistics either path wrote.
+  [[maybe_unused]] const bool vendor_ok = x.numel() > 0;
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (batch_stats) {
       Tensor var_unbiased = running_var.defined() ? empty_as(x, {C}) : Tensor();
-      launch("batch_norm_stats", OpFamily::Norm, x.device(), {.cpu = [&] {
-               kernels::batch_norm_stats_cpu(mean.data<T>(), invstd.data<T>(),
-                                             mut_ptr_or_null<T>(var_unbiased), x.data<T>(), s,
-                                             o.eps);
-             }});
+      KernelTable table{.cpu = [&] {
+        kernels::batch_norm_stats_cpu(mean.data<T>(), invstd.data<T>(),
+                                      mut_ptr_or_null<T>(var_unbiased), x.data<T>(), s, o.eps);
+        kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                        ptr_or_null<T>(w), ptr_or_null<T>(b), s);
+      }};
+#if GPUNN_WITH_ONEDNN
+      if constexpr (std::is_same_v<T, float>) {
+        if (vendor_ok) {
+          table.cpu_vendor = [&] {
+            kernels::batch_norm_forward_training_onednn(
+                y.data<T>(), mean.data<T>(), invstd.data<T>(), mut_ptr_or_null<T>(var_unbiased),
+                x.data<T>(), ptr_or_null<T>(w), ptr_or_null<T>(b), s, o.eps);
+          };
+        }
+      }
+#endif
+      launch(op, OpFamily::Norm, x.device(), table);
       if (o.training && running_mean.defined()) {
         NoGradGuard no_grad;
         Tensor rm = running_mean, rv = running_var;
@@ -130,12 +162,23 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       for (int64_t c = 0; c < C; ++c)
         ip[c] = static_cast<T>(1.0 / std::sqrt(double(rvp[c]) + o.eps));
       mean.copy_(rm);
+      KernelTable table{.cpu = [&] {
+        kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                        ptr_or_null<T>(w), ptr_or_null<T>(b), s);
+      }};
+#if GPUNN_WITH_ONEDNN
+      if constexpr (std::is_same_v<T, float>) {
+        if (vendor_ok) {
+          table.cpu_vendor = [&] {
+            kernels::batch_norm_forward_inference_onednn(y.data<T>(), x.data<T>(), rm.data<T>(),
+                                                         rv.data<T>(), ptr_or_null<T>(w),
+                                                         ptr_or_null<T>(b), s, o.eps);
+          };
+        }
+      }
+#endif
+      launch(op, OpFamily::Norm, x.device(), table);
     }
-    launch(op, OpFamily::Norm, x.device(), {.cpu = [&] {
-             kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(),
-                                             invstd.data<T>(), ptr_or_null<T>(w), ptr_or_null<T>(b),
-                                             s);
-           }});
   });
 
   if (autograd::needs_grad({&input, &weight, &bias})) {
@@ -174,9 +217,11 @@ namespace {
 struct LrnParams {
   kernels::NormShape s;
   int64_t size;
-  double alpha, beta;
+  double alpha, beta, k;
 };
 
+// scale (k + α/size·Σx²) is kept when the reference loops ran the forward;
+// oneDNN's forward does not produce it, and its backward needs only x.
 struct LrnSaved {
   autograd::SavedTensor x, scale;
 };
@@ -186,15 +231,34 @@ class LrnBackward final : public autograd::NodeWith<LrnSaved> {
   explicit LrnBackward(LrnParams p) : p_(p) {}
   const char* name() const override { return "local_response_norm_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
-    const Tensor x = saved.x.unpack(*this), scale = saved.scale.unpack(*this);
+    const Tensor x = saved.x.unpack(*this);
+    const Tensor saved_scale = saved.scale.defined() ? saved.scale.unpack(*this) : Tensor();
     const Tensor dy = grads[0].contiguous();
     Tensor dx = empty_as(dy, x.shape());
     dispatch_floating(dy.dtype(), "local_response_norm", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("local_response_norm_backward", OpFamily::Norm, dy.device(), {.cpu = [&] {
-               kernels::lrn_backward_cpu(dx.data<T>(), dy.data<T>(), x.data<T>(), scale.data<T>(),
-                                         p_.s, p_.size, p_.alpha, p_.beta);
-             }});
+      KernelTable table{.cpu = [&] {
+        Tensor scale = saved_scale;
+        if (!scale.defined()) {  // the forward ran on oneDNN: recompute the scale
+          scale = empty_as(x, x.shape());
+          Tensor y = empty_as(x, x.shape());
+          kernels::lrn_forward_cpu(y.data<T>(), scale.data<T>(), x.data<T>(), p_.s, p_.size,
+                                   p_.alpha, p_.beta, p_.k);
+        }
+        kernels::lrn_backward_cpu(dx.data<T>(), dy.data<T>(), x.data<T>(), scale.data<T>(), p_.s,
+                                  p_.size, p_.alpha, p_.beta);
+      }};
+#if GPUNN_WITH_ONEDNN
+      if constexpr (std::is_same_v<T, float>) {
+        if (dy.numel() > 0 && kernels::lrn_onednn_supported(p_.size)) {
+          table.cpu_vendor = [&] {
+            kernels::lrn_backward_onednn(dx.data<T>(), dy.data<T>(), x.data<T>(), p_.s, p_.size,
+                                         p_.alpha, p_.beta, p_.k);
+          };
+        }
+      }
+#endif
+      launch("local_response_norm_backward", OpFamily::Norm, dy.device(), table);
     });
     return {dx};
   }
@@ -215,20 +279,34 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
   GPUNN_CHECK(k > 0.0 && alpha >= 0.0, op, ": expected k > 0 and alpha >= 0, got k = ", k,
               ", alpha = ", alpha);
   check_cpu(op, {&input});
-  const LrnParams p{norm_shape(input), size, alpha, beta};
+  const LrnParams p{norm_shape(input), size, alpha, beta, k};
   const Tensor x = input.detach().contiguous();
-  Tensor y = empty_as(x, x.shape()), scale = empty_as(x, x.shape());
+  Tensor y = empty_as(x, x.shape());
+  Tensor scale;  // set when the reference loops ran
+  // The JVP needs the scale, which only the reference loops produce.
+  [[maybe_unused]] const bool tangents = autograd::fw::any_tangent({&input});
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Norm, x.device(), {.cpu = [&] {
-             kernels::lrn_forward_cpu(y.data<T>(), scale.data<T>(), x.data<T>(), p.s, size, alpha,
-                                      beta, k);
-           }});
+    KernelTable table{.cpu = [&] {
+      scale = empty_as(x, x.shape());
+      kernels::lrn_forward_cpu(y.data<T>(), scale.data<T>(), x.data<T>(), p.s, size, alpha, beta,
+                               k);
+    }};
+#if GPUNN_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      if (!tangents && x.numel() > 0 && kernels::lrn_onednn_supported(size)) {
+        table.cpu_vendor = [&] {
+          kernels::lrn_forward_onednn(y.data<T>(), x.data<T>(), p.s, size, alpha, beta, k);
+        };
+      }
+    }
+#endif
+    launch(op, OpFamily::Norm, x.device(), table);
   });
   if (autograd::needs_grad({&input})) {
     auto node = autograd::make_node<LrnBackward>({&input}, p);
     node->saved.x = x;
-    node->saved.scale = scale;
+    if (scale.defined()) node->saved.scale = scale;
     autograd::set_history(y, node);
   }
   if (autograd::fw::any_tangent({&input})) {

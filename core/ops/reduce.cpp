@@ -1,6 +1,7 @@
 // Reductions: sum, mean, max, argmax (gpunn/ops/reduce.h).
 //
-// sum/mean move the reduced dims last (a permuted copy) and reduce rows:
+// sum/mean move the reduced dims last (a permuted copy) and reduce rows (a sum
+// over leading dims of a contiguous input reduces columns in place instead):
 //   y = scale · Σ x over dims          dx = scale · dy broadcast back to x's shape
 // max along a dim returns the first index of the maximum:
 //   dx = dy scattered to those indices; its tangent gathers t at them.
@@ -53,9 +54,32 @@ Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim) {
   return out;
 }
 
+// True when dims are 0 .. k-1 for some k < x.dim(): a sum over leading dims.
+bool leading_dims(const Tensor& x, const Shape& dims) {
+  if (dims.empty() || static_cast<int64_t>(dims.size()) >= x.dim()) return false;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] != static_cast<int64_t>(i)) return false;
+  return true;
+}
+
 // y = scale · Σ over `dims` of x, as a tensor of `out_shape`; no autograd.
 Tensor sum_kernel(const char* op, const Tensor& x, const Shape& dims, const Shape& out_shape,
                   bool mean) {
+  if (x.device().is_cpu() && x.is_contiguous() && x.numel() > 0 && leading_dims(x, dims)) {
+    // Bias gradients ([N, C] or [N, C, L] summed over N): sum columns in place
+    // instead of transposing first.
+    const int64_t rows = prod(x.shape(), 0, static_cast<int64_t>(dims.size()));
+    const int64_t cols = x.numel() / rows;
+    const double scale = mean ? 1.0 / static_cast<double>(rows) : 1.0;
+    Tensor y = empty_as(x, out_shape);
+    dispatch_floating(x.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      launch(op, OpFamily::Reduce, x.device(), {.cpu = [&] {
+               kernels::sum_leading_cpu(y.data<T>(), x.data<T>(), rows, cols, scale);
+             }});
+    });
+    return y;
+  }
   Shape perm;
   int64_t cols = 1;
   for (int64_t d = 0; d < x.dim(); ++d)

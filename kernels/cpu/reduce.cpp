@@ -2,6 +2,7 @@
 #include "kernels/reduce.h"
 
 #include <cmath>
+#include <vector>
 
 namespace gpunn::kernels {
 
@@ -13,6 +14,16 @@ void sum_rows_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale) 
     for (int64_t c = 0; c < cols; ++c) acc += static_cast<double>(row[c]);
     out[r] = static_cast<T>(acc * scale);
   }
+}
+
+template <typename T>
+void sum_leading_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale) {
+  std::vector<double> acc(static_cast<size_t>(cols), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* row = x + r * cols;
+    for (int64_t c = 0; c < cols; ++c) acc[static_cast<size_t>(c)] += static_cast<double>(row[c]);
+  }
+  for (int64_t c = 0; c < cols; ++c) out[c] = static_cast<T>(acc[static_cast<size_t>(c)] * scale);
 }
 
 template <typename T>
@@ -38,6 +49,8 @@ void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t
 
 template void sum_rows_cpu<float>(float*, const float*, int64_t, int64_t, double);
 template void sum_rows_cpu<double>(double*, const double*, int64_t, int64_t, double);
+template void sum_leading_cpu<float>(float*, const float*, int64_t, int64_t, double);
+template void sum_leading_cpu<double>(double*, const double*, int64_t, int64_t, double);
 template void max_dim_cpu<float>(float*, int64_t*, const float*, int64_t, int64_t, int64_t);
 template void max_dim_cpu<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t);
 

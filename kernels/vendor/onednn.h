@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/norm.h"
 #include "kernels/pool.h"
 
 namespace gpunn::kernels {
@@ -60,6 +61,31 @@ void sigmoid_forward_onednn(float* y, const float* x, int64_t n);
 void sigmoid_backward_onednn(float* dx, const float* dy, const float* y, int64_t n);
 void tanh_forward_onednn(float* y, const float* x, int64_t n);
 void tanh_backward_onednn(float* dx, const float* dy, const float* y, int64_t n);
+
+// ---- batch norm and LRN across channels (kernels/norm.h) ------------------------------------
+// Training with batch statistics: y, mean, invstd = 1/sqrt(var + eps) with the
+// biased variance, and, when not null, the unbiased variance. w, b may be null.
+void batch_norm_forward_training_onednn(float* y, float* mean, float* invstd, float* var_unbiased,
+                                        const float* x, const float* w, const float* b, NormShape s,
+                                        double eps);
+// Given statistics (mean and variance, e.g. the running ones).
+void batch_norm_forward_inference_onednn(float* y, const float* x, const float* mean,
+                                         const float* var, const float* w, const float* b,
+                                         NormShape s, double eps);
+// batch_norm_backward_cpu's contract: any of dx, dw, db may be null; `training`
+// means the statistics were the batch's own.
+void batch_norm_backward_onednn(float* dx, float* dw, float* db, const float* dy, const float* x,
+                                const float* mean, const float* invstd, const float* w, NormShape s,
+                                bool training);
+// oneDNN's LRN window is centred on c; gpunn's is [c - size/2, c + (size-1)/2].
+// They are the same for odd sizes only; even sizes stay on the reference loops.
+bool lrn_onednn_supported(int64_t size);
+// y only: oneDNN does not expose the scale k + α/size·Σx² that the reference keeps.
+void lrn_forward_onednn(float* y, const float* x, NormShape s, int64_t size, double alpha,
+                        double beta, double k);
+// From x and dy alone (no saved scale).
+void lrn_backward_onednn(float* dx, const float* dy, const float* x, NormShape s, int64_t size,
+                         double alpha, double beta, double k);
 
 // ---- GEMM (kernels/gemm.h) ------------------------------------------------------------------
 void gemm_onednn(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,

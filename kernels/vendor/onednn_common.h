@@ -7,7 +7,8 @@
 //   2. auto e = primitive_cache<ConvForward>().get(key, [&](ConvForward& n) { build n });
 //   3. std::lock_guard lock(e->mutex); bind pointers; execute; wait.
 // Entry structs are default-constructible and hold a `std::mutex mutex`.
-// Adding a primitive (batch norm, LRN, ...) is one Entry struct and one call.
+// Adding a primitive is one Entry struct and one call (onednn_norm.cpp shows
+// optional arguments: scale, shift, a workspace).
 // Everything here runs inside translate_errors(op, ...), which turns
 // dnnl::error into gpunn errors naming the op.
 #pragma once

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "test_util.h"
@@ -165,6 +166,66 @@ TEST(Elementwise, NonContiguousOperands) {
   EXPECT_TRUE(values_near(add(a, b), {1, 5, 4, 8, 7, 11}, 0));
   Tensor c = arange(12, kFloat64).reshape({3, 4}).slice(1, 0, 4, 2);  // [3, 2]
   EXPECT_TRUE(values_near(mul(c, 2.0), {0, 4, 8, 12, 16, 20}, 0));
+}
+
+// The CPU loops merge dims that both operands walk as one and run the innermost
+// dim as a plain loop (contiguous, broadcast and strided cases); every layout
+// must give element-by-element the value at the operands' own indices.
+TEST(Elementwise, StrideAndBroadcastPatternsMatchIndexArithmetic) {
+  const std::vector<double> va = arange(60, kFloat64).to_vector<double>();  // A [3, 4, 5]
+  std::vector<double> vb(20);                                               // B [4, 5]
+  for (size_t i = 0; i < vb.size(); ++i) vb[i] = 0.5 + 0.25 * static_cast<double>(i);
+  const Tensor A = tensor(va, {3, 4, 5}, kFloat64), B = tensor(vb, {4, 5}, kFloat64);
+  const auto expect_sum = [](const Tensor& z, const std::function<double(int64_t, int64_t,
+                                                                         int64_t)>& want) {
+    ASSERT_EQ(z.dim(), 3);
+    const std::vector<double> got = z.contiguous().to_vector<double>();
+    int64_t flat = 0;
+    for (int64_t i = 0; i < z.shape()[0]; ++i)
+      for (int64_t j = 0; j < z.shape()[1]; ++j)
+        for (int64_t k = 0; k < z.shape()[2]; ++k, ++flat)
+          ASSERT_EQ(got[static_cast<size_t>(flat)], want(i, j, k)) << i << "," << j << "," << k;
+  };
+  const auto a = [&](int64_t i, int64_t j, int64_t k) { return va[(i * 4 + j) * 5 + k]; };
+  const auto b = [&](int64_t j, int64_t k) { return vb[j * 5 + k]; };
+  // Both contiguous (one merged dim), row broadcast (bias add), scalar broadcast.
+  expect_sum(add(A, B), [&](int64_t i, int64_t j, int64_t k) { return a(i, j, k) + b(j, k); });
+  expect_sum(mul(A, tensor({3.0}, {1}, kFloat64)),
+             [&](int64_t i, int64_t j, int64_t k) { return a(i, j, k) * 3.0; });
+  expect_sum(sub(tensor({2.0}, {}, kFloat64), A),
+             [&](int64_t i, int64_t j, int64_t k) { return 2.0 - a(i, j, k); });
+  expect_sum(add(A, A), [&](int64_t i, int64_t j, int64_t k) { return 2.0 * a(i, j, k); });
+  // A broadcast middle dim, a column broadcast, and a transposed operand.
+  const Tensor col = tensor({1, 2, 3, 4}, {4, 1}, kFloat64);
+  expect_sum(mul(A, col), [&](int64_t i, int64_t j, int64_t k) { return a(i, j, k) * (j + 1); });
+  const Tensor mid = tensor({10, 20, 30}, {3, 1, 1}, kFloat64);
+  expect_sum(add(A, mid),
+             [&](int64_t i, int64_t j, int64_t k) { return a(i, j, k) + 10.0 * (i + 1); });
+  const Tensor At = A.transpose(0, 2);  // [5, 4, 3]
+  expect_sum(div(At, tensor({2.0}, {1}, kFloat64)),
+             [&](int64_t i, int64_t j, int64_t k) { return a(k, j, i) / 2.0; });
+  expect_sum(add(At, B.t().reshape({5, 4, 1})),
+             [&](int64_t i, int64_t j, int64_t k) { return a(k, j, i) + b(j, i); });
+  // Size-1 dims between strided ones, and a strided slice in the innermost dim.
+  const Tensor sl = A.slice(2, 1, 5, 2);  // [3, 4, 2]
+  expect_sum(mul(sl, sl),
+             [&](int64_t i, int64_t j, int64_t k) { return a(i, j, 1 + 2 * k) * a(i, j, 1 + 2 * k); });
+  const Tensor one = A.narrow(1, 2, 1);  // [3, 1, 5]
+  expect_sum(pow(one, tensor({2.0}, {1}, kFloat64)),
+             [&](int64_t i, int64_t, int64_t k) { return std::pow(a(i, 2, k), 2.0); });
+  // Copies of views: transposed, sliced, and into a strided destination.
+  expect_sum(At.contiguous(), [&](int64_t i, int64_t j, int64_t k) { return a(k, j, i); });
+  Tensor dst = zeros({3, 4, 10}, kFloat64);
+  dst.slice(2, 0, 10, 2).copy_(A);
+  expect_sum(dst, [&](int64_t i, int64_t j, int64_t k) { return k % 2 == 0 ? a(i, j, k / 2) : 0.0; });
+  // Gradients through a broadcast (the backward loops walk the same layouts).
+  const Tensor x = test::leaf(A), y = test::leaf(B);
+  mul(x, y).sum().backward();
+  expect_sum(x.grad(), [&](int64_t, int64_t j, int64_t k) { return b(j, k); });
+  const std::vector<double> gy = y.grad().to_vector<double>();
+  for (int64_t j = 0; j < 4; ++j)
+    for (int64_t k = 0; k < 5; ++k)
+      EXPECT_EQ(gy[static_cast<size_t>(j * 5 + k)], a(0, j, k) + a(1, j, k) + a(2, j, k));
 }
 
 TEST(Elementwise, InPlace) {

@@ -328,6 +328,27 @@ TEST(Reduce, Nan) {
   EXPECT_TRUE(values_near(mean(x.detach(), {1}), {kNan, 2}, 0));
 }
 
+TEST(Reduce, LeadingDimsOfContiguousInputMatchTheGeneralPath) {
+  // Sums over leading dims of a contiguous tensor (bias gradients) run a column
+  // loop; a non-contiguous view of the same values takes the permute-and-reduce
+  // path. Both add each output's terms in the same order: identical results.
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = test::uniform({6, 5, 4}, -1.0, 1.0, dt);
+    const Tensor xs = x.transpose(1, 2).contiguous().transpose(1, 2);  // same values, strided
+    ASSERT_FALSE(xs.is_contiguous());
+    for (const Shape& dims : {Shape{0}, Shape{0, 1}}) {
+      SCOPED_TRACE(::testing::PrintToString(dims));
+      EXPECT_EQ(sum(x, dims).to_vector<double>(), sum(xs, dims).to_vector<double>());
+      EXPECT_EQ(mean(x, dims, true).to_vector<double>(), mean(xs, dims, true).to_vector<double>());
+      EXPECT_EQ(mean(x, dims, true).shape(), mean(xs, dims, true).shape());
+    }
+  }
+  // Hand-checked: columns of [[1, 2, 3], [4, 5, 6]].
+  const Tensor m = tensor({1, 2, 3, 4, 5, 6}, {2, 3}, kFloat64);
+  EXPECT_TRUE(test::values_near(sum(m, {0}), {5, 7, 9}, 0));
+  EXPECT_TRUE(test::values_near(mean(m, {0}), {2.5, 3.5, 4.5}, 0));
+}
+
 TEST(Reduce, EmptyTensors) {
   Tensor e = zeros({0}, kFloat64);
   Tensor s = sum(e);

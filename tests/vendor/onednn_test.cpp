@@ -13,6 +13,15 @@
 //    polynomial approximations accurate to a few ulp; outputs are at most 1,
 //    hence 2e-6.
 //  * relu, leaky_relu, max pooling: no arithmetic beyond one product, exact.
+//  * batch norm: oneDNN sums each channel's M values (M <= 600 here) in
+//    float32 for the mean, the variance and the gradient sums; the statistics
+//    are off by ~sqrt(M) eps relative, and |x̂| <= ~2 (uniform inputs have
+//    σ ≈ 0.58), so outputs by ~1e-5 at worst and Σ-type gradients (dw, db:
+//    sums of M terms) by ~M eps ≈ 1e-4 relative in the worst case:
+//    kSumAtol/kSumRtol as for the GEMMs.
+//  * LRN: a sum of at most `size` squares and one pow per element, in float32
+//    with oneDNN's vectorised pow; values of order 1, so a few ulp plus the
+//    pow's error: kLrnTol = 1e-5 (~80 ulp) leaves room for both.
 // log_softmax, and relu/leaky_relu forward, stay on the reference loops
 // (kernels/vendor/onednn.h says why); tests below pin that down.
 #include <gtest/gtest.h>
@@ -27,6 +36,7 @@ namespace {
 
 constexpr double kSumAtol = 1e-4;
 constexpr double kSumRtol = 1e-5;
+constexpr double kLrnTol = 1e-5;
 
 // Restores every family's implementation when a test ends.
 class ImplGuard {
@@ -297,6 +307,145 @@ TEST_F(OnednnTest, GemmWithEmptyInnerDimensionGivesZerosOrBias) {
   const Tensor y = linear(f32({2, 0}), f32({3, 0}), b);
   const std::vector<double> bv = b.to_vector<double>();
   EXPECT_TRUE(test::values_near(y, {bv[0], bv[1], bv[2], bv[0], bv[1], bv[2]}, 0));
+}
+
+// ---- batch norm and LRN -------------------------------------------------------------------
+
+struct BatchNormCase {
+  Shape x;
+  bool weight, bias;
+  bool training;
+  bool running;  // running statistics given
+};
+
+TEST_F(OnednnTest, BatchNormForwardAndBackwardMatchReference) {
+  std::vector<BatchNormCase> cases;
+  for (const Shape& shape : {Shape{16, 5}, Shape{4, 3, 5, 6}, Shape{3, 7, 20}})
+    for (bool training : {true, false})
+      for (int affine = 0; affine < 4; ++affine)
+        cases.push_back({shape, (affine & 1) != 0, (affine & 2) != 0, training, true});
+  // Training without running statistics, and eval without them (batch statistics too).
+  cases.push_back({{6, 4, 3, 3}, true, true, true, false});
+  cases.push_back({{6, 4, 3, 3}, true, false, false, false});
+  for (const BatchNormCase& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.x) + (c.training ? " training" : " eval") +
+                 (c.weight ? " weight" : "") + (c.bias ? " bias" : "") +
+                 (c.running ? " running" : ""));
+    const int64_t C = c.x[1];
+    const Tensor rm = f32({C}, -0.5, 0.5), rv = f32({C}, 0.2, 2.0);
+    std::vector<Tensor> inputs{f32(c.x)};
+    if (c.weight) inputs.push_back(f32({C}, 0.5, 1.5));
+    if (c.bias) inputs.push_back(f32({C}));
+    const BatchNormCase k = c;
+    expect_paths_agree(
+        [k, rm, rv](const std::vector<Tensor>& v) {
+          size_t i = 1;
+          const Tensor w = k.weight ? v[i++] : Tensor();
+          const Tensor b = k.bias ? v[i++] : Tensor();
+          // Fresh running statistics each call: training updates them in place.
+          const Tensor m = k.running ? rm.clone() : Tensor();
+          const Tensor var = k.running ? rv.clone() : Tensor();
+          return batch_norm(v[0], m, var, w, b, {.training = k.training});
+        },
+        inputs, kSumAtol, kSumRtol);
+  }
+}
+
+TEST_F(OnednnTest, BatchNormRunningStatisticsMatchReference) {
+  // The running variance is updated with the unbiased variance in both paths.
+  const Tensor x = f32({5, 4, 3, 3}, -2.0, 3.0);
+  std::vector<Tensor> results;
+  for (Impl impl : {Impl::Custom, Impl::Vendor}) {
+    set_impl(impl);
+    Tensor rm = zeros({4}, TensorOptions(kFloat32)), rv = ones({4}, TensorOptions(kFloat32));
+    for (int step = 0; step < 3; ++step)
+      batch_norm(x, rm, rv, Tensor(), Tensor(), {.momentum = 0.3});
+    results.push_back(rm);
+    results.push_back(rv);
+  }
+  EXPECT_TRUE(test::tensors_near(results[2], results[0], 1e-6, 1e-6));
+  EXPECT_TRUE(test::tensors_near(results[3], results[1], 1e-6, 1e-6));
+  // One value checked by hand: the unbiased variance of channel 0 after three
+  // updates towards it, 1 -> v + 0.7^3 (1 - v).
+  const std::vector<double> ch0 = x.narrow(1, 0, 1).contiguous().to_vector<double>();
+  double mean0 = 0.0, sq = 0.0;
+  for (double e : ch0) mean0 += e / static_cast<double>(ch0.size());
+  for (double e : ch0) sq += (e - mean0) * (e - mean0);
+  const double v = sq / (static_cast<double>(ch0.size()) - 1.0);
+  EXPECT_NEAR(results[3].to_vector<double>()[0], v + 0.343 * (1.0 - v), 1e-5);
+}
+
+TEST_F(OnednnTest, BatchNormGradientsOfParametersOnlyOrFrozenWeight) {
+  // Input without gradient (oneDNN still computes dx, into a scratch buffer),
+  // and a weight given but frozen while the bias learns.
+  const Tensor x = f32({6, 3, 4, 4});
+  const Tensor w0 = f32({3}, 0.5, 1.5), b0 = f32({3});
+  const Tensor dy = f32({6, 3, 4, 4});
+  std::vector<Tensor> grads;
+  for (Impl impl : {Impl::Custom, Impl::Vendor}) {
+    set_impl(impl);
+    const Tensor w = test::leaf(w0), b = test::leaf(b0);
+    batch_norm(x, Tensor(), Tensor(), w, b).backward(dy);
+    grads.push_back(w.grad());
+    grads.push_back(b.grad());
+    const Tensor xl = test::leaf(x), bl = test::leaf(b0);
+    batch_norm(xl, Tensor(), Tensor(), w0, bl).backward(dy);
+    grads.push_back(xl.grad());
+    grads.push_back(bl.grad());
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_TRUE(test::tensors_near(grads[4 + i], grads[i], kSumAtol, kSumRtol));
+  }
+}
+
+TEST_F(OnednnTest, BatchNormVendorSettingReallyRunsOneDnn) {
+  // oneDNN's float32 statistics cannot equal the reference's (double, rounded
+  // once) on every element of a large random batch.
+  const Tensor x = f32({32, 8, 10, 10});
+  set_impl(Impl::Custom);
+  const std::vector<double> reference = batch_norm(x, Tensor(), Tensor()).to_vector<double>();
+  set_impl(Impl::Vendor);
+  const std::vector<double> vendor = batch_norm(x, Tensor(), Tensor()).to_vector<double>();
+  EXPECT_NE(vendor, reference);
+}
+
+TEST_F(OnednnTest, LocalResponseNormMatchesReferenceForOddAndEvenSizes) {
+  // alpha large enough that the normalization changes the values noticeably.
+  // Even sizes run the reference loops on the vendor setting (the windows differ).
+  for (int64_t size : {1, 2, 3, 4, 5, 7}) {
+    for (const Shape& shape : {Shape{2, 8, 5, 5}, Shape{3, 6, 7}, Shape{1, 3, 2, 2}}) {
+      SCOPED_TRACE("size " + std::to_string(size) + " " + ::testing::PrintToString(shape));
+      expect_paths_agree(
+          [size](const std::vector<Tensor>& v) {
+            return local_response_norm(v[0], size, 0.8, 0.75, 1.5);
+          },
+          {f32(shape, -2.0, 2.0)}, kLrnTol, kLrnTol);
+    }
+  }
+}
+
+TEST_F(OnednnTest, LocalResponseNormBackwardAfterVendorForwardUnderCustom) {
+  // Forward on oneDNN (no scale kept), backward asked for with custom: the
+  // reference recomputes the scale.
+  const Tensor x0 = f32({2, 6, 4, 4}, -2.0, 2.0), dy = f32({2, 6, 4, 4});
+  set_impl(Impl::Vendor);
+  const Tensor x = test::leaf(x0);
+  Tensor y = local_response_norm(x, 5, 0.8, 0.75, 1.5);
+  set_impl(Impl::Custom);
+  y.backward(dy);
+  const Tensor x2 = test::leaf(x0);
+  local_response_norm(x2, 5, 0.8, 0.75, 1.5).backward(dy);
+  EXPECT_TRUE(test::tensors_near(x.grad(), x2.grad(), 0.0));
+}
+
+TEST_F(OnednnTest, NormOpsOnFloat64StayBitForBitOnTheReference) {
+  const Tensor x = test::uniform({4, 6, 3, 3});
+  set_impl(Impl::Custom);
+  const Tensor expected = local_response_norm(batch_norm(x, Tensor(), Tensor()), 3, 0.5);
+  set_impl(Impl::Vendor);
+  const Tensor actual = local_response_norm(batch_norm(x, Tensor(), Tensor()), 3, 0.5);
+  EXPECT_EQ(actual.to_vector<double>(), expected.to_vector<double>());
 }
 
 // ---- float64 and training ----------------------------------------------------------------
