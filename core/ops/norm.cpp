@@ -1,6 +1,7 @@
 // batch_norm, local_response_norm and lstm_cell (formulas in gpunn/ops/norm.h
 // and kernels/norm.h). Each is one fused op with its own backward and JVP rule.
 #include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/norm.h>
 
 #include <cmath>
@@ -9,6 +10,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/norm.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/norm.h"
 #if GPUNN_WITH_ONEDNN
@@ -82,6 +88,16 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
         }
       }
 #endif
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        Tensor sums = empty({2 * s_.C}, TensorOptions(kFloat64).device(dy.device()));
+        kernels::batch_norm_backward_cuda(
+            mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]), mut_ptr_or_null<T>(out[2]),
+            dy.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(), ptr_or_null<T>(w), s_,
+            batch_stats_, sums.data<double>(), cuda::stream(dy.device().index));
+        GPUNN_CUDA_CHECK_LAUNCH("batch_norm_backward");
+      };
+#endif
       launch("batch_norm_backward", OpFamily::Norm, dy.device(), table);
     });
     return out;
@@ -111,7 +127,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   GPUNN_CHECK(o.eps > 0.0, op, ": eps must be positive, got ", o.eps);
   GPUNN_CHECK(o.momentum >= 0.0 && o.momentum <= 1.0, op, ": momentum must be in [0, 1], got ",
               o.momentum);
-  check_cpu(op, {&input, &running_mean, &running_var, &weight, &bias});
+  check_same_device(op, {&input, &running_mean, &running_var, &weight, &bias});
 
   const bool batch_stats = o.training || !running_mean.defined();
   const kernels::NormShape s = norm_shape(input);
@@ -148,6 +164,16 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
         }
       }
 #endif
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        cudaStream_t st = cuda::stream(x.device().index);
+        kernels::batch_norm_stats_cuda(mean.data<T>(), invstd.data<T>(),
+                                       mut_ptr_or_null<T>(var_unbiased), x.data<T>(), s, o.eps, st);
+        kernels::batch_norm_forward_cuda(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                         ptr_or_null<T>(w), ptr_or_null<T>(b), s, st);
+        GPUNN_CUDA_CHECK_LAUNCH(op);
+      };
+#endif
       launch(op, OpFamily::Norm, x.device(), table);
       if (o.training && running_mean.defined()) {
         NoGradGuard no_grad;
@@ -157,11 +183,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       }
     } else {
       const Tensor rm = running_mean.contiguous(), rv = running_var.contiguous();
-      const T* rvp = rv.data<T>();
-      T* ip = invstd.data<T>();
-      for (int64_t c = 0; c < C; ++c)
-        ip[c] = static_cast<T>(1.0 / std::sqrt(double(rvp[c]) + o.eps));
-      mean.copy_(rm);
+      {
+        NoGradGuard no_grad;
+        invstd.copy_(rdiv(sqrt(add(rv, o.eps)), 1.0));  // 1 / sqrt(var + eps), on rv's device
+        mean.copy_(rm);
+      }
       KernelTable table{.cpu = [&] {
         kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
                                         ptr_or_null<T>(w), ptr_or_null<T>(b), s);
@@ -176,6 +202,14 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
           };
         }
       }
+#endif
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        kernels::batch_norm_forward_cuda(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                         ptr_or_null<T>(w), ptr_or_null<T>(b), s,
+                                         cuda::stream(x.device().index));
+        GPUNN_CUDA_CHECK_LAUNCH(op);
+      };
 #endif
       launch(op, OpFamily::Norm, x.device(), table);
     }
@@ -199,11 +233,22 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     Tensor t = empty_as(x, x.shape());
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("batch_norm_jvp", OpFamily::Norm, x.device(), {.cpu = [&] {
-               kernels::batch_norm_jvp_cpu(t.data<T>(), ptr_or_null<T>(txc), ptr_or_null<T>(twc),
-                                           ptr_or_null<T>(tbc), x.data<T>(), mean.data<T>(),
-                                           invstd.data<T>(), ptr_or_null<T>(w), s, batch_stats);
-             }});
+      launch("batch_norm_jvp", OpFamily::Norm, x.device(),
+             {.cpu =
+                  [&] {
+                    kernels::batch_norm_jvp_cpu(t.data<T>(), ptr_or_null<T>(txc),
+                                                ptr_or_null<T>(twc), ptr_or_null<T>(tbc),
+                                                x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                                ptr_or_null<T>(w), s, batch_stats);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                Tensor sums = empty({2 * s.C}, TensorOptions(kFloat64).device(x.device()));
+                kernels::batch_norm_jvp_cuda(t.data<T>(), ptr_or_null<T>(txc), ptr_or_null<T>(twc),
+                                             ptr_or_null<T>(tbc), x.data<T>(), mean.data<T>(),
+                                             invstd.data<T>(), ptr_or_null<T>(w), s, batch_stats,
+                                             sums.data<double>(), cuda::stream(x.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("batch_norm_jvp");
+              })});
     });
     autograd::fw::set_tangent(y, t);
   }
@@ -258,6 +303,15 @@ class LrnBackward final : public autograd::NodeWith<LrnSaved> {
         }
       }
 #endif
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        // The CUDA forward always saves the scale.
+        kernels::lrn_backward_cuda(dx.data<T>(), dy.data<T>(), x.data<T>(), saved_scale.data<T>(),
+                                   p_.s, p_.size, p_.alpha, p_.beta,
+                                   cuda::stream(dy.device().index));
+        GPUNN_CUDA_CHECK_LAUNCH("local_response_norm_backward");
+      };
+#endif
       launch("local_response_norm_backward", OpFamily::Norm, dy.device(), table);
     });
     return {dx};
@@ -278,7 +332,7 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
   GPUNN_CHECK(size >= 1, op, ": size must be at least 1, got ", size);
   GPUNN_CHECK(k > 0.0 && alpha >= 0.0, op, ": expected k > 0 and alpha >= 0, got k = ", k,
               ", alpha = ", alpha);
-  check_cpu(op, {&input});
+  check_same_device(op, {&input});
   const LrnParams p{norm_shape(input), size, alpha, beta, k};
   const Tensor x = input.detach().contiguous();
   Tensor y = empty_as(x, x.shape());
@@ -301,6 +355,14 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
       }
     }
 #endif
+#if GPUNN_WITH_CUDA
+    table.cuda = [&] {
+      scale = empty_as(x, x.shape());
+      kernels::lrn_forward_cuda(y.data<T>(), scale.data<T>(), x.data<T>(), p.s, size, alpha, beta,
+                                k, cuda::stream(x.device().index));
+      GPUNN_CUDA_CHECK_LAUNCH(op);
+    };
+#endif
     launch(op, OpFamily::Norm, x.device(), table);
   });
   if (autograd::needs_grad({&input})) {
@@ -315,10 +377,17 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
     Tensor t = empty_as(x, x.shape());
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("local_response_norm_jvp", OpFamily::Norm, x.device(), {.cpu = [&] {
-               kernels::lrn_jvp_cpu(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(), p.s,
-                                    size, alpha, beta);
-             }});
+      launch("local_response_norm_jvp", OpFamily::Norm, x.device(),
+             {.cpu =
+                  [&] {
+                    kernels::lrn_jvp_cpu(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(),
+                                         p.s, size, alpha, beta);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::lrn_jvp_cuda(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(), p.s,
+                                      size, alpha, beta, cuda::stream(x.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("local_response_norm_jvp");
+              })});
     });
     autograd::fw::set_tangent(y, t);
   }
@@ -345,11 +414,20 @@ class LstmCellBackward final : public autograd::NodeWith<LstmSaved> {
     if (next_edges[1].valid()) out[1] = empty_as(dout, {N_, H_});
     dispatch_floating(dout.dtype(), "lstm_cell", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("lstm_cell_backward", OpFamily::Activation, dout.device(), {.cpu = [&] {
-               kernels::lstm_cell_backward_cpu(mut_ptr_or_null<T>(out[0]),
-                                               mut_ptr_or_null<T>(out[1]), dout.data<T>(),
-                                               gates.data<T>(), c_prev.data<T>(), N_, H_);
-             }});
+      T* dg = mut_ptr_or_null<T>(out[0]);
+      T* dc = mut_ptr_or_null<T>(out[1]);
+      launch("lstm_cell_backward", OpFamily::Activation, dout.device(),
+             {.cpu =
+                  [&] {
+                    kernels::lstm_cell_backward_cpu(dg, dc, dout.data<T>(), gates.data<T>(),
+                                                    c_prev.data<T>(), N_, H_);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::lstm_cell_backward_cuda(dg, dc, dout.data<T>(), gates.data<T>(),
+                                                 c_prev.data<T>(), N_, H_,
+                                                 cuda::stream(dout.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("lstm_cell_backward");
+              })});
     });
     return out;
   }
@@ -371,14 +449,22 @@ LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
   GPUNN_CHECK(gates_in.dim() == 2 && gates_in.shape()[0] == N && gates_in.shape()[1] == 4 * H, op,
               ": expected gates [N, 4H] = [", N, ", ", 4 * H, "] for c_prev ", c_prev_in.shape(),
               ", got ", describe(gates_in));
-  check_cpu(op, {&gates_in, &c_prev_in});
+  check_same_device(op, {&gates_in, &c_prev_in});
   const Tensor gates = gates_in.detach().contiguous(), c_prev = c_prev_in.detach().contiguous();
   Tensor out = empty_as(gates, {N, 2 * H});
   dispatch_floating(gates.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Activation, gates.device(), {.cpu = [&] {
-             kernels::lstm_cell_forward_cpu(out.data<T>(), gates.data<T>(), c_prev.data<T>(), N, H);
-           }});
+    launch(op, OpFamily::Activation, gates.device(),
+           {.cpu =
+                [&] {
+                  kernels::lstm_cell_forward_cpu(out.data<T>(), gates.data<T>(), c_prev.data<T>(),
+                                                 N, H);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::lstm_cell_forward_cuda(out.data<T>(), gates.data<T>(), c_prev.data<T>(), N,
+                                              H, cuda::stream(gates.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   if (autograd::needs_grad({&gates_in, &c_prev_in})) {
     auto node = autograd::make_node<LstmCellBackward>({&gates_in, &c_prev_in}, N, H);
@@ -394,10 +480,19 @@ LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
     Tensor t = empty_as(gates, {N, 2 * H});
     dispatch_floating(gates.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("lstm_cell_jvp", OpFamily::Activation, gates.device(), {.cpu = [&] {
-               kernels::lstm_cell_jvp_cpu(t.data<T>(), ptr_or_null<T>(tgc), ptr_or_null<T>(tcc),
-                                          gates.data<T>(), c_prev.data<T>(), N, H);
-             }});
+      launch("lstm_cell_jvp", OpFamily::Activation, gates.device(),
+             {.cpu =
+                  [&] {
+                    kernels::lstm_cell_jvp_cpu(t.data<T>(), ptr_or_null<T>(tgc),
+                                               ptr_or_null<T>(tcc), gates.data<T>(),
+                                               c_prev.data<T>(), N, H);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::lstm_cell_jvp_cuda(t.data<T>(), ptr_or_null<T>(tgc), ptr_or_null<T>(tcc),
+                                            gates.data<T>(), c_prev.data<T>(), N, H,
+                                            cuda::stream(gates.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("lstm_cell_jvp");
+              })});
     });
     autograd::fw::set_tangent(out, t);
   }

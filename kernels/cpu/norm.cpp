@@ -2,6 +2,8 @@
 // Sums accumulate in double.
 #include "kernels/norm.h"
 
+#include "kernels/norm_math.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -11,13 +13,6 @@ namespace {
 // x[n, c, i] in the [N, C, inner] view.
 inline int64_t at(const NormShape& s, int64_t n, int64_t c, int64_t i) {
   return (n * s.C + c) * s.inner + i;
-}
-
-template <typename T>
-T sigmoid(T x) {
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
 }
 
 }  // namespace
@@ -125,127 +120,50 @@ void batch_norm_jvp_cpu(T* t, const T* tx, const T* tw, const T* tb, const T* x,
 template <typename T>
 void lrn_forward_cpu(T* y, T* scale, const T* x, NormShape s, int64_t size, double alpha,
                      double beta, double k) {
-  const int64_t before = size / 2, after = (size - 1) / 2;
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t i = 0; i < s.inner; ++i)
-      for (int64_t c = 0; c < s.C; ++c) {
-        double sq = 0.0;
-        for (int64_t j = std::max<int64_t>(0, c - before); j <= std::min(s.C - 1, c + after); ++j) {
-          const double v = static_cast<double>(x[at(s, n, j, i)]);
-          sq += v * v;
-        }
-        const double sc = k + alpha / static_cast<double>(size) * sq;
-        const int64_t idx = at(s, n, c, i);
-        scale[idx] = static_cast<T>(sc);
-        y[idx] = static_cast<T>(static_cast<double>(x[idx]) * std::pow(sc, -beta));
-      }
+      for (int64_t c = 0; c < s.C; ++c)
+        math::lrn_forward_at(y, scale, x, s, size, alpha, beta, k, n, c, i);
 }
 
 template <typename T>
 void lrn_backward_cpu(T* dx, const T* dy, const T* x, const T* scale, NormShape s, int64_t size,
                       double alpha, double beta) {
-  // j ∈ win(c)  ⇔  c ∈ [j - (size-1)/2, j + size/2].
-  const int64_t before = (size - 1) / 2, after = size / 2;
-  const double coef = 2.0 * alpha * beta / static_cast<double>(size);
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t i = 0; i < s.inner; ++i)
-      for (int64_t j = 0; j < s.C; ++j) {
-        double acc = 0.0;
-        for (int64_t c = std::max<int64_t>(0, j - before); c <= std::min(s.C - 1, j + after); ++c) {
-          const int64_t idx = at(s, n, c, i);
-          acc += static_cast<double>(dy[idx]) * static_cast<double>(x[idx]) *
-                 std::pow(static_cast<double>(scale[idx]), -beta - 1.0);
-        }
-        const int64_t idx = at(s, n, j, i);
-        dx[idx] = static_cast<T>(static_cast<double>(dy[idx]) *
-                                     std::pow(static_cast<double>(scale[idx]), -beta) -
-                                 coef * static_cast<double>(x[idx]) * acc);
-      }
+      for (int64_t j = 0; j < s.C; ++j)
+        math::lrn_backward_at(dx, dy, x, scale, s, size, alpha, beta, n, j, i);
 }
 
 template <typename T>
 void lrn_jvp_cpu(T* t, const T* tx, const T* x, const T* scale, NormShape s, int64_t size,
                  double alpha, double beta) {
-  const int64_t before = size / 2, after = (size - 1) / 2;
-  const double coef = 2.0 * alpha * beta / static_cast<double>(size);
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t i = 0; i < s.inner; ++i)
-      for (int64_t c = 0; c < s.C; ++c) {
-        double acc = 0.0;
-        for (int64_t j = std::max<int64_t>(0, c - before); j <= std::min(s.C - 1, c + after); ++j) {
-          const int64_t idx = at(s, n, j, i);
-          acc += static_cast<double>(x[idx]) * static_cast<double>(tx[idx]);
-        }
-        const int64_t idx = at(s, n, c, i);
-        const double sc = static_cast<double>(scale[idx]);
-        t[idx] =
-            static_cast<T>(static_cast<double>(tx[idx]) * std::pow(sc, -beta) -
-                           coef * static_cast<double>(x[idx]) * std::pow(sc, -beta - 1.0) * acc);
-      }
+      for (int64_t c = 0; c < s.C; ++c)
+        math::lrn_jvp_at(t, tx, x, scale, s, size, alpha, beta, n, c, i);
 }
 
 template <typename T>
 void lstm_cell_forward_cpu(T* out, const T* gates, const T* c_prev, int64_t N, int64_t H) {
-  for (int64_t n = 0; n < N; ++n) {
-    const T* g = gates + n * 4 * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const T i = sigmoid(g[j]), f = sigmoid(g[H + j]), cc = std::tanh(g[2 * H + j]);
-      const T o = sigmoid(g[3 * H + j]);
-      const T c = f * c_prev[n * H + j] + i * cc;
-      out[n * 2 * H + j] = o * std::tanh(c);
-      out[n * 2 * H + H + j] = c;
-    }
-  }
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t j = 0; j < H; ++j) math::lstm_forward_at(out, gates, c_prev, H, n, j);
 }
 
 template <typename T>
 void lstm_cell_backward_cpu(T* dgates, T* dc_prev, const T* dout, const T* gates, const T* c_prev,
                             int64_t N, int64_t H) {
-  for (int64_t n = 0; n < N; ++n) {
-    const T* g = gates + n * 4 * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const T i = sigmoid(g[j]), f = sigmoid(g[H + j]), cc = std::tanh(g[2 * H + j]);
-      const T o = sigmoid(g[3 * H + j]);
-      const T cp = c_prev[n * H + j];
-      const T tc = std::tanh(f * cp + i * cc);
-      const T dh = dout[n * 2 * H + j];
-      const T dc = dout[n * 2 * H + H + j] + dh * o * (T(1) - tc * tc);
-      if (dgates) {
-        T* dg = dgates + n * 4 * H;
-        dg[j] = dc * cc * i * (T(1) - i);
-        dg[H + j] = dc * cp * f * (T(1) - f);
-        dg[2 * H + j] = dc * i * (T(1) - cc * cc);
-        dg[3 * H + j] = dh * tc * o * (T(1) - o);
-      }
-      if (dc_prev) dc_prev[n * H + j] = dc * f;
-    }
-  }
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t j = 0; j < H; ++j)
+      math::lstm_backward_at(dgates, dc_prev, dout, gates, c_prev, H, n, j);
 }
 
 template <typename T>
 void lstm_cell_jvp_cpu(T* tout, const T* tgates, const T* tc_prev, const T* gates, const T* c_prev,
                        int64_t N, int64_t H) {
-  for (int64_t n = 0; n < N; ++n) {
-    const T* g = gates + n * 4 * H;
-    const T* tg = tgates ? tgates + n * 4 * H : nullptr;
-    for (int64_t j = 0; j < H; ++j) {
-      const T i = sigmoid(g[j]), f = sigmoid(g[H + j]), cc = std::tanh(g[2 * H + j]);
-      const T o = sigmoid(g[3 * H + j]);
-      const T cp = c_prev[n * H + j];
-      const T c = f * cp + i * cc, tc = std::tanh(c);
-      T ti = 0, tf = 0, tcc = 0, to = 0;
-      if (tg) {
-        ti = tg[j] * i * (T(1) - i);
-        tf = tg[H + j] * f * (T(1) - f);
-        tcc = tg[2 * H + j] * (T(1) - cc * cc);
-        to = tg[3 * H + j] * o * (T(1) - o);
-      }
-      const T tcp = tc_prev ? tc_prev[n * H + j] : T(0);
-      const T dc = tf * cp + f * tcp + ti * cc + i * tcc;
-      tout[n * 2 * H + j] = to * tc + o * (T(1) - tc * tc) * dc;
-      tout[n * 2 * H + H + j] = dc;
-    }
-  }
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t j = 0; j < H; ++j)
+      math::lstm_jvp_at(tout, tgates, tc_prev, gates, c_prev, H, n, j);
 }
 
 #define GPUNN_INSTANTIATE(T)                                                                       \

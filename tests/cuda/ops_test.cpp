@@ -255,6 +255,37 @@ TEST(CudaOps, Pooling) {
   }
 }
 
+TEST(CudaOps, NormalizationAndLstmCell) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor x = test::uniform({4, 3, 5, 2});
+  expect_parity([](auto& in) { return batch_norm(in[0], Tensor(), Tensor(), in[1], in[2]); },
+                {x, test::uniform({3}, 0.5, 1.5), test::uniform({3})}, "batch_norm, batch stats");
+  for (bool training : {true, false}) {
+    Tensor rm_cpu = test::uniform({3}).to(kFloat32),
+           rv_cpu = test::uniform({3}, 0.5, 2.0).to(kFloat32);
+    Tensor rm_gpu = rm_cpu.to(kCuda), rv_gpu = rv_cpu.to(kCuda);
+    expect_parity(
+        [&](auto& in) {
+          const bool gpu = in[0].device().is_cuda();
+          return batch_norm(in[0], gpu ? rm_gpu : rm_cpu, gpu ? rv_gpu : rv_cpu, in[1], in[2],
+                            {.training = training});
+        },
+        {x, test::uniform({3}, 0.5, 1.5), test::uniform({3})},
+        training ? "batch_norm, training with running stats" : "batch_norm, eval");
+    EXPECT_TRUE(test::tensors_near(rm_gpu.to(kCPU), rm_cpu, 1e-6)) << "running mean";
+    EXPECT_TRUE(test::tensors_near(rv_gpu.to(kCPU), rv_cpu, 1e-6)) << "running var";
+  }
+  for (int64_t size : {2, 5})
+    expect_parity([size](auto& in) { return local_response_norm(in[0], size, 0.1, 0.75, 2.0); },
+                  {test::uniform({2, 7, 3, 3})}, "lrn size " + std::to_string(size));
+  expect_parity(
+      [](auto& in) {
+        LstmState s = lstm_cell(in[0], in[1]);
+        return add(s.h, mul(s.c, 0.5));
+      },
+      {test::uniform({5, 12}, -2, 2), test::uniform({5, 3})}, "lstm_cell");
+}
+
 TEST(CudaOps, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");

@@ -1,0 +1,306 @@
+// CUDA batch norm, LRN and LSTM cell (kernels/cuda/norm.cuh).
+//
+// Batch norm: one block per channel reduces over its N·inner values (double
+// accumulators, warp shuffles, two passes for the variance as on the CPU), then
+// a grid-stride pass writes the elements. LRN and the LSTM cell: one thread per
+// output element, with the element formulas of kernels/norm_math.h.
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/norm.cuh"
+#include "kernels/norm_math.h"
+
+namespace gpunn::kernels {
+namespace {
+
+using cuda_detail::grid_for;
+using cuda_detail::kThreads;
+
+#define GPUNN_GRID_STRIDE(i, n)                                             \
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
+       i += int64_t{gridDim.x} * blockDim.x)
+
+// Sum of v over the block (every thread gets the result).
+__device__ double block_sum(double v) {
+  __shared__ double partial[kThreads / 32];
+  __shared__ double total;
+  for (int o = 16; o > 0; o /= 2) v += __shfl_down_sync(0xffffffffu, v, o);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = v;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    double w = threadIdx.x < blockDim.x / 32 ? partial[threadIdx.x] : 0.0;
+    for (int o = 16; o > 0; o /= 2) w += __shfl_down_sync(0xffffffffu, w, o);
+    if (threadIdx.x == 0) total = w;
+  }
+  __syncthreads();
+  const double r = total;
+  __syncthreads();  // partial/total are reused by the next call
+  return r;
+}
+
+// Element m of channel c (m over N·inner).
+__device__ __forceinline__ int64_t channel_at(const NormShape& s, int64_t c, int64_t m) {
+  return ((m / s.inner) * s.C + c) * s.inner + m % s.inner;
+}
+
+template <typename T>
+__global__ void bn_stats_kernel(T* mean, T* invstd, T* var_unbiased, const T* __restrict__ x,
+                                NormShape s, double eps) {
+  const int64_t M = s.N * s.inner;
+  for (int64_t c = blockIdx.x; c < s.C; c += gridDim.x) {
+    double acc = 0.0;
+    for (int64_t m = threadIdx.x; m < M; m += blockDim.x)
+      acc += static_cast<double>(x[channel_at(s, c, m)]);
+    const double mu = block_sum(acc) / static_cast<double>(M);
+    acc = 0.0;
+    for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
+      const double d = static_cast<double>(x[channel_at(s, c, m)]) - mu;
+      acc += d * d;
+    }
+    const double sq = block_sum(acc);
+    if (threadIdx.x == 0) {
+      mean[c] = static_cast<T>(mu);
+      invstd[c] = static_cast<T>(1.0 / sqrt(sq / static_cast<double>(M) + eps));
+      if (var_unbiased)
+        var_unbiased[c] = static_cast<T>(M > 1 ? sq / static_cast<double>(M - 1) : 0.0);
+    }
+  }
+}
+
+template <typename T>
+__global__ void bn_forward_kernel(T* y, const T* __restrict__ x, const T* mean, const T* invstd,
+                                  const T* w, const T* b, NormShape s) {
+  GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
+    const int64_t c = (e / s.inner) % s.C;
+    const T scale = invstd[c] * (w ? w[c] : T(1));
+    y[e] = (x[e] - mean[c]) * scale + (b ? b[c] : T(0));
+  }
+}
+
+// Per channel: sums[2c] = Σ g, sums[2c+1] = Σ g·x̂, with g = dy (backward) or
+// the tangent (JVP).
+template <typename T>
+__global__ void bn_channel_sums_kernel(double* sums, const T* __restrict__ g,
+                                       const T* __restrict__ x, const T* mean, const T* invstd,
+                                       NormShape s) {
+  const int64_t M = s.N * s.inner;
+  for (int64_t c = blockIdx.x; c < s.C; c += gridDim.x) {
+    const double mu = static_cast<double>(mean[c]), r = static_cast<double>(invstd[c]);
+    double a = 0.0, b = 0.0;
+    for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
+      const int64_t k = channel_at(s, c, m);
+      const double v = static_cast<double>(g[k]);
+      a += v;
+      b += v * (static_cast<double>(x[k]) - mu) * r;
+    }
+    a = block_sum(a);
+    b = block_sum(b);
+    if (threadIdx.x == 0) {
+      sums[2 * c] = a;
+      sums[2 * c + 1] = b;
+    }
+  }
+}
+
+template <typename T>
+__global__ void bn_backward_kernel(T* dx, T* dw, T* db, const T* __restrict__ dy,
+                                   const T* __restrict__ x, const T* mean, const T* invstd,
+                                   const T* w, const double* sums, NormShape s, bool training) {
+  const double M = static_cast<double>(s.N * s.inner);
+  GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
+    const int64_t c = (e / s.inner) % s.C;
+    if (e == channel_at(s, c, 0)) {  // one writer per channel
+      if (dw) dw[c] = static_cast<T>(sums[2 * c + 1]);
+      if (db) db[c] = static_cast<T>(sums[2 * c]);
+    }
+    if (!dx) continue;
+    const double r = static_cast<double>(invstd[c]);
+    const double wr = (w ? static_cast<double>(w[c]) : 1.0) * r;
+    const double g = static_cast<double>(dy[e]);
+    if (training) {
+      const double xhat = (static_cast<double>(x[e]) - static_cast<double>(mean[c])) * r;
+      dx[e] = static_cast<T>(wr * (g - sums[2 * c] / M - xhat * sums[2 * c + 1] / M));
+    } else {
+      dx[e] = static_cast<T>(wr * g);
+    }
+  }
+}
+
+template <typename T>
+__global__ void bn_jvp_kernel(T* t, const T* tx, const T* tw, const T* tb, const T* x,
+                              const T* mean, const T* invstd, const T* w, const double* sums,
+                              NormShape s, bool training) {
+  const double M = static_cast<double>(s.N * s.inner);
+  GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
+    const int64_t c = (e / s.inner) % s.C;
+    const double r = static_cast<double>(invstd[c]);
+    const double xhat = (static_cast<double>(x[e]) - static_cast<double>(mean[c])) * r;
+    double v = 0.0;
+    if (tx) {
+      const double d = static_cast<double>(tx[e]);
+      const double wc = w ? static_cast<double>(w[c]) : 1.0;
+      v += wc * r * (training ? d - sums[2 * c] / M - xhat * sums[2 * c + 1] / M : d);
+    }
+    if (tw) v += static_cast<double>(tw[c]) * xhat;
+    if (tb) v += static_cast<double>(tb[c]);
+    t[e] = static_cast<T>(v);
+  }
+}
+
+template <typename T>
+__global__ void lrn_forward_kernel(T* y, T* scale, const T* x, NormShape s, int64_t size,
+                                   double alpha, double beta, double k) {
+  GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
+    math::lrn_forward_at(y, scale, x, s, size, alpha, beta, k, e / (s.C * s.inner),
+                         (e / s.inner) % s.C, e % s.inner);
+  }
+}
+template <typename T>
+__global__ void lrn_backward_kernel(T* dx, const T* dy, const T* x, const T* scale, NormShape s,
+                                    int64_t size, double alpha, double beta) {
+  GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
+    math::lrn_backward_at(dx, dy, x, scale, s, size, alpha, beta, e / (s.C * s.inner),
+                          (e / s.inner) % s.C, e % s.inner);
+  }
+}
+template <typename T>
+__global__ void lrn_jvp_kernel(T* t, const T* tx, const T* x, const T* scale, NormShape s,
+                               int64_t size, double alpha, double beta) {
+  GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
+    math::lrn_jvp_at(t, tx, x, scale, s, size, alpha, beta, e / (s.C * s.inner),
+                     (e / s.inner) % s.C, e % s.inner);
+  }
+}
+
+template <typename T>
+__global__ void lstm_forward_kernel(T* out, const T* gates, const T* c_prev, int64_t N, int64_t H) {
+  GPUNN_GRID_STRIDE(e, N * H) { math::lstm_forward_at(out, gates, c_prev, H, e / H, e % H); }
+}
+template <typename T>
+__global__ void lstm_backward_kernel(T* dgates, T* dc_prev, const T* dout, const T* gates,
+                                     const T* c_prev, int64_t N, int64_t H) {
+  GPUNN_GRID_STRIDE(e, N * H) {
+    math::lstm_backward_at(dgates, dc_prev, dout, gates, c_prev, H, e / H, e % H);
+  }
+}
+template <typename T>
+__global__ void lstm_jvp_kernel(T* tout, const T* tgates, const T* tc_prev, const T* gates,
+                                const T* c_prev, int64_t N, int64_t H) {
+  GPUNN_GRID_STRIDE(e, N * H) {
+    math::lstm_jvp_at(tout, tgates, tc_prev, gates, c_prev, H, e / H, e % H);
+  }
+}
+
+unsigned channel_blocks(int64_t C) {
+  return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(C, 65535)));
+}
+
+}  // namespace
+
+template <typename T>
+void batch_norm_stats_cuda(T* mean, T* invstd, T* var_unbiased, const T* x, NormShape s, double eps,
+                           cudaStream_t stream) {
+  if (s.C == 0) return;
+  bn_stats_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(mean, invstd, var_unbiased, x, s,
+                                                                eps);
+}
+
+template <typename T>
+void batch_norm_forward_cuda(T* y, const T* x, const T* mean, const T* invstd, const T* w,
+                             const T* b, NormShape s, cudaStream_t stream) {
+  const int64_t n = s.N * s.C * s.inner;
+  if (n > 0) bn_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, x, mean, invstd, w, b, s);
+}
+
+template <typename T>
+void batch_norm_backward_cuda(T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean,
+                              const T* invstd, const T* w, NormShape s, bool training, double* sums,
+                              cudaStream_t stream) {
+  const int64_t n = s.N * s.C * s.inner;
+  if (n == 0) return;
+  bn_channel_sums_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, dy, x, mean, invstd,
+                                                                       s);
+  bn_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dw, db, dy, x, mean, invstd, w, sums,
+                                                           s, training);
+}
+
+template <typename T>
+void batch_norm_jvp_cuda(T* t, const T* tx, const T* tw, const T* tb, const T* x, const T* mean,
+                         const T* invstd, const T* w, NormShape s, bool training, double* sums,
+                         cudaStream_t stream) {
+  const int64_t n = s.N * s.C * s.inner;
+  if (n == 0) return;
+  if (tx) {
+    bn_channel_sums_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, tx, x, mean, invstd,
+                                                                         s);
+  }
+  bn_jvp_kernel<<<grid_for(n), kThreads, 0, stream>>>(t, tx, tw, tb, x, mean, invstd, w, sums, s,
+                                                      training);
+}
+
+template <typename T>
+void lrn_forward_cuda(T* y, T* scale, const T* x, NormShape s, int64_t size, double alpha,
+                      double beta, double k, cudaStream_t stream) {
+  const int64_t n = s.N * s.C * s.inner;
+  if (n > 0)
+    lrn_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, scale, x, s, size, alpha, beta, k);
+}
+template <typename T>
+void lrn_backward_cuda(T* dx, const T* dy, const T* x, const T* scale, NormShape s, int64_t size,
+                       double alpha, double beta, cudaStream_t stream) {
+  const int64_t n = s.N * s.C * s.inner;
+  if (n > 0)
+    lrn_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dy, x, scale, s, size, alpha,
+                                                              beta);
+}
+template <typename T>
+void lrn_jvp_cuda(T* t, const T* tx, const T* x, const T* scale, NormShape s, int64_t size,
+                  double alpha, double beta, cudaStream_t stream) {
+  const int64_t n = s.N * s.C * s.inner;
+  if (n > 0)
+    lrn_jvp_kernel<<<grid_for(n), kThreads, 0, stream>>>(t, tx, x, scale, s, size, alpha, beta);
+}
+template <typename T>
+void lstm_cell_forward_cuda(T* out, const T* gates, const T* c_prev, int64_t N, int64_t H,
+                            cudaStream_t stream) {
+  if (N * H > 0)
+    lstm_forward_kernel<<<grid_for(N * H), kThreads, 0, stream>>>(out, gates, c_prev, N, H);
+}
+template <typename T>
+void lstm_cell_backward_cuda(T* dgates, T* dc_prev, const T* dout, const T* gates, const T* c_prev,
+                             int64_t N, int64_t H, cudaStream_t stream) {
+  if (N * H > 0)
+    lstm_backward_kernel<<<grid_for(N * H), kThreads, 0, stream>>>(dgates, dc_prev, dout, gates,
+                                                                   c_prev, N, H);
+}
+template <typename T>
+void lstm_cell_jvp_cuda(T* tout, const T* tgates, const T* tc_prev, const T* gates, const T* c_prev,
+                        int64_t N, int64_t H, cudaStream_t stream) {
+  if (N * H > 0)
+    lstm_jvp_kernel<<<grid_for(N * H), kThreads, 0, stream>>>(tout, tgates, tc_prev, gates, c_prev,
+                                                              N, H);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                       \
+  template void batch_norm_stats_cuda<T>(T*, T*, T*, const T*, NormShape, double, cudaStream_t);   \
+  template void batch_norm_forward_cuda<T>(T*, const T*, const T*, const T*, const T*, const T*,   \
+                                           NormShape, cudaStream_t);                               \
+  template void batch_norm_backward_cuda<T>(T*, T*, T*, const T*, const T*, const T*, const T*,    \
+                                            const T*, NormShape, bool, double*, cudaStream_t);     \
+  template void batch_norm_jvp_cuda<T>(T*, const T*, const T*, const T*, const T*, const T*,       \
+                                       const T*, const T*, NormShape, bool, double*,               \
+                                       cudaStream_t);                                              \
+  template void lrn_forward_cuda<T>(T*, T*, const T*, NormShape, int64_t, double, double, double,  \
+                                    cudaStream_t);                                                 \
+  template void lrn_backward_cuda<T>(T*, const T*, const T*, const T*, NormShape, int64_t, double, \
+                                     double, cudaStream_t);                                        \
+  template void lrn_jvp_cuda<T>(T*, const T*, const T*, const T*, NormShape, int64_t, double,      \
+                                double, cudaStream_t);                                             \
+  template void lstm_cell_forward_cuda<T>(T*, const T*, const T*, int64_t, int64_t, cudaStream_t); \
+  template void lstm_cell_backward_cuda<T>(T*, T*, const T*, const T*, const T*, int64_t, int64_t, \
+                                           cudaStream_t);                                          \
+  template void lstm_cell_jvp_cuda<T>(T*, const T*, const T*, const T*, const T*, int64_t,         \
+                                      int64_t, cudaStream_t);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
+
+}  // namespace gpunn::kernels
