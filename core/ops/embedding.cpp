@@ -9,6 +9,11 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#if GPUNN_WITH_CUDA
+#include "core/cuda/context.h"
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/index.cuh"
+#endif
 #include "core/ops/common.h"
 #include "kernels/index.h"
 
@@ -20,10 +25,17 @@ Tensor lookup(const Tensor& idx, const Tensor& w, const Shape& y_shape) {
   Tensor y = empty_as(w, y_shape);
   dispatch_floating(w.dtype(), "embedding", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("embedding", OpFamily::Index, w.device(), {.cpu = [&] {
-             kernels::embedding_forward_cpu(y.data<T>(), w.data<T>(), idx.data<int64_t>(),
-                                            idx.numel(), D);
-           }});
+    launch("embedding", OpFamily::Index, w.device(),
+           {.cpu =
+                [&] {
+                  kernels::embedding_forward_cpu(y.data<T>(), w.data<T>(), idx.data<int64_t>(),
+                                                 idx.numel(), D);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::embedding_forward_cuda(y.data<T>(), w.data<T>(), idx.data<int64_t>(),
+                                              idx.numel(), D, cuda::stream(w.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH("embedding");
+            })});
   });
   return y;
 }
@@ -43,10 +55,18 @@ class EmbeddingBackward final : public autograd::NodeWith<EmbeddingSaved> {
     Tensor dw = zeros(weight_shape_, dy.options());
     dispatch_floating(dy.dtype(), "embedding", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("embedding_backward", OpFamily::Index, dy.device(), {.cpu = [&] {
-               kernels::embedding_backward_cpu(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                               idx.numel(), weight_shape_[1], padding_idx_);
-             }});
+      launch("embedding_backward", OpFamily::Index, dy.device(),
+             {.cpu =
+                  [&] {
+                    kernels::embedding_backward_cpu(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
+                                                    idx.numel(), weight_shape_[1], padding_idx_);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::embedding_backward_cuda(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
+                                                 idx.numel(), weight_shape_[1], padding_idx_,
+                                                 cuda::stream(dy.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("embedding_backward");
+              })});
     });
     return {dw};
   }
@@ -65,7 +85,6 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
               describe(weight));
   GPUNN_CHECK(indices.device() == weight.device(), "embedding: indices are on ",
               indices.device().str(), " but weight is on ", weight.device().str());
-  check_cpu("embedding", {&indices, &weight});
   const int64_t V = weight.shape()[0];
   int64_t pad = -1;
   if (padding_idx) {
@@ -74,7 +93,10 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
     pad = *padding_idx < 0 ? *padding_idx + V : *padding_idx;
   }
   const Tensor idx = indices.contiguous();
-  const int64_t* ip = idx.data<int64_t>();
+  // Validated on the host (one small transfer for CUDA indices) so a bad index
+  // is a clear error rather than an out-of-bounds read in a kernel.
+  const Tensor idx_host = idx.to(kCPU);
+  const int64_t* ip = idx_host.data<int64_t>();
   for (int64_t i = 0; i < idx.numel(); ++i) {
     GPUNN_CHECK(ip[i] >= 0 && ip[i] < V, "embedding: index ", ip[i], " at position ", i,
                 " is out of range for ", V, " embeddings (weight ", weight.shape(), ")");

@@ -20,6 +20,7 @@
 #if GPUNN_WITH_CUDA
 #include "core/cuda/context.h"
 #include "core/cuda/cuda_check.h"
+#include "kernels/cuda/index.cuh"
 #include "kernels/cuda/pool.cuh"
 #endif
 #include "core/ops/common.h"
@@ -182,10 +183,18 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
     Tensor ty = empty_as(t, r.values.shape());
     dispatch_floating(t.dtype(), "max_pool2d", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max_pool2d", OpFamily::Index, t.device(), {.cpu = [&] {
-               kernels::gather_dim_cpu(ty.data<T>(), t.data<T>(), r.indices.data<int64_t>(),
-                                       s.N * s.C, s.H * s.W, s.P * s.Q, 1);
-             }});
+      launch("max_pool2d", OpFamily::Index, t.device(),
+             {.cpu =
+                  [&] {
+                    kernels::gather_dim_cpu(ty.data<T>(), t.data<T>(), r.indices.data<int64_t>(),
+                                            s.N * s.C, s.H * s.W, s.P * s.Q, 1);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::gather_dim_cuda(ty.data<T>(), t.data<T>(), r.indices.data<int64_t>(),
+                                         s.N * s.C, s.H * s.W, s.P * s.Q, 1,
+                                         cuda::stream(t.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("max_pool2d");
+              })});
     });
     autograd::fw::set_tangent(r.values, ty);
   }

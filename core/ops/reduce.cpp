@@ -17,6 +17,7 @@
 #if GPUNN_WITH_CUDA
 #include "core/cuda/context.h"
 #include "core/cuda/cuda_check.h"
+#include "kernels/cuda/index.cuh"
 #include "kernels/cuda/reduce.cuh"
 #endif
 #include "core/ops/common.h"
@@ -162,10 +163,17 @@ Tensor gather_at(const char* op, const Tensor& x, int64_t dim, const Tensor& idx
   Tensor y = empty_as(xc, idx.shape());
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Index, x.device(), {.cpu = [&] {
-             kernels::gather_dim_cpu(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), s.outer,
-                                     s.size, 1, s.inner);
-           }});
+    launch(op, OpFamily::Index, x.device(),
+           {.cpu =
+                [&] {
+                  kernels::gather_dim_cpu(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), s.outer,
+                                          s.size, 1, s.inner);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::gather_dim_cuda(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), s.outer,
+                                       s.size, 1, s.inner, cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   return y;
 }
@@ -186,10 +194,18 @@ class MaxBackward final : public autograd::NodeWith<MaxSaved> {
     const DimSplit s = split_at(input_shape_, dim_);
     dispatch_floating(dy.dtype(), "max", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max", OpFamily::Index, dy.device(), {.cpu = [&] {
-               kernels::scatter_add_dim_cpu(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                            s.outer, s.size, 1, s.inner);
-             }});
+      launch("max", OpFamily::Index, dy.device(),
+             {.cpu =
+                  [&] {
+                    kernels::scatter_add_dim_cpu(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
+                                                 s.outer, s.size, 1, s.inner);
+                  },
+              GPUNN_IF_CUDA(.cuda = [&] {
+                kernels::scatter_add_dim_cuda(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
+                                              s.outer, s.size, 1, s.inner,
+                                              cuda::stream(dy.device().index));
+                GPUNN_CUDA_CHECK_LAUNCH("max_backward");
+              })});
     });
     return {dx};
   }
@@ -211,11 +227,18 @@ MaxResult max_kernel(const char* op, const Tensor& x, int64_t dim, bool want_val
   if (want_values) r.values = empty_as(xc, keep_shape);
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Reduce, x.device(), {.cpu = [&] {
-             kernels::max_dim_cpu(want_values ? r.values.data<T>() : nullptr,
-                                  r.indices.data<int64_t>(), xc.data<T>(), s.outer, s.size,
-                                  s.inner);
-           }});
+    T* values = want_values ? r.values.data<T>() : nullptr;
+    launch(op, OpFamily::Reduce, x.device(),
+           {.cpu =
+                [&] {
+                  kernels::max_dim_cpu(values, r.indices.data<int64_t>(), xc.data<T>(), s.outer,
+                                       s.size, s.inner);
+                },
+            GPUNN_IF_CUDA(.cuda = [&] {
+              kernels::max_dim_cuda(values, r.indices.data<int64_t>(), xc.data<T>(), s.outer,
+                                    s.size, s.inner, cuda::stream(x.device().index));
+              GPUNN_CUDA_CHECK_LAUNCH(op);
+            })});
   });
   return r;
 }
@@ -233,7 +256,7 @@ Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
 
 MaxResult max(const Tensor& x, int64_t dim, bool keepdim) {
   check_floating("max", x, "input");
-  check_cpu("max", {&x});
+  check_same_device("max", {&x});
   if (x.dim() == 0) {
     normalize_dim("max", dim, 0);
     return {x.clone(), zeros({}, TensorOptions(kInt64).device(x.device()))};
@@ -266,7 +289,7 @@ Tensor max(const Tensor& x) {
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
   check_floating("argmax", x, "input");
-  check_cpu("argmax", {&x});
+  check_same_device("argmax", {&x});
   if (x.dim() == 0) {
     normalize_dim("argmax", dim, 0);
     return zeros({}, TensorOptions(kInt64).device(x.device()));

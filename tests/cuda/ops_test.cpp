@@ -286,6 +286,87 @@ TEST(CudaOps, NormalizationAndLstmCell) {
       {test::uniform({5, 12}, -2, 2), test::uniform({5, 3})}, "lstm_cell");
 }
 
+TEST(CudaOps, MaxArgmaxEmbeddingCat) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor x = test::uniform({4, 7, 3});
+  expect_parity([](auto& in) { return max(in[0], 1).values; }, {x}, "max over dim 1");
+  expect_parity([](auto& in) { return max(in[0]); }, {x}, "max over everything");
+  EXPECT_EQ(argmax(x.to(kCuda), 2).to(kCPU).to_vector<int64_t>(),
+            argmax(x.to(kFloat32), 2).to_vector<int64_t>());
+  const Tensor idx = tensor_from(std::vector<int64_t>{3, 0, 3, 5, 1, 3}, {2, 3});
+  expect_parity(
+      [&](auto& in) {
+        const Tensor i = in[0].device().is_cuda() ? idx.to(kCuda) : idx;
+        return embedding(i, in[0], 5);
+      },
+      {test::uniform({6, 4})}, "embedding with padding_idx");
+  expect_parity(
+      [](auto& in) {
+        return cat({in[0], in[1]}, 1);
+      },
+      {test::uniform({2, 3}), test::uniform({2, 5})}, "cat");
+  expect_parity(
+      [](auto& in) {
+        return stack({in[0], in[1]}, 0);
+      },
+      {test::uniform({2, 3}), test::uniform({2, 3})}, "stack");
+  EXPECT_THROWS_WITH(
+      embedding(tensor_from(std::vector<int64_t>{9}, {1}).to(kCuda), zeros({6, 4}, kCuda)),
+      "embedding", "index 9");
+}
+
+TEST(CudaOps, RandomNumbersMatchTheCpu) {
+  GPUNN_REQUIRE_GPU();
+  for (DType dt : {kFloat32, kFloat64}) {
+    Generator a(123), b(123);
+    EXPECT_EQ(rand({1000}, TensorOptions(dt).device(kCuda), &a).to(kCPU).to_vector<double>(),
+              rand({1000}, dt, &b).to_vector<double>());
+    EXPECT_EQ(randn({999}, TensorOptions(dt).device(kCuda), &a).to(kCPU).to_vector<double>(),
+              randn({999}, dt, &b).to_vector<double>());
+    EXPECT_EQ(a.state().offset, b.state().offset);
+  }
+  Generator a(7), b(7);
+  EXPECT_EQ(
+      randint(-5, 9, {500}, TensorOptions(kInt64).device(kCuda), &a).to(kCPU).to_vector<int64_t>(),
+      randint(-5, 9, {500}, kInt64, &b).to_vector<int64_t>());
+  Tensor x = ones({4000});
+  Generator g1(5), g2(5);
+  EXPECT_EQ(dropout(x.to(kCuda), 0.3, true, &g1).to(kCPU).to_vector<float>(),
+            dropout(x, 0.3, true, &g2).to_vector<float>());
+}
+
+// A small network trained on the GPU follows the CPU's loss curve.
+TEST(CudaOps, TrainingStepsFollowTheCpu) {
+  GPUNN_REQUIRE_GPU();
+  auto make = [] {
+    manual_seed(3);
+    auto net = std::make_shared<nn::Sequential>();
+    net->emplace<nn::Conv2d>(1, 4, 3, 1, 1);
+    net->emplace<nn::ReLU>();
+    net->emplace<nn::MaxPool2d>(Pool2dOptions{.kernel_size = 2});
+    net->emplace<nn::Flatten>();
+    net->emplace<nn::Linear>(4 * 4 * 4, 10);
+    return net;
+  };
+  auto cpu = make(), gpu = make();
+  gpu->to(kCuda);
+  optim::SGD opt_cpu(cpu->parameters(), {.lr = 0.1, .momentum = 0.9});
+  optim::SGD opt_gpu(gpu->parameters(), {.lr = 0.1, .momentum = 0.9});
+  const Tensor x = test::uniform({16, 1, 8, 8}).to(kFloat32);
+  const Tensor y = randint(0, 10, {16});
+  const Tensor xg = x.to(kCuda), yg = y.to(kCuda);
+  for (int step = 0; step < 5; ++step) {
+    opt_cpu.zero_grad();
+    opt_gpu.zero_grad();
+    Tensor l_cpu = cross_entropy((*cpu)(x), y), l_gpu = cross_entropy((*gpu)(xg), yg);
+    EXPECT_NEAR(l_gpu.item(), l_cpu.item(), 1e-4) << "step " << step;
+    l_cpu.backward();
+    l_gpu.backward();
+    opt_cpu.step();
+    opt_gpu.step();
+  }
+}
+
 TEST(CudaOps, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, kCuda)), "add", "one device", "cpu", "cuda:0");
