@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# gpunn's check on the GPU machine: one command that probes the machine, builds
+# with CUDA, runs the whole test suite in strict GPU mode, runs compute-sanitizer
+# over the GPU tests with the caching allocator bypassed, and writes logs, a
+# summary table and a JSON summary to the output folder.
+#
+#   tools/gpu_check.sh OUT_DIR            (on the GPU machine: OUT_DIR=$OUT)
+#
+# The GPU machine has no network: GoogleTest comes from .devdeps/googletest
+# (copy /usr/src/googletest there and carry it), cuDNN from the toolkit or from
+# PyTorch's nvidia-cudnn wheel. Without a GPU the script still builds and runs
+# the suite (GPU tests skip) and says so; that is how it is tested on the CPU.
+# Every step has a time limit so the whole run ends well inside 9 minutes.
+set -uo pipefail
+
+out="${1:?usage: tools/gpu_check.sh OUT_DIR}"
+mkdir -p "$out"
+cd "$(dirname "$0")/.."
+build="${GPUNN_GPU_BUILD_DIR:-build-gpu}"
+jobs="$(nproc)"
+start=$(date +%s)
+summary="$out/summary.txt"
+: >"$summary"
+declare -A status
+
+note() { echo "$*" | tee -a "$summary"; }
+elapsed() { echo $(($(date +%s) - start)); }
+# step NAME LIMIT_S LOG COMMAND...: runs with a time limit, records pass/fail.
+step() {
+  local name=$1 limit=$2 log=$3
+  shift 3
+  local t0=$(date +%s)
+  timeout --kill-after=10 "$limit" "$@" >"$out/$log" 2>&1
+  local rc=$?
+  status[$name]=$rc
+  note "$(printf '%-28s rc=%-4s %4ss  (log: %s)' "$name" "$rc" "$(($(date +%s) - t0))" "$log")"
+  return $rc
+}
+
+# ---- probe -----------------------------------------------------------------------------
+{
+  echo "== date: $(date -u +%FT%TZ)  commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  nvidia-smi || echo "nvidia-smi: not available"
+  nvcc --version | tail -2
+  cmake --version | head -1
+  g++ --version | head -1
+  echo "toolkit headers:"
+  ls "$(dirname "$(dirname "$(command -v nvcc)")")/include" | grep -i -E 'cudnn|cublas' | head
+  python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version())" 2>&1 | tail -1
+  ldconfig -p | grep -E 'cudnn|cublas|gtest|openblas|dnnl' | head
+} >"$out/probe.txt" 2>&1
+has_gpu=0
+nvidia-smi -L >/dev/null 2>&1 && has_gpu=1
+note "gpunn GPU check: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), GPU present: $has_gpu"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | tee -a "$summary"
+
+# ---- configure and build ---------------------------------------------------------------------
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90
+            -DGPUNN_WITH_CUDA=ON -DGPUNN_WITH_ONEDNN=OFF -DGPUNN_BUILD_BENCH=OFF)
+toolkit_inc="$(dirname "$(dirname "$(command -v nvcc)")")/include"
+if [[ ! -f "$toolkit_inc/cudnn.h" ]]; then
+  cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(m.__path__[0])" 2>/dev/null || true)
+  if [[ -n "$cudnn_root" ]]; then
+    cmake_args+=(-DGPUNN_CUDNN_ROOT="$cudnn_root")
+    note "cuDNN from PyTorch's wheel: $cudnn_root"
+  fi
+fi
+# The interop test needs PyPI; the GPU machine has no network (it would skip anyway).
+cmake_args+=(-DGPUNN_TEST_PYTHON_INTEROP=OFF)
+step configure 120 configure.log cmake -S . -B "$build" "${cmake_args[@]}" || {
+  tail -30 "$out/configure.log"
+  exit 1
+}
+grep -E "gpunn 0|cuDNN|oneDNN" "$out/configure.log" | tee -a "$summary"
+step build 300 build.log cmake --build "$build" -j "$jobs" || {
+  grep -E "error|FAILED" "$out/build.log" | head -30
+  exit 1
+}
+
+# ---- tests, strict GPU mode ----------------------------------------------------------------
+export GPUNN_STRICT_GPU=$has_gpu
+step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failure
+grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/tests.log" | tail -15 | tee -a "$summary"
+"$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
+note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
+
+# ---- compute-sanitizer over the GPU tests, caching allocator bypassed ----------------------
+if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
+  export GPUNN_CUDA_NO_CACHE=1
+  for tool in memcheck racecheck initcheck synccheck; do
+    left=$((480 - $(elapsed)))
+    if ((left < 60)); then
+      note "$tool: skipped (time)"
+      continue
+    fi
+    limit=$((left < 150 ? left : 150))
+    step "sanitizer-$tool" "$limit" "sanitizer_$tool.log" compute-sanitizer --tool "$tool" \
+      --error-exitcode 99 "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1
+    grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer_$tool.log" | tail -2 | tee -a "$summary"
+  done
+  unset GPUNN_CUDA_NO_CACHE
+else
+  note "compute-sanitizer: not run (no GPU or no compute-sanitizer)"
+fi
+
+# ---- JSON summary ---------------------------------------------------------------------------
+{
+  echo "{"
+  echo "  \"commit\": \"$(git rev-parse HEAD 2>/dev/null || echo unknown)\","
+  echo "  \"gpu\": \"$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)\","
+  echo "  \"driver\": \"$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)\","
+  echo "  \"seconds\": $(elapsed),"
+  echo "  \"steps\": {"
+  first=1
+  for k in "${!status[@]}"; do
+    ((first)) || echo ","
+    printf '    "%s": %s' "$k" "${status[$k]}"
+    first=0
+  done
+  echo
+  echo "  }"
+  echo "}"
+} >"$out/summary.json"
+note "total: $(elapsed)s"
+cat "$summary"
