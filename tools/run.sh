@@ -3,7 +3,8 @@
 # installs what the build needs with apt-get (skipped when already there),
 # configures, builds and runs.
 #
-#   tools/run.sh main   build, then run the main job (python_free_examples/autodiff)
+#   tools/run.sh main   build, then run the main job: python_free_examples/fashion_mnist
+#                       (a CNN on Fashion-MNIST; its files go to $build/fashion_mnist)
 #   tools/run.sh test   build, then run the whole test suite with CTest
 #
 # Environment: GPUNN_BUILD_DIR (default build), GPUNN_CMAKE_ARGS (extra cmake
@@ -46,7 +47,7 @@ cmake --build "$build" -j "$jobs"
 
 case "$job" in
   main)
-    "$build/python_free_examples/autodiff"
+    "$build/python_free_examples/fashion_mnist" --out "$build/fashion_mnist"
     ;;
   test)
     ctest --test-dir "$build" --output-on-failure -j "$jobs"

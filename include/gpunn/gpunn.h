@@ -11,6 +11,7 @@
 #include <gpunn/io/checkpoint.h>
 #include <gpunn/io/safetensors.h>
 #include <gpunn/memory.h>
+#include <gpunn/models.h>
 #include <gpunn/nn.h>
 #include <gpunn/ops.h>
 #include <gpunn/optim/adam.h>

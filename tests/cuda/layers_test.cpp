@@ -36,9 +36,10 @@ void expect_layer_parity(const std::function<std::shared_ptr<nn::Module>()>& mak
   Tensor r = test::uniform(y_cpu.shape()).to(y_cpu.dtype());
   sum(mul(y_cpu, r)).backward();
   sum(mul(y_gpu, r.to(kCuda))).backward();
-  if (x_cpu.requires_grad())
+  if (x_cpu.requires_grad()) {
     EXPECT_TRUE(test::tensors_near(x_gpu_leaf.grad(), x_cpu.grad(), tol, tol))
         << what << ": input gradient";
+  }
   const auto pc = cpu->named_parameters(), pg = gpu->named_parameters();
   ASSERT_EQ(pc.size(), pg.size());
   for (size_t i = 0; i < pc.size(); ++i) {

@@ -1,0 +1,464 @@
+// fashion_mnist: trains a CNN or an MLP (gpunn/models.h) on Fashion-MNIST.
+//
+// The protocol: 10% of the training set (a seeded split) is held out for
+// validation; normalization statistics come from the remaining training images
+// only. Each epoch reports train loss and accuracy and validation accuracy, and
+// the weights of the epoch with the best validation accuracy are kept: they
+// are the model tested. The test set is touched once, at the end, and its
+// accuracy comes with a bootstrap 95% confidence interval.
+//
+// Writes into --out: metrics.csv (one row per epoch), learning_curves.png,
+// confusion_matrix.{csv,png} (test set), checkpoint.safetensors (every epoch:
+// model, optimizer, schedule, epoch, step, RNG and the history so far) and
+// best_model.safetensors (the chosen weights). --resume continues from a
+// checkpoint and gives bit for bit the result of a run never stopped. The last
+// output line is one JSON object of the metrics.
+#include <gpunn/gpunn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/example.h"
+#include "common/plot.h"
+
+namespace gx = gpunn::examples;
+using namespace gpunn;
+
+namespace {
+
+constexpr int kSkip = 77;  // CTest's SKIP_RETURN_CODE: the dataset is not installed
+
+struct Options {
+  gx::CommonOptions common;
+  std::string model = "cnn";
+  int64_t epochs = 0;  // 0: the model's default
+  int64_t stop_after = 0;
+  int64_t batch = 64;
+  double lr = 0;  // 0: the model's default
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  double val_fraction = 0.1;
+  std::string data_dir;
+  std::string resume;
+  bool test_each_epoch = false;
+};
+
+// One row of metrics.csv.
+struct EpochRow {
+  int64_t epoch = 0;
+  double lr = 0, train_loss = 0, train_acc = 0, val_acc = 0, test_acc = NAN, seconds = 0;
+};
+
+// The run's history and the chosen epoch, carried across --resume in the
+// checkpoint's metadata.
+struct History {
+  std::vector<EpochRow> rows;
+  int64_t best_epoch = 0;
+  double best_val_acc = -1;
+  double train_seconds = 0;
+  int64_t train_images = 0;
+};
+
+std::string encode_history(const History& h) {
+  std::ostringstream os;
+  os << std::setprecision(17) << h.best_epoch << " " << h.best_val_acc << " " << h.train_seconds
+     << " " << h.train_images << "\n";
+  for (const EpochRow& r : h.rows)
+    os << r.epoch << " " << r.lr << " " << r.train_loss << " " << r.train_acc << " " << r.val_acc
+       << " " << r.test_acc << " " << r.seconds << "\n";
+  return os.str();
+}
+
+History decode_history(const std::string& text, const std::string& path) {
+  std::istringstream is(text);
+  History h;
+  is >> h.best_epoch >> h.best_val_acc >> h.train_seconds >> h.train_images;
+  GPUNN_CHECK(!is.fail(), "fashion_mnist: ", path, " has an unreadable history");
+  std::string line;
+  std::getline(is, line);
+  while (std::getline(is, line)) {
+    if (line.empty()) continue;
+    std::istringstream ls(line);
+    EpochRow r;
+    std::string test;
+    ls >> r.epoch >> r.lr >> r.train_loss >> r.train_acc >> r.val_acc >> test >> r.seconds;
+    GPUNN_CHECK(!ls.fail(), "fashion_mnist: ", path, " has an unreadable history row: ", line);
+    r.test_acc = test == "nan" ? NAN : std::stod(test);
+    h.rows.push_back(r);
+  }
+  return h;
+}
+
+StateDict clone_state(const StateDict& s) {
+  StateDict out;
+  for (const auto& [name, t] : s) out.insert(name, t.detach().clone());
+  return out;
+}
+
+// Predicted classes for every image of x, in eval mode without autograd.
+std::vector<int64_t> predict(nn::Module& model, const Tensor& x, Device device) {
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(x.shape()[0]));
+  constexpr int64_t kChunk = 1000;
+  for (int64_t i = 0; i < x.shape()[0]; i += kChunk) {
+    const int64_t n = std::min(kChunk, x.shape()[0] - i);
+    const Tensor logits = model(x.narrow(0, i, n).contiguous().to(device));
+    const std::vector<int64_t> p = argmax(logits, 1).to(kCPU).to_vector<int64_t>();
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  model.train(was_training);
+  return out;
+}
+
+double accuracy(const std::vector<int64_t>& pred, const std::vector<int64_t>& label) {
+  int64_t right = 0;
+  for (size_t i = 0; i < pred.size(); ++i) right += pred[i] == label[i];
+  return pred.empty() ? NAN : static_cast<double>(right) / static_cast<double>(pred.size());
+}
+
+void write_metrics_csv(const std::string& path, const History& h) {
+  std::ofstream f(path);
+  GPUNN_CHECK(f.good(), "fashion_mnist: cannot write ", path);
+  f << "epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds\n" << std::setprecision(6);
+  for (const EpochRow& r : h.rows) {
+    f << r.epoch << "," << r.lr << "," << r.train_loss << "," << r.train_acc << "," << r.val_acc
+      << ",";
+    if (std::isfinite(r.test_acc)) f << r.test_acc;
+    f << "," << r.seconds << "\n";
+  }
+}
+
+void write_curves_png(const std::string& path, const History& h, const std::string& model) {
+  gx::Series loss{"train loss", {}, {}, gx::plot_palette()[3]};
+  gx::Series train{"train", {}, {}, gx::plot_palette()[0]};
+  gx::Series val{"validation", {}, {}, gx::plot_palette()[1]};
+  gx::Series test{"test", {}, {}, gx::plot_palette()[2]};
+  for (const EpochRow& r : h.rows) {
+    const double e = static_cast<double>(r.epoch);
+    loss.x.push_back(e), loss.y.push_back(r.train_loss);
+    train.x.push_back(e), train.y.push_back(100 * r.train_acc);
+    val.x.push_back(e), val.y.push_back(100 * r.val_acc);
+    test.x.push_back(e), test.y.push_back(100 * r.test_acc);
+  }
+  std::vector<gx::Series> acc{train, val};
+  if (std::any_of(test.y.begin(), test.y.end(), [](double v) { return std::isfinite(v); }))
+    acc.push_back(test);
+  gx::PlotOptions po;
+  po.x_label = "epoch";
+  po.x_integer = true;
+  po.x_lo = 1;
+  po.x_hi = std::max<double>(2.0, static_cast<double>(h.rows.size()));
+  po.title = model + " train loss";
+  const gx::Image left = gx::line_plot({loss}, po);
+  po.title = model + " accuracy %";
+  const gx::Image right = gx::line_plot(acc, po);
+  gx::write_png(path, gx::contact_sheet({left, right}, 2, 0));
+}
+
+void write_confusion(const gx::CommonOptions& common, const std::vector<std::vector<int64_t>>& cm) {
+  const auto& names = data::fashion_mnist_classes();
+  std::ofstream f(gx::output_path(common, "confusion_matrix.csv"));
+  f << "true\\predicted";
+  for (const auto& n : names) f << "," << n;
+  f << "\n";
+  for (size_t i = 0; i < cm.size(); ++i) {
+    f << names[i];
+    for (int64_t v : cm[i]) f << "," << v;
+    f << "\n";
+  }
+  gx::write_png(gx::output_path(common, "confusion_matrix.png"),
+                gx::matrix_heatmap(cm, names, "Fashion-MNIST test confusion matrix"));
+}
+
+void print_confusion(const std::vector<std::vector<int64_t>>& cm) {
+  const auto& names = data::fashion_mnist_classes();
+  std::cout << "confusion matrix (rows: true class, columns: predicted class 0-9)\n";
+  for (size_t i = 0; i < cm.size(); ++i) {
+    std::cout << std::setw(2) << i << " " << std::left << std::setw(12) << names[i] << std::right;
+    for (int64_t v : cm[i]) std::cout << std::setw(6) << v;
+    std::cout << "\n";
+  }
+}
+
+int run(Options& o) {
+  const Device device = gx::resolve_device(o.common.device);
+  GPUNN_CHECK(o.model == "cnn" || o.model == "mlp", "--model must be cnn or mlp, got ", o.model);
+  const bool cnn = o.model == "cnn";
+  if (o.epochs == 0) o.epochs = o.common.smoke ? 2 : (cnn ? 5 : 10);
+  if (o.lr == 0) o.lr = cnn ? 0.05 : 0.1;
+  GPUNN_CHECK(o.epochs >= 1 && o.batch >= 1 && o.lr > 0,
+              "--epochs, --batch and --lr must be "
+              "positive, got ",
+              o.epochs, ", ", o.batch, ", ", o.lr);
+  GPUNN_CHECK(o.val_fraction > 0 && o.val_fraction < 1, "--val-fraction must be in (0, 1), got ",
+              o.val_fraction);
+  const int64_t stop_after = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
+
+  // ---- data ----
+  std::string dir = o.data_dir;
+  if (dir.empty()) {
+    const auto found = data::find_fashion_mnist();
+    if (!found) {
+      std::cerr << "fashion_mnist: Fashion-MNIST not found; install Debian's "
+                   "dataset-fashion-mnist, set GPUNN_FASHION_MNIST_DIR or pass --data DIR\n";
+      return o.common.smoke ? kSkip : 1;
+    }
+    dir = *found;
+  }
+  const data::TensorDataset full_train = data::load_fashion_mnist(dir, data::Split::Train);
+  const data::TensorDataset test_set = data::load_fashion_mnist(dir, data::Split::Test);
+  auto [train_set, val_set] = data::train_val_split(full_train, o.val_fraction, o.common.seed);
+  data::TensorDataset test = test_set;
+  if (o.common.smoke) {  // a subset: a few dozen steps per epoch
+    auto first = [](const data::TensorDataset& d, int64_t n) {
+      std::vector<int64_t> idx(static_cast<size_t>(std::min(n, d.size())));
+      for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int64_t>(i);
+      return d.subset(idx);
+    };
+    train_set = first(train_set, 24 * o.batch);
+    val_set = first(val_set, 500);
+    test = first(test_set, 1000);
+  }
+  const data::Normalize normalize = data::Normalize::fit_per_channel(train_set.data());
+  const data::TensorDataset train(normalize(train_set.data()), train_set.target());
+  const Tensor val_x = normalize(val_set.data()), test_x = normalize(test.data());
+  const std::vector<int64_t> val_y = val_set.target().to_vector<int64_t>();
+  const std::vector<int64_t> test_y = test.target().to_vector<int64_t>();
+  std::cout << "Fashion-MNIST from " << dir << ": " << train.size() << " training, "
+            << val_set.size() << " validation, " << test.size() << " test images; normalized "
+            << "with the training images' mean " << normalize.mean().item() << " and std "
+            << normalize.std().item() << "\n";
+
+  data::DataLoader loader(
+      train, {.batch_size = o.batch, .shuffle = true, .seed = o.common.seed, .device = device});
+  const int64_t steps_per_epoch = loader.num_batches();
+
+  // ---- model, optimizer, schedule ----
+  manual_seed(o.common.seed);
+  std::shared_ptr<nn::Sequential> model = cnn ? models::fashion_cnn() : models::fashion_mlp();
+  model->to(device);
+  nn::summary(*model, {1, 1, 28, 28}, &std::cout);
+  optim::SGD opt(model->parameters(), {.lr = o.lr,
+                                       .momentum = o.momentum,
+                                       .weight_decay = o.weight_decay,
+                                       .nesterov = o.momentum > 0});
+  // Linear warmup over the first half epoch, then cosine decay to 0 over the
+  // whole run (--epochs), stepped per batch.
+  optim::WarmupCosineLR sched(opt, steps_per_epoch / 2, o.epochs * steps_per_epoch);
+  nn::CrossEntropyLoss criterion;
+
+  History hist;
+  StateDict best = clone_state(model->state_dict());
+  int64_t start_epoch = 0, step = 0;
+  if (!o.resume.empty()) {
+    io::Checkpoint ck = io::load_checkpoint(o.resume);
+    auto meta = [&](const std::string& key) {
+      const auto it = ck.metadata.find(key);
+      GPUNN_CHECK(it != ck.metadata.end(), "fashion_mnist: ", o.resume, " lacks metadata \"", key,
+                  "\" (not a fashion_mnist checkpoint?)");
+      return it->second;
+    };
+    GPUNN_CHECK(meta("fashion_mnist.model") == o.model, "--resume ", o.resume, " holds a ",
+                meta("fashion_mnist.model"), " model, but --model is ", o.model);
+    GPUNN_CHECK(std::stoll(meta("fashion_mnist.batch")) == o.batch, "--resume ", o.resume,
+                " was trained with --batch ", meta("fashion_mnist.batch"), ", not ", o.batch);
+    GPUNN_CHECK(std::stoll(meta("fashion_mnist.epochs")) == o.epochs, "--resume ", o.resume,
+                " was made for --epochs ", meta("fashion_mnist.epochs"), " (its schedule), not ",
+                o.epochs);
+    model->load_state_dict(ck.model);
+    opt.load_state_dict(ck.optimizer);
+    sched.load_state_dict(ck.scheduler);
+    default_generator().set_state(ck.rng);
+    start_epoch = ck.epoch;
+    step = ck.step;
+    hist = decode_history(meta("fashion_mnist.history"), o.resume);
+    const std::string best_path =
+        (std::filesystem::path(o.resume).parent_path() / "best_model.safetensors").string();
+    best = io::load_safetensors(best_path).tensors;
+    std::cout << "resumed from " << o.resume << " after epoch " << start_epoch << " (step " << step
+              << "), best weights from " << best_path << "\n";
+  }
+  loader.set_epoch(start_epoch);
+
+  // ---- training ----
+  for (int64_t epoch = start_epoch; epoch < stop_after; ++epoch) {
+    model->train();
+    gx::Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
+                     steps_per_epoch, "steps");
+    double loss_sum = 0;
+    int64_t right = 0, seen = 0, batches = 0;
+    double lr_peak = 0;  // the epoch's largest learning rate
+    for (data::Batch& b : loader) {
+      opt.zero_grad();
+      const Tensor logits = (*model)(b.data);
+      const Tensor loss = criterion(logits, b.target);
+      loss.backward();
+      lr_peak = std::max(lr_peak, opt.lr());
+      opt.step();
+      sched.step();
+      ++step;
+      const double l = loss.item();
+      GPUNN_CHECK(std::isfinite(l), "fashion_mnist: the loss became ", l, " at step ", step,
+                  "; try a smaller --lr");
+      loss_sum += l * static_cast<double>(b.size());
+      const std::vector<int64_t> pred = argmax(logits.detach(), 1).to(kCPU).to_vector<int64_t>();
+      const std::vector<int64_t> y = b.target.to(kCPU).to_vector<int64_t>();
+      for (size_t i = 0; i < pred.size(); ++i) right += pred[i] == y[i];
+      seen += b.size();
+      ++batches;
+      std::ostringstream st;
+      st << "loss " << std::fixed << std::setprecision(3) << loss_sum / static_cast<double>(seen);
+      bar.update(batches, st.str());
+    }
+    const double seconds = bar.elapsed_seconds();
+    bar.finish();
+    EpochRow r{.epoch = epoch + 1,
+               .lr = lr_peak,
+               .train_loss = loss_sum / static_cast<double>(seen),
+               .train_acc = static_cast<double>(right) / static_cast<double>(seen),
+               .val_acc = accuracy(predict(*model, val_x, device), val_y),
+               .seconds = seconds};
+    if (o.test_each_epoch) r.test_acc = accuracy(predict(*model, test_x, device), test_y);
+    hist.rows.push_back(r);
+    hist.train_seconds += seconds;
+    hist.train_images += seen;
+    const bool improved = r.val_acc > hist.best_val_acc;
+    if (improved) {
+      hist.best_val_acc = r.val_acc;
+      hist.best_epoch = r.epoch;
+      best = clone_state(model->state_dict());
+      io::save_safetensors(gx::output_path(o.common, "best_model.safetensors"), best,
+                           {{"epoch", std::to_string(r.epoch)}, {"model", o.model}});
+    }
+    std::cout << "epoch " << r.epoch << ": train loss " << std::fixed << std::setprecision(4)
+              << r.train_loss << ", train acc " << r.train_acc << ", val acc " << r.val_acc;
+    if (o.test_each_epoch) std::cout << ", test acc " << r.test_acc;
+    std::cout << ", " << std::setprecision(1) << seconds << " s" << (improved ? " (best)" : "")
+              << "\n"
+              << std::defaultfloat << std::setprecision(6);
+
+    io::Checkpoint ck{.model = model->state_dict(),
+                      .optimizer = opt.state_dict(),
+                      .scheduler = sched.state_dict(),
+                      .epoch = epoch + 1,
+                      .step = step,
+                      .rng = default_generator().state(),
+                      .metadata = {{"fashion_mnist.model", o.model},
+                                   {"fashion_mnist.batch", std::to_string(o.batch)},
+                                   {"fashion_mnist.epochs", std::to_string(o.epochs)},
+                                   {"fashion_mnist.history", encode_history(hist)}}};
+    io::save_checkpoint(gx::output_path(o.common, "checkpoint.safetensors"), ck);
+    write_metrics_csv(gx::output_path(o.common, "metrics.csv"), hist);
+    write_curves_png(gx::output_path(o.common, "learning_curves.png"), hist, o.model);
+  }
+  // Also after --resume of a finished run, which only tests and redraws.
+  if (start_epoch >= stop_after && !hist.rows.empty()) {
+    write_metrics_csv(gx::output_path(o.common, "metrics.csv"), hist);
+    write_curves_png(gx::output_path(o.common, "learning_curves.png"), hist, o.model);
+  }
+
+  const double images_per_s =
+      hist.train_seconds > 0 ? static_cast<double>(hist.train_images) / hist.train_seconds : 0;
+  const double final_loss = hist.rows.empty() ? NAN : hist.rows.back().train_loss;
+  gx::JsonLine json;
+  json.add("example", "fashion_mnist").add("model", o.model);
+  if (stop_after < o.epochs) {  // stopped early on request: no test
+    json.add("epochs", stop_after).add("stopped", true).add("train_loss", final_loss);
+    std::cout << json.str() << "\n";
+    return 0;
+  }
+
+  // ---- the test set, once, with the weights of the best validation epoch ----
+  model->load_state_dict(best);
+  const std::vector<int64_t> pred = predict(*model, test_x, device);
+  std::vector<double> correct(pred.size());
+  std::vector<std::vector<int64_t>> cm(10, std::vector<int64_t>(10, 0));
+  for (size_t i = 0; i < pred.size(); ++i) {
+    correct[i] = pred[i] == test_y[i] ? 1.0 : 0.0;
+    ++cm[static_cast<size_t>(test_y[i])][static_cast<size_t>(pred[i])];
+  }
+  const data::ConfidenceInterval ci = data::bootstrap_ci(correct, 1000, 0.95, o.common.seed);
+  std::cout << "test accuracy (weights of epoch " << hist.best_epoch << ", best validation "
+            << "accuracy " << hist.best_val_acc << "): " << ci.estimate << ", 95% CI [" << ci.lower
+            << ", " << ci.upper << "] (bootstrap, " << ci.resamples << " resamples)\n";
+  print_confusion(cm);
+  write_confusion(o.common, cm);
+  std::cout << "wrote metrics.csv, learning_curves.png, confusion_matrix.{csv,png}, "
+               "checkpoint.safetensors and best_model.safetensors to "
+            << o.common.out_dir << "\n";
+
+  const bool finite = std::isfinite(ci.estimate) && std::isfinite(final_loss) &&
+                      std::isfinite(hist.best_val_acc) && images_per_s > 0;
+  json.add("test_acc", ci.estimate)
+      .add("test_acc_ci95", std::vector<double>{ci.lower, ci.upper})
+      .add("epochs", o.epochs)
+      .add("best_epoch", hist.best_epoch)
+      .add("val_acc", hist.best_val_acc)
+      .add("train_loss", final_loss)
+      .add("images_per_s", images_per_s)
+      .add("train_seconds", hist.train_seconds)
+      .add("device", device.str());
+  std::cout << json.str() << "\n";
+  if (!finite) {
+    std::cerr << "fashion_mnist: a metric is not finite\n";
+    return 1;
+  }
+  // The smoke run's few dozen steps already get far above chance (10%).
+  if (o.common.smoke && ci.estimate < 0.3) {
+    std::cerr << "fashion_mnist: smoke run reached only " << ci.estimate << " test accuracy\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Trains a CNN or MLP on Fashion-MNIST: validation split, best-epoch selection, "
+      "test accuracy with a bootstrap 95% CI, confusion matrix, learning curves, "
+      "checkpoints and --resume."};
+  Options o;
+  gx::add_common_options(app, o.common);
+  app.add_option("--model", o.model, "cnn (2 conv + 2 FC) or mlp (784-256-128-10)")
+      ->check(CLI::IsMember({"cnn", "mlp"}))
+      ->capture_default_str();
+  app.add_option("--epochs", o.epochs, "epochs (default: cnn 5, mlp 10, smoke 2)");
+  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+  app.add_option("--lr", o.lr,
+                 "peak learning rate of SGD with Nesterov momentum, linear warmup over half an "
+                 "epoch then cosine decay (default: cnn 0.05, mlp 0.1)");
+  app.add_option("--momentum", o.momentum, "SGD momentum (0: plain SGD)")->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "L2 weight decay")->capture_default_str();
+  app.add_option("--val-fraction", o.val_fraction,
+                 "share of the training set held out for validation (chooses the epoch)")
+      ->capture_default_str();
+  app.add_option("--data", o.data_dir,
+                 "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "
+                 "/usr/share/datasets/fashion-mnist)");
+  app.add_option("--resume", o.resume,
+                 "continue from a checkpoint.safetensors (same --model, --batch, --epochs)");
+  app.add_option("--stop-after", o.stop_after,
+                 "stop after this many epochs, keeping the --epochs schedule (to resume later)");
+  app.add_flag("--test-each-epoch", o.test_each_epoch,
+               "also measure test accuracy after every epoch (for the curves only; the epoch is "
+               "still chosen on validation accuracy)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "fashion_mnist: " << e.what() << "\n";
+    return 1;
+  }
+}
