@@ -79,8 +79,11 @@ step build 300 build.log cmake --build "$build" -j "$jobs" || {
 
 # ---- tests, strict GPU mode ----------------------------------------------------------------
 export GPUNN_STRICT_GPU=$has_gpu
-step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failure
-grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/tests.log" | tail -15 | tee -a "$summary"
+# The install tests rebuild the library from scratch and prove nothing about the
+# GPU; CI runs them.
+step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failure -E '^install\.'
+grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT|Subprocess aborted)\)" "$out/tests.log" |
+  tail -15 | tee -a "$summary"
 "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
 note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
 
