@@ -79,13 +79,22 @@ step build 300 build.log cmake --build "$build" -j "$jobs" || {
 
 # ---- tests, strict GPU mode ----------------------------------------------------------------
 export GPUNN_STRICT_GPU=$has_gpu
-# The install tests rebuild the library from scratch and prove nothing about the
-# GPU; CI runs them.
-step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failure -E '^install\.'
+# The install tests rebuild the library from scratch, and fashion_mnist's CPU
+# smoke tests run the CPU reference loops (oneDNN is off here): they prove
+# nothing about the GPU and CI runs them. fashion_mnist runs on the GPU below.
+step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failure \
+  -E '^install\.|^example\.fashion_mnist'
 grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT|Subprocess aborted)\)" "$out/tests.log" |
   tail -15 | tee -a "$summary"
 "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
 note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
+
+# ---- end to end on the GPU: the main job's smoke run ---------------------------------------
+if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
+  step fashion_mnist_gpu 120 fashion_mnist_gpu.log "$build/python_free_examples/fashion_mnist" \
+    --smoke --device cuda --out "$out/fashion_mnist_gpu"
+  tail -1 "$out/fashion_mnist_gpu.log" | tee -a "$summary"
+fi
 
 # ---- compute-sanitizer over the GPU tests, caching allocator bypassed ----------------------
 if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
