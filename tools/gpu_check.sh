@@ -15,6 +15,7 @@ set -uo pipefail
 
 out="${1:?usage: tools/gpu_check.sh OUT_DIR}"
 mkdir -p "$out"
+rm -f "$out"/*.log
 cd "$(dirname "$0")/.."
 build="${GPUNN_GPU_BUILD_DIR:-build-gpu}"
 jobs="$(nproc)"
@@ -25,12 +26,15 @@ declare -A status
 
 note() { echo "$*" | tee -a "$summary"; }
 elapsed() { echo $(($(date +%s) - start)); }
-# step NAME LIMIT_S LOG COMMAND...: runs with a time limit, records pass/fail.
+# step NAME LIMIT_S LOG COMMAND...: runs with a time limit (output appended to
+# OUT/LOG), records pass/fail. At most 8 files come back from the GPU machine:
+# probe.txt, build.log, tests.log, cuda_tests.log, sanitizer.log,
+# fashion_mnist_gpu.log, summary.txt, summary.json.
 step() {
   local name=$1 limit=$2 log=$3
   shift 3
   local t0=$(date +%s)
-  timeout --kill-after=10 "$limit" "$@" >"$out/$log" 2>&1
+  timeout --kill-after=10 "$limit" "$@" >>"$out/$log" 2>&1
   local rc=$?
   status[$name]=$rc
   note "$(printf '%-28s rc=%-4s %4ss  (log: %s)' "$name" "$rc" "$(($(date +%s) - t0))" "$log")"
@@ -67,11 +71,11 @@ if [[ ! -f "$toolkit_inc/cudnn.h" ]]; then
 fi
 # The interop test needs PyPI; the GPU machine has no network (it would skip anyway).
 cmake_args+=(-DGPUNN_TEST_PYTHON_INTEROP=OFF)
-step configure 120 configure.log cmake -S . -B "$build" "${cmake_args[@]}" || {
-  tail -30 "$out/configure.log"
+step configure 120 build.log cmake -S . -B "$build" "${cmake_args[@]}" || {
+  tail -30 "$out/build.log"
   exit 1
 }
-grep -E "gpunn 0|cuDNN|oneDNN" "$out/configure.log" | tee -a "$summary"
+grep -E "gpunn 0|cuDNN|oneDNN" "$out/build.log" | tee -a "$summary"
 step build 300 build.log cmake --build "$build" -j "$jobs" || {
   grep -E "error|FAILED" "$out/build.log" | head -30
   exit 1
@@ -92,7 +96,7 @@ note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\
 # ---- end to end on the GPU: the main job's smoke run ---------------------------------------
 if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
   step fashion_mnist_gpu 120 fashion_mnist_gpu.log "$build/python_free_examples/fashion_mnist" \
-    --smoke --device cuda --out "$out/fashion_mnist_gpu"
+    --smoke --device cuda --out "$(mktemp -d)"
   tail -1 "$out/fashion_mnist_gpu.log" | tee -a "$summary"
 fi
 
@@ -106,9 +110,10 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
       continue
     fi
     limit=$((left < 150 ? left : 150))
-    step "sanitizer-$tool" "$limit" "sanitizer_$tool.log" compute-sanitizer --tool "$tool" \
+    echo "==== $tool" >>"$out/sanitizer.log"
+    step "sanitizer-$tool" "$limit" sanitizer.log compute-sanitizer --tool "$tool" \
       --error-exitcode 99 "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1
-    grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer_$tool.log" | tail -2 | tee -a "$summary"
+    grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer.log" | tail -1 | tee -a "$summary"
   done
   unset GPUNN_CUDA_NO_CACHE
 else
