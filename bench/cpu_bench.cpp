@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
       } else if (arg == "--batch-alexnet") {
         batch_alexnet = std::stoll(value());
       } else {
-        std::cerr << "usage: cpu_bench [--build-info] [--impl auto|custom|vendor] [--models cnn,mlp,alexnet] "
+        std::cerr << "usage: cpu_bench [--build-info] [--impl auto|custom|vendor] [--models "
+                     "cnn,mlp,alexnet] "
                      "[--iters N] [--warmup N] [--batch-cnn N] [--batch-alexnet N]\n";
         return 2;
       }

@@ -18,13 +18,13 @@ int main() {
   for (int i = 0; i < n; ++i) {
     const gpunn::cuda::DeviceProperties p = gpunn::cuda::device_properties(i);
     const double gib = 1024.0 * 1024.0 * 1024.0;
-    std::cout << std::fixed << std::setprecision(1) << "  cuda:" << i << "  " << p.name
-              << "  sm_" << p.compute_capability_major << p.compute_capability_minor << "  "
+    std::cout << std::fixed << std::setprecision(1) << "  cuda:" << i << "  " << p.name << "  sm_"
+              << p.compute_capability_major << p.compute_capability_minor << "  "
               << p.multiprocessors << " SMs  " << static_cast<double>(p.total_memory_bytes) / gib
               << " GiB (" << static_cast<double>(p.free_memory_bytes) / gib << " free)  driver "
               << p.driver_version / 1000 << "." << (p.driver_version % 1000) / 10 << "  runtime "
-              << p.runtime_version / 1000 << "." << (p.runtime_version % 1000) / 10
-              << "  cuBLAS " << p.cublas_version << "  cuDNN " << p.cudnn_version << "\n";
+              << p.runtime_version / 1000 << "." << (p.runtime_version % 1000) / 10 << "  cuBLAS "
+              << p.cublas_version << "  cuDNN " << p.cudnn_version << "\n";
     const gpunn::MemoryStats m = gpunn::memory_stats(gpunn::Device::cuda(i));
     std::cout << "    gpunn allocator: " << m.allocated_bytes << " bytes in use, "
               << m.reserved_bytes << " reserved\n";

@@ -12,7 +12,7 @@ struct MemoryStats {
   int64_t peak_allocated_bytes = 0;  // the most held at once since the last reset
   int64_t num_allocations = 0;       // allocations served since start
   // CUDA devices (the caching allocator); for the CPU, equal to the above / 0.
-  int64_t reserved_bytes = 0;          // obtained from the driver, cached or in use
+  int64_t reserved_bytes = 0;  // obtained from the driver, cached or in use
   int64_t peak_reserved_bytes = 0;
   int64_t num_device_allocations = 0;  // cudaMalloc calls since start
   int64_t num_device_frees = 0;        // cudaFree calls since start

@@ -83,8 +83,8 @@ void Progress::update(int64_t done, const std::string& status) {
     line << "[" << std::string(static_cast<size_t>(filled), '#')
          << std::string(static_cast<size_t>(kWidth - filled), '.') << "] ";
   }
-  line << done << "/" << total_ << " " << std::fixed << std::setprecision(1) << rate << " "
-       << unit_ << "/s, ETA " << format_duration(eta);
+  line << done << "/" << total_ << " " << std::fixed << std::setprecision(1) << rate << " " << unit_
+       << "/s, ETA " << format_duration(eta);
   if (!status.empty()) line << ", " << status;
   if (tty_) {
     // Redraw at most ten times a second, and always at the end.
@@ -185,9 +185,9 @@ std::string JsonLine::str() const {
 // ---- images ----------------------------------------------------------------------------------
 
 void write_png(const std::string& path, const Image& im) {
-  GPUNN_CHECK(im.width > 0 && im.height > 0 && (im.channels == 1 || im.channels == 3 ||
-                                                im.channels == 4),
-              "write_png: bad image ", im.width, "x", im.height, "x", im.channels, " for ", path);
+  GPUNN_CHECK(
+      im.width > 0 && im.height > 0 && (im.channels == 1 || im.channels == 3 || im.channels == 4),
+      "write_png: bad image ", im.width, "x", im.height, "x", im.channels, " for ", path);
   GPUNN_CHECK(im.pixels.size() == static_cast<size_t>(im.width) * im.height * im.channels,
               "write_png: pixel buffer size does not match ", im.width, "x", im.height, "x",
               im.channels, " for ", path);

@@ -176,8 +176,8 @@ TEST(Elementwise, StrideAndBroadcastPatternsMatchIndexArithmetic) {
   std::vector<double> vb(20);                                               // B [4, 5]
   for (size_t i = 0; i < vb.size(); ++i) vb[i] = 0.5 + 0.25 * static_cast<double>(i);
   const Tensor A = tensor(va, {3, 4, 5}, kFloat64), B = tensor(vb, {4, 5}, kFloat64);
-  const auto expect_sum = [](const Tensor& z, const std::function<double(int64_t, int64_t,
-                                                                         int64_t)>& want) {
+  const auto expect_sum = [](const Tensor& z,
+                             const std::function<double(int64_t, int64_t, int64_t)>& want) {
     ASSERT_EQ(z.dim(), 3);
     const std::vector<double> got = z.contiguous().to_vector<double>();
     int64_t flat = 0;
@@ -208,8 +208,9 @@ TEST(Elementwise, StrideAndBroadcastPatternsMatchIndexArithmetic) {
              [&](int64_t i, int64_t j, int64_t k) { return a(k, j, i) + b(j, i); });
   // Size-1 dims between strided ones, and a strided slice in the innermost dim.
   const Tensor sl = A.slice(2, 1, 5, 2);  // [3, 4, 2]
-  expect_sum(mul(sl, sl),
-             [&](int64_t i, int64_t j, int64_t k) { return a(i, j, 1 + 2 * k) * a(i, j, 1 + 2 * k); });
+  expect_sum(mul(sl, sl), [&](int64_t i, int64_t j, int64_t k) {
+    return a(i, j, 1 + 2 * k) * a(i, j, 1 + 2 * k);
+  });
   const Tensor one = A.narrow(1, 2, 1);  // [3, 1, 5]
   expect_sum(pow(one, tensor({2.0}, {1}, kFloat64)),
              [&](int64_t i, int64_t, int64_t k) { return std::pow(a(i, 2, k), 2.0); });
@@ -217,7 +218,8 @@ TEST(Elementwise, StrideAndBroadcastPatternsMatchIndexArithmetic) {
   expect_sum(At.contiguous(), [&](int64_t i, int64_t j, int64_t k) { return a(k, j, i); });
   Tensor dst = zeros({3, 4, 10}, kFloat64);
   dst.slice(2, 0, 10, 2).copy_(A);
-  expect_sum(dst, [&](int64_t i, int64_t j, int64_t k) { return k % 2 == 0 ? a(i, j, k / 2) : 0.0; });
+  expect_sum(dst,
+             [&](int64_t i, int64_t j, int64_t k) { return k % 2 == 0 ? a(i, j, k / 2) : 0.0; });
   // Gradients through a broadcast (the backward loops walk the same layouts).
   const Tensor x = test::leaf(A), y = test::leaf(B);
   mul(x, y).sum().backward();
