@@ -1,9 +1,10 @@
-// CUDA losses (kernels/cuda/loss.cuh): the CPU reference's formulas
-// (kernels/loss.h), one thread per sample position for the forward passes and
+// CUDA losses (kernels/cuda/loss.cuh): the formulas of kernels/loss_math.h,
+// shared with the CPU, one thread per sample position for the forward passes and
 // per output element for the backward passes, so no atomics are needed and
 // results do not depend on scheduling.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/loss.cuh"
+#include "kernels/loss_math.h"
 
 namespace gpunn::kernels {
 namespace {
@@ -20,26 +21,7 @@ __global__ void nll_forward_kernel(T* loss, T* wsum, const T* logp, const int64_
                                    const T* weight, int64_t N, int64_t C, int64_t inner,
                                    int64_t ignore_index, double smoothing) {
   GPUNN_GRID_STRIDE(p, N * inner) {
-    const int64_t n = p / inner, i = p % inner;
-    const int64_t y = target[p];
-    if (y == ignore_index) {
-      loss[p] = T(0);
-      wsum[p] = T(0);
-      continue;
-    }
-    const T w = weight ? weight[y] : T(1);
-    const T* lp = logp + n * C * inner + i;
-    if (smoothing == 0.0) {
-      loss[p] = -w * lp[y * inner];  // only the target's entry: others may be -inf
-    } else {
-      double all = 0.0;
-      for (int64_t c = 0; c < C; ++c)
-        all += (weight ? static_cast<double>(weight[c]) : 1.0) * static_cast<double>(lp[c * inner]);
-      loss[p] = static_cast<T>(-(1.0 - smoothing) * static_cast<double>(w) *
-                                   static_cast<double>(lp[y * inner]) -
-                               smoothing / static_cast<double>(C) * all);
-    }
-    wsum[p] = w;
+    math::nll_forward_at(loss, wsum, logp, target, weight, C, inner, ignore_index, smoothing, p);
   }
 }
 
@@ -48,17 +30,7 @@ __global__ void nll_backward_kernel(T* dlogp, const T* dloss, const int64_t* tar
                                     const T* weight, int64_t N, int64_t C, int64_t inner,
                                     int64_t ignore_index, double smoothing) {
   GPUNN_GRID_STRIDE(e, N * C * inner) {
-    const int64_t i = e % inner, c = (e / inner) % C, n = e / (C * inner);
-    const int64_t y = target[n * inner + i];
-    if (y == ignore_index) {  // exactly 0, never 0 · inf
-      dlogp[e] = T(0);
-      continue;
-    }
-    const double g = static_cast<double>(dloss[n * inner + i]);
-    const double wy = weight ? static_cast<double>(weight[y]) : 1.0;
-    const double wc = weight ? static_cast<double>(weight[c]) : 1.0;
-    const double target_part = c == y ? (1.0 - smoothing) * wy : 0.0;
-    dlogp[e] = static_cast<T>(-(target_part + smoothing / static_cast<double>(C) * wc) * g);
+    math::nll_backward_at(dlogp, dloss, target, weight, C, inner, ignore_index, smoothing, e);
   }
 }
 
@@ -66,16 +38,7 @@ template <typename T>
 __global__ void margin_forward_kernel(T* loss, const T* x, const int64_t* target, const T* weight,
                                       int64_t N, int64_t C, int p, double margin, double divisor) {
   GPUNN_GRID_STRIDE(n, N) {
-    const T* xn = x + n * C;
-    const int64_t y = target[n];
-    const double w = weight ? static_cast<double>(weight[y]) : 1.0;
-    double acc = 0.0;
-    for (int64_t j = 0; j < C; ++j) {
-      if (j == y) continue;
-      const double z = margin - static_cast<double>(xn[y]) + static_cast<double>(xn[j]);
-      if (z > 0) acc += w * (p == 1 ? z : z * z);
-    }
-    loss[n] = static_cast<T>(acc / divisor);
+    math::margin_forward_at(loss, x, target, weight, C, p, margin, divisor, n);
   }
 }
 
@@ -84,51 +47,20 @@ __global__ void margin_backward_kernel(T* dx, const T* dloss, const T* x, const 
                                        const T* weight, int64_t N, int64_t C, int p, double margin,
                                        double divisor) {
   GPUNN_GRID_STRIDE(n, N) {
-    const T* xn = x + n * C;
-    T* dxn = dx + n * C;
-    const int64_t y = target[n];
-    const double w = weight ? static_cast<double>(weight[y]) : 1.0;
-    const double g = static_cast<double>(dloss[n]) * w / divisor;
-    double total = 0.0;
-    for (int64_t j = 0; j < C; ++j) {
-      if (j == y) continue;
-      const double z = margin - static_cast<double>(xn[y]) + static_cast<double>(xn[j]);
-      const double d = z > 0 ? g * (p == 1 ? 1.0 : 2.0 * z) : 0.0;
-      dxn[j] = static_cast<T>(d);
-      total += d;
-    }
-    dxn[y] = static_cast<T>(-total);
+    math::margin_backward_at(dx, dloss, x, target, weight, C, p, margin, divisor, n);
   }
-}
-
-template <typename T>
-__device__ T softplus(T z) {
-  return (z > T(0) ? z : T(0)) + log1p(exp(-fabs(z)));
-}
-template <typename T>
-__device__ T sigmoid(T z) {
-  if (z >= T(0)) return T(1) / (T(1) + exp(-z));
-  const T e = exp(z);
-  return e / (T(1) + e);
 }
 
 template <typename T>
 __global__ void bce_forward_kernel(T* loss, const T* x, const T* y, const T* pw, int64_t n,
                                    int64_t C) {
-  GPUNN_GRID_STRIDE(i, n) {
-    const T w = pw ? pw[i % C] : T(1);
-    loss[i] = (T(1) - y[i]) * x[i] + (T(1) + (w - T(1)) * y[i]) * softplus(-x[i]);
-  }
+  GPUNN_GRID_STRIDE(i, n) { loss[i] = math::bce_logits_at(x, y, pw, C, i); }
 }
 
 template <typename T>
 __global__ void bce_backward_kernel(T* dx, T* dy, const T* g, const T* x, const T* y, const T* pw,
                                     int64_t n, int64_t C) {
-  GPUNN_GRID_STRIDE(i, n) {
-    const T w = pw ? pw[i % C] : T(1);
-    if (dx) dx[i] = g[i] * ((T(1) - y[i]) - (T(1) + (w - T(1)) * y[i]) * sigmoid(-x[i]));
-    if (dy) dy[i] = g[i] * (-x[i] + (w - T(1)) * softplus(-x[i]));
-  }
+  GPUNN_GRID_STRIDE(i, n) { math::bce_logits_backward_at(dx, dy, g, x, y, pw, C, i); }
 }
 
 }  // namespace
