@@ -7,10 +7,19 @@
 // one index function per operand, which covers all four transpose cases, and
 // bounds checks make any M, N, K work. Batches run along the grid's z.
 //
-// This is the straightforward register-blocked kernel; vectorized and
-// double-buffered loads are the next steps, measured against cuBLAS in bench/.
+// Two variants (gemm_batched_cuda_variant; bench/ times them against cuBLAS):
+//   1  the straightforward register-blocked kernel above, any T, any layout;
+//   2  float only, for operands whose rows start on 16-byte boundaries: the
+//      same 128x128x8 tiling with 128-bit global loads, two shared-memory
+//      stages (the next K slice is fetched into registers while the current
+//      one is multiplied, so one barrier per slice suffices), and a thread
+//      layout that makes the shared-memory fragment reads conflict-free.
+// gemm_batched_cuda picks 2 where it applies and the product is large.
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
+
+#include <cstdint>
+#include <type_traits>
 
 namespace gpunn::kernels {
 namespace {
@@ -92,14 +101,196 @@ void launch_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T 
       batch);
 }
 
+// ---- Variant 2 ---------------------------------------------------------------
+// 256 threads as a 16 x 16 grid; thread (ty, tx) owns rows {ty*4 + i, 64 + ty*4 + i}
+// and columns {tx*4 + j, 64 + tx*4 + j} (i, j < 4) of the 128 x 128 tile, so a
+// warp's float4 fragment reads cover consecutive shared-memory words.
+constexpr int kV2Tile = 128, kV2K = 8, kV2Threads = 256;
+
+// 16-byte loads need the row (ld), batch stride and base to be multiples of 4 floats.
+inline bool v2_aligned(const void* p, int64_t ld, int64_t stride) {
+  return reinterpret_cast<uintptr_t>(p) % 16 == 0 && ld % 4 == 0 && stride % 4 == 0;
+}
+
+// Four consecutive floats of a row starting at column c (row length `len`),
+// zero past the end: one 128-bit load when all four are inside.
+__device__ __forceinline__ float4 load4(const float* row, int64_t c, int64_t len) {
+  if (c + 3 < len) return *reinterpret_cast<const float4*>(row + c);
+  float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+  if (c < len) v.x = row[c];
+  if (c + 1 < len) v.y = row[c + 1];
+  if (c + 2 < len) v.z = row[c + 2];
+  return v;
+}
+
+__global__ void __launch_bounds__(kV2Threads)
+    gemm_v2_kernel(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                   const float* __restrict__ A, int64_t lda, int64_t stride_a,
+                   const float* __restrict__ B, int64_t ldb, int64_t stride_b, float beta,
+                   float* __restrict__ C, int64_t ldc, int64_t stride_c, int64_t batch,
+                   bool c_vec) {
+  __shared__ __align__(16) float As[2][kV2K][kV2Tile];
+  __shared__ __align__(16) float Bs[2][kV2K][kV2Tile];
+  const int tid = threadIdx.x;
+  const int tx = tid % 16, ty = tid / 16;
+  const int64_t m0 = int64_t{blockIdx.y} * kV2Tile, n0 = int64_t{blockIdx.x} * kV2Tile;
+
+  // Which four values of the slice this thread fetches. Not transposed, A's
+  // rows run along k: thread t takes row t/2, k offset (t%2)*4. Transposed, its
+  // rows run along m: row k = t/32, m offset (t%32)*4. B mirrors this.
+  const int a_r = trans_a ? tid / 32 : tid / 2, a_c = trans_a ? (tid % 32) * 4 : (tid % 2) * 4;
+  const int b_r = trans_b ? tid / 2 : tid / 32, b_c = trans_b ? (tid % 2) * 4 : (tid % 32) * 4;
+
+  for (int64_t z = blockIdx.z; z < batch; z += gridDim.z) {
+    const float* a = A + z * stride_a;
+    const float* b = B + z * stride_b;
+    float* c = C + z * stride_c;
+
+    auto fetch_a = [&](int64_t k0) {
+      if (trans_a) {  // stored K x M
+        const int64_t k = k0 + a_r;
+        return k < K ? load4(a + k * lda, m0 + a_c, M) : make_float4(0.f, 0.f, 0.f, 0.f);
+      }
+      const int64_t m = m0 + a_r;  // stored M x K
+      return m < M ? load4(a + m * lda, k0 + a_c, K) : make_float4(0.f, 0.f, 0.f, 0.f);
+    };
+    auto fetch_b = [&](int64_t k0) {
+      if (trans_b) {  // stored N x K
+        const int64_t n = n0 + b_r;
+        return n < N ? load4(b + n * ldb, k0 + b_c, K) : make_float4(0.f, 0.f, 0.f, 0.f);
+      }
+      const int64_t k = k0 + b_r;  // stored K x N
+      return k < K ? load4(b + k * ldb, n0 + b_c, N) : make_float4(0.f, 0.f, 0.f, 0.f);
+    };
+    // Shared memory holds both operands K-major: As[k][m], Bs[k][n].
+    auto stash = [&](int s, float4 va, float4 vb) {
+      if (trans_a) {
+        *reinterpret_cast<float4*>(&As[s][a_r][a_c]) = va;
+      } else {
+        As[s][a_c + 0][a_r] = va.x;
+        As[s][a_c + 1][a_r] = va.y;
+        As[s][a_c + 2][a_r] = va.z;
+        As[s][a_c + 3][a_r] = va.w;
+      }
+      if (trans_b) {
+        Bs[s][b_c + 0][b_r] = vb.x;
+        Bs[s][b_c + 1][b_r] = vb.y;
+        Bs[s][b_c + 2][b_r] = vb.z;
+        Bs[s][b_c + 3][b_r] = vb.w;
+      } else {
+        *reinterpret_cast<float4*>(&Bs[s][b_r][b_c]) = vb;
+      }
+    };
+
+    float acc[8][8] = {};
+    stash(0, fetch_a(0), fetch_b(0));
+    __syncthreads();
+    int s = 0;
+    for (int64_t k0 = 0; k0 < K; k0 += kV2K) {
+      const bool more = k0 + kV2K < K;
+      float4 next_a, next_b;
+      if (more) {  // in flight while this slice is multiplied
+        next_a = fetch_a(k0 + kV2K);
+        next_b = fetch_b(k0 + kV2K);
+      }
+#pragma unroll
+      for (int kk = 0; kk < kV2K; ++kk) {
+        const float4 a_lo = *reinterpret_cast<const float4*>(&As[s][kk][ty * 4]);
+        const float4 a_hi = *reinterpret_cast<const float4*>(&As[s][kk][64 + ty * 4]);
+        const float4 b_lo = *reinterpret_cast<const float4*>(&Bs[s][kk][tx * 4]);
+        const float4 b_hi = *reinterpret_cast<const float4*>(&Bs[s][kk][64 + tx * 4]);
+        const float af[8] = {a_lo.x, a_lo.y, a_lo.z, a_lo.w, a_hi.x, a_hi.y, a_hi.z, a_hi.w};
+        const float bf[8] = {b_lo.x, b_lo.y, b_lo.z, b_lo.w, b_hi.x, b_hi.y, b_hi.z, b_hi.w};
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+#pragma unroll
+          for (int j = 0; j < 8; ++j) acc[i][j] += af[i] * bf[j];
+      }
+      // The other stage was last read before the previous barrier, so it can be
+      // refilled now; the barrier below publishes it for the next slice.
+      if (more) stash(s ^ 1, next_a, next_b);
+      __syncthreads();
+      s ^= 1;
+    }
+
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const int64_t m = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
+      if (m >= M) continue;
+      float* crow = c + m * ldc;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int64_t n = n0 + h * 64 + tx * 4;
+        const float* r = &acc[i][h * 4];
+        if (c_vec && n + 3 < N) {
+          float4 out = make_float4(alpha * r[0], alpha * r[1], alpha * r[2], alpha * r[3]);
+          if (beta != 0.f) {  // beta = 0 ignores C's old contents, NaN included
+            const float4 old = *reinterpret_cast<const float4*>(crow + n);
+            out.x += beta * old.x;
+            out.y += beta * old.y;
+            out.z += beta * old.z;
+            out.w += beta * old.w;
+          }
+          *reinterpret_cast<float4*>(crow + n) = out;
+        } else {
+          for (int j = 0; j < 4 && n + j < N; ++j) {
+            float* o = crow + n + j;
+            *o = beta == 0.f ? alpha * r[j] : alpha * r[j] + beta * *o;
+          }
+        }
+      }
+    }
+  }
+}
+
+void launch_gemm_v2(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
+                    int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
+                    int64_t batch, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((N + kV2Tile - 1) / kV2Tile),
+                  static_cast<unsigned>((M + kV2Tile - 1) / kV2Tile),
+                  static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
+  gemm_v2_kernel<<<grid, kV2Threads, 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda,
+                                                  stride_a, B, ldb, stride_b, beta, C, ldc,
+                                                  stride_c, batch, v2_aligned(C, ldc, stride_c));
+}
+
+template <typename T>
+bool v2_applies(const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                int64_t stride_b) {
+  if constexpr (std::is_same_v<T, float>) {
+    return v2_aligned(A, lda, stride_a) && v2_aligned(B, ldb, stride_b);
+  } else {
+    return false;
+  }
+}
+
 }  // namespace
 
 template <typename T>
-void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
-                       const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
-                       int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch,
-                       cudaStream_t stream) {
+bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
+                               int64_t ldb, int64_t stride_b) {
+  if (variant == 1) return true;
+  if (variant == 2) return v2_applies(A, lda, stride_a, B, ldb, stride_b);
+  return false;
+}
+
+template <typename T>
+void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t M, int64_t N,
+                               int64_t K, T alpha, const T* A, int64_t lda, int64_t stride_a,
+                               const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
+                               int64_t stride_c, int64_t batch, cudaStream_t stream) {
   if (M == 0 || N == 0 || batch == 0) return;
+  if (variant == 2) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (v2_applies(A, lda, stride_a, B, ldb, stride_b)) {
+        launch_gemm_v2(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta,
+                       C, ldc, stride_c, batch, stream);
+        return;
+      }
+    }
+  }
+  // Variant 1 (and the fallback for operands variant 2 cannot load).
   if (M * N >= int64_t{128} * 128 * 64) {
     // Big products: 128x128 tiles, 8x8 per thread (256 threads).
     launch_gemm<T, 128, 128, 8, 8, 8>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
@@ -111,10 +302,27 @@ void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t
   }
 }
 
+template <typename T>
+void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+                       const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                       int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch,
+                       cudaStream_t stream) {
+  // Variant 2 needs enough 128x128 tiles to fill the machine; small products
+  // keep variant 1's 32x32 tiles.
+  const bool big = M * N * batch >= int64_t{128} * 128 * 64;
+  gemm_batched_cuda_variant<T>(big ? 2 : 1, trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
+                               ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
+}
+
 #define GPUNN_INSTANTIATE(T)                                                                       \
   template void gemm_batched_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,  \
                                      int64_t, const T*, int64_t, int64_t, T, T*, int64_t, int64_t, \
-                                     int64_t, cudaStream_t);
+                                     int64_t, cudaStream_t);                                       \
+  template void gemm_batched_cuda_variant<T>(                                                      \
+      int, bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,         \
+      int64_t, int64_t, T, T*, int64_t, int64_t, int64_t, cudaStream_t);                           \
+  template bool gemm_cuda_variant_applies<T>(int, const T*, int64_t, int64_t, const T*, int64_t,   \
+                                             int64_t);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

@@ -1,6 +1,10 @@
 // CUDA GEMM: the same meaning as kernels/gemm.h (row-major, BLAS-style flags,
 // batched with per-operand strides), queued on `stream`.
-//   gemm_batched_cuda:   our tiled kernel (kernels/cuda/gemm.cu)
+//   gemm_batched_cuda:   our tiled kernel (kernels/cuda/gemm.cu), the variant
+//                        that suits the shape and alignment
+//   gemm_batched_cuda_variant: one numbered variant (1, 2), for benchmarks and
+//                        tests; falls back to 1 where the variant does not apply
+//                        (gemm_cuda_variant_applies says whether it does)
 //   gemm_batched_cublas: cuBLAS (kernels/vendor/cublas_gemm.cpp); tf32 lets
 //                        float32 products use TensorFloat-32 tensor cores
 #pragma once
@@ -17,6 +21,18 @@ void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t
                        const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                        int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch,
                        cudaStream_t stream);
+
+template <typename T>
+void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t M, int64_t N,
+                               int64_t K, T alpha, const T* A, int64_t lda, int64_t stride_a,
+                               const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
+                               int64_t stride_c, int64_t batch, cudaStream_t stream);
+
+inline constexpr int kGemmCudaVariants = 2;
+
+template <typename T>
+bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
+                               int64_t ldb, int64_t stride_b);
 
 template <typename T>
 void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool trans_b, int64_t M,
