@@ -21,6 +21,10 @@
 #if GPUNN_WITH_ONEDNN
 #include "kernels/vendor/onednn.h"
 #endif
+#if GPUNN_WITH_CUDNN
+#include "core/cuda/handles.h"
+#include "kernels/vendor/cudnn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -43,6 +47,14 @@ const char* act_name(Act act) {
 
 // leaky_relu's derivative reads x; the others read y.
 bool reads_input(Act act) { return act == Act::LeakyRelu; }
+
+#if GPUNN_WITH_CUDNN
+kernels::CudnnActivation cudnn_mode(Act act) {
+  return act == Act::Relu      ? kernels::CudnnActivation::Relu
+         : act == Act::Sigmoid ? kernels::CudnnActivation::Sigmoid
+                               : kernels::CudnnActivation::Tanh;
+}
+#endif
 
 Tensor act_forward(Act act, const Tensor& x, double slope) {
   Tensor y = empty_as(x, x.shape());
@@ -94,6 +106,16 @@ Tensor act_forward(Act act, const Tensor& x, double slope) {
       }
       GPUNN_CUDA_CHECK_LAUNCH(act_name(act));
     };
+#endif
+#if GPUNN_WITH_CUDNN
+    // cuDNN has no leaky ReLU; relu forward keeps our kernel for the reason the
+    // CPU keeps its loop (NaN in, NaN out, and one pass over memory either way).
+    if (x.device().is_cuda() && n > 0 && (act == Act::Sigmoid || act == Act::Tanh)) {
+      table.cuda_vendor = [&] {
+        kernels::cudnn_activation_forward(cuda::cudnn_handle(x.device().index), cudnn_mode(act), n,
+                                          x.dtype() == kFloat64, xp, yp);
+      };
+    }
 #endif
     launch(act_name(act), OpFamily::Activation, x.device(), table);
   });
@@ -157,6 +179,14 @@ Tensor act_backward(Act act, const Tensor& dy, const Tensor& saved, double slope
       }
       GPUNN_CUDA_CHECK_LAUNCH(act_name(act));
     };
+#endif
+#if GPUNN_WITH_CUDNN
+    if (g.device().is_cuda() && n > 0 && act != Act::LeakyRelu) {
+      table.cuda_vendor = [&] {
+        kernels::cudnn_activation_backward(cuda::cudnn_handle(g.device().index), cudnn_mode(act), n,
+                                           g.dtype() == kFloat64, sp, gp, dxp);
+      };
+    }
 #endif
     launch(act_name(act), OpFamily::Activation, g.device(), table);
   });

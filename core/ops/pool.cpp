@@ -5,7 +5,9 @@
 // oneDNN's workspace, not as gpunn's h * W + w indices. So it serves
 // max_pool2d only when no indices are asked for (max_pool2d_with_indices and
 // forward mode use the reference loops), and the backward reads whichever of
-// the two the forward saved.
+// the two the forward saved. cuDNN's max pooling (the vendor path on the GPU)
+// likewise keeps no indices: its backward finds the maxima again from the
+// saved input and output, so it too serves only max_pool2d without indices.
 //
 //   max: dx = dy routed to the saved argmax indices;  JVP: t gathered at them
 //   avg: dx = avg_pool2d_backward(dy)                 JVP: avg_pool2d(t)
@@ -28,6 +30,10 @@
 #include "kernels/pool.h"
 #if GPUNN_WITH_ONEDNN
 #include "kernels/vendor/onednn.h"
+#endif
+#if GPUNN_WITH_CUDNN
+#include "core/cuda/handles.h"
+#include "kernels/vendor/cudnn.h"
 #endif
 
 namespace gpunn {
@@ -84,6 +90,7 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, const Tenso
 struct MaxPoolSaved {
   autograd::SavedTensor indices;    // reference path: argmax as h * W + w
   autograd::SavedTensor workspace;  // vendor path: oneDNN's workspace bytes
+  autograd::SavedTensor x, y;       // vendor path on the GPU: cuDNN's input and output
 };
 
 class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
@@ -99,6 +106,16 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
       const Tensor ws = saved.workspace.unpack(*this);
       kernels::max_pool2d_backward_onednn(dx.data<float>(), dy.data<float>(), ws.data<int64_t>(),
                                           s_);
+      return {dx};
+    }
+#endif
+#if GPUNN_WITH_CUDNN
+    if (saved.x.defined()) {
+      // The forward ran on cuDNN, so this backward must too.
+      const Tensor x = saved.x.unpack(*this), y = saved.y.unpack(*this);
+      kernels::cudnn_pool2d_backward(cuda::cudnn_handle(dy.device().index), true, s_,
+                                     dy.dtype() == kFloat64, x.data_ptr(), y.data_ptr(),
+                                     dy.data_ptr(), dx.data_ptr());
       return {dx};
     }
 #endif
@@ -135,6 +152,7 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
   MaxPool2dResult r;
   r.values = empty_as(x, y_shape);
   Tensor workspace;  // set when oneDNN ran
+  bool cudnn_ran = false;
   auto make_indices = [&] { r.indices = empty(y_shape, TensorOptions(kInt64).device(x.device())); };
   if (r.values.numel() == 0) make_indices();
   if (r.values.numel() > 0) {
@@ -165,12 +183,24 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
         GPUNN_CUDA_CHECK_LAUNCH("max_pool2d");
       };
 #endif
+#if GPUNN_WITH_CUDNN
+      if (!need_indices && x.device().is_cuda() && kernels::cudnn_pool2d_supported(s)) {
+        table.cuda_vendor = [&] {
+          kernels::cudnn_pool2d_forward(cuda::cudnn_handle(x.device().index), true, s,
+                                        x.dtype() == kFloat64, x.data_ptr(), r.values.data_ptr());
+          cudnn_ran = true;
+        };
+      }
+#endif
       launch("max_pool2d", OpFamily::Pool, x.device(), table);
     });
   }
   if (autograd::needs_grad({&input})) {
     auto node = autograd::make_node<MaxPool2dBackward>({&input}, s);
-    if (workspace.defined()) {
+    if (cudnn_ran) {
+      node->saved.x = x;
+      node->saved.y = r.values;
+    } else if (workspace.defined()) {
       node->saved.workspace = workspace;
     } else {
       node->saved.indices = r.indices;
@@ -226,6 +256,16 @@ Tensor avg_pool_backward(const Tensor& dy_in, const kernels::Pool2dShape& s) {
       GPUNN_CUDA_CHECK_LAUNCH("avg_pool2d_backward");
     };
 #endif
+#if GPUNN_WITH_CUDNN
+    if (dy.device().is_cuda() && dx.numel() > 0 && kernels::cudnn_pool2d_supported(s)) {
+      table.cuda_vendor = [&] {
+        // Average pooling's backward reads neither x nor y: dx stands in for both.
+        kernels::cudnn_pool2d_backward(cuda::cudnn_handle(dy.device().index), false, s,
+                                       dy.dtype() == kFloat64, dx.data_ptr(), dy.data_ptr(),
+                                       dy.data_ptr(), dx.data_ptr());
+      };
+    }
+#endif
     launch("avg_pool2d_backward", OpFamily::Pool, dy.device(), table);
   });
   return dx;
@@ -248,6 +288,14 @@ Tensor avg_pool_forward(const Tensor& x, const kernels::Pool2dShape& s) {
       kernels::avg_pool2d_forward_cuda(y.data<T>(), x.data<T>(), s, cuda::stream(x.device().index));
       GPUNN_CUDA_CHECK_LAUNCH("avg_pool2d");
     };
+#endif
+#if GPUNN_WITH_CUDNN
+    if (x.device().is_cuda() && kernels::cudnn_pool2d_supported(s)) {
+      table.cuda_vendor = [&] {
+        kernels::cudnn_pool2d_forward(cuda::cudnn_handle(x.device().index), false, s,
+                                      x.dtype() == kFloat64, x.data_ptr(), y.data_ptr());
+      };
+    }
 #endif
     launch("avg_pool2d", OpFamily::Pool, x.device(), table);
   });

@@ -23,6 +23,12 @@
 #if GPUNN_WITH_ONEDNN
 #include "kernels/vendor/onednn.h"
 #endif
+#if GPUNN_WITH_CUDNN
+#include <cstdint>
+
+#include "core/cuda/handles.h"
+#include "kernels/vendor/cudnn.h"
+#endif
 
 namespace gpunn {
 namespace {
@@ -38,6 +44,13 @@ Split split(const Shape& shape, int64_t dim) {
 }
 
 const char* op_name(bool log) { return log ? "log_softmax" : "softmax"; }
+
+#if GPUNN_WITH_CUDNN
+// cuDNN describes the array as [outer, C, inner, 1] with 32-bit sides.
+bool cudnn_fits(const Split& s) {
+  return s.outer <= INT32_MAX && s.C <= INT32_MAX && s.inner <= INT32_MAX;
+}
+#endif
 
 Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim) {
   Tensor g = dy.contiguous();
@@ -66,6 +79,15 @@ Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim
                                      log, cuda::stream(g.device().index));
       GPUNN_CUDA_CHECK_LAUNCH(op_name(log));
     };
+#endif
+#if GPUNN_WITH_CUDNN
+    if (g.device().is_cuda() && g.numel() > 0 && cudnn_fits(s)) {
+      table.cuda_vendor = [&] {
+        kernels::cudnn_softmax_backward(cuda::cudnn_handle(g.device().index), log, s.outer, s.C,
+                                        s.inner, g.dtype() == kFloat64, y.data_ptr(), g.data_ptr(),
+                                        dx.data_ptr());
+      };
+    }
 #endif
     launch(op_name(log), OpFamily::Softmax, g.device(), table);
   });
@@ -118,6 +140,15 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
                                       cuda::stream(x.device().index));
         GPUNN_CUDA_CHECK_LAUNCH(op);
       };
+#endif
+#if GPUNN_WITH_CUDNN
+      if (x.device().is_cuda() && cudnn_fits(s)) {
+        table.cuda_vendor = [&] {
+          kernels::cudnn_softmax_forward(cuda::cudnn_handle(x.device().index), log, s.outer, s.C,
+                                         s.inner, x.dtype() == kFloat64, xc.data_ptr(),
+                                         y.data_ptr());
+        };
+      }
 #endif
       launch(op, OpFamily::Softmax, x.device(), table);
     });

@@ -1,6 +1,7 @@
 // cuDNN for the vendor path on the GPU: convolution (forward, backward data,
-// backward weights), behind raw-pointer calls like the rest of
-// kernels/. Only in builds with cuDNN.
+// backward weights), pooling, softmax and activations, behind raw-pointer
+// calls like the rest of kernels/. Only in builds with cuDNN. All of them queue
+// work on the stream the handle is bound to (core/cuda/handles.h).
 //
 // Convolution algorithms are measured once per (device, shape, dtype, TF32
 // setting, pass) with cuDNN's find functions and cached; later calls with the
@@ -14,6 +15,7 @@
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/pool.h"
 
 namespace gpunn::kernels {
 
@@ -54,5 +56,35 @@ class CudnnConv {
   cudnnConvolutionDescriptor_t conv_ = nullptr;
   const Choice* choice_[3] = {nullptr, nullptr, nullptr};
 };
+
+// ---- pooling, softmax, activations (kernels/vendor/cudnn_ops.cpp) ----------------
+// float64 selects double data; otherwise float32. Max pooling uses cuDNN's
+// deterministic mode (each window's gradient goes to the same one of its
+// maxima every run); all of them propagate NaN.
+
+// Whether cuDNN's pooling computes exactly s: its output size rule is the
+// floor rule, so shapes from ceil_mode windows stay on our kernels.
+bool cudnn_pool2d_supported(const Pool2dShape& s);
+void cudnn_pool2d_forward(cudnnHandle_t handle, bool max, const Pool2dShape& s, bool float64,
+                          const void* x, void* y);
+// dx from dy; max pooling finds the window maxima again from x and y.
+void cudnn_pool2d_backward(cudnnHandle_t handle, bool max, const Pool2dShape& s, bool float64,
+                           const void* x, const void* y, const void* dy, void* dx);
+
+// Softmax over C of an [outer, C, inner] array; log selects log_softmax.
+void cudnn_softmax_forward(cudnnHandle_t handle, bool log, int64_t outer, int64_t C, int64_t inner,
+                           bool float64, const void* x, void* y);
+// dx from the forward's output y and dy.
+void cudnn_softmax_backward(cudnnHandle_t handle, bool log, int64_t outer, int64_t C, int64_t inner,
+                            bool float64, const void* y, const void* dy, void* dx);
+
+enum class CudnnActivation { Relu, Sigmoid, Tanh };
+// y = f(x) over n contiguous values.
+void cudnn_activation_forward(cudnnHandle_t handle, CudnnActivation f, int64_t n, bool float64,
+                              const void* x, void* y);
+// dx = dy * f'(x) from the forward's output y: for these three functions the
+// derivative is a function of y alone (relu: y > 0 exactly when x > 0).
+void cudnn_activation_backward(cudnnHandle_t handle, CudnnActivation f, int64_t n, bool float64,
+                               const void* y, const void* dy, void* dx);
 
 }  // namespace gpunn::kernels

@@ -84,34 +84,6 @@ TEST(CudaOps, Reductions) {
             std::vector<float>(3, 0.0f));
 }
 
-TEST(CudaOps, Activations) {
-  GPUNN_REQUIRE_GPU();
-  const Tensor x = test::away_from_zero({33, 9});
-  expect_parity([](auto& in) { return relu(in[0]); }, {x}, "relu");
-  expect_parity([](auto& in) { return leaky_relu(in[0], 0.1); }, {x}, "leaky_relu");
-  expect_parity([](auto& in) { return sigmoid(in[0]); }, {mul(x, 5.0)}, "sigmoid");
-  expect_parity([](auto& in) { return tanh(in[0]); }, {x}, "tanh");
-}
-
-TEST(CudaOps, SoftmaxOverRowsAndChannels) {
-  GPUNN_REQUIRE_GPU();
-  // Rows ([N, C], the warp-per-row kernel), including C above one warp.
-  for (int64_t C : {3, 32, 100, 1000}) {
-    const Tensor x = mul(test::uniform({17, C}), 5.0);
-    expect_parity([](auto& in) { return softmax(in[0], 1); }, {x},
-                  "softmax C " + std::to_string(C));
-    expect_parity([](auto& in) { return log_softmax(in[0], -1); }, {x},
-                  "log_softmax C " + std::to_string(C));
-  }
-  // Channels of an image batch (strided kernel).
-  const Tensor img = test::uniform({2, 5, 3, 4});
-  expect_parity([](auto& in) { return softmax(in[0], 1); }, {img}, "softmax over channels");
-  expect_parity([](auto& in) { return log_softmax(in[0], 1); }, {img}, "log_softmax over channels");
-  // Large logits must not overflow.
-  Tensor big = tensor({1000.0, 0.0, -1000.0}).to(kCuda);
-  EXPECT_TRUE(test::values_near(softmax(big, 0).to(kCPU), {1.0, 0.0, 0.0}, 1e-7));
-}
-
 // Runs `body` once with each implementation of `family` on the GPU.
 void for_each_impl(OpFamily family, const std::function<void(const std::string&)>& body) {
   const Impl saved = get_impl(family);
@@ -122,12 +94,48 @@ void for_each_impl(OpFamily family, const std::function<void(const std::string&)
   set_impl(family, saved);
 }
 
+TEST(CudaOps, Activations) {
+  GPUNN_REQUIRE_GPU();
+  for_each_impl(OpFamily::Activation, [](const std::string& impl) {
+    const Tensor x = test::away_from_zero({33, 9});
+    expect_parity([](auto& in) { return relu(in[0]); }, {x}, "relu " + impl);
+    expect_parity([](auto& in) { return leaky_relu(in[0], 0.1); }, {x}, "leaky_relu " + impl);
+    expect_parity([](auto& in) { return sigmoid(in[0]); }, {mul(x, 5.0)}, "sigmoid " + impl);
+    expect_parity([](auto& in) { return tanh(in[0]); }, {x}, "tanh " + impl);
+  });
+}
+
+TEST(CudaOps, SoftmaxOverRowsAndChannels) {
+  GPUNN_REQUIRE_GPU();
+  for_each_impl(OpFamily::Softmax, [](const std::string& impl) {
+    // Rows ([N, C], the warp-per-row kernel), including C above one warp.
+    for (int64_t C : {3, 32, 100, 1000}) {
+      const Tensor x = mul(test::uniform({17, C}), 5.0);
+      expect_parity([](auto& in) { return softmax(in[0], 1); }, {x},
+                    "softmax C " + std::to_string(C) + " " + impl);
+      expect_parity([](auto& in) { return log_softmax(in[0], -1); }, {x},
+                    "log_softmax C " + std::to_string(C) + " " + impl);
+    }
+    // Channels of an image batch (strided kernel).
+    const Tensor img = test::uniform({2, 5, 3, 4});
+    expect_parity([](auto& in) { return softmax(in[0], 1); }, {img},
+                  "softmax over channels " + impl);
+    expect_parity([](auto& in) { return log_softmax(in[0], 1); }, {img},
+                  "log_softmax over channels " + impl);
+    // Large logits must not overflow.
+    Tensor big = tensor({1000.0, 0.0, -1000.0}).to(kCuda);
+    EXPECT_TRUE(test::values_near(softmax(big, 0).to(kCPU), {1.0, 0.0, 0.0}, 1e-7)) << impl;
+  });
+}
+
 TEST(CudaOps, MatmulAndLinearCustomAndCublas) {
   GPUNN_REQUIRE_GPU();
   for_each_impl(OpFamily::Gemm, [](const std::string& impl) {
-    // Sizes that are not multiples of any tile, both kernels' tile choices.
-    for (auto [M, K, N] :
-         std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {37, 19, 53}, {300, 70, 260}}) {
+    // Sizes that are not multiples of any tile, every kernel's tile choice: the
+    // last is big enough for our 128-bit-load variant (rows of 4-float multiples)
+    // with partial tiles in M and N and a K that ends in half a slice.
+    for (auto [M, K, N] : std::vector<std::array<int64_t, 3>>{
+             {1, 1, 1}, {37, 19, 53}, {300, 70, 260}, {1032, 44, 1028}}) {
       const std::string what =
           impl + " " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N);
       expect_parity([](auto& in) { return matmul(in[0], in[1]); },
@@ -241,18 +249,27 @@ TEST(CudaOps, ConvolutionOursAndCudnn) {
 
 TEST(CudaOps, Pooling) {
   GPUNN_REQUIRE_GPU();
-  const Tensor x = test::uniform({2, 3, 9, 10});
-  for (const Pool2dOptions& o :
-       std::vector<Pool2dOptions>{{.kernel_size = 2},
-                                  {.kernel_size = 3, .stride = 2},
-                                  {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true},
-                                  {.kernel_size = {2, 3},
-                                  .stride = {1, 2},
-                                  .padding = {1, 1},
-                                  .count_include_pad = false}}) {
-    expect_parity([o](auto& in) { return max_pool2d(in[0], o); }, {x}, "max_pool2d");
-    expect_parity([o](auto& in) { return avg_pool2d(in[0], o); }, {x}, "avg_pool2d");
-  }
+  for_each_impl(OpFamily::Pool, [](const std::string& impl) {
+    const Tensor x = test::uniform({2, 3, 9, 10});
+    for (const Pool2dOptions& o : std::vector<Pool2dOptions>{
+             {.kernel_size = 2},
+             {.kernel_size = 3, .stride = 2},
+             {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true},
+             {.kernel_size = {2, 3},
+             .stride = {1, 2},
+             .padding = {1, 1},
+             .count_include_pad = false}}) {
+      expect_parity([o](auto& in) { return max_pool2d(in[0], o); }, {x}, "max_pool2d " + impl);
+      expect_parity([o](auto& in) { return avg_pool2d(in[0], o); }, {x}, "avg_pool2d " + impl);
+    }
+    // max_pool2d_with_indices keeps our kernel (the vendor path has no indices).
+    const auto [values, indices] =
+        max_pool2d_with_indices(x.to(kFloat32).to(kCuda), {.kernel_size = 3, .stride = 2});
+    const auto [cpu_values, cpu_indices] =
+        max_pool2d_with_indices(x.to(kFloat32), {.kernel_size = 3, .stride = 2});
+    EXPECT_TRUE(test::tensors_near(values.to(kCPU), cpu_values, 0, 0)) << impl;
+    EXPECT_TRUE(test::tensors_near(indices.to(kCPU), cpu_indices, 0, 0)) << impl;
+  });
 }
 
 TEST(CudaOps, NormalizationAndLstmCell) {
