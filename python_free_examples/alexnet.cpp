@@ -82,7 +82,12 @@ class Batches {
                   "dataset-fashion-mnist, set GPUNN_FASHION_MNIST_DIR or pass --data-dir DIR");
       dir = *found;
     }
-    const data::TensorDataset raw = data::load_fashion_mnist(dir, data::Split::Train);
+    data::TensorDataset raw = data::load_fashion_mnist(dir, data::Split::Train);
+    if (o.common.smoke) {  // the first 256 images: a few steps need no more
+      std::vector<int64_t> idx(static_cast<size_t>(std::min<int64_t>(256, raw.size())));
+      for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int64_t>(i);
+      raw = raw.subset(idx);
+    }
     const data::Normalize normalize = data::Normalize::fit_per_channel(raw.data());
     std::cout << "Fashion-MNIST from " << dir << ": " << raw.size()
               << " training images, normalized with mean " << normalize.mean().item() << " and std "
@@ -190,7 +195,7 @@ int run(Options& o) {
   gx::Series curve{"loss", {}, losses, gx::plot_palette()[0]};
   for (size_t i = 0; i < losses.size(); ++i) curve.x.push_back(static_cast<double>(i + 1));
   gx::PlotOptions po;
-  po.title = "AlexNet training loss, " + o.data + ", batch " + std::to_string(o.batch);
+  po.title = "AlexNet loss, " + o.data + ", batch " + std::to_string(o.batch);
   po.x_label = "step";
   po.x_integer = true;
   const std::string png = gx::output_path(o.common, "alexnet_loss.png");

@@ -138,7 +138,7 @@ void write_loss_png(const std::string& path, const std::vector<EpochLoss>& train
   gx::PlotOptions po;
   po.title = "VAE loss per image, latent " + std::to_string(latent);
   po.x_label = "epoch";
-  po.y_label = "loss";
+  po.y_label = "BCE + KL";
   po.x_integer = true;
   po.x_lo = 1;
   po.x_hi = std::max<double>(2.0, static_cast<double>(train.size()));
