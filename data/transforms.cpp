@@ -1,4 +1,4 @@
-// Normalization and image augmentation (gpunn/data/transforms.h).
+// Normalization, image augmentation and resizing (gpunn/data/transforms.h).
 #include <gpunn/autograd.h>
 #include <gpunn/data/transforms.h>
 #include <gpunn/ops.h>
@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "data/random_util.h"
 
@@ -164,6 +165,48 @@ Tensor random_horizontal_flip(const Tensor& x, Generator& generator, double p) {
     }
   }
   return y;
+}
+
+namespace {
+
+// The [n_out, n_in] matrix of align_corners=false linear interpolation: row o
+// holds the two weights with which output sample o mixes its input neighbours.
+Tensor interpolation_matrix(int64_t n_in, int64_t n_out, TensorOptions options) {
+  std::vector<double> m(static_cast<size_t>(n_out * n_in), 0.0);
+  const double scale = static_cast<double>(n_in) / static_cast<double>(n_out);
+  for (int64_t o = 0; o < n_out; ++o) {
+    const double src = std::max(0.0, (static_cast<double>(o) + 0.5) * scale - 0.5);
+    const int64_t i0 = std::min(static_cast<int64_t>(src), n_in - 1);
+    const int64_t i1 = std::min(i0 + 1, n_in - 1);
+    const double w1 = src - static_cast<double>(i0);
+    m[static_cast<size_t>(o * n_in + i0)] += 1.0 - w1;
+    m[static_cast<size_t>(o * n_in + i1)] += w1;
+  }
+  return tensor(m, {n_out, n_in}, options);
+}
+
+}  // namespace
+
+Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width) {
+  const char* op = "resize_bilinear";
+  GPUNN_CHECK(x.defined() && is_floating(x.dtype()), op,
+              ": expected a float32 or float64 tensor, got ",
+              x.defined() ? dtype_name(x.dtype()) : "an undefined tensor");
+  GPUNN_CHECK(x.dim() >= 2, op, ": expected images [..., H, W], got ", x.shape());
+  const int64_t H = x.size(-2), W = x.size(-1);
+  GPUNN_CHECK(H >= 1 && W >= 1, op, ": input ", x.shape(), " has an empty image plane");
+  GPUNN_CHECK(height >= 1 && width >= 1, op, ": the output size must be positive, got ", height,
+              " x ", width, " for input ", x.shape());
+  const TensorOptions options = TensorOptions(x.dtype()).device(x.device());
+  // Columns first, as one [rows, W] x [W, width] product over every row of
+  // every image; then rows, one [height, H] x [H, width] product per image.
+  const Tensor cols = matmul(x.reshape({-1, W}), interpolation_matrix(W, width, options).t());
+  Shape out = x.shape();
+  out[out.size() - 1] = width;
+  const Tensor planes = cols.reshape({-1, H, width});
+  const Tensor rows = matmul(interpolation_matrix(H, height, options), planes);
+  out[out.size() - 2] = height;
+  return rows.reshape(out);
 }
 
 }  // namespace gpunn::data

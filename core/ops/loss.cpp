@@ -1,5 +1,6 @@
 // Losses: nll_loss, cross_entropy, multiclass_hinge_loss, multi_margin_loss,
-// mse_loss (formulas in gpunn/ops/loss.h).
+// mse_loss, binary_cross_entropy_with_logits, gaussian_kl_divergence and the
+// penalties (formulas in gpunn/ops/loss.h).
 //
 // The per-sample parts are ops of their own (nll elements, label smoothing
 // included, and margin elements) with kernels, gradient and JVP rules;
@@ -462,6 +463,25 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   }
   if (options.weight.defined()) loss = mul(loss, options.weight);
   return reduce(loss, options.reduction);
+}
+
+// ---- Gaussian KL divergence ------------------------------------------------------------------
+
+Tensor gaussian_kl_divergence(const Tensor& mu, const Tensor& logvar, Reduction reduction) {
+  const char* op = "gaussian_kl_divergence";
+  check_defined(op, mu, "mu");
+  check_defined(op, logvar, "logvar");
+  check_floating(op, mu, "mu");
+  check_floating(op, logvar, "logvar");
+  check_same_dtype_device(op, mu, "mu", logvar, "logvar");
+  GPUNN_CHECK(mu.dim() == 1 || mu.dim() == 2, op,
+              ": expected mu [N, D] or [D] (samples of latent dimensions), got ", describe(mu));
+  GPUNN_CHECK(mu.shape() == logvar.shape(), op, ": mu ", mu.shape(), " and logvar ", logvar.shape(),
+              " must have the same shape");
+  // Per element: ½(mu² + e^logvar - 1 - logvar), summed over the latent dim.
+  const Tensor terms = mul(sub(add(mul(mu, mu), exp(logvar)), add(logvar, 1.0)), 0.5);
+  const Tensor per_sample = sum(terms, {-1});
+  return reduce(per_sample, reduction);
 }
 
 // ---- penalties ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// Ready-made models: the networks the examples and benchmarks train, as
-// nn::Sequential stacks whose state-dict names are the layer indices
-// ("0.weight", "3.bias", ...).
+// Ready-made models: the networks the examples and benchmarks train. The
+// classifiers are nn::Sequential stacks whose state-dict names are the layer
+// indices ("0.weight", "3.bias", ...); the variational autoencoder is a module
+// of its own (VAE below).
 //
 // Shapes: N images of C channels, H x W pixels, as [N, C, H, W]; the models
 // return logits [N, num_classes] (no softmax: pair them with cross_entropy).
@@ -8,10 +9,14 @@
 // default generator, so gpunn::manual_seed makes a model reproducible.
 #pragma once
 
+#include <gpunn/generator.h>
 #include <gpunn/nn/container.h>
+#include <gpunn/nn/layers.h>
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
 
 namespace gpunn::models {
 
@@ -37,5 +42,59 @@ std::shared_ptr<nn::Sequential> fashion_cnn(int64_t num_classes = 10);
 // [N, 784]): flatten, FC 784->256, ReLU, FC 256->128, ReLU, FC 128->num_classes.
 // 235,146 parameters for 10 classes.
 std::shared_ptr<nn::Sequential> fashion_mlp(int64_t num_classes = 10);
+
+// The variational autoencoder of Kingma and Welling ("Auto-Encoding Variational
+// Bayes", 2014) with fully connected layers, for examples of `input_features`
+// values in [0, 1] (784 for 28x28 images), input [N, input_features] or any
+// [N, ...] holding that many values per example (e.g. [N, 1, 28, 28]):
+//   encoder   FC input_features->hidden, ReLU; then two heads FC hidden->latent:
+//             mu and logvar, the mean and log-variance of q(z|x) = N(mu, diag(e^logvar))
+//   sample    z = mu + e^(logvar/2)·eps with eps ~ N(0, I) (the reparameterization:
+//             z is differentiable in mu and logvar)
+//   decoder   FC latent->hidden, ReLU, FC hidden->input_features: the logits of
+//             p(x|z), one Bernoulli probability σ(logit) per value
+// Children (state-dict prefixes): "encoder", "mu", "logvar", "decoder", "output".
+// 784-400-20: 652,824 parameters.
+class VAE : public nn::Module {
+ public:
+  struct Output {
+    Tensor logits;  // [N, input_features], the decoder's output for z
+    Tensor mu;      // [N, latent]
+    Tensor logvar;  // [N, latent]
+    Tensor z;       // [N, latent], the sample decoded
+  };
+
+  explicit VAE(int64_t input_features = 784, int64_t hidden = 400, int64_t latent = 20);
+
+  // mu and logvar of q(z|x).
+  std::pair<Tensor, Tensor> encode(const Tensor& x);
+  // z = mu + e^(logvar/2)·eps, eps drawn from `generator` (the default one when
+  // null) on mu's device.
+  static Tensor reparameterize(const Tensor& mu, const Tensor& logvar,
+                               Generator* generator = nullptr);
+  // Logits [N, input_features] for latent codes z [N, latent].
+  Tensor decode(const Tensor& z);
+  // Encode, sample (in training and evaluation mode alike) and decode.
+  Output forward_all(const Tensor& x, Generator* generator = nullptr);
+  // forward_all(x).logits, from the default generator.
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+
+  int64_t input_features, hidden, latent;
+  std::shared_ptr<nn::Linear> encoder, mu_head, logvar_head, decoder, output;
+};
+
+std::shared_ptr<VAE> vae(int64_t input_features = 784, int64_t hidden = 400, int64_t latent = 20);
+
+// The negative evidence lower bound of a VAE's output for the examples x it
+// encoded (values in [0, 1], N examples of input_features values), each term a
+// 0-D mean per example:
+//   reconstruction = Σ over values of binary_cross_entropy_with_logits(logits, x), mean over N
+//   kl             = gaussian_kl_divergence(mu, logvar) (gpunn/ops/loss.h), mean over N
+//   loss           = reconstruction + kl
+struct VaeLoss {
+  Tensor loss, reconstruction, kl;
+};
+VaeLoss vae_loss(const VAE::Output& output, const Tensor& x);
 
 }  // namespace gpunn::models

@@ -1,5 +1,5 @@
-// Preprocessing (normalization, random crop and flip) and validation tools
-// (train/validation split, bootstrap confidence intervals).
+// Preprocessing (normalization, random crop and flip, bilinear resize) and
+// validation tools (train/validation split, bootstrap confidence intervals).
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
@@ -57,6 +57,121 @@ TEST(Normalize, BadInput) {
   EXPECT_THROWS_WITH(data::Normalize::fit_per_channel(zeros({0, 3})), "N >= 1");
   EXPECT_THROWS_WITH(data::Normalize(zeros({2}), zeros({2})), "std must be positive");
   EXPECT_THROWS_WITH(data::Normalize(zeros({2}), ones({3})), "same shape");
+}
+
+// ---- bilinear resize -------------------------------------------------------------------
+
+// Each case: an input image, the output size and the expected output, computed
+// with PyTorch 1.13's F.interpolate(x, size, mode="bilinear", align_corners=False)
+// in float64.
+struct ResizeCase {
+  Shape in;
+  std::vector<double> x;
+  int64_t height, width;
+  std::vector<double> y;
+};
+
+std::vector<ResizeCase> torch_resize_cases() {
+  std::vector<double> ramp;  // i^1.5 for i = 0..34
+  for (int i = 0; i < 35; ++i) ramp.push_back(std::pow(i, 1.5));
+  return {
+      // Up by 2.5 rows and 4/3 columns.
+      {{2, 3}, {1, 2, 4, 8, 16, 32}, 5, 4, {1.0,    1.625, 2.75,   4.0,    1.7,  2.7625, 4.675,
+                                            6.8,    4.5,   7.3125, 12.375, 18.0, 7.3,    11.8625,
+                                            20.075, 29.2,  8.0,    13.0,   22.0, 32.0}},
+      // Down, 5 x 7 to 3 x 2: still two taps per direction.
+      {{5, 7},
+       ramp,
+       3,
+       2,
+       {8.878258770283413, 20.356047513655188, 59.57106264483344, 81.20619303749137,
+        140.4603146774202, 168.5154665035233}},
+      // Up by 8/3 in both directions, with negative values.
+      {{3, 3},
+       {0.5, -1, 2, 3, 0.25, -2, 1, 1.5, -0.5},
+       8,
+       8,
+       {0.5,           0.40625,       -0.15625,      -0.71875,      -0.4375,       0.6875,
+        1.8125,        2.0,           0.65625,       0.5576171875,  -0.0341796875, -0.6259765625,
+        -0.4208984375, 0.5810546875,  1.5830078125,  1.75,          1.59375,       1.4658203125,
+        0.6982421875,  -0.0693359375, -0.3212890625, -0.0576171875, 0.2060546875,  0.25,
+        2.53125,       2.3740234375,  1.4306640625,  0.4873046875,  -0.2216796875, -0.6962890625,
+        -1.1708984375, -1.25,         2.625,         2.4912109375,  1.6884765625,  0.8857421875,
+        0.0712890625,  -0.7548828125, -1.5810546875, -1.71875,      1.875,         1.8173828125,
+        1.4716796875,  1.1259765625,  0.5576171875,  -0.2333984375, -1.0244140625, -1.15625,
+        1.125,         1.1435546875,  1.2548828125,  1.3662109375,  1.0439453125,  0.2880859375,
+        -0.4677734375, -0.59375,      1.0,           1.03125,       1.21875,       1.40625,
+        1.125,         0.375,         -0.375,        -0.5}},
+  };
+}
+
+TEST(ResizeBilinear, MatchesTorchInterpolate) {
+  for (const ResizeCase& c : torch_resize_cases()) {
+    SCOPED_TRACE(::testing::PrintToString(c.in));
+    for (DType dt : {kFloat64, kFloat32}) {
+      // float32: the weights and the two-term sums round to float.
+      const double tol = dt == kFloat64 ? 1e-12 : 2e-5;
+      const Tensor x = tensor(c.x, {1, 1, c.in[0], c.in[1]}, dt);
+      const Tensor y = data::resize_bilinear(x, c.height, c.width);
+      EXPECT_EQ(y.shape(), (Shape{1, 1, c.height, c.width}));
+      EXPECT_EQ(y.dtype(), dt);
+      EXPECT_TRUE(test::values_near(y, c.y, tol, dt == kFloat64 ? 0.0 : 1e-6));
+    }
+  }
+}
+
+TEST(ResizeBilinear, PlanesIndependentAndShapes) {
+  test::reseed(40);
+  // [2, 3, 5, 7]: every plane is resized alone, as a [5, 7] input would be.
+  const Tensor x = test::uniform({2, 3, 5, 7});
+  const Tensor y = data::resize_bilinear(x, 9, 4);
+  ASSERT_EQ(y.shape(), (Shape{2, 3, 9, 4}));
+  for (int64_t n = 0; n < 2; ++n)
+    for (int64_t c = 0; c < 3; ++c)
+      EXPECT_TRUE(
+          test::tensors_near(y[n][c], data::resize_bilinear(x[n][c].contiguous(), 9, 4), 1e-15));
+  // The same size is the identity; a constant image stays constant.
+  EXPECT_TRUE(test::tensors_near(data::resize_bilinear(x, 5, 7), x, 1e-15));
+  const Tensor k = data::resize_bilinear(full({1, 4, 4}, 0.3), 28, 3);
+  EXPECT_TRUE(test::tensors_near(k, full({1, 28, 3}, 0.3), 1e-7));
+  // A 1 x 1 image is replicated to any size.
+  EXPECT_TRUE(test::tensors_near(data::resize_bilinear(full({1, 1}, 2.5, kFloat64), 3, 2),
+                                 full({3, 2}, 2.5, kFloat64), 0.0));
+  const Tensor img = test::uniform({1, 1, 28, 28}, 0.0, 1.0, kFloat32);
+  const Tensor big = data::resize_bilinear(img, 224, 224);
+  ASSERT_EQ(big.shape(), (Shape{1, 1, 224, 224}));
+  // 28 to 224 (what the alexnet example does to Fashion-MNIST): output 8i + 4
+  // samples the input at i + 1/16 in each direction, 15/16 of pixel i and 1/16
+  // of pixel i + 1.
+  for (int64_t i = 1; i < 27; ++i) {
+    const double a = img[0][0][i][i].item(), b = img[0][0][i][i + 1].item();
+    const double c = img[0][0][i + 1][i].item(), d = img[0][0][i + 1][i + 1].item();
+    const double want = (15.0 * 15 * a + 15.0 * b + 15.0 * c + d) / 256;  // at (i + 1/16)²
+    EXPECT_NEAR(big[0][0][8 * i + 4][8 * i + 4].item(), want, 1e-6);
+  }
+  // Empty batches resize to empty batches.
+  EXPECT_EQ(data::resize_bilinear(zeros({0, 3, 4, 4}), 2, 2).shape(), (Shape{0, 3, 2, 2}));
+}
+
+TEST(ResizeBilinear, Derivatives) {
+  test::reseed(41);
+  const Tensor x = test::leaf(test::uniform({2, 1, 3, 4}));
+  EXPECT_TRUE(
+      test::derivatives_ok([](const auto& v) { return data::resize_bilinear(v[0], 5, 2); }, {x}));
+  EXPECT_TRUE(
+      test::derivatives_ok([](const auto& v) { return data::resize_bilinear(v[0], 2, 7); }, {x}));
+}
+
+TEST(ResizeBilinear, BadInput) {
+  EXPECT_THROWS_WITH(data::resize_bilinear(zeros({4}), 2, 2), "resize_bilinear", "[4]",
+                     "[..., H, W]");
+  EXPECT_THROWS_WITH(data::resize_bilinear(zeros({2, 2}, kInt64), 2, 2), "resize_bilinear",
+                     "int64");
+  EXPECT_THROWS_WITH(data::resize_bilinear(zeros({1, 3, 0, 4}), 2, 2), "resize_bilinear",
+                     "[1, 3, 0, 4]", "empty");
+  EXPECT_THROWS_WITH(data::resize_bilinear(zeros({1, 3, 4, 4}), 0, 2), "resize_bilinear",
+                     "positive", "0 x 2");
+  EXPECT_THROWS_WITH(data::resize_bilinear(Tensor(), 2, 2), "resize_bilinear", "undefined");
 }
 
 // ---- random crop and flip -----------------------------------------------------------

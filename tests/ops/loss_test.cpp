@@ -1,5 +1,5 @@
 // Losses: nll_loss, cross_entropy, multiclass_hinge_loss, multi_margin_loss,
-// mse_loss.
+// mse_loss, gaussian_kl_divergence.
 //
 // Same parts as every op test file (see elementwise_test.cpp): hand-checked
 // forward values in float32 and float64; values and gradients against fixed
@@ -797,6 +797,62 @@ TEST(Loss, NonContiguousInputs) {
   ma.backward();
   mb.backward();
   EXPECT_TRUE(test::tensors_near(ha.grad().t(), hb.grad(), 1e-15));
+}
+
+TEST(GaussianKl, HandChecked) {
+  // Sample 0: mu (0, 0), variances (1, 2): ½[(0 + 1 - 1 - 0) + (0 + 2 - 1 - ln 2)] = ½(1 - ln 2).
+  // Sample 1: mu (1, -2), variances (½, 1): ½[(1 + ½ - 1 + ln 2) + (4 + 1 - 1 - 0)] = ½(4.5 + ln
+  // 2).
+  const double ln2 = std::log(2.0);
+  for (DType dt : {kFloat64, kFloat32}) {
+    const double tol = dt == kFloat32 ? 1e-6 : 1e-15;
+    const Tensor mu = tensor({0, 0, 1, -2}, {2, 2}, dt);
+    const Tensor logvar = tensor({0, ln2, -ln2, 0}, {2, 2}, dt);
+    EXPECT_TRUE(values_near(gaussian_kl_divergence(mu, logvar, Reduction::None),
+                            {0.5 * (1 - ln2), 0.5 * (4.5 + ln2)}, tol));
+    EXPECT_TRUE(values_near(gaussian_kl_divergence(mu, logvar), {1.375}, tol));
+    EXPECT_TRUE(values_near(gaussian_kl_divergence(mu, logvar, Reduction::Sum), {2.75}, tol));
+    EXPECT_EQ(gaussian_kl_divergence(mu, logvar).dim(), 0);
+    EXPECT_EQ(gaussian_kl_divergence(mu, logvar).dtype(), dt);
+    // The [D] form is one sample.
+    EXPECT_TRUE(values_near(gaussian_kl_divergence(tensor({1, -2}, dt), tensor({-ln2, 0}, dt)),
+                            {0.5 * (4.5 + ln2)}, tol));
+    // Zero exactly at the standard normal.
+    EXPECT_TRUE(values_near(gaussian_kl_divergence(zeros({3, 4}, dt), zeros({3, 4}, dt)), {0}, 0));
+  }
+  // Gradients of the sum: dmu = mu, dlogvar = ½(e^logvar - 1).
+  Tensor mu = test::leaf(tensor({0, 0, 1, -2}, {2, 2}, kFloat64));
+  Tensor logvar = test::leaf(tensor({0, ln2, -ln2, 0}, {2, 2}, kFloat64));
+  gaussian_kl_divergence(mu, logvar, Reduction::Sum).backward();
+  EXPECT_TRUE(values_near(mu.grad(), {0, 0, 1, -2}, 1e-15));
+  EXPECT_TRUE(values_near(logvar.grad(), {0, 0.5, -0.25, 0}, 1e-15));
+}
+
+TEST(GaussianKl, Derivatives) {
+  test::reseed(35);
+  for (const Shape& shape : {Shape{3, 4}, Shape{1, 2}, Shape{5}}) {
+    SCOPED_TRACE(::testing::PrintToString(shape));
+    Tensor mu = test::leaf(test::uniform(shape, -2.0, 2.0));
+    Tensor logvar = test::leaf(test::uniform(shape, -2.0, 1.0));
+    for (Reduction r : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
+      EXPECT_TRUE(derivatives_ok(
+          [r](const auto& v) { return gaussian_kl_divergence(v[0], v[1], r); }, {mu, logvar}));
+    }
+  }
+}
+
+TEST(GaussianKl, BadInput) {
+  const Tensor a = zeros({2, 3}, kFloat64);
+  EXPECT_THROWS_WITH(gaussian_kl_divergence(a, zeros({2, 4}, kFloat64)), "gaussian_kl_divergence",
+                     "[2, 3]", "[2, 4]", "same shape");
+  EXPECT_THROWS_WITH(gaussian_kl_divergence(zeros({2, 3, 1}, kFloat64), zeros({2, 3, 1}, kFloat64)),
+                     "gaussian_kl_divergence", "[N, D]", "[2, 3, 1]");
+  EXPECT_THROWS_WITH(gaussian_kl_divergence(a, zeros({2, 3}, kFloat32)), "gaussian_kl_divergence",
+                     "float64", "float32");
+  EXPECT_THROWS_WITH(gaussian_kl_divergence(zeros({2, 3}, kInt64), a), "gaussian_kl_divergence",
+                     "int64");
+  EXPECT_THROWS_WITH(gaussian_kl_divergence(a, Tensor()), "gaussian_kl_divergence", "logvar",
+                     "undefined");
 }
 
 TEST(Loss, BadInput) {

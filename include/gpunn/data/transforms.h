@@ -1,5 +1,5 @@
-// Preprocessing: normalization fitted on the training set, and random crops and
-// flips for image batches [N, C, H, W].
+// Preprocessing: normalization fitted on the training set, random crops and
+// flips for image batches [N, C, H, W], and bilinear resizing.
 #pragma once
 
 #include <gpunn/generator.h>
@@ -46,5 +46,15 @@ class Normalize {
 Tensor random_crop(const Tensor& x, int64_t padding, Generator& generator);
 // Each image of x [N, C, H, W] mirrored left-right with probability p.
 Tensor random_horizontal_flip(const Tensor& x, Generator& generator, double p = 0.5);
+
+// Bilinear resizing of images x [..., H, W] (float32/float64, any device, at
+// least 2 dims) to [..., height, width], with PyTorch's align_corners=false
+// convention (F.interpolate(x, size, mode="bilinear")): output pixel o of n_out
+// samples the input at s = max(0, (o + ½)·n_in/n_out - ½), between input pixels
+// i = floor(s) and min(i + 1, n_in - 1) with weights 1 - (s - i) and s - i;
+// rows and columns alike. Shrinking uses the same two taps (no antialiasing).
+// Computed as two matrix products with the interpolation matrices, so it runs
+// where x is and is differentiable in both autograd modes.
+Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width);
 
 }  // namespace gpunn::data

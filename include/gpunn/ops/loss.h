@@ -76,6 +76,17 @@ struct BceWithLogitsOptions {
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options = {});
 
+// The Kullback-Leibler divergence of a diagonal Gaussian q = N(mu, diag(e^logvar))
+// from the standard normal N(0, I): the regularizer of a variational
+// autoencoder's loss. mu and logvar are [N, D] (N samples of D latent
+// dimensions) or [D] (one sample), of the same shape, dtype and device:
+//   l_n = -½ Σ_j (1 + logvar[n, j] - mu[n, j]² - e^logvar[n, j])   (>= 0, 0 iff q = N(0, I))
+// Mean: Σ l_n / N (a [D] input is one sample). dmu = mu, dlogvar = ½(e^logvar - 1),
+// times the reduction's factor. Composed of differentiable ops, so it works on
+// every device and in both autograd modes.
+Tensor gaussian_kl_divergence(const Tensor& mu, const Tensor& logvar,
+                              Reduction reduction = Reduction::Mean);
+
 // Penalties on parameters, to add to a loss: Σ_p Σ|p| and Σ_p Σp² (no ½).
 Tensor l1_penalty(const std::vector<Tensor>& params);
 Tensor l2_penalty(const std::vector<Tensor>& params);
