@@ -95,7 +95,7 @@ Tensor act_forward(Act act, const Tensor& x, double slope) {
       GPUNN_CUDA_CHECK_LAUNCH(act_name(act));
     };
 #endif
-    launch(act_name(act), OpFamily::Activation, x.device(), table);
+    launch(act_name(act), OpFamily::Activation, x.device(), {&x}, {&y}, table);
   });
   return y;
 }
@@ -158,7 +158,7 @@ Tensor act_backward(Act act, const Tensor& dy, const Tensor& saved, double slope
       GPUNN_CUDA_CHECK_LAUNCH(act_name(act));
     };
 #endif
-    launch(act_name(act), OpFamily::Activation, g.device(), table);
+    launch(act_name(act), OpFamily::Activation, g.device(), {&g, &saved}, {&dx}, table);
   });
   return dx;
 }

@@ -67,7 +67,7 @@ Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim
       GPUNN_CUDA_CHECK_LAUNCH(op_name(log));
     };
 #endif
-    launch(op_name(log), OpFamily::Softmax, g.device(), table);
+    launch(op_name(log), OpFamily::Softmax, g.device(), {&g, &y}, {&dx}, table);
   });
   return dx;
 }
@@ -119,7 +119,7 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
         GPUNN_CUDA_CHECK_LAUNCH(op);
       };
 #endif
-      launch(op, OpFamily::Softmax, x.device(), table);
+      launch(op, OpFamily::Softmax, x.device(), {&xc}, {&y}, table);
     });
   }
   if (autograd::needs_grad({&x})) {
