@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -34,11 +35,12 @@ std::string anomaly_message(F&& f) {
 }
 
 TEST(Anomaly, OffByDefault) {
-  // The test environment does not set GPUNN_DETECT_ANOMALY.
+  if (std::getenv("GPUNN_DETECT_ANOMALY") != nullptr) GTEST_SKIP() << "GPUNN_DETECT_ANOMALY is set";
   EXPECT_FALSE(autograd::is_anomaly_enabled());
 }
 
 TEST(Anomaly, GuardRestoresTheSetting) {
+  const bool before = autograd::is_anomaly_enabled();
   {
     autograd::DetectAnomalyGuard on;
     EXPECT_TRUE(autograd::is_anomaly_enabled());
@@ -48,7 +50,7 @@ TEST(Anomaly, GuardRestoresTheSetting) {
     }
     EXPECT_TRUE(autograd::is_anomaly_enabled());
   }
-  EXPECT_FALSE(autograd::is_anomaly_enabled());
+  EXPECT_EQ(autograd::is_anomaly_enabled(), before);
 }
 
 TEST(Anomaly, LogOfANegativeIsNamedInForward) {
@@ -88,6 +90,12 @@ TEST(Anomaly, NaNInALeafIsReportedAtTheFirstOpThatOutputsIt) {
   const Tensor v = x.reshape({4});  // a view: no check
   const std::string msg = anomaly_message([&] { relu(v); });
   EXPECT_CONTAINS(msg, "anomaly: relu produced NaN in its output [4] float32");
+}
+
+TEST(Anomaly, FactoryOpsAreOpsToo) {
+  autograd::DetectAnomalyGuard on;
+  const std::string msg = anomaly_message([&] { full({2}, kNaN); });
+  EXPECT_CONTAINS(msg, "anomaly: fill_ produced NaN in its output [2] float32 (inputs: none)");
 }
 
 TEST(Anomaly, MultiOutputOpsNameTheOutput) {
@@ -150,7 +158,7 @@ TEST(Anomaly, FiniteTrainingStepPassesAndScans) {
 }
 
 TEST(Anomaly, OffScansNothing) {
-  ASSERT_FALSE(autograd::is_anomaly_enabled());
+  autograd::DetectAnomalyGuard off(false);
   manual_seed(5);
   nn::Linear layer(4, 3);
   const uint64_t before = autograd::anomaly::scan_count();

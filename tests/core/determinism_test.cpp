@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -136,9 +137,21 @@ INSTANTIATE_TEST_SUITE_P(Cpu, TrainingDeterminism,
                                            DeterminismParam{Model::Cnn, Impl::Custom},
                                            DeterminismParam{Model::Cnn, Impl::Vendor}),
                          [](const auto& param_info) {
-                           return std::string(param_info.param.model == Model::Mlp ? "Mlp" : "Cnn") +
+                           return std::string(param_info.param.model == Model::Mlp ? "Mlp"
+                                                                                   : "Cnn") +
                                   (param_info.param.impl == Impl::Custom ? "Reference" : "OneDnn");
                          });
+
+// Run by the CTest entry determinism_and_anomaly_from_environment
+// (tests/CMakeLists.txt), which sets GPUNN_DETERMINISTIC=1 and
+// GPUNN_DETECT_ANOMALY=1 (and OMP_DYNAMIC=true for the trainings above);
+// skipped in the plain run.
+TEST(EnvSettings, ReadAtStartUp) {
+  const char* expect = std::getenv("GPUNN_TEST_ENV_SETTINGS");
+  if (expect == nullptr) GTEST_SKIP() << "run by the determinism_and_anomaly_from_environment test";
+  EXPECT_TRUE(deterministic());
+  EXPECT_TRUE(autograd::is_anomaly_enabled());
+}
 
 TEST(Determinism, SettingRoundTrips) {
   const bool before = deterministic();
