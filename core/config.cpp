@@ -143,4 +143,17 @@ std::atomic<bool>& tf32_flag() {
 void set_allow_tf32(bool allow) { tf32_flag().store(allow); }
 bool allow_tf32() { return tf32_flag().load(); }
 
+namespace {
+std::atomic<bool>& deterministic_flag() {
+  static std::atomic<bool> flag{[] {
+    const char* v = std::getenv("GPUNN_DETERMINISTIC");
+    return v != nullptr && std::string(v) == "1";
+  }()};
+  return flag;
+}
+}  // namespace
+
+void set_deterministic(bool deterministic) { deterministic_flag().store(deterministic); }
+bool deterministic() { return deterministic_flag().load(); }
+
 }  // namespace gpunn

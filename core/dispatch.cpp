@@ -4,12 +4,17 @@
 // CUDA: custom -> cuda; vendor/auto -> cuda_vendor when present, else cuda.
 // `vendor` on an op without a vendor implementation falls back to custom, as
 // gpunn/config.h documents; an op with no implementation on the device at all
-// raises an error naming the op and the device.
+// raises an error naming the op and the device. In anomaly mode the outputs
+// are then checked for NaN and Inf (core/autograd/anomaly.h).
 #include "core/dispatch.h"
+
+#include "core/autograd/anomaly.h"
 
 namespace gpunn {
 
-void launch(const char* op, OpFamily family, Device device, const KernelTable& table) {
+namespace {
+
+void run(const char* op, OpFamily family, Device device, const KernelTable& table) {
   const Impl impl = get_impl(family);
   const bool want_vendor = impl != Impl::Custom;
   if (device.is_cpu()) {
@@ -21,6 +26,15 @@ void launch(const char* op, OpFamily family, Device device, const KernelTable& t
   if (table.cuda) return table.cuda();
   detail::throw_error(op, ": no implementation for device ", device.str(),
                       " in this build of gpunn");
+}
+
+}  // namespace
+
+void launch(const char* op, OpFamily family, Device device,
+            std::initializer_list<const Tensor*> inputs,
+            std::initializer_list<const Tensor*> outputs, const KernelTable& table) {
+  run(op, family, device, table);
+  if (autograd::anomaly::enabled()) autograd::anomaly::check_outputs(op, inputs, outputs);
 }
 
 }  // namespace gpunn

@@ -2,8 +2,9 @@
 //
 // dtype:  dispatch_floating(x.dtype(), "relu", [&](auto tag) {
 //           using T = typename decltype(tag)::type;  ...  });
-// implementation: each op lists its kernels in a KernelTable next to the call:
-//           launch("relu", OpFamily::Activation, x.device(), {
+// implementation: each op names the tensors its kernels read and write, then
+//           lists the kernels in a KernelTable next to the call:
+//           launch("relu", OpFamily::Activation, x.device(), {&x}, {&y}, {
 //               .cpu = [&] { kernels::relu_forward_cpu(y, x, n); },
 //               .cuda = ..., .cuda_vendor = ... });
 // launch() picks by device and the family's custom/vendor/auto setting
@@ -13,8 +14,10 @@
 #include <gpunn/config.h>
 #include <gpunn/dtype.h>
 #include <gpunn/error.h>
+#include <gpunn/tensor.h>
 
 #include <functional>
+#include <initializer_list>
 
 namespace gpunn {
 
@@ -63,7 +66,13 @@ struct KernelTable {
 #define GPUNN_IF_CUDA(...)
 #endif
 
-// Runs the implementation of `op` chosen for `device` and `family`.
-void launch(const char* op, OpFamily family, Device device, const KernelTable& table);
+// Runs the implementation of `op` chosen for `device` and `family`. `inputs`
+// and `outputs` are the tensors the kernel reads and writes (null or undefined
+// entries are skipped); anomaly mode checks the outputs after the kernel ran
+// (Note [where anomaly mode looks] in core/autograd/anomaly.h), which is why
+// every launch names them.
+void launch(const char* op, OpFamily family, Device device,
+            std::initializer_list<const Tensor*> inputs,
+            std::initializer_list<const Tensor*> outputs, const KernelTable& table);
 
 }  // namespace gpunn

@@ -95,7 +95,7 @@ Tensor rand(const Shape& shape, TensorOptions options, Generator* generator) {
   dispatch_floating(t.dtype(), "rand", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch(
-        "rand", OpFamily::Dropout, t.device(),
+        "rand", OpFamily::Dropout, t.device(), {}, {&t},
         {.cpu = [&] { kernels::uniform_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0); },
          GPUNN_IF_CUDA(.cuda = [&] {
            kernels::uniform_cuda(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0,
@@ -113,7 +113,7 @@ Tensor randn(const Shape& shape, TensorOptions options, Generator* generator) {
   dispatch_floating(t.dtype(), "randn", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch(
-        "randn", OpFamily::Dropout, t.device(),
+        "randn", OpFamily::Dropout, t.device(), {}, {&t},
         {.cpu = [&] { kernels::normal_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0); },
          GPUNN_IF_CUDA(.cuda = [&] {
            kernels::normal_cuda(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0,
@@ -130,7 +130,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions opti
   GPUNN_CHECK(!options.requires_grad(), "randint: integer tensors cannot require grad");
   Tensor t = empty(shape, TensorOptions(kInt64).device(options.device()));
   const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
-  launch("randint", OpFamily::Dropout, t.device(),
+  launch("randint", OpFamily::Dropout, t.device(), {}, {&t},
          {.cpu =
               [&] {
                 kernels::randint_cpu(t.data<int64_t>(), t.numel(), at.seed, at.offset, low, high);

@@ -21,4 +21,10 @@ template <typename T>
 void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
                  int64_t inner);
 
+// Whether x[0, n) holds a NaN (bit 0 of the result) or an infinity (bit 1):
+// the check behind anomaly mode (core/autograd/anomaly.h).
+constexpr int kHasNan = 1, kHasInf = 2;
+template <typename T>
+int nonfinite_cpu(const T* x, int64_t n);
+
 }  // namespace gpunn::kernels

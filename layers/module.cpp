@@ -2,6 +2,7 @@
 #include <gpunn/autograd.h>
 #include <gpunn/nn/module.h>
 
+#include <optional>
 #include <sstream>
 #include <unordered_set>
 
@@ -26,6 +27,9 @@ detail::ForwardObserverScope::ForwardObserverScope(ForwardObserver* observer)
 detail::ForwardObserverScope::~ForwardObserverScope() { g_observer = previous_; }
 
 Tensor Module::operator()(const Tensor& input) {
+  // Anomaly messages name the layers an op ran in ("Sequential/Conv2d").
+  std::optional<autograd::AnomalyScope> scope;
+  if (autograd::is_anomaly_enabled()) scope.emplace(type_name_);
   Tensor output = forward(input);
   if (g_observer) g_observer->on_forward(*this, input, output);
   return output;

@@ -6,7 +6,8 @@
 //    deterministic order), summing each returned gradient into the buffer of
 //    the node it flows to and decrementing that node's count.
 // Nodes run with recording and tangents off. After a node runs its saved
-// tensors are released (Note [saved tensors are freed during backward]).
+// tensors are released (Note [saved tensors are freed during backward]); in
+// anomaly mode its gradients are checked (Note [where anomaly mode looks]).
 //
 // autograd::grad() runs the same walk but captures the gradient arriving at
 // each requested input instead of accumulating into leaves, and runs only the
@@ -170,13 +171,18 @@ void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& r
     GPUNN_CHECK(!node->released, "backward: ", node->name(),
                 " was already freed by an earlier backward pass; pass retain_graph=true to the "
                 "first backward() to run backward through the same graph twice");
-    std::vector<Tensor> grads = node->apply(buffer);
+    std::vector<Tensor> grads;
+    {
+      anomaly::NodeScope node_scope;  // the node's result is checked whole, below
+      grads = node->apply(buffer);
+    }
     buffer.clear();
     if (!retain_graph_ && !node->reusable()) {
       node->release_saved();
       node->released = true;
     }
     check_gradients(node, grads);
+    if (anomaly::enabled()) anomaly::check_node_gradients(*node, grads);
 
     for (size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& e = node->next_edges[i];

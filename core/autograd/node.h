@@ -32,12 +32,14 @@
 // pass (no create_graph); backward runs with recording off.
 #pragma once
 
+#include "core/autograd/anomaly.h"
 #include "core/tensor_impl.h"
 
 #include <gpunn/tensor.h>
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace gpunn::autograd {
@@ -78,6 +80,9 @@ class Node {
   std::vector<OutputMeta> outputs;
   uint64_t sequence_nr;
   bool released = false;
+  // Anomaly mode only: the forward op, input shapes and scope that made this
+  // node (anomaly::creation_context), for the message if its gradient is bad.
+  std::string anomaly_context;
 };
 
 // A node whose saved tensors live in one struct `saved`, released as a whole.
@@ -126,11 +131,13 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 
 // Makes node N, links it to the inputs' gradient edges (one per input, in
 // order; inputs that need no gradient get an empty edge) and returns it.
+// Every node is made here (Note [where anomaly mode looks] in anomaly.h).
 template <typename N, typename... Args>
 std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs, Args&&... args) {
   auto node = std::make_shared<N>(std::forward<Args>(args)...);
   node->next_edges.reserve(inputs.size());
   for (const Tensor* t : inputs) node->next_edges.push_back(t ? gradient_edge(*t) : Edge{});
+  if (anomaly::enabled()) node->anomaly_context = anomaly::creation_context(*node, inputs);
   return node;
 }
 template <typename N, typename... Args>
@@ -138,6 +145,11 @@ std::shared_ptr<N> make_node_from(const std::vector<Tensor>& inputs, Args&&... a
   auto node = std::make_shared<N>(std::forward<Args>(args)...);
   node->next_edges.reserve(inputs.size());
   for (const Tensor& t : inputs) node->next_edges.push_back(gradient_edge(t));
+  if (anomaly::enabled()) {
+    std::vector<const Tensor*> pointers;
+    for (const Tensor& t : inputs) pointers.push_back(&t);
+    node->anomaly_context = anomaly::creation_context(*node, pointers);
+  }
   return node;
 }
 

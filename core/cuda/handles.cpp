@@ -52,6 +52,12 @@ cublasHandle_t cublas_handle(int device) {
     DeviceGuard guard(device);
     GPUNN_CUBLAS_CHECK(cublasCreate(&s.handle));
     GPUNN_CUBLAS_CHECK(cublasSetStream(s.handle, stream(device)));
+    // Note [cuBLAS and determinism]: cuBLAS gives bitwise identical results
+    // run to run on one GPU model and toolkit when a single stream is active
+    // and its atomics mode is off. gpunn binds the handle to the device's one
+    // stream and states the atomics mode (off, cuBLAS's default) rather than
+    // rely on the default, so both modes of gpunn::deterministic() hold.
+    GPUNN_CUBLAS_CHECK(cublasSetAtomicsMode(s.handle, CUBLAS_ATOMICS_NOT_ALLOWED));
   });
   return s.handle;
 }

@@ -117,7 +117,7 @@ Tensor act_forward(Act act, const Tensor& x, double slope) {
       };
     }
 #endif
-    launch(act_name(act), OpFamily::Activation, x.device(), table);
+    launch(act_name(act), OpFamily::Activation, x.device(), {&x}, {&y}, table);
   });
   return y;
 }
@@ -188,7 +188,7 @@ Tensor act_backward(Act act, const Tensor& dy, const Tensor& saved, double slope
       };
     }
 #endif
-    launch(act_name(act), OpFamily::Activation, g.device(), table);
+    launch(act_name(act), OpFamily::Activation, g.device(), {&g, &saved}, {&dx}, table);
   });
   return dx;
 }

@@ -125,13 +125,13 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
 #if GPUNN_WITH_CUDNN
     table.cuda_vendor = [&] {
       kernels::CudnnConv conv(cuda::cudnn_handle(x.device().index), s, x.dtype() == kFloat64,
-                              allow_tf32());
+                              allow_tf32(), deterministic());
       const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::Forward);
       Tensor ws = cudnn_workspace(bytes, x.device());
       conv.forward(y.data<T>(), x.data<T>(), w.data<T>(), bp, ws.data_ptr(), bytes);
     };
 #endif
-    launch("conv2d", OpFamily::Conv, x.device(), table);
+    launch("conv2d", OpFamily::Conv, x.device(), {&x, &w, &b}, {&y}, table);
   });
   return y;
 }
@@ -175,13 +175,13 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
 #if GPUNN_WITH_CUDNN
         table.cuda_vendor = [&] {
           kernels::CudnnConv conv(cuda::cudnn_handle(dy.device().index), s_, dy.dtype() == kFloat64,
-                                  allow_tf32());
+                                  allow_tf32(), deterministic());
           const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::BackwardData);
           Tensor ws = cudnn_workspace(bytes, dy.device());
           conv.backward_data(out[0].data<T>(), dy.data<T>(), w.data<T>(), ws.data_ptr(), bytes);
         };
 #endif
-        launch("conv2d_backward_data", OpFamily::Conv, dy.device(), table);
+        launch("conv2d_backward_data", OpFamily::Conv, dy.device(), {&dy, &w}, {&out[0]}, table);
       }
       // The bias gradient comes with the weight gradient from oneDNN; the
       // reference computes it on its own.
@@ -218,17 +218,17 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
 #if GPUNN_WITH_CUDNN
         table.cuda_vendor = [&] {
           kernels::CudnnConv conv(cuda::cudnn_handle(dy.device().index), s_, dy.dtype() == kFloat64,
-                                  allow_tf32());
+                                  allow_tf32(), deterministic());
           const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::BackwardWeight);
           Tensor ws = cudnn_workspace(bytes, dy.device());
           conv.backward_weight(out[1].data<T>(), dy.data<T>(), x.data<T>(), ws.data_ptr(), bytes);
         };
 #endif
-        launch("conv2d_backward_weight", OpFamily::Conv, dy.device(), table);
+        launch("conv2d_backward_weight", OpFamily::Conv, dy.device(), {&dy, &x}, {&out[1]}, table);
       }
       if (want_db && !db_done) {
         launch(
-            "conv2d_backward_bias", OpFamily::Conv, dy.device(),
+            "conv2d_backward_bias", OpFamily::Conv, dy.device(), {&dy}, {&out[2]},
             {.cpu = [&] { kernels::conv2d_backward_bias_cpu(out[2].data<T>(), dy.data<T>(), s_); },
              GPUNN_IF_CUDA(.cuda = [&] {
                kernels::conv2d_backward_bias_cuda(out[2].data<T>(), dy.data<T>(), s_,

@@ -27,7 +27,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   const kernels::StridedPair ix =
       make_strided_pair(dst.shape(), dst.strides(), broadcast_strides(src, dst.shape()));
-  launch("copy_", OpFamily::Copy, dst.device(),
+  launch("copy_", OpFamily::Copy, dst.device(), {&src}, {&dst},
          {.cpu =
               [&] {
                 dispatch_all(dst.dtype(), [&](auto to_tag) {
@@ -106,7 +106,7 @@ Tensor& Tensor::fill_(double value) {
   check_inplace("fill_", *this);
   if (numel() > 0) {
     const kernels::StridedPair ix = make_strided_pair(shape(), strides(), strides());
-    launch("fill_", OpFamily::Copy, device(),
+    launch("fill_", OpFamily::Copy, device(), {}, {this},
            {.cpu =
                 [&] {
                   dispatch_all(dtype(), [&](auto tag) {

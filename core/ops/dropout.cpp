@@ -25,7 +25,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator* generator) {
   const Generator::State at = g.reserve(static_cast<uint64_t>(x.numel()));
   dispatch_floating(x.dtype(), "dropout", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("dropout", OpFamily::Dropout, x.device(),
+    launch("dropout", OpFamily::Dropout, x.device(), {}, {&mask},
            {.cpu =
                 [&] {
                   kernels::bernoulli_mask_cpu(mask.data<T>(), mask.numel(), at.seed, at.offset,

@@ -41,7 +41,7 @@ Tensor unary_backward(const char* op, UnaryOp kind, const Tensor& dy, const Tens
     using T = typename decltype(tag)::type;
     const T* xp = x.defined() ? x.data<T>() : nullptr;
     const T* yp = y.defined() ? y.data<T>() : nullptr;
-    launch(op, OpFamily::Elementwise, g.device(),
+    launch(op, OpFamily::Elementwise, g.device(), {&g, &x, &y}, {&dx},
            {.cpu =
                 [&] {
                   kernels::unary_backward_cpu(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a,
@@ -85,7 +85,7 @@ Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, doub
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch(
-        op, OpFamily::Elementwise, x.device(),
+        op, OpFamily::Elementwise, x.device(), {&xc}, {&y},
         {.cpu =
              [&] { kernels::unary_forward_cpu(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b); },
          GPUNN_IF_CUDA(.cuda = [&] {
@@ -132,7 +132,7 @@ void binary_partials(const char* op, BinaryOp kind, const Tensor& dz, const Tens
     const T* ap = static_cast<const T*>(a.data_ptr());
     const T* bp = static_cast<const T*>(b.data_ptr());
     const T* zp = z.defined() ? z.data<T>() : nullptr;
-    launch(op, OpFamily::Elementwise, g.device(),
+    launch(op, OpFamily::Elementwise, g.device(), {&g, &a, &b, &z}, {da, db},
            {.cpu =
                 [&] {
                   kernels::binary_backward_cpu(kind, dap, dbp, g.data<T>(), ap, bp, zp, ix,
@@ -220,7 +220,7 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
     using T = typename decltype(tag)::type;
     const T* ap = static_cast<const T*>(ad.data_ptr());
     const T* bp = static_cast<const T*>(bd.data_ptr());
-    launch(op, OpFamily::Elementwise, z.device(),
+    launch(op, OpFamily::Elementwise, z.device(), {&ad, &bd}, {&z},
            {.cpu = [&] { kernels::binary_forward_cpu(kind, z.data<T>(), ap, bp, ix, z.numel()); },
             GPUNN_IF_CUDA(.cuda = [&] {
               kernels::binary_forward_cuda(kind, z.data<T>(), ap, bp, ix, z.numel(),

@@ -25,7 +25,7 @@ Tensor lookup(const Tensor& idx, const Tensor& w, const Shape& y_shape) {
   Tensor y = empty_as(w, y_shape);
   dispatch_floating(w.dtype(), "embedding", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch("embedding", OpFamily::Index, w.device(),
+    launch("embedding", OpFamily::Index, w.device(), {&w, &idx}, {&y},
            {.cpu =
                 [&] {
                   kernels::embedding_forward_cpu(y.data<T>(), w.data<T>(), idx.data<int64_t>(),
@@ -55,18 +55,22 @@ class EmbeddingBackward final : public autograd::NodeWith<EmbeddingSaved> {
     Tensor dw = zeros(weight_shape_, dy.options());
     dispatch_floating(dy.dtype(), "embedding", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("embedding_backward", OpFamily::Index, dy.device(),
-             {.cpu =
-                  [&] {
-                    kernels::embedding_backward_cpu(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                                    idx.numel(), weight_shape_[1], padding_idx_);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::embedding_backward_cuda(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                                 idx.numel(), weight_shape_[1], padding_idx_,
-                                                 cuda::stream(dy.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("embedding_backward");
-              })});
+      KernelTable table{.cpu = [&] {
+        kernels::embedding_backward_cpu(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
+                                        idx.numel(), weight_shape_[1], padding_idx_);
+      }};
+#if GPUNN_WITH_CUDA
+      table.cuda = [&] {
+        // The atomic kernel's sums depend on the order its adds land in
+        // (docs/reproducibility.md); deterministic mode runs the ordered one.
+        auto* kernel = deterministic() ? &kernels::embedding_backward_deterministic_cuda<T>
+                                       : &kernels::embedding_backward_cuda<T>;
+        kernel(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(), idx.numel(), weight_shape_[1],
+               padding_idx_, cuda::stream(dy.device().index));
+        GPUNN_CUDA_CHECK_LAUNCH("embedding_backward");
+      };
+#endif
+      launch("embedding_backward", OpFamily::Index, dy.device(), {&dy, &idx}, {&dw}, table);
     });
     return {dw};
   }

@@ -32,11 +32,12 @@ namespace {
 
 // C = alpha op(A) op(B) + beta C (kernels/gemm.h), batched, through the Gemm
 // family's kernel table: oneDNN's sgemm for float32 where built, else the
-// reference loops.
+// reference loops. ta, tb, tc: the tensors behind A, B and C (for anomaly mode).
 template <typename T>
-void gemm(const char* op, Device device, bool trans_a, bool trans_b, int64_t M, int64_t N,
-          int64_t K, T alpha, const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
-          int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch) {
+void gemm(const char* op, Device device, const Tensor& ta, const Tensor& tb, const Tensor& tc,
+          bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
+          int64_t ldc, int64_t stride_c, int64_t batch) {
   KernelTable table{.cpu = [&] {
     kernels::gemm_batched_cpu<T>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
                                  stride_b, beta, C, ldc, stride_c, batch);
@@ -62,7 +63,7 @@ void gemm(const char* op, Device device, bool trans_a, bool trans_b, int64_t M, 
                                     beta, C, ldc, stride_c, batch);
   };
 #endif
-  launch(op, OpFamily::Gemm, device, table);
+  launch(op, OpFamily::Gemm, device, {&ta, &tb}, {&tc}, table);
 }
 
 // One GEMM operand: `data` holds a [batch or 1, R, C] matrix stack; op(X) is
@@ -120,9 +121,9 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b, const Shape& batch_shape)
   const GemmOperand B = gemm_operand(b.expand(b_full), batch);
   dispatch_floating(a.dtype(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    gemm<T>("matmul", a.device(), A.trans, B.trans, M, N, K, T(1), A.data.data<T>(), A.ld,
-            A.batch_stride, B.data.data<T>(), B.ld, B.batch_stride, T(0), z.data<T>(), N, M * N,
-            batch);
+    gemm<T>("matmul", a.device(), A.data, B.data, z, A.trans, B.trans, M, N, K, T(1),
+            A.data.data<T>(), A.ld, A.batch_stride, B.data.data<T>(), B.ld, B.batch_stride, T(0),
+            z.data<T>(), N, M * N, batch);
   });
   return z;
 }
@@ -186,7 +187,7 @@ Tensor linear_kernel(const Tensor& x2, const Tensor& w, const Tensor& bias) {
   if (with_bias) y.copy_(bias);
   dispatch_floating(x2.dtype(), "linear", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    gemm<T>("linear", x2.device(), false, true, rows, out, in, T(1), x2.data<T>(), in, 0,
+    gemm<T>("linear", x2.device(), x2, w, y, false, true, rows, out, in, T(1), x2.data<T>(), in, 0,
             w.data<T>(), in, 0, with_bias ? T(1) : T(0), y.data<T>(), out, 0, 1);
   });
   return y;
@@ -210,14 +211,14 @@ class LinearBackward final : public autograd::NodeWith<LinearSaved> {
       using T = typename decltype(tag)::type;
       if (next_edges[0].valid()) {
         dx = empty_as(dy, {rows, in});
-        gemm<T>("linear_backward", dy.device(), false, false, rows, in, out, T(1), dy.data<T>(),
-                out, 0, w.data<T>(), in, 0, T(0), dx.data<T>(), in, 0, 1);
+        gemm<T>("linear_backward", dy.device(), dy, w, dx, false, false, rows, in, out, T(1),
+                dy.data<T>(), out, 0, w.data<T>(), in, 0, T(0), dx.data<T>(), in, 0, 1);
         dx = dx.reshape(x_shape_);
       }
       if (next_edges[1].valid()) {
         dw = empty_as(dy, {out, in});
-        gemm<T>("linear_backward", dy.device(), true, false, out, in, rows, T(1), dy.data<T>(), out,
-                0, x2.data<T>(), in, 0, T(0), dw.data<T>(), in, 0, 1);
+        gemm<T>("linear_backward", dy.device(), dy, x2, dw, true, false, out, in, rows, T(1),
+                dy.data<T>(), out, 0, x2.data<T>(), in, 0, T(0), dw.data<T>(), in, 0, 1);
       }
     });
     std::vector<Tensor> result{dx, dw};

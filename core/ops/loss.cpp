@@ -121,7 +121,7 @@ class NllBackward final : public autograd::NodeWith<NllSaved> {
     dispatch_floating(dl.dtype(), "nll_loss", [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* w = weight.defined() ? weight.data<T>() : nullptr;
-      launch("nll_loss_backward", OpFamily::Loss, dl.device(),
+      launch("nll_loss_backward", OpFamily::Loss, dl.device(), {&dl, &target, &weight}, {&dlogp},
              {.cpu =
                   [&] {
                     kernels::nll_backward_cpu(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(),
@@ -157,7 +157,7 @@ void nll_kernel(const Tensor& logp, const Tensor& target, const Tensor& weight,
   dispatch_floating(logp.dtype(), "nll_loss", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    launch("nll_loss", OpFamily::Loss, logp.device(),
+    launch("nll_loss", OpFamily::Loss, logp.device(), {&logp, &target, &weight}, {loss, wsum},
            {.cpu =
                 [&] {
                   kernels::nll_forward_cpu(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
@@ -229,7 +229,7 @@ Tensor margin_backward(const char* op, const Tensor& dl, const Tensor& x, const 
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    launch(op, OpFamily::Loss, x.device(),
+    launch(op, OpFamily::Loss, x.device(), {&g, &x, &target, &weight}, {&dx},
            {.cpu =
                 [&] {
                   kernels::multi_margin_backward_cpu(dx.data<T>(), g.data<T>(), x.data<T>(),
@@ -277,7 +277,7 @@ Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    launch(op, OpFamily::Loss, x.device(),
+    launch(op, OpFamily::Loss, x.device(), {&x, &target, &weight}, {&loss},
            {.cpu =
                 [&] {
                   kernels::multi_margin_forward_cpu(loss.data<T>(), x.data<T>(),
@@ -372,6 +372,7 @@ std::pair<Tensor, Tensor> bce_partials(const Tensor& g_in, const Tensor& x, cons
     T* dyp = want_y ? dy.data<T>() : nullptr;
     const T* pwp = pw.defined() ? pw.data<T>() : nullptr;
     launch("binary_cross_entropy_with_logits_backward", OpFamily::Loss, x.device(),
+           {&g, &x, &y, &pw}, {&dx, &dy},
            {.cpu =
                 [&] {
                   kernels::bce_logits_backward_cpu(dxp, dyp, g.data<T>(), x.data<T>(), y.data<T>(),
@@ -431,7 +432,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     using T = typename decltype(tag)::type;
     const T* pwp = pw.defined() ? pw.data<T>() : nullptr;
     const int64_t C = pw.defined() ? pw.numel() : 1;
-    launch(op, OpFamily::Loss, x.device(),
+    launch(op, OpFamily::Loss, x.device(), {&x, &y, &pw}, {&loss},
            {.cpu =
                 [&] {
                   kernels::bce_logits_forward_cpu(loss.data<T>(), x.data<T>(), y.data<T>(), pwp,

@@ -98,7 +98,8 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
         GPUNN_CUDA_CHECK_LAUNCH("batch_norm_backward");
       };
 #endif
-      launch("batch_norm_backward", OpFamily::Norm, dy.device(), table);
+      launch("batch_norm_backward", OpFamily::Norm, dy.device(), {&dy, &x, &w},
+             {&out[0], &out[1], &out[2]}, table);
     });
     return out;
   }
@@ -174,7 +175,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
         GPUNN_CUDA_CHECK_LAUNCH(op);
       };
 #endif
-      launch(op, OpFamily::Norm, x.device(), table);
+      launch(op, OpFamily::Norm, x.device(), {&x, &w, &b}, {&y, &mean, &invstd}, table);
       if (o.training && running_mean.defined()) {
         NoGradGuard no_grad;
         Tensor rm = running_mean, rv = running_var;
@@ -211,7 +212,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
         GPUNN_CUDA_CHECK_LAUNCH(op);
       };
 #endif
-      launch(op, OpFamily::Norm, x.device(), table);
+      launch(op, OpFamily::Norm, x.device(), {&x, &w, &b}, {&y}, table);
     }
   });
 
@@ -233,7 +234,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     Tensor t = empty_as(x, x.shape());
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("batch_norm_jvp", OpFamily::Norm, x.device(),
+      launch("batch_norm_jvp", OpFamily::Norm, x.device(), {&txc, &twc, &tbc, &x}, {&t},
              {.cpu =
                   [&] {
                     kernels::batch_norm_jvp_cpu(t.data<T>(), ptr_or_null<T>(txc),
@@ -312,7 +313,7 @@ class LrnBackward final : public autograd::NodeWith<LrnSaved> {
         GPUNN_CUDA_CHECK_LAUNCH("local_response_norm_backward");
       };
 #endif
-      launch("local_response_norm_backward", OpFamily::Norm, dy.device(), table);
+      launch("local_response_norm_backward", OpFamily::Norm, dy.device(), {&dy, &x}, {&dx}, table);
     });
     return {dx};
   }
@@ -363,7 +364,7 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
       GPUNN_CUDA_CHECK_LAUNCH(op);
     };
 #endif
-    launch(op, OpFamily::Norm, x.device(), table);
+    launch(op, OpFamily::Norm, x.device(), {&x}, {&y}, table);
   });
   if (autograd::needs_grad({&input})) {
     auto node = autograd::make_node<LrnBackward>({&input}, p);
@@ -377,7 +378,7 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
     Tensor t = empty_as(x, x.shape());
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("local_response_norm_jvp", OpFamily::Norm, x.device(),
+      launch("local_response_norm_jvp", OpFamily::Norm, x.device(), {&tx, &x}, {&t},
              {.cpu =
                   [&] {
                     kernels::lrn_jvp_cpu(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(),
@@ -416,7 +417,8 @@ class LstmCellBackward final : public autograd::NodeWith<LstmSaved> {
       using T = typename decltype(tag)::type;
       T* dg = mut_ptr_or_null<T>(out[0]);
       T* dc = mut_ptr_or_null<T>(out[1]);
-      launch("lstm_cell_backward", OpFamily::Activation, dout.device(),
+      launch("lstm_cell_backward", OpFamily::Activation, dout.device(), {&dout, &gates, &c_prev},
+             {&out[0], &out[1]},
              {.cpu =
                   [&] {
                     kernels::lstm_cell_backward_cpu(dg, dc, dout.data<T>(), gates.data<T>(),
@@ -454,7 +456,7 @@ LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
   Tensor out = empty_as(gates, {N, 2 * H});
   dispatch_floating(gates.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Activation, gates.device(),
+    launch(op, OpFamily::Activation, gates.device(), {&gates, &c_prev}, {&out},
            {.cpu =
                 [&] {
                   kernels::lstm_cell_forward_cpu(out.data<T>(), gates.data<T>(), c_prev.data<T>(),
@@ -480,7 +482,8 @@ LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
     Tensor t = empty_as(gates, {N, 2 * H});
     dispatch_floating(gates.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("lstm_cell_jvp", OpFamily::Activation, gates.device(),
+      launch("lstm_cell_jvp", OpFamily::Activation, gates.device(), {&tgc, &tcc, &gates, &c_prev},
+             {&t},
              {.cpu =
                   [&] {
                     kernels::lstm_cell_jvp_cpu(t.data<T>(), ptr_or_null<T>(tgc),

@@ -122,7 +122,7 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
     const Tensor idx = saved.indices.unpack(*this);
     dispatch_floating(dy.dtype(), "max_pool2d", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max_pool2d_backward", OpFamily::Pool, dy.device(),
+      launch("max_pool2d_backward", OpFamily::Pool, dy.device(), {&dy}, {&dx},
              {.cpu =
                   [&] {
                     kernels::max_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(),
@@ -192,7 +192,7 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
         };
       }
 #endif
-      launch("max_pool2d", OpFamily::Pool, x.device(), table);
+      launch("max_pool2d", OpFamily::Pool, x.device(), {&x}, {&r.values, &r.indices}, table);
     });
   }
   if (autograd::needs_grad({&input})) {
@@ -213,7 +213,7 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
     Tensor ty = empty_as(t, r.values.shape());
     dispatch_floating(t.dtype(), "max_pool2d", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max_pool2d", OpFamily::Index, t.device(),
+      launch("max_pool2d", OpFamily::Index, t.device(), {&t}, {&ty},
              {.cpu =
                   [&] {
                     kernels::gather_dim_cpu(ty.data<T>(), t.data<T>(), r.indices.data<int64_t>(),
@@ -266,7 +266,7 @@ Tensor avg_pool_backward(const Tensor& dy_in, const kernels::Pool2dShape& s) {
       };
     }
 #endif
-    launch("avg_pool2d_backward", OpFamily::Pool, dy.device(), table);
+    launch("avg_pool2d_backward", OpFamily::Pool, dy.device(), {&dy}, {&dx}, table);
   });
   return dx;
 }
@@ -297,7 +297,7 @@ Tensor avg_pool_forward(const Tensor& x, const kernels::Pool2dShape& s) {
       };
     }
 #endif
-    launch("avg_pool2d", OpFamily::Pool, x.device(), table);
+    launch("avg_pool2d", OpFamily::Pool, x.device(), {&x}, {&y}, table);
   });
   return y;
 }

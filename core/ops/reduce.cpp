@@ -75,7 +75,7 @@ Tensor sum_kernel(const char* op, const Tensor& x, const Shape& dims, const Shap
     Tensor y = empty_as(x, out_shape);
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch(op, OpFamily::Reduce, x.device(), {.cpu = [&] {
+      launch(op, OpFamily::Reduce, x.device(), {&x}, {&y}, {.cpu = [&] {
                kernels::sum_leading_cpu(y.data<T>(), x.data<T>(), rows, cols, scale);
              }});
     });
@@ -95,7 +95,7 @@ Tensor sum_kernel(const char* op, const Tensor& x, const Shape& dims, const Shap
   Tensor y = empty_as(x, out_shape);
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Reduce, x.device(),
+    launch(op, OpFamily::Reduce, x.device(), {&xp}, {&y},
            {.cpu = [&] { kernels::sum_rows_cpu(y.data<T>(), xp.data<T>(), rows, cols, scale); },
             GPUNN_IF_CUDA(.cuda = [&] {
               kernels::sum_rows_cuda(y.data<T>(), xp.data<T>(), rows, cols, scale,
@@ -163,7 +163,7 @@ Tensor gather_at(const char* op, const Tensor& x, int64_t dim, const Tensor& idx
   Tensor y = empty_as(xc, idx.shape());
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Index, x.device(),
+    launch(op, OpFamily::Index, x.device(), {&xc, &idx}, {&y},
            {.cpu =
                 [&] {
                   kernels::gather_dim_cpu(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), s.outer,
@@ -194,7 +194,7 @@ class MaxBackward final : public autograd::NodeWith<MaxSaved> {
     const DimSplit s = split_at(input_shape_, dim_);
     dispatch_floating(dy.dtype(), "max", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      launch("max", OpFamily::Index, dy.device(),
+      launch("max", OpFamily::Index, dy.device(), {&dy, &idx}, {&dx},
              {.cpu =
                   [&] {
                     kernels::scatter_add_dim_cpu(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
@@ -228,7 +228,7 @@ MaxResult max_kernel(const char* op, const Tensor& x, int64_t dim, bool want_val
   dispatch_floating(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* values = want_values ? r.values.data<T>() : nullptr;
-    launch(op, OpFamily::Reduce, x.device(),
+    launch(op, OpFamily::Reduce, x.device(), {&xc}, {&r.values, &r.indices},
            {.cpu =
                 [&] {
                   kernels::max_dim_cpu(values, r.indices.data<int64_t>(), xc.data<T>(), s.outer,

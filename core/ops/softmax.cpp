@@ -89,7 +89,7 @@ Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim
       };
     }
 #endif
-    launch(op_name(log), OpFamily::Softmax, g.device(), table);
+    launch(op_name(log), OpFamily::Softmax, g.device(), {&g, &y}, {&dx}, table);
   });
   return dx;
 }
@@ -150,7 +150,7 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
         };
       }
 #endif
-      launch(op, OpFamily::Softmax, x.device(), table);
+      launch(op, OpFamily::Softmax, x.device(), {&xc}, {&y}, table);
     });
   }
   if (autograd::needs_grad({&x})) {

@@ -13,6 +13,7 @@
 
 #include <gpunn/tensor.h>
 
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -36,6 +37,43 @@ class NoGradGuard {
 };
 
 namespace autograd {
+
+// ---- anomaly mode --------------------------------------------------------------
+// A debugging tool (docs/reproducibility.md). While on, every op checks each
+// floating-point tensor it outputs, and backward checks every gradient each node
+// returns; the first one holding NaN or Inf raises gpunn::AnomalyError naming
+// the op (its input and output shapes) or the backward node, the forward op
+// that recorded it and the module it ran in:
+//   "anomaly: log produced NaN in its output [2] float32 (inputs: [2] float32)"
+// Each check reads the tensor: on CUDA a device reduction and one synchronising
+// copy of two flags to the host per op. Off by default; when off, no tensor is
+// read. Process-wide; GPUNN_DETECT_ANOMALY=1 in the environment turns it on at
+// start-up.
+void set_detect_anomaly(bool enabled);
+bool is_anomaly_enabled();
+
+// Turns anomaly mode on (or off) while alive, then restores the previous setting.
+class DetectAnomalyGuard {
+ public:
+  explicit DetectAnomalyGuard(bool enabled = true);
+  ~DetectAnomalyGuard();
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Names the code running on this thread for anomaly messages while alive; scopes
+// nest ("Sequential/Conv2d"). nn::Module::operator() opens one with the layer's
+// type name when anomaly mode is on.
+class AnomalyScope {
+ public:
+  explicit AnomalyScope(std::string name);
+  ~AnomalyScope();
+  AnomalyScope(const AnomalyScope&) = delete;
+  AnomalyScope& operator=(const AnomalyScope&) = delete;
+};
 
 // Reverse mode from several outputs at once. grad_outputs is empty (every output
 // then holds one element) or has one entry per output (undefined entries mean

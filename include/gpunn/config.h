@@ -47,6 +47,23 @@ Impl get_impl(OpFamily family);
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 
+// Determinism (docs/reproducibility.md). When on, every op either gives
+// bitwise identical results for identical inputs, seeds and settings on the
+// same machine and build, or raises gpunn::Error naming the op instead of
+// running a non-deterministic kernel:
+//   CPU: the reference loops are single-threaded and always deterministic;
+//        oneDNN is run-to-run deterministic for a fixed thread count, which
+//        gpunn derives from the op's shape; deterministic mode also stops
+//        OpenMP from changing that count with the machine's load (OMP_DYNAMIC).
+//   CUDA: cuDNN convolution keeps only algorithms cuDNN reports as
+//        deterministic and chooses by heuristic instead of by timing;
+//        embedding's backward runs an atomic-free kernel; every other custom
+//        kernel is deterministic in both modes; cuBLAS is deterministic on
+//        gpunn's single stream per device.
+// Off by default. GPUNN_DETERMINISTIC=1 in the environment turns it on at start-up.
+void set_deterministic(bool deterministic);
+bool deterministic();
+
 // The version string, e.g. "0.1.0".
 const char* version();
 

@@ -9,6 +9,8 @@
 //   gpunn::InternalError    a bug in gpunn itself (GPUNN_ASSERT), with file:line;
 //   CUDA/cuBLAS/cuDNN       (with the CUDA backend) the failing statement, file:line,
 //                           device and error string.
+// Anomaly mode (gpunn/autograd.h) adds gpunn::AnomalyError: the first op whose
+// output, or backward node whose gradient, holds NaN or Inf.
 // All derive from gpunn::Error, which derives from std::runtime_error.
 #pragma once
 
@@ -33,6 +35,11 @@ class OutOfMemoryError : public Error {
 class InternalError : public Error {
  public:
   explicit InternalError(const std::string& what) : Error(what) {}
+};
+
+class AnomalyError : public Error {
+ public:
+  explicit AnomalyError(const std::string& what) : Error(what) {}
 };
 
 namespace detail {

@@ -47,11 +47,23 @@ void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t
   }
 }
 
+template <typename T>
+int nonfinite_cpu(const T* x, int64_t n) {
+  int flags = 0;
+  for (int64_t i = 0; i < n && flags != (kHasNan | kHasInf); ++i) {
+    if (std::isnan(x[i])) flags |= kHasNan;
+    if (std::isinf(x[i])) flags |= kHasInf;
+  }
+  return flags;
+}
+
 template void sum_rows_cpu<float>(float*, const float*, int64_t, int64_t, double);
 template void sum_rows_cpu<double>(double*, const double*, int64_t, int64_t, double);
 template void sum_leading_cpu<float>(float*, const float*, int64_t, int64_t, double);
 template void sum_leading_cpu<double>(double*, const double*, int64_t, int64_t, double);
 template void max_dim_cpu<float>(float*, int64_t*, const float*, int64_t, int64_t, int64_t);
 template void max_dim_cpu<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t);
+template int nonfinite_cpu<float>(const float*, int64_t);
+template int nonfinite_cpu<double>(const double*, int64_t);
 
 }  // namespace gpunn::kernels

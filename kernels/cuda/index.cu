@@ -3,7 +3,9 @@
 // scatter_add_dim gathers instead of scattering: one thread per destination
 // element sums the y_size sources along its line whose index points at it, so
 // the result is deterministic. Embedding's backward sums rows over arbitrary
-// repeated indices and uses atomics.
+// repeated indices and uses atomics; its deterministic variant gives each
+// thread one column and walks the indices in order, which is the order of the
+// CPU loop, so its result equals the CPU's bit for bit.
 #include "kernels/cuda/index.cuh"
 #include "kernels/cuda/launch.cuh"
 
@@ -57,6 +59,22 @@ __global__ void embedding_backward_kernel(T* dw, const T* __restrict__ dy,
   }
 }
 
+// One thread per column d: dw[idx[i], d] += dy[i, d] for i = 0, 1, ..., n-1.
+// Threads of a warp touch consecutive d, so reads and writes coalesce; the
+// parallelism is only D, the price of a fixed order.
+template <typename T>
+__global__ void embedding_backward_ordered_kernel(T* dw, const T* __restrict__ dy,
+                                                  const int64_t* __restrict__ idx, int64_t n,
+                                                  int64_t D, int64_t padding_idx) {
+  for (int64_t d = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; d < D;
+       d += int64_t{gridDim.x} * blockDim.x) {
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t row = idx[i];
+      if (row != padding_idx) dw[row * D + d] += dy[i * D + d];
+    }
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -91,6 +109,14 @@ void embedding_backward_cuda(T* dweight, const T* dy, const int64_t* idx, int64_
                                                                         padding_idx);
 }
 
+template <typename T>
+void embedding_backward_deterministic_cuda(T* dweight, const T* dy, const int64_t* idx, int64_t n,
+                                           int64_t D, int64_t padding_idx, cudaStream_t stream) {
+  if (n * D > 0)
+    embedding_backward_ordered_kernel<<<grid_for(D), kThreads, 0, stream>>>(dweight, dy, idx, n, D,
+                                                                            padding_idx);
+}
+
 #define GPUNN_INSTANTIATE(T)                                                                     \
   template void gather_dim_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t, int64_t,      \
                                    int64_t, cudaStream_t);                                       \
@@ -99,7 +125,9 @@ void embedding_backward_cuda(T* dweight, const T* dy, const int64_t* idx, int64_
   template void embedding_forward_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t,        \
                                           cudaStream_t);                                         \
   template void embedding_backward_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t,       \
-                                           int64_t, cudaStream_t);
+                                           int64_t, cudaStream_t);                               \
+  template void embedding_backward_deterministic_cuda<T>(T*, const T*, const int64_t*, int64_t,  \
+                                                         int64_t, int64_t, cudaStream_t);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

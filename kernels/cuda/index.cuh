@@ -24,5 +24,10 @@ void embedding_forward_cuda(T* y, const T* weight, const int64_t* idx, int64_t n
 template <typename T>
 void embedding_backward_cuda(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
                              int64_t padding_idx, cudaStream_t stream);
+// The same sums without atomics, in index order (gpunn::deterministic()):
+// bitwise equal to embedding_backward_cpu, with D-way parallelism only.
+template <typename T>
+void embedding_backward_deterministic_cuda(T* dweight, const T* dy, const int64_t* idx, int64_t n,
+                                           int64_t D, int64_t padding_idx, cudaStream_t stream);
 
 }  // namespace gpunn::kernels

@@ -6,6 +6,7 @@
 // the reduced dim, keeping the first maximum (NaN wins), as the CPU does.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/reduce.cuh"
+#include "kernels/reduce.h"
 
 namespace gpunn::kernels {
 namespace {
@@ -61,7 +62,28 @@ __global__ void max_dim_kernel(T* values, int64_t* indices, const T* __restrict_
   }
 }
 
+// Each warp votes, and one lane per warp that saw a NaN or an infinity ORs the
+// bits in: integer atomics, so the result does not depend on their order.
+template <typename T>
+__global__ void nonfinite_kernel(unsigned long long* flags, const T* __restrict__ x, int64_t n) {
+  bool nan = false, inf = false;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    nan |= isnan(x[i]);
+    inf |= isinf(x[i]);
+  }
+  const bool any_nan = __any_sync(0xffffffffu, nan), any_inf = __any_sync(0xffffffffu, inf);
+  if (threadIdx.x % 32 == 0 && (any_nan || any_inf))
+    atomicOr(flags, (any_nan ? kHasNan : 0ull) | (any_inf ? kHasInf : 0ull));
+}
+
 }  // namespace
+
+template <typename T>
+void nonfinite_cuda(unsigned long long* flags, const T* x, int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  nonfinite_kernel<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(flags, x, n);
+}
 
 template <typename T>
 void sum_rows_cuda(T* out, const T* x, int64_t rows, int64_t cols, double scale,
@@ -86,5 +108,7 @@ template void max_dim_cuda<float>(float*, int64_t*, const float*, int64_t, int64
                                   cudaStream_t);
 template void max_dim_cuda<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t,
                                    cudaStream_t);
+template void nonfinite_cuda<float>(unsigned long long*, const float*, int64_t, cudaStream_t);
+template void nonfinite_cuda<double>(unsigned long long*, const double*, int64_t, cudaStream_t);
 
 }  // namespace gpunn::kernels

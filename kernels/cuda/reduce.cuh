@@ -16,4 +16,9 @@ template <typename T>
 void max_dim_cuda(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
                   int64_t inner, cudaStream_t stream);
 
+// flags[0] |= kHasNan | kHasInf as x[0, n) holds them (kernels/reduce.h); the
+// caller zeroes flags first.
+template <typename T>
+void nonfinite_cuda(unsigned long long* flags, const T* x, int64_t n, cudaStream_t stream);
+
 }  // namespace gpunn::kernels

@@ -4,9 +4,18 @@
 // work on the stream the handle is bound to (core/cuda/handles.h).
 //
 // Convolution algorithms are measured once per (device, shape, dtype, TF32
-// setting, pass) with cuDNN's find functions and cached; later calls with the
-// same shape reuse the choice without measuring. Strict FP32 (TF32 off) rejects
-// algorithms that use tensor-op math on float32.
+// setting, determinism setting, pass) with cuDNN's find functions and cached;
+// later calls with the same shape reuse the choice without measuring. Strict
+// FP32 (TF32 off) rejects algorithms that use tensor-op math on float32.
+//
+// Note [cuDNN and determinism]
+// With gpunn::deterministic() the choice keeps only algorithms whose perf
+// result says CUDNN_DETERMINISTIC (cuDNN's backward algorithms that sum with
+// atomics, such as backward-data and backward-filter algorithm 0, say
+// CUDNN_NON_DETERMINISTIC), and it is made from cuDNN's heuristics
+// (cudnnGet*_v7) instead of timing, so every process picks the same algorithm
+// for a shape; timing can rank two algorithms differently from run to run, and
+// two deterministic algorithms still round differently.
 #pragma once
 
 #include <cudnn.h>
@@ -23,7 +32,8 @@ class CudnnConv {
  public:
   enum class Pass { Forward, BackwardData, BackwardWeight };
 
-  CudnnConv(cudnnHandle_t handle, const Conv2dShape& s, bool float64, bool tf32);
+  CudnnConv(cudnnHandle_t handle, const Conv2dShape& s, bool float64, bool tf32,
+            bool deterministic);
   ~CudnnConv();
   CudnnConv(const CudnnConv&) = delete;
   CudnnConv& operator=(const CudnnConv&) = delete;
@@ -49,7 +59,7 @@ class CudnnConv {
 
   cudnnHandle_t handle_;
   Conv2dShape s_;
-  bool float64_, tf32_;
+  bool float64_, tf32_, deterministic_;
   cudnnDataType_t type_;
   cudnnTensorDescriptor_t x_ = nullptr, y_ = nullptr, b_ = nullptr;
   cudnnFilterDescriptor_t w_ = nullptr;

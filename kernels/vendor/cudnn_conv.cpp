@@ -12,8 +12,9 @@
 namespace gpunn::kernels {
 namespace {
 
-// What determines an algorithm choice: the device, the shape, the types.
-using ChoiceKey = std::tuple<int, std::vector<int64_t>, bool, bool, int>;
+// What determines an algorithm choice: the device, the shape, the types, the
+// TF32 and determinism settings, the pass.
+using ChoiceKey = std::tuple<int, std::vector<int64_t>, bool, bool, bool, int>;
 
 std::mutex& cache_mutex() {
   static std::mutex m;
@@ -45,11 +46,13 @@ bool math_allowed(cudnnMathType_t math, bool float64, bool tf32) {
 
 }  // namespace
 
-CudnnConv::CudnnConv(cudnnHandle_t handle, const Conv2dShape& s, bool float64, bool tf32)
+CudnnConv::CudnnConv(cudnnHandle_t handle, const Conv2dShape& s, bool float64, bool tf32,
+                     bool deterministic)
     : handle_(handle),
       s_(s),
       float64_(float64),
       tf32_(tf32),
+      deterministic_(deterministic),
       type_(float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT) {
   GPUNN_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x_));
   GPUNN_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y_));
@@ -88,13 +91,15 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
   if (choice_[p]) return *choice_[p];
   int device = 0;
   cudaGetDevice(&device);
-  const ChoiceKey key{device, shape_key(s_), float64_, tf32_, p};
+  const ChoiceKey key{device, shape_key(s_), float64_, tf32_, deterministic_, p};
   std::lock_guard<std::mutex> lock(cache_mutex());
   auto& c = cache<Choice>();
   auto it = c.find(key);
   if (it == c.end()) {
     // Measure once for this shape: cuDNN times its algorithms (allocating its
-    // own scratch) and returns them fastest first.
+    // own scratch) and returns them fastest first. Deterministic mode asks the
+    // heuristics instead and skips non-deterministic algorithms (Note [cuDNN
+    // and determinism] in cudnn.h).
     Choice best;
     bool found = false;
     constexpr int kMax = 16;
@@ -103,6 +108,7 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
       for (int i = 0; i < returned && !found; ++i) {
         if (results[i].status != CUDNN_STATUS_SUCCESS) continue;
         if (!math_allowed(results[i].mathType, float64_, tf32_)) continue;
+        if (deterministic_ && results[i].determinism != CUDNN_DETERMINISTIC) continue;
         best.algo = static_cast<int>(results[i].algo);
         best.math = results[i].mathType;
         best.workspace = results[i].memory;
@@ -114,22 +120,41 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
         conv_, (!float64_ && !tf32_) ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
     if (pass == Pass::Forward) {
       cudnnConvolutionFwdAlgoPerf_t r[kMax];
-      GPUNN_CUDNN_CHECK(
-          cudnnFindConvolutionForwardAlgorithm(handle_, x_, w_, conv_, y_, kMax, &returned, r));
+      if (deterministic_) {
+        GPUNN_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle_, x_, w_, conv_, y_, kMax,
+                                                                 &returned, r));
+      } else {
+        GPUNN_CUDNN_CHECK(
+            cudnnFindConvolutionForwardAlgorithm(handle_, x_, w_, conv_, y_, kMax, &returned, r));
+      }
       pick(r);
     } else if (pass == Pass::BackwardData) {
       cudnnConvolutionBwdDataAlgoPerf_t r[kMax];
-      GPUNN_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(handle_, w_, y_, conv_, x_, kMax,
-                                                                  &returned, r));
+      if (deterministic_) {
+        GPUNN_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle_, w_, y_, conv_, x_,
+                                                                      kMax, &returned, r));
+      } else {
+        GPUNN_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(handle_, w_, y_, conv_, x_,
+                                                                    kMax, &returned, r));
+      }
       pick(r);
     } else {
       cudnnConvolutionBwdFilterAlgoPerf_t r[kMax];
-      GPUNN_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(handle_, x_, y_, conv_, w_,
-                                                                    kMax, &returned, r));
+      if (deterministic_) {
+        GPUNN_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle_, x_, y_, conv_, w_,
+                                                                        kMax, &returned, r));
+      } else {
+        GPUNN_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(handle_, x_, y_, conv_, w_,
+                                                                      kMax, &returned, r));
+      }
       pick(r);
     }
-    GPUNN_CHECK(found, "conv2d (cuDNN): no algorithm for this shape", float64_ ? " (float64)" : "",
-                tf32_ ? "" : " in strict FP32");
+    GPUNN_CHECK(found, "conv2d (cuDNN): no ", deterministic_ ? "deterministic " : "",
+                "algorithm for this shape", float64_ ? " (float64)" : "",
+                tf32_ ? "" : " in strict FP32",
+                deterministic_ ? " (gpunn::set_deterministic(false), or the custom conv kernels "
+                                 "with GPUNN_IMPL_CONV=custom, which are deterministic)"
+                               : "");
     it = c.emplace(key, best).first;
   }
   choice_[p] = &it->second;

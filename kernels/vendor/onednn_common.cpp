@@ -2,6 +2,7 @@
 // (kernels/vendor/onednn_common.h), plus onednn_description().
 #include "kernels/vendor/onednn_common.h"
 
+#include <gpunn/config.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -55,12 +56,19 @@ void LayoutBridge::finish_output() {
   if (reorder_) to_user_.execute(cpu_stream(), inner_, user_);
 }
 
-ThreadLimit::ThreadLimit(int64_t work, int64_t per_thread) : previous_(omp_get_max_threads()) {
+ThreadLimit::ThreadLimit(int64_t work, int64_t per_thread)
+    : previous_(omp_get_max_threads()), previous_dynamic_(omp_get_dynamic() != 0) {
   const int64_t useful = std::max<int64_t>(1, work / std::max<int64_t>(per_thread, 1));
   omp_set_num_threads(static_cast<int>(std::min<int64_t>(useful, max_threads())));
+  // Note [oneDNN and determinism]: with OMP_DYNAMIC the runtime may hand a
+  // parallel region fewer threads under load, and oneDNN's sums split by thread.
+  if (gpunn::deterministic() && previous_dynamic_) omp_set_dynamic(0);
 }
 
-ThreadLimit::~ThreadLimit() { omp_set_num_threads(previous_); }
+ThreadLimit::~ThreadLimit() {
+  omp_set_num_threads(previous_);
+  if (previous_dynamic_) omp_set_dynamic(1);
+}
 
 void translate_errors(const char* op, const std::function<void()>& f) {
   try {

@@ -114,6 +114,17 @@ class LayoutBridge {
 // lives; it must cover both the creation of a primitive (jitted kernels fix
 // their thread split then) and its execution, which the shape-keyed cache
 // keeps consistent because the limit is a function of the shape.
+//
+// Note [oneDNN and determinism]
+// oneDNN (2.6, Debian's) has no deterministic attribute (it arrived in 3.4);
+// its CPU primitives are run-to-run reproducible for a fixed environment,
+// thread count included, and their sums (convolution weight gradients, batch
+// norm statistics, GEMM) are split by thread. The thread count here is a
+// function of the shape and of OpenMP's count at start-up, so it is fixed for a
+// process; with gpunn::deterministic() ThreadLimit also turns off OpenMP's
+// dynamic adjustment (OMP_DYNAMIC=true lets it give fewer threads under load).
+// Results may differ between machines or OMP_NUM_THREADS settings; the
+// reference loops (GPUNN_IMPL=custom) do not depend on either.
 class ThreadLimit {
  public:
   // `work`: the op's size in its own unit (multiply-adds, or elements moved);
@@ -125,6 +136,7 @@ class ThreadLimit {
 
  private:
   int previous_;
+  bool previous_dynamic_;
 };
 // Thresholds, measured on a 2-core AVX-512 Xeon (bench/cpu_bench.cpp).
 constexpr int64_t kElementsPerThread = int64_t{1} << 16;  // eltwise, pooling, softmax

@@ -59,7 +59,7 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state,
     T* vmax = o_.amsgrad ? state.buffers[2].data<T>() : nullptr;
     T* m = state.buffers[0].data<T>();
     T* v = state.buffers[1].data<T>();
-    launch("adam_step", OpFamily::Optimizer, param.device(),
+    launch("adam_step", OpFamily::Optimizer, param.device(), {&param, &grad}, {&param},
            {.cpu =
                 [&] {
                   kernels::adam_step_cpu(param.data<T>(), grad.data<T>(), m, v, vmax, param.numel(),

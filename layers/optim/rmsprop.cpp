@@ -53,7 +53,7 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state,
     T* momentum = o_.momentum > 0 ? state.buffers[next++].data<T>() : nullptr;
     T* grad_avg = o_.centered ? state.buffers[next++].data<T>() : nullptr;
     T* square_avg = state.buffers[0].data<T>();
-    launch("rmsprop_step", OpFamily::Optimizer, param.device(),
+    launch("rmsprop_step", OpFamily::Optimizer, param.device(), {&param, &grad}, {&param},
            {.cpu =
                 [&] {
                   kernels::rmsprop_step_cpu(param.data<T>(), grad.data<T>(), square_avg, grad_avg,

@@ -49,7 +49,7 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state,
     using T = typename decltype(tag)::type;
     T* buf = state.buffers.empty() ? nullptr : state.buffers[0].data<T>();
     launch(
-        "sgd_step", OpFamily::Optimizer, param.device(),
+        "sgd_step", OpFamily::Optimizer, param.device(), {&param, &grad}, {&param},
         {.cpu =
              [&] { kernels::sgd_step_cpu(param.data<T>(), grad.data<T>(), buf, param.numel(), p); },
          GPUNN_IF_CUDA(.cuda = [&] {
