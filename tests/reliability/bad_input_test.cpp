@@ -1671,6 +1671,40 @@ Table layer_rows() {
         },
         {"Linear.to:", "int64"});
 
+  // Ready-made models and summaries.
+  t.err("layer", "fashion_mlp given 32x32 images",
+        [] {
+          models::fashion_mlp()->forward(F({2, 1, 32, 32}));
+        },
+        {"linear:", "1024 features", "[2, 1024]", "[256, 784]"});
+  t.err("layer", "fashion_cnn given 3 channels",
+        [] {
+          models::fashion_cnn()->forward(F({2, 3, 28, 28}));
+        },
+        {"conv2d:", "3 channels", "[2, 3, 28, 28]"});
+  t.err("size", "fashion_cnn with 0 classes", [] { models::fashion_cnn(0); },
+        {"models::fashion_cnn:", "num_classes", "0"});
+  t.err("size", "alexnet with dropout 1", [] { models::alexnet(10, 1.0); },
+        {"models::alexnet:", "dropout", "1"});
+  t.err("size", "summary with a zero size",
+        [] {
+          nn::Linear m(4, 3);
+          nn::summary(m, {0, 4});
+        },
+        {"summary:", "[0, 4]"});
+  t.err("size", "summary with two negative sizes",
+        [] {
+          nn::Linear m(4, 3);
+          nn::summary(m, {-1, -4});
+        },
+        {"summary:", "[-1, -4]"});
+  t.err("layer", "summary with the wrong feature count",
+        [] {
+          nn::Linear m(4, 3);
+          nn::summary(m, {2, 5});
+        },
+        {"linear:", "5 features", "[2, 5]"});
+
   // Loss modules.
   t.err("index", "CrossEntropyLoss with target == C",
         [] {
@@ -2293,6 +2327,13 @@ Table data_rows() {
     return d.size() == 0 ? ::testing::AssertionSuccess()
                          : ::testing::AssertionFailure() << d.size();
   });
+  t.err("undefined", "read_idx of a missing file",
+        [] { read_idx("/nonexistent/gpunn/x-idx1-ubyte"); }, {"/nonexistent/gpunn/x-idx1-ubyte"});
+  t.err("undefined", "read_cifar10_batch of a missing file",
+        [] { read_cifar10_batch("/nonexistent/gpunn/data_batch_1.bin"); },
+        {"/nonexistent/gpunn/data_batch_1.bin"});
+  t.err("undefined", "load_fashion_mnist from a missing folder",
+        [] { load_fashion_mnist("/nonexistent/gpunn", Split::Train); }, {"/nonexistent/gpunn"});
   t.err("size", "spiral with 0 classes", [] { spiral(0, 10, 1); }, {"spiral:", "0"});
   t.err("dtype", "spiral of int64", [] { spiral(2, 10, 1, 0.2, kInt64); }, {"spiral:", "int64"});
   t.err("nonfinite", "spiral with NaN noise", [] { spiral(2, 10, 1, kNaN); },
