@@ -80,13 +80,13 @@ TensorOptions Tensor::options() const { return TensorOptions(dtype()).device(dev
 int64_t Tensor::size(int64_t dim) const {
   const Shape& s = shape();
   GPUNN_CHECK(!s.empty(), "size: a 0-D tensor has no dims (asked for dim ", dim, ")");
-  return s[normalize_dim("size", dim, static_cast<int64_t>(s.size()))];
+  return s[normalize_dim("size", dim, static_cast<int64_t>(s.size()), *this)];
 }
 
 int64_t Tensor::stride(int64_t dim) const {
   const Shape& s = strides();
   GPUNN_CHECK(!s.empty(), "stride: a 0-D tensor has no dims (asked for dim ", dim, ")");
-  return s[normalize_dim("stride", dim, static_cast<int64_t>(s.size()))];
+  return s[normalize_dim("stride", dim, static_cast<int64_t>(s.size()), *this)];
 }
 
 // ---- Tensor: data -------------------------------------------------------------------

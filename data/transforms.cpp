@@ -30,6 +30,8 @@ Normalize fit_channels(const Tensor& x, bool with_std, const char* op) {
   check_floating_cpu(op, x);
   GPUNN_CHECK(x.dim() >= 2 && x.size(0) >= 1, op,
               ": expected examples [N, C, ...] with N >= 1, got ", x.shape());
+  GPUNN_CHECK(x.numel() > 0, op, ": the examples ", x.shape(),
+              " hold no values, so there are no statistics to fit");
   const Tensor xd = x.to(kFloat64).contiguous();
   const int64_t N = xd.size(0);
   const int64_t C = xd.size(1);
@@ -76,6 +78,19 @@ Normalize::Normalize(Tensor mean, Tensor std) {
   for (double s : std_.to_vector<double>()) {
     GPUNN_CHECK(s > 0 && std::isfinite(s), "Normalize: std must be positive and finite, got ", s);
   }
+  for (double m : mean_.to_vector<double>()) {
+    GPUNN_CHECK(std::isfinite(m), "Normalize: mean must be finite, got ", m);
+  }
+}
+
+void Normalize::check_input(const char* op, const Tensor& x) const {
+  GPUNN_CHECK(mean_.defined(), op, ": not fitted (construct it with statistics or fit_*)");
+  check_floating_cpu(op, x);
+  GPUNN_CHECK(x.dim() == mean_.dim() + 1 &&
+                  std::equal(mean_.shape().begin(), mean_.shape().end(), x.shape().begin() + 1,
+                             [](int64_t m, int64_t s) { return m == 1 || m == s; }),
+              op, ": input ", x.shape(), " does not match statistics of shape ", mean_.shape(),
+              " (expected [N] followed by a shape they broadcast to)");
 }
 
 Normalize Normalize::fit_per_channel(const Tensor& x) {
@@ -96,20 +111,13 @@ Normalize Normalize::fit_mean_example(const Tensor& x) {
 }
 
 Tensor Normalize::operator()(const Tensor& x) const {
-  GPUNN_CHECK(mean_.defined(), "Normalize: not fitted (construct it with statistics or fit_*)");
-  check_floating_cpu("Normalize", x);
-  GPUNN_CHECK(x.dim() == mean_.dim() + 1 &&
-                  std::equal(mean_.shape().begin(), mean_.shape().end(), x.shape().begin() + 1,
-                             [](int64_t m, int64_t s) { return m == 1 || m == s; }),
-              "Normalize: input ", x.shape(), " does not match statistics of shape ", mean_.shape(),
-              " (expected [N] followed by a shape they broadcast to)");
+  check_input("Normalize", x);
   NoGradGuard no_grad;
   return (x - mean_.to(x.dtype())) / std_.to(x.dtype());
 }
 
 Tensor Normalize::inverse(const Tensor& y) const {
-  GPUNN_CHECK(mean_.defined(), "Normalize::inverse: not fitted");
-  check_floating_cpu("Normalize::inverse", y);
+  check_input("Normalize::inverse", y);
   NoGradGuard no_grad;
   return y * std_.to(y.dtype()) + mean_.to(y.dtype());
 }

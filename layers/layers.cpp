@@ -204,13 +204,18 @@ Tensor BatchNorm::forward(const Tensor& x) {
   }
   GPUNN_CHECK(x.shape()[1] == num_features, type_name(), ": expected ", num_features,
               " channels (dim 1), got input ", x.shape());
+  // batch_norm checks everything else (dtypes, devices) before it changes the
+  // running statistics; the counter moves only once it has succeeded, so a
+  // rejected call leaves the layer's state as it was.
+  Tensor y =
+      batch_norm(x, running_mean, running_var, weight, bias,
+                 {.training = is_training(), .momentum = options.momentum, .eps = options.eps});
   if (is_training() && num_batches_tracked.defined()) {
     NoGradGuard no_grad;
     // int64: a counter, not a value for arithmetic ops.
     num_batches_tracked.fill_(num_batches_tracked.item() + 1.0);
   }
-  return batch_norm(x, running_mean, running_var, weight, bias,
-                    {.training = is_training(), .momentum = options.momentum, .eps = options.eps});
+  return y;
 }
 
 std::string BatchNorm::extra_repr() const {

@@ -3,6 +3,7 @@
 #include <gpunn/nn/layers.h>
 #include <gpunn/nn/rnn.h>
 #include <gpunn/nn/summary.h>
+#include <algorithm>
 
 #include <iomanip>
 #include <iostream>
@@ -11,12 +12,6 @@
 
 namespace gpunn::nn {
 namespace {
-
-int64_t numel_of(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
 
 // Floating-point operations of one call of a known leaf layer.
 int64_t layer_flops(Module& m, const Tensor& in, const Tensor& out) {
@@ -114,8 +109,8 @@ std::string human_bytes(int64_t b) {
 }  // namespace
 
 ModelSummary summary(Module& module, const Shape& input_shape, std::ostream* out, DType dtype) {
-  GPUNN_CHECK(numel_of(input_shape) > 0, "summary: input_shape ", input_shape,
-              " must have non-zero sizes");
+  GPUNN_CHECK(std::all_of(input_shape.begin(), input_shape.end(), [](int64_t d) { return d >= 1; }),
+              "summary: input_shape ", input_shape, " must have sizes of at least 1");
   std::unordered_map<const Module*, std::string> names;
   for (auto& [name, m] : module.named_modules()) names[m.get()] = name.empty() ? "(root)" : name;
   Device device = kCPU;

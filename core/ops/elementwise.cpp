@@ -259,6 +259,16 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
   return z;
 }
 
+// Checks an in-place op's tensor operand under the in-place op's name: a float
+// tensor of self's dtype and device that broadcasts to self's shape.
+void check_inplace_operand(const char* op, const Tensor& self, const Tensor& other) {
+  check_floating(op, self, "self");
+  check_floating(op, other, "the operand");
+  check_same_dtype_device(op, self, "self", other, "the operand");
+  GPUNN_CHECK(broadcast_shapes(op, other.shape(), self.shape()) == self.shape(), op,
+              ": the operand ", describe(other), " does not broadcast to self ", describe(self));
+}
+
 // self = op(self, other) for in-place forms: computed out of place, then
 // copied.
 Tensor& inplace(const char* op, Tensor& self, const Tensor& result) {
@@ -310,6 +320,7 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace("add_", *this, {&other});
+  check_inplace_operand("add_", *this, other);
   NoGradGuard no_grad;
   return inplace(
       "add_", *this,
@@ -322,11 +333,13 @@ Tensor& Tensor::add_(double value) {
 }
 Tensor& Tensor::sub_(const Tensor& other) {
   check_inplace("sub_", *this, {&other});
+  check_inplace_operand("sub_", *this, other);
   NoGradGuard no_grad;
   return inplace("sub_", *this, gpunn::sub(*this, other));
 }
 Tensor& Tensor::mul_(const Tensor& other) {
   check_inplace("mul_", *this, {&other});
+  check_inplace_operand("mul_", *this, other);
   NoGradGuard no_grad;
   return inplace("mul_", *this, gpunn::mul(*this, other));
 }
@@ -337,6 +350,7 @@ Tensor& Tensor::mul_(double value) {
 }
 Tensor& Tensor::div_(const Tensor& other) {
   check_inplace("div_", *this, {&other});
+  check_inplace_operand("div_", *this, other);
   NoGradGuard no_grad;
   return inplace("div_", *this, gpunn::div(*this, other));
 }

@@ -10,6 +10,7 @@
 #include <gpunn/ops/linalg.h>
 #include <gpunn/ops/reduce.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "core/autograd/forward_ad.h"
@@ -153,6 +154,11 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
               ": the inner dims differ (", K, " vs ", b.shape()[b.dim() - 2], ")");
   const Shape a_batch(a.shape().begin(), a.shape().end() - 2);
   const Shape b_batch(b.shape().begin(), b.shape().end() - 2);
+  for (size_t i = 1; i <= std::min(a_batch.size(), b_batch.size()); ++i) {
+    const int64_t da = a_batch[a_batch.size() - i], db = b_batch[b_batch.size() - i];
+    GPUNN_CHECK(da == db || da == 1 || db == 1, "matmul: ", describe(a), " @ ", describe(b),
+                ": the batch dims ", a_batch, " and ", b_batch, " cannot be broadcast together");
+  }
   const Shape batch_shape = broadcast_shapes("matmul", a_batch, b_batch);
   const Tensor ad = a.detach(), bd = b.detach();
   Tensor z = matmul_kernel(ad, bd, batch_shape);

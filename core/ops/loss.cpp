@@ -421,7 +421,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   if (options.weight.defined()) {
     check_floating(op, options.weight, "weight");
     check_same_dtype_device(op, input, "input", options.weight, "weight");
-    broadcast_shapes(op, options.weight.shape(), input.shape());
+    GPUNN_CHECK(broadcast_shapes(op, options.weight.shape(), input.shape()) == input.shape(), op,
+                ": weight ", describe(options.weight), " must broadcast to the input's shape ",
+                input.shape(), " (it would change the loss's shape)");
   }
   check_same_device(op, {&input, &target, &pw_in, &options.weight});
 

@@ -165,7 +165,8 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
       }};
 #if GPUNN_WITH_ONEDNN
       if constexpr (std::is_same_v<T, float>) {
-        if (!need_indices) {
+        // oneDNN lets NaN lose its window; gpunn's max lets it win (pool.h).
+        if (!need_indices && !holds_non_finite(x)) {
           table.cpu_vendor = [&] {
             const auto bytes = static_cast<int64_t>(kernels::max_pool2d_workspace_bytes_onednn(s));
             workspace = empty({(bytes + 7) / 8}, TensorOptions(kInt64).device(x.device()));

@@ -34,7 +34,7 @@ Shape normalize_dims(const char* op, const Tensor& x, const Shape& dims) {
     for (int64_t d = 0; d < x.dim(); ++d) out.push_back(d);
     return out;
   }
-  for (int64_t d : dims) out.push_back(normalize_dim(op, d, x.dim()));
+  for (int64_t d : dims) out.push_back(normalize_dim(op, d, x.dim(), x));
   std::sort(out.begin(), out.end());
   GPUNN_CHECK(std::adjacent_find(out.begin(), out.end()) == out.end(), op, ": dims ", dims,
               " repeat a dim of ", describe(x));
@@ -258,10 +258,10 @@ MaxResult max(const Tensor& x, int64_t dim, bool keepdim) {
   check_floating("max", x, "input");
   check_same_device("max", {&x});
   if (x.dim() == 0) {
-    normalize_dim("max", dim, 0);
+    normalize_dim("max", dim, 0, x);
     return {x.clone(), zeros({}, TensorOptions(kInt64).device(x.device()))};
   }
-  const int64_t d = normalize_dim("max", dim, x.dim());
+  const int64_t d = normalize_dim("max", dim, x.dim(), x);
   MaxResult r = max_kernel("max", x.detach(), d, true);
   const Tensor keep_indices = r.indices;
   if (!keepdim) {
@@ -291,10 +291,10 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
   check_floating("argmax", x, "input");
   check_same_device("argmax", {&x});
   if (x.dim() == 0) {
-    normalize_dim("argmax", dim, 0);
+    normalize_dim("argmax", dim, 0, x);
     return zeros({}, TensorOptions(kInt64).device(x.device()));
   }
-  const int64_t d = normalize_dim("argmax", dim, x.dim());
+  const int64_t d = normalize_dim("argmax", dim, x.dim(), x);
   Tensor idx = max_kernel("argmax", x.detach(), d, false).indices;
   return keepdim ? idx : idx.squeeze(d);
 }

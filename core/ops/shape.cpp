@@ -204,8 +204,8 @@ Tensor Tensor::reshape(const Shape& shape) const {
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   check_defined("flatten", *this, "self");
   if (dim() == 0) return reshape({1});
-  const int64_t s = normalize_dim("flatten", start_dim, dim());
-  const int64_t e = normalize_dim("flatten", end_dim, dim());
+  const int64_t s = normalize_dim("flatten", start_dim, dim(), *this);
+  const int64_t e = normalize_dim("flatten", end_dim, dim(), *this);
   GPUNN_CHECK(s <= e, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim, " for ",
               describe(*this));
   Shape target(shape().begin(), shape().begin() + s);
@@ -222,7 +222,7 @@ Tensor Tensor::permute(const Shape& dims) const {
   Shape new_shape(n), new_strides(n), inverse(n);
   std::vector<bool> seen(n, false);
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t d = normalize_dim("permute", dims[i], n);
+    const int64_t d = normalize_dim("permute", dims[i], n, *this);
     GPUNN_CHECK(!seen[d], "permute: dim ", d, " repeats in ", dims);
     seen[d] = true;
     new_shape[i] = shape()[d];
@@ -237,8 +237,8 @@ Tensor Tensor::permute(const Shape& dims) const {
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   check_defined("transpose", *this, "self");
   if (dim() == 0) return *this;
-  const int64_t a = normalize_dim("transpose", dim0, dim());
-  const int64_t b = normalize_dim("transpose", dim1, dim());
+  const int64_t a = normalize_dim("transpose", dim0, dim(), *this);
+  const int64_t b = normalize_dim("transpose", dim1, dim(), *this);
   Shape perm(dim());
   std::iota(perm.begin(), perm.end(), 0);
   std::swap(perm[a], perm[b]);
@@ -255,7 +255,7 @@ Tensor Tensor::t() const {
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
   check_defined("slice", *this, "self");
   GPUNN_CHECK(this->dim() > 0, "slice: cannot slice a 0-D tensor");
-  const int64_t d = normalize_dim("slice", dim, this->dim());
+  const int64_t d = normalize_dim("slice", dim, this->dim(), *this);
   GPUNN_CHECK(step > 0, "slice: step must be positive, got ", step);
   const int64_t size = shape()[d];
   // Python-style bounds: negative counts from the end, out of range clamps.
@@ -275,7 +275,7 @@ Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) cons
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
   check_defined("narrow", *this, "self");
   GPUNN_CHECK(this->dim() > 0, "narrow: cannot narrow a 0-D tensor");
-  const int64_t d = normalize_dim("narrow", dim, this->dim());
+  const int64_t d = normalize_dim("narrow", dim, this->dim(), *this);
   const int64_t size = shape()[d];
   if (start < 0 && start >= -size) start += size;
   GPUNN_CHECK(start >= 0 && length >= 0 && start + length <= size, "narrow: start ", start,
@@ -287,7 +287,7 @@ Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
 Tensor Tensor::select(int64_t dim, int64_t index) const {
   check_defined("select", *this, "self");
   GPUNN_CHECK(this->dim() > 0, "select: cannot index a 0-D tensor");
-  const int64_t d = normalize_dim("select", dim, this->dim());
+  const int64_t d = normalize_dim("select", dim, this->dim(), *this);
   const int64_t size = shape()[d];
   GPUNN_CHECK(index >= -size && index < size, "select: index ", index, " is out of range for dim ",
               d, " of size ", size, " in ", describe(*this));
@@ -312,7 +312,7 @@ Tensor Tensor::squeeze() const {
 Tensor Tensor::squeeze(int64_t dim) const {
   check_defined("squeeze", *this, "self");
   if (this->dim() == 0) return *this;
-  const int64_t d = normalize_dim("squeeze", dim, this->dim());
+  const int64_t d = normalize_dim("squeeze", dim, this->dim(), *this);
   if (shape()[d] != 1) return *this;
   Shape target = shape();
   target.erase(target.begin() + d);
@@ -321,7 +321,7 @@ Tensor Tensor::squeeze(int64_t dim) const {
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
   check_defined("unsqueeze", *this, "self");
-  const int64_t d = normalize_dim("unsqueeze", dim, this->dim() + 1);
+  const int64_t d = normalize_dim("unsqueeze", dim, this->dim() + 1, *this);
   Shape target = shape();
   target.insert(target.begin() + d, 1);
   return view(target);
@@ -378,7 +378,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   const Tensor& first = tensors[0];
   check_defined("cat", first, "tensor 0");
   GPUNN_CHECK(first.dim() > 0, "cat: tensor 0 is 0-D; cat needs at least 1-D tensors (use stack)");
-  const int64_t d = normalize_dim("cat", dim, first.dim());
+  const int64_t d = normalize_dim("cat", dim, first.dim(), first);
   Shape out_shape = first.shape();
   out_shape[d] = 0;
   std::vector<int64_t> sizes;
@@ -422,7 +422,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   GPUNN_CHECK(!tensors.empty(), "stack: expects at least one tensor");
   check_defined("stack", tensors[0], "tensor 0");
-  const int64_t d = normalize_dim("stack", dim, tensors[0].dim() + 1);
+  const int64_t d = normalize_dim("stack", dim, tensors[0].dim() + 1, tensors[0]);
   std::vector<Tensor> parts;
   for (size_t i = 0; i < tensors.size(); ++i) {
     check_defined("stack", tensors[i], "a tensor");

@@ -115,7 +115,7 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
   const char* op = op_name(log);
   check_floating(op, x, "input");
   check_same_device(op, {&x});
-  const int64_t d = normalize_dim(op, dim, x.dim());
+  const int64_t d = normalize_dim(op, dim, x.dim(), x);
   Tensor xc = x.detach().contiguous();
   Tensor y = empty_as(xc, xc.shape());
   const Split s = split(xc.shape(), d);
@@ -127,7 +127,9 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
       }};
 #if GPUNN_WITH_ONEDNN
       if constexpr (std::is_same_v<T, float>) {
-        if (!log) {
+        // oneDNN does not turn a row holding NaN or +inf into NaN as the
+        // reference does; such inputs keep the reference loops.
+        if (!log && !holds_non_finite(xc)) {
           table.cpu_vendor = [&] {
             kernels::softmax_forward_onednn(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner);
           };

@@ -14,7 +14,7 @@ class Normalize {
  public:
   Normalize() = default;
   // mean and std have the shape of one example's broadcast pattern, e.g. [C, 1, 1]
-  // for images [N, C, H, W]; std must be positive.
+  // for images [N, C, H, W]; mean must be finite and std positive and finite.
   Normalize(Tensor mean, Tensor std);
 
   // Per-channel mean and (population) standard deviation over every dim but
@@ -29,13 +29,15 @@ class Normalize {
 
   // x [N, ...] float32 or float64; returns a new tensor of x's dtype.
   Tensor operator()(const Tensor& x) const;
-  // Undoes operator().
+  // Undoes operator(); y has the shapes operator() accepts.
   Tensor inverse(const Tensor& y) const;
 
   const Tensor& mean() const { return mean_; }  // float64
   const Tensor& std() const { return std_; }    // float64
 
  private:
+  // Fitted, x float on the CPU, and [N] followed by a shape the statistics broadcast to.
+  void check_input(const char* op, const Tensor& x) const;
   Tensor mean_;
   Tensor std_;
 };

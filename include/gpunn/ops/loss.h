@@ -42,7 +42,9 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target,
 
 // The multiclass SVM hinge loss of cs231n's linear-classification notes:
 //   l_n = Σ_{j ≠ y_n} max(0, s[n, j] - s[n, y_n] + margin)
-// Mean: Σ l_n / N. Subgradient 0 where the hinge is exactly 0.
+// Mean: Σ l_n / N. Subgradient 0 where the hinge is exactly 0. A term that is
+// NaN (a NaN score) counts as 0, as in PyTorch: NaN scores do not show in this
+// loss (or in multi_margin_loss), so check the scores themselves.
 // Accepts [N, C] and [C].
 Tensor multiclass_hinge_loss(const Tensor& scores, const Tensor& target, double margin = 1.0,
                              Reduction reduction = Reduction::Mean);
@@ -65,7 +67,8 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 
 struct BceWithLogitsOptions {
-  Tensor weight{};      // broadcast to the input's shape: a rescaling per element (optional)
+  Tensor weight{};      // broadcasts to the input's shape (never beyond it): a rescaling per
+                        // element (optional)
   Tensor pos_weight{};  // [C], C = the input's last dim: weight of positive targets (optional)
   Reduction reduction = Reduction::Mean;
 };

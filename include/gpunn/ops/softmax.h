@@ -1,5 +1,7 @@
 // Softmax and log-softmax over one dim, computed stably (the maximum is
-// subtracted first).
+// subtracted first). Non-finite inputs follow IEEE rules, as in PyTorch: -inf
+// gets probability 0 (log-probability -inf); a slice holding NaN or +inf is NaN
+// throughout. An empty slice gives an empty result.
 #pragma once
 
 #include <gpunn/tensor.h>
