@@ -200,8 +200,8 @@ Tensor conv_backward_data(const Tensor& dy, const Tensor& w, const kernels::Conv
 // dw [K, C/groups, R, S] from dy [N, K, P, Q] and x [N, C, H, W]. Where `db` is given and the
 // chosen implementation computes the bias gradient in the same pass (oneDNN), it fills *db
 // ([K], allocated by the caller) and returns true.
-bool conv_backward_weight(Tensor& dw, Tensor* db, const Tensor& dy, const Tensor& x,
-                          const kernels::Conv2dShape& s, const char* op) {
+bool conv_backward_weight(Tensor& dw, [[maybe_unused]] Tensor* db, const Tensor& dy,
+                          const Tensor& x, const kernels::Conv2dShape& s, const char* op) {
   dw = empty_as(dy, {s.K, s.C / s.groups, s.R, s.S});
   bool db_done = false;
   dispatch_floating(dy.dtype(), op, [&](auto tag) {
