@@ -110,6 +110,64 @@ std::string Conv2d::extra_repr() const {
   return os.str();
 }
 
+// ---- ConvTranspose2d -----------------------------------------------------------------------
+
+ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o, TensorOptions tensor_options,
+                                 Generator* gen)
+    : Module("ConvTranspose2d"), options(o) {
+  GPUNN_CHECK(o.in_channels >= 1 && o.out_channels >= 1,
+              "ConvTranspose2d: expected in_channels and out_channels >= 1, got ", o.in_channels,
+              " and ", o.out_channels);
+  GPUNN_CHECK(o.groups >= 1 && o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
+              "ConvTranspose2d: groups ", o.groups, " must divide in_channels ", o.in_channels,
+              " and out_channels ", o.out_channels);
+  GPUNN_CHECK(o.kernel_size.h >= 1 && o.kernel_size.w >= 1,
+              "ConvTranspose2d: kernel_size must be at least 1, got ", int2(o.kernel_size));
+  const int64_t cout = o.out_channels / o.groups;
+  // The weight's dim 1 is the per-group output channel count, so that is the fan-in the
+  // usual init reads off the layout.
+  const int64_t fan_in = cout * o.kernel_size.h * o.kernel_size.w;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+  weight = register_parameter(
+      "weight", uniform_init({o.in_channels, cout, o.kernel_size.h, o.kernel_size.w}, bound,
+                             tensor_options, gen));
+  bias = o.bias ? register_parameter("bias",
+                                     uniform_init({o.out_channels}, bound, tensor_options, gen))
+                : register_parameter("bias", Tensor());
+}
+
+ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size,
+                                 Int2 stride, Int2 padding, Int2 output_padding)
+    : ConvTranspose2d(ConvTranspose2dOptions{.in_channels = in_channels,
+                                             .out_channels = out_channels,
+                                             .kernel_size = kernel_size,
+                                             .stride = stride,
+                                             .padding = padding,
+                                             .output_padding = output_padding}) {}
+
+Tensor ConvTranspose2d::forward(const Tensor& x) {
+  return conv_transpose2d(x, weight, bias,
+                          gpunn::ConvTranspose2dOptions{.stride = options.stride,
+                                                        .padding = options.padding,
+                                                        .output_padding = options.output_padding,
+                                                        .groups = options.groups,
+                                                        .dilation = options.dilation});
+}
+
+std::string ConvTranspose2d::extra_repr() const {
+  std::ostringstream os;
+  os << options.in_channels << ", " << options.out_channels
+     << ", kernel_size=" << int2(options.kernel_size) << ", stride=" << int2(options.stride);
+  if (options.padding.h || options.padding.w) os << ", padding=" << int2(options.padding);
+  if (options.output_padding.h || options.output_padding.w)
+    os << ", output_padding=" << int2(options.output_padding);
+  if (options.dilation.h != 1 || options.dilation.w != 1)
+    os << ", dilation=" << int2(options.dilation);
+  if (options.groups != 1) os << ", groups=" << options.groups;
+  if (!options.bias) os << ", bias=false";
+  return os.str();
+}
+
 // ---- pools and activations -----------------------------------------------------------------
 
 MaxPool2d::MaxPool2d(Pool2dOptions o) : Module("MaxPool2d"), options(o) {}

@@ -25,6 +25,12 @@ int64_t layer_flops(Module& m, const Tensor& in, const Tensor& out) {
                                c->options.kernel_size.h * c->options.kernel_size.w;
     return 2 * n_out * per_output + (c->bias.defined() ? n_out : 0);
   }
+  if (auto* c = dynamic_cast<ConvTranspose2d*>(&m)) {
+    // Every input element meets (out/groups)·kh·kw weights.
+    const int64_t per_input = (c->options.out_channels / c->options.groups) *
+                              c->options.kernel_size.h * c->options.kernel_size.w;
+    return 2 * in.numel() * per_input + (c->bias.defined() ? n_out : 0);
+  }
   if (auto* p = dynamic_cast<MaxPool2d*>(&m))
     return n_out * p->options.kernel_size.h * p->options.kernel_size.w;
   if (auto* p = dynamic_cast<AvgPool2d*>(&m))

@@ -247,6 +247,39 @@ TEST(CudaOps, ConvolutionOursAndCudnn) {
   });
 }
 
+TEST(CudaOps, TransposedConvolutionOursAndCudnn) {
+  GPUNN_REQUIRE_GPU();
+  struct Case {
+    Shape x, w;
+    ConvTranspose2dOptions o;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {{2, 8, 7, 7}, {8, 4, 4, 4}, {.stride = 2, .padding = 1}, "DCGAN 4x4 stride 2"},
+      {{1, 4, 5, 6},
+       {4, 3, 3, 2},
+       {.stride = {2, 3}, .padding = {1, 0}, .output_padding = {1, 2}},
+       "rectangular output_padding"},
+      {{2, 6, 5, 5},
+       {6, 2, 3, 3},
+       {.stride = 2, .padding = 1, .groups = 3, .dilation = 2},
+       "groups, dilation"},
+      // Beyond cuDNN's size formula: the vendor setting runs our kernels.
+      {{1, 2, 4, 4},
+       {2, 3, 3, 3},
+       {.output_padding = 1, .dilation = 2},
+       "output_padding >= stride"},
+  };
+  for_each_impl(OpFamily::Conv, [&](const std::string& impl) {
+    for (const Case& c : cases) {
+      const ConvTranspose2dOptions o = c.o;
+      expect_parity([o](auto& in) { return conv_transpose2d(in[0], in[1], in[2], o); },
+                    {test::uniform(c.x), test::uniform(c.w), test::uniform({c.w[1] * o.groups})},
+                    impl + " conv_transpose2d " + c.what, 1e-4, 1e-4);
+    }
+  });
+}
+
 TEST(CudaOps, Pooling) {
   GPUNN_REQUIRE_GPU();
   for_each_impl(OpFamily::Pool, [](const std::string& impl) {

@@ -55,6 +55,49 @@ TEST(Layers, LinearAndConvEqualTheirOps) {
                            0));
 }
 
+TEST(Layers, ConvTransposeEqualsItsOpAndInitializesLikeConv) {
+  nn::ConvTranspose2d up({.in_channels = 4,
+                          .out_channels = 6,
+                          .kernel_size = {4, 3},
+                          .stride = 2,
+                          .padding = 1,
+                          .output_padding = {1, 0},
+                          .groups = 2});
+  EXPECT_EQ(up.weight.shape(), (Shape{4, 3, 4, 3}));
+  EXPECT_EQ(up.bias.shape(), (Shape{6}));
+  // Uniform in ±1/sqrt(fan_in) with fan_in = (out/groups)·kh·kw = 36: all inside, and spread
+  // over most of the range (72 draws).
+  const double bound = 1.0 / std::sqrt(36.0);
+  EXPECT_LE(max(abs(up.weight)).item(), bound);
+  EXPECT_GT(max(abs(up.weight)).item(), 0.8 * bound);
+  EXPECT_LE(max(abs(up.bias)).item(), bound);
+  Tensor x = test::uniform({2, 4, 3, 5}).to(kFloat32);
+  Tensor y = up(x);
+  EXPECT_EQ(y.shape(), (Shape{2, 6, 7, 9}));
+  EXPECT_TRUE(tensors_near(
+      y,
+      conv_transpose2d(x, up.weight, up.bias,
+                       {.stride = 2, .padding = 1, .output_padding = {1, 0}, .groups = 2}),
+      0));
+  // The state dict holds weight and bias under those names; without a bias, only weight.
+  const auto names = [](nn::Module& m) {
+    std::vector<std::string> n;
+    for (const auto& [name, t] : m.state_dict()) n.push_back(name);
+    return n;
+  };
+  EXPECT_EQ(names(up), (std::vector<std::string>{"weight", "bias"}));
+  nn::ConvTranspose2d nobias(
+      {.in_channels = 2, .out_channels = 1, .kernel_size = 2, .bias = false});
+  EXPECT_EQ(names(nobias), (std::vector<std::string>{"weight"}));
+  EXPECT_EQ(nobias.extra_repr(), "2, 1, kernel_size=(2, 2), stride=(1, 1), bias=false");
+  EXPECT_EQ(up.extra_repr(),
+            "4, 6, kernel_size=(4, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 0), "
+            "groups=2");
+  EXPECT_THROWS_WITH(nn::ConvTranspose2d({.in_channels = 3, .out_channels = 4, .groups = 2}),
+                     "ConvTranspose2d", "groups 2", "in_channels 3");
+  EXPECT_THROWS_WITH(nn::ConvTranspose2d(0, 4, 3), "ConvTranspose2d", "in_channels");
+}
+
 TEST(Layers, Derivatives) {
   {
     nn::Linear l(4, 3);
@@ -63,6 +106,8 @@ TEST(Layers, Derivatives) {
   {
     nn::Conv2d c({.in_channels = 2, .out_channels = 3, .kernel_size = 3, .padding = 1});
     check_layer(c, test::uniform({2, 2, 4, 3}), {&c.weight, &c.bias}, "Conv2d");
+    nn::ConvTranspose2d t(2, 3, 4, 2, 1);
+    check_layer(t, test::uniform({2, 2, 3, 2}), {&t.weight, &t.bias}, "ConvTranspose2d");
   }
   {
     nn::MaxPool2d m({.kernel_size = 2});

@@ -53,6 +53,32 @@ class Conv2d : public Module {
   Tensor weight, bias;
 };
 
+struct ConvTranspose2dOptions {
+  int64_t in_channels = 0;
+  int64_t out_channels = 0;
+  Int2 kernel_size = 1;
+  Int2 stride = 1;
+  Int2 padding = 0;
+  Int2 output_padding = 0;
+  Int2 dilation = 1;
+  int64_t groups = 1;
+  bool bias = true;
+};
+// NCHW transposed convolution (gpunn::conv_transpose2d); weight [in, out/groups, kh, kw],
+// bias [out], both uniform in ±1/sqrt(out/groups · kh · kw) (the fan-in of the weight's
+// layout, as for Conv2d).
+class ConvTranspose2d : public Module {
+ public:
+  explicit ConvTranspose2d(const ConvTranspose2dOptions& options, TensorOptions tensor_options = {},
+                           Generator* generator = nullptr);
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride = 1,
+                  Int2 padding = 0, Int2 output_padding = 0);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  ConvTranspose2dOptions options;
+  Tensor weight, bias;
+};
+
 class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(Pool2dOptions options);

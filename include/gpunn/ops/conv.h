@@ -7,6 +7,21 @@
 //   y[n,k,p,q] = b[k] + Σ_{c in k's group, r, s}
 //                w[k,c,r,s] · x[n, c, p·stride_h - pad_h + r·dil_h, q·stride_w - pad_w + s·dil_w]
 // (positions outside the input read as zero). A 3-D input [C, H, W] is one image.
+//
+// 2-D transposed convolution (the adjoint of conv2d in its input; also called
+// fractionally strided convolution or "deconvolution"):
+//   input  x [N, Cin, H, W]    weight w [Cin, Cout/groups, kH, kW]    bias b [Cout]
+//   output y [N, Cout, Hout, Wout]
+//   Hout = (H - 1) stride_h - 2 pad_h + dil_h (kH - 1) + output_padding_h + 1, Wout likewise
+//   y[n,o,i,j] = b[o] + Σ_{c in o's group, h, w, r, s with i = h·stride_h - pad_h + r·dil_h,
+//                                                         j = w·stride_w - pad_w + s·dil_w}
+//                x[n,c,h,w] · w[c, o mod (Cout/groups), r, s]
+// Each input pixel scatters its kernel-weighted copy into the output; conv2d with
+// the same weight, stride, padding and dilation maps [Hout, Wout] back to
+// [H, W], and conv_transpose2d's gradient in x is exactly that conv2d.
+// output_padding (added on the bottom and right only) picks among the output
+// sizes that stride > 1 maps to the same H; it must be smaller than the stride
+// or the dilation.
 #pragma once
 
 #include <gpunn/tensor.h>
@@ -31,5 +46,16 @@ struct Conv2dOptions {
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
               const Conv2dOptions& options = {});
+
+struct ConvTranspose2dOptions {
+  Int2 stride = 1;
+  Int2 padding = 0;
+  Int2 output_padding = 0;
+  int64_t groups = 1;
+  Int2 dilation = 1;
+};
+
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                        const ConvTranspose2dOptions& options = {});
 
 }  // namespace gpunn

@@ -1,0 +1,392 @@
+// gan: a small DCGAN (deep convolutional generative adversarial network,
+// Radford, Metz & Chintala 2016) trained on Fashion-MNIST.
+//
+//   generator      z [N, z_dim] ~ N(0, 1) -> Linear -> [128, 7, 7] -> BN, ReLU
+//                  -> ConvTranspose2d(128, 64, 4, stride 2, padding 1) [64, 14, 14] -> BN, ReLU
+//                  -> ConvTranspose2d(64, 1, 4, stride 2, padding 1)  [1, 28, 28]  -> tanh
+//   discriminator  x [N, 1, 28, 28] -> Conv2d(1, 64, 4, 2, 1) -> LeakyReLU(0.2)
+//                  -> Conv2d(64, 128, 4, 2, 1) -> BN -> LeakyReLU(0.2) -> Flatten
+//                  -> Linear(128·7·7, 1): a logit, "real" > 0
+//
+// Images are scaled to [-1, 1], the range of the generator's tanh. Each step
+// first trains the discriminator on a real batch (target 1) and a generated
+// batch (target 0), then the generator to make the discriminator answer 1 on
+// its samples (the non-saturating loss), both with binary cross-entropy on
+// logits and Adam (lr 2e-4, betas 0.5, 0.999), as in the DCGAN paper. Weights
+// of the convolutions start from N(0, 0.02) and batch-norm scales from
+// N(1, 0.02), also as there.
+//
+// Writes into --out: samples_epoch_<k>.png (an 8x8 grid generated from one
+// fixed noise batch after each epoch, so the grids show the same 64 draws
+// improving), losses.png (the two losses and the discriminator's mean outputs
+// over the run) and losses.csv. The last output line is one JSON object.
+//
+// What the figures say: D(x) and D(G(z)) are the discriminator's mean
+// probabilities that a real, resp. generated, image is real over the last
+// epoch; a generator that wins them both near 0.5, a discriminator that wins
+// them near 1 and 0. The pixel spread (each pixel's standard deviation across
+// the 64 fixed samples, averaged over pixels) next to the same figure for 64
+// real images shows whether the samples vary as much as the data: a collapsed
+// generator, drawing one image for every z, has a spread near 0; a full run
+// exits non-zero below a quarter of the real figure.
+#include <gpunn/gpunn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/example.h"
+#include "common/plot.h"
+
+namespace gx = gpunn::examples;
+using namespace gpunn;
+
+namespace {
+
+constexpr int kSkip = 77;      // CTest's SKIP_RETURN_CODE: the dataset is not installed
+constexpr int64_t kGrid = 8;   // samples per row and column of the grids
+constexpr int64_t kSide = 28;  // image height and width
+
+struct Options {
+  gx::CommonOptions common;
+  int64_t epochs = 0;  // 0: the default (2, smoke 1): about 8 min each on 2 busy cores
+  int64_t batch = 64;
+  double lr = 2e-4;
+  int64_t z_dim = 64;
+  std::string data_dir;
+};
+
+// The generator: z -> 28x28 image in [-1, 1].
+class GeneratorNet : public nn::Module {
+ public:
+  explicit GeneratorNet(int64_t z_dim) : Module("Generator") {
+    fc_ = register_module("fc", std::make_shared<nn::Linear>(z_dim, 128 * 7 * 7));
+    bn0_ = register_module("bn0", std::make_shared<nn::BatchNorm2d>(128));
+    up1_ = register_module("up1", std::make_shared<nn::ConvTranspose2d>(128, 64, 4, 2, 1));
+    bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(64));
+    up2_ = register_module("up2", std::make_shared<nn::ConvTranspose2d>(64, 1, 4, 2, 1));
+  }
+  Tensor forward(const Tensor& z) override {
+    Tensor h = (*fc_)(z).reshape({z.shape()[0], 128, 7, 7});
+    h = relu((*bn0_)(h));
+    h = relu((*bn1_)((*up1_)(h)));
+    return gpunn::tanh((*up2_)(h));
+  }
+
+ private:
+  std::shared_ptr<nn::Linear> fc_;
+  std::shared_ptr<nn::BatchNorm2d> bn0_, bn1_;
+  std::shared_ptr<nn::ConvTranspose2d> up1_, up2_;
+};
+
+std::shared_ptr<nn::Sequential> make_discriminator() {
+  auto d = std::make_shared<nn::Sequential>();
+  d->emplace<nn::Conv2d>(1, 64, 4, 2, 1);
+  d->emplace<nn::LeakyReLU>(0.2);
+  d->emplace<nn::Conv2d>(64, 128, 4, 2, 1);
+  d->emplace<nn::BatchNorm2d>(128);
+  d->emplace<nn::LeakyReLU>(0.2);
+  d->emplace<nn::Flatten>();
+  d->emplace<nn::Linear>(128 * 7 * 7, 1);
+  return d;
+}
+
+// DCGAN's initialization: convolution weights N(0, 0.02), batch-norm scales
+// N(1, 0.02) and shifts 0; linear layers keep their defaults.
+void dcgan_init(nn::Module& model) {
+  NoGradGuard no_grad;
+  model.apply([](nn::Module& m) {
+    if (auto* c = dynamic_cast<nn::Conv2d*>(&m)) nn::init::normal_(c->weight, 0.0, 0.02);
+    if (auto* c = dynamic_cast<nn::ConvTranspose2d*>(&m)) nn::init::normal_(c->weight, 0.0, 0.02);
+    if (auto* b = dynamic_cast<nn::BatchNorm*>(&m)) {
+      nn::init::normal_(b->weight, 1.0, 0.02);
+      nn::init::zeros_(b->bias);
+    }
+  });
+}
+
+// Mean over pixels of each pixel's standard deviation across the images of x [N, 1, H, W].
+double pixel_spread(const Tensor& x) {
+  NoGradGuard no_grad;
+  const Tensor centred = x - mean(x, {0}, true);
+  return mean(sqrt(mean(centred * centred, {0}))).item();
+}
+
+// x [N, 1, 28, 28] in [-1, 1] (N <= 64) as an 8x8 grid, upscaled 2x.
+gx::Image sample_grid(const Tensor& x) {
+  const Tensor cpu = x.detach().to(kCPU);
+  std::vector<gx::Image> tiles;
+  for (int64_t i = 0; i < cpu.shape()[0]; ++i) tiles.push_back(gx::gray_image(cpu[i], -1.0, 1.0));
+  return gx::upscale(gx::contact_sheet(tiles, static_cast<int>(kGrid), 2, 255), 2);
+}
+
+// The run's per-step record, averaged over windows for the plot and the CSV.
+struct StepLog {
+  std::vector<double> d_loss, g_loss, d_real, d_fake;
+};
+
+struct Window {
+  double position = 0;  // in epochs, at the window's end
+  double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0;
+};
+
+std::vector<Window> windows(const StepLog& log, int64_t steps_per_epoch, int64_t width) {
+  std::vector<Window> out;
+  const size_t n = log.d_loss.size(), w = static_cast<size_t>(std::max<int64_t>(1, width));
+  for (size_t begin = 0; begin < n; begin += w) {
+    const size_t end = std::min(n, begin + w);
+    Window win;
+    win.position = static_cast<double>(end) / static_cast<double>(steps_per_epoch);
+    for (size_t i = begin; i < end; ++i) {
+      win.d_loss += log.d_loss[i];
+      win.g_loss += log.g_loss[i];
+      win.d_real += log.d_real[i];
+      win.d_fake += log.d_fake[i];
+    }
+    const double k = static_cast<double>(end - begin);
+    win.d_loss /= k, win.g_loss /= k, win.d_real /= k, win.d_fake /= k;
+    out.push_back(win);
+  }
+  return out;
+}
+
+void write_loss_outputs(const gx::CommonOptions& common, const StepLog& log,
+                        int64_t steps_per_epoch, int64_t epochs) {
+  // Windows of total/100 steps: about 100 points over the run, however long.
+  const int64_t total = static_cast<int64_t>(log.d_loss.size());
+  const std::vector<Window> ws = windows(log, steps_per_epoch, std::max<int64_t>(1, total / 100));
+  std::ofstream csv(gx::output_path(common, "losses.csv"));
+  GPUNN_CHECK(csv.good(), "gan: cannot write ", gx::output_path(common, "losses.csv"));
+  csv << "epoch,d_loss,g_loss,d_real,d_fake\n" << std::setprecision(6);
+  gx::Series d{"discriminator", {}, {}, gx::plot_palette()[0]};
+  gx::Series g{"generator", {}, {}, gx::plot_palette()[1]};
+  gx::Series dr{"D(x)", {}, {}, gx::plot_palette()[2]};
+  gx::Series df{"D(G(z))", {}, {}, gx::plot_palette()[3]};
+  for (const Window& w : ws) {
+    csv << w.position << "," << w.d_loss << "," << w.g_loss << "," << w.d_real << "," << w.d_fake
+        << "\n";
+    d.x.push_back(w.position), d.y.push_back(w.d_loss);
+    g.x.push_back(w.position), g.y.push_back(w.g_loss);
+    dr.x.push_back(w.position), dr.y.push_back(w.d_real);
+    df.x.push_back(w.position), df.y.push_back(w.d_fake);
+  }
+  gx::PlotOptions po;
+  po.x_label = "epoch";
+  po.x_lo = 0;
+  po.x_hi = static_cast<double>(epochs);
+  po.title = "losses (binary cross-entropy)";
+  const gx::Image left = gx::line_plot({d, g}, po);
+  po.title = "discriminator mean output";
+  po.y_lo = 0;
+  po.y_hi = 1;
+  const gx::Image right = gx::line_plot({dr, df}, po);
+  gx::write_png(gx::output_path(common, "losses.png"), gx::contact_sheet({left, right}, 2, 0));
+}
+
+int run(Options& o) {
+  const Device device = gx::resolve_device(o.common.device);
+  if (o.epochs == 0) o.epochs = o.common.smoke ? 1 : 2;
+  GPUNN_CHECK(o.epochs >= 1 && o.batch >= 2 && o.lr > 0 && o.z_dim >= 1,
+              "gan: --epochs, --z-dim and --lr must be positive and --batch at least 2 (batch "
+              "norm), got ",
+              o.epochs, ", ", o.z_dim, ", ", o.lr, ", ", o.batch);
+
+  // ---- data: the 60000 training images, scaled to [-1, 1] ----
+  std::string dir = o.data_dir;
+  if (dir.empty()) {
+    const auto found = data::find_fashion_mnist();
+    if (!found) {
+      std::cerr << "gan: Fashion-MNIST not found; install Debian's dataset-fashion-mnist, set "
+                   "GPUNN_FASHION_MNIST_DIR or pass --data DIR\n";
+      return o.common.smoke ? kSkip : 1;
+    }
+    dir = *found;
+  }
+  data::TensorDataset images = data::load_fashion_mnist(dir, data::Split::Train);
+  if (o.common.smoke) {  // a few steps: what CI runs
+    std::vector<int64_t> idx(static_cast<size_t>(std::min<int64_t>(6 * o.batch, images.size())));
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int64_t>(i);
+    images = images.subset(idx);
+  }
+  const data::TensorDataset train(images.data() * 2.0 - 1.0, images.target());
+  std::cout << "Fashion-MNIST from " << dir << ": " << train.size()
+            << " training images, scaled to [-1, 1]\n";
+  // drop_last: every step sees a full batch (batch norm statistics of a last
+  // batch of one or two images would be noise).
+  data::DataLoader loader(train, {.batch_size = o.batch,
+                                  .shuffle = true,
+                                  .drop_last = true,
+                                  .seed = o.common.seed,
+                                  .device = device});
+  const int64_t steps_per_epoch = loader.num_batches();
+  GPUNN_CHECK(steps_per_epoch >= 1, "gan: --batch ", o.batch, " exceeds the ", train.size(),
+              " training images");
+
+  // ---- models and optimizers ----
+  manual_seed(o.common.seed);
+  auto gen = std::make_shared<GeneratorNet>(o.z_dim);
+  auto disc = make_discriminator();
+  dcgan_init(*gen);
+  dcgan_init(*disc);
+  gen->to(device);
+  disc->to(device);
+  std::cout << "generator:\n";
+  nn::summary(*gen, {1, o.z_dim}, &std::cout);
+  std::cout << "discriminator:\n";
+  nn::summary(*disc, {1, 1, kSide, kSide}, &std::cout);
+  optim::Adam opt_g(gen->parameters(), {.lr = o.lr, .beta1 = 0.5, .beta2 = 0.999});
+  optim::Adam opt_d(disc->parameters(), {.lr = o.lr, .beta1 = 0.5, .beta2 = 0.999});
+  nn::BCEWithLogitsLoss criterion;
+
+  // The fixed noise of the sample grids, from its own generator so that it does not
+  // depend on how many draws training made.
+  Generator noise_gen(o.common.seed + 1);
+  const Tensor fixed_z =
+      randn({kGrid * kGrid, o.z_dim}, TensorOptions(kFloat32), &noise_gen).to(device);
+  const double real_spread = pixel_spread(train.data().narrow(0, 0, kGrid * kGrid));
+
+  StepLog log;
+  double train_seconds = 0;
+  int64_t images_seen = 0;
+  double last_d_real = NAN, last_d_fake = NAN, last_d_loss = NAN, last_g_loss = NAN;
+  double sample_spread = NAN;
+  for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
+    gen->train();
+    disc->train();
+    gx::Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
+                     steps_per_epoch, "steps");
+    double sum_d = 0, sum_g = 0, sum_real = 0, sum_fake = 0;
+    int64_t steps = 0;
+    for (data::Batch& b : loader) {
+      const int64_t n = b.size();
+      const Tensor ones_t = ones({n, 1}, TensorOptions(kFloat32).device(device));
+      const Tensor zeros_t = zeros({n, 1}, TensorOptions(kFloat32).device(device));
+      const Tensor z = randn({n, o.z_dim}, TensorOptions(kFloat32)).to(device);
+      const Tensor fake = (*gen)(z);
+
+      // Discriminator: real -> 1, generated -> 0 (the generator's graph is cut).
+      opt_d.zero_grad();
+      const Tensor logit_real = (*disc)(b.data);
+      const Tensor logit_fake = (*disc)(fake.detach());
+      const Tensor loss_d = criterion(logit_real, ones_t) + criterion(logit_fake, zeros_t);
+      loss_d.backward();
+      opt_d.step();
+
+      // Generator: make the (updated) discriminator call its samples real.
+      opt_g.zero_grad();
+      const Tensor loss_g = criterion((*disc)(fake), ones_t);
+      loss_g.backward();
+      opt_g.step();
+
+      const double ld = loss_d.item(), lg = loss_g.item();
+      GPUNN_CHECK(std::isfinite(ld) && std::isfinite(lg), "gan: the losses became ", ld, " and ",
+                  lg, " at epoch ", epoch + 1, " step ", steps + 1, "; try a smaller --lr");
+      double dr = 0, df = 0;
+      {
+        NoGradGuard no_grad;
+        dr = mean(sigmoid(logit_real.detach())).item();
+        df = mean(sigmoid(logit_fake.detach())).item();
+      }
+      log.d_loss.push_back(ld), log.g_loss.push_back(lg);
+      log.d_real.push_back(dr), log.d_fake.push_back(df);
+      sum_d += ld, sum_g += lg, sum_real += dr, sum_fake += df;
+      images_seen += n;
+      ++steps;
+      std::ostringstream st;
+      st << std::fixed << std::setprecision(3) << "D " << sum_d / static_cast<double>(steps)
+         << "  G " << sum_g / static_cast<double>(steps) << "  D(x) "
+         << sum_real / static_cast<double>(steps) << "  D(G(z)) "
+         << sum_fake / static_cast<double>(steps);
+      bar.update(steps, st.str());
+    }
+    const double seconds = bar.elapsed_seconds();
+    bar.finish();
+    train_seconds += seconds;
+    const double k = static_cast<double>(steps);
+    last_d_loss = sum_d / k, last_g_loss = sum_g / k;
+    last_d_real = sum_real / k, last_d_fake = sum_fake / k;
+
+    // Samples of the fixed noise, batch norm on its running statistics (eval mode).
+    gen->eval();
+    Tensor samples;
+    {
+      NoGradGuard no_grad;
+      samples = (*gen)(fixed_z);
+    }
+    sample_spread = pixel_spread(samples);
+    const std::string grid = "samples_epoch_" + std::to_string(epoch + 1) + ".png";
+    gx::write_png(gx::output_path(o.common, grid), sample_grid(samples));
+    write_loss_outputs(o.common, log, steps_per_epoch, o.epochs);
+    std::cout << "epoch " << epoch + 1 << ": D loss " << std::fixed << std::setprecision(4)
+              << last_d_loss << ", G loss " << last_g_loss << ", D(x) " << last_d_real
+              << ", D(G(z)) " << last_d_fake << ", sample pixel spread " << sample_spread
+              << " (real " << real_spread << "), " << std::setprecision(1) << seconds << " s, "
+              << grid << "\n"
+              << std::defaultfloat << std::setprecision(6);
+  }
+  std::cout << "wrote samples_epoch_*.png, losses.png and losses.csv to " << o.common.out_dir
+            << "\n";
+
+  const double images_per_s =
+      train_seconds > 0 ? static_cast<double>(images_seen) / train_seconds : 0;
+  gx::JsonLine json;
+  json.add("example", "gan")
+      .add("epochs", o.epochs)
+      .add("final_d_loss", last_d_loss)
+      .add("final_g_loss", last_g_loss)
+      .add("d_real", last_d_real)
+      .add("d_fake", last_d_fake)
+      .add("sample_pixel_std", sample_spread)
+      .add("real_pixel_std", real_spread)
+      .add("images_per_s", images_per_s)
+      .add("train_seconds", train_seconds)
+      .add("device", device.str());
+  std::cout << json.str() << "\n";
+  const bool finite = std::isfinite(last_d_loss) && std::isfinite(last_g_loss) &&
+                      std::isfinite(sample_spread) && images_per_s > 0;
+  if (!finite) {
+    std::cerr << "gan: a metric is not finite\n";
+    return 1;
+  }
+  // Mode collapse: the samples vary far less than the data. The smoke run's few
+  // steps are too early to judge.
+  if (!o.common.smoke && sample_spread < 0.25 * real_spread) {
+    std::cerr << "gan: the samples' pixel spread " << sample_spread
+              << " is below a quarter of the real images' " << real_spread << " (mode collapse?)\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Trains a small DCGAN on Fashion-MNIST: transposed convolutions up from a 64-d noise "
+      "vector, a convolutional discriminator, sample grids of fixed noise after every epoch "
+      "and loss curves."};
+  Options o;
+  gx::add_common_options(app, o.common);
+  app.add_option("--epochs", o.epochs,
+                 "passes over the 60000 training images (default 2, smoke 1)");
+  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam learning rate of both networks (betas 0.5, 0.999)")
+      ->capture_default_str();
+  app.add_option("--z-dim", o.z_dim, "size of the generator's noise input")->capture_default_str();
+  app.add_option("--data", o.data_dir,
+                 "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "
+                 "/usr/share/datasets/fashion-mnist)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "gan: " << e.what() << "\n";
+    return 1;
+  }
+}
