@@ -45,6 +45,9 @@ def main():
     p.add_argument("--kernel-args", default="")
     p.add_argument("--timeout", type=int, default=300, help="seconds per command")
     p.add_argument("--command", default="", help="the command line to record")
+    p.add_argument("--reuse-runs", action="store_true",
+                   help="take the model runs from OUT/runs.json (an earlier call) and run "
+                        "kernel_bench only")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     cuda = a.device == "cuda"
@@ -94,14 +97,18 @@ def main():
                     "--precision", precision, "--json", tmp] + common + th)
 
     runs = {}
+    if a.reuse_runs:
+        with open(os.path.join(a.out, "runs.json")) as f:
+            runs = json.load(f)
     precisions = ["fp32", "tf32"] if cuda else ["fp32"]
-    for prec in precisions:
+    for prec in [] if a.reuse_runs else precisions:
         key = f"alexnet_{prec}"
         runs[key] = {"gpunn_vendor": ours("alexnet", a.alexnet_batch, "vendor", prec),
                      "torch": theirs("alexnet", a.alexnet_batch, prec)}
         if custom_alexnet:
             runs[key]["gpunn_custom"] = ours("alexnet", a.alexnet_batch, "custom", prec)
-    for model, batch in [("mlp", 300), ("lenet", a.small_batch), ("cnn", a.small_batch)]:
+    for model, batch in [] if a.reuse_runs else [("mlp", 300), ("lenet", a.small_batch),
+                                                  ("cnn", a.small_batch)]:
         runs[model] = {"gpunn": ours(model, batch, "auto", "fp32"),
                        "torch": theirs(model, batch, "fp32")}
     if os.path.exists(tmp):

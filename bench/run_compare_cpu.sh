@@ -33,7 +33,7 @@ cmake --build "$build" --target gpunn_cli kernel_bench layer_chart >/dev/null
 out="bench/results/cpu-time-$(date +%Y-%m-%d)"
 "$python" bench/compare.py --device cpu --build "$build" --out "$out" --python "$python" \
   --threads "$threads" --alexnet-batch "$alexnet_batch" --iters "$iters" --warmup "$warmup" \
-  --kernel-args "--max-size 1024 --conv-batch 4 --iters 5 --warmup 1" --timeout 600 \
+  --kernel-args "--max-size 1024 --conv-batch 4 --iters 5 --warmup 1" --timeout 900 \
   --command "bench/run_compare_cpu.sh --threads $threads --alexnet-batch $alexnet_batch --iters $iters --warmup $warmup"
 rm -f "$out/log.txt"
 echo "results in $out/"

@@ -4,7 +4,8 @@
 //
 //   kernel_bench [--device cpu|cuda] [--families gemm,fc,conv,softmax,pool,elementwise]
 //                [--sizes 256,512,...] [--max-size N] [--fc-batch N] [--conv-batch N]
-//                [--conv-layers 1,2,3,4,5] [--iters N] [--warmup N] [--json FILE]
+//                [--conv-layers 1,2,3,4,5] [--reference-max-gflop 2.5] [--iters N]
+//                [--warmup N] [--json FILE]
 //
 // Families and what "ours" and "vendor" are on each device:
 //   gemm         SGEMM C = A·B, square sizes (--sizes, capped by --max-size)
@@ -17,7 +18,8 @@
 // On the CPU, "reference" is gpunn's loops (kernels/cpu/) and "vendor" oneDNN;
 // on the GPU, "custom" is our CUDA kernel (kernels/cuda/), "vendor" cuBLAS or
 // cuDNN with strict FP32 and "vendor-tf32" the same with TensorFloat-32.
-// GEMMs are checked on 512 sampled entries against a float64 dot product,
+// GEMMs are checked on 512 sampled entries against a float64 dot product (on
+// the CPU, the reference loops run only GEMMs up to --reference-max-gflop),
 // everything else against the reference loops in full (convolutions at batch 2).
 // Times are medians of --iters runs after --warmup (CUDA events on the GPU).
 #include <gpunn/gpunn.h>
@@ -155,6 +157,9 @@ std::vector<float> random_floats(size_t n, uint64_t seed) {
 
 struct Settings {
   int iters = 10, warmup = 2;
+  // The CPU reference loops run GEMMs at 0.1-2 GFLOP/s: larger products skip
+  // them (the check is against float64 dot products, which do not need them).
+  double reference_max_gflop = 2.5;
 };
 Settings g_settings;
 
@@ -747,12 +752,15 @@ int main(int argc, char** argv) {
     } else if (arg == "--warmup") {
       const std::string v = value();
       g_settings.warmup = v == "0" ? 0 : static_cast<int>(parse_list(v, "--warmup").at(0));
+    } else if (arg == "--reference-max-gflop") {
+      g_settings.reference_max_gflop = static_cast<double>(int_value());
     } else if (arg == "--json") {
       json = value();
     } else {
       std::cerr << "usage: kernel_bench [--device cpu|cuda] [--families "
                    "gemm,fc,conv,softmax,pool,elementwise] [--sizes 256,...] [--max-size N] "
-                   "[--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] [--iters N] [--warmup "
+                   "[--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] "
+                   "[--reference-max-gflop N] [--iters N] [--warmup "
                    "N] [--json FILE]\n";
       return 2;
     }
