@@ -92,7 +92,7 @@ class IntervalTimer {
  private:
 #if GPUNN_WITH_CUDA
   static void check(cudaError_t e, const char* what) {
-    GPUNN_CHECK(e == cudaSuccess, "gpunn time: ", what, " failed: ", cudaGetErrorString(e));
+    GPUNN_CHECK(e == cudaSuccess, "time: ", what, " failed: ", cudaGetErrorString(e));
   }
   cudaEvent_t start_ = nullptr, stop_ = nullptr;
 #endif
@@ -128,7 +128,7 @@ ModelSpec make_model(const std::string& name) {
     return {
         "cnn", "Fashion-MNIST CNN, 28x28 gray, 10 classes", models::fashion_cnn(), {1, 28, 28}, 10,
         64};
-  throw Error("gpunn time: unknown model \"" + name + "\" (expected alexnet, mlp, lenet or cnn)");
+  throw Error("time: unknown model \"" + name + "\" (expected alexnet, mlp, lenet or cnn)");
 }
 
 int64_t numel(const Shape& s) {
@@ -204,10 +204,10 @@ Device resolve_device(const std::string& text) {
   if (text == "auto") return cuda::is_available() ? Device::cuda(0) : kCPU;
   const Device d = Device::parse(text);
   if (d.is_cuda()) {
-    GPUNN_CHECK(cuda::is_available(), "gpunn: --device ", text,
+    GPUNN_CHECK(cuda::is_available(), "--device ", text,
                 " asked for, but this build has no usable CUDA device (see `gpunn device`)");
-    GPUNN_CHECK(d.index < cuda::device_count(), "gpunn: --device ", text, ": only ",
-                cuda::device_count(), " CUDA device(s)");
+    GPUNN_CHECK(d.index < cuda::device_count(), "--device ", text, ": only ", cuda::device_count(),
+                " CUDA device(s)");
   }
   return d;
 }
@@ -235,10 +235,9 @@ void apply_impl_spec(const std::string& spec) {
         found = true;
       }
     }
-    GPUNN_CHECK(found, "gpunn: --impl: unknown op family \"", family, "\" (expected one of ", known,
-                ")");
+    GPUNN_CHECK(found, "--impl: unknown op family \"", family, "\" (expected one of ", known, ")");
   }
-  GPUNN_CHECK(any, "gpunn: --impl: empty specification \"", spec, "\"");
+  GPUNN_CHECK(any, "--impl: empty specification \"", spec, "\"");
 }
 
 std::string device_name(Device d) {
@@ -284,17 +283,17 @@ std::string shape_str(const Shape& s) {
 }
 
 int run_time(const TimeOptions& o) {
-  GPUNN_CHECK(o.iters >= 1, "gpunn time: --iters must be at least 1, got ", o.iters);
-  GPUNN_CHECK(o.warmup >= 0, "gpunn time: --warmup must be at least 0, got ", o.warmup);
+  GPUNN_CHECK(o.iters >= 1, "time: --iters must be at least 1, got ", o.iters);
+  GPUNN_CHECK(o.warmup >= 0, "time: --warmup must be at least 0, got ", o.warmup);
   GPUNN_CHECK(o.precision == "fp32" || o.precision == "tf32",
-              "gpunn time: --precision must be fp32 or tf32, got \"", o.precision, "\"");
+              "time: --precision must be fp32 or tf32, got \"", o.precision, "\"");
   apply_impl_spec(o.impl);
   set_allow_tf32(o.precision == "tf32");
   const Device device = resolve_device(o.device);
   manual_seed(0);
   ModelSpec m = make_model(o.model);
   const int64_t batch = o.batch > 0 ? o.batch : m.default_batch;
-  GPUNN_CHECK(o.batch >= 0, "gpunn time: --batch must be positive, got ", o.batch);
+  GPUNN_CHECK(o.batch >= 0, "time: --batch must be positive, got ", o.batch);
   m.net->to(device);
   m.net->train();
   Shape in_shape = m.input;
@@ -419,7 +418,7 @@ int run_time(const TimeOptions& o) {
 
   if (!o.json.empty()) {
     std::ofstream f(o.json);
-    GPUNN_CHECK(f.good(), "gpunn time: cannot write --json file \"", o.json, "\"");
+    GPUNN_CHECK(f.good(), "time: cannot write --json file \"", o.json, "\"");
     f << "{\n  \"tool\": \"gpunn time\",\n  \"version\": " << json_escape(version())
       << ",\n  \"model\": " << json_escape(m.name)
       << ",\n  \"description\": " << json_escape(m.description) << ",\n  \"batch\": " << batch
@@ -453,7 +452,7 @@ int run_time(const TimeOptions& o) {
       << ",\n  \"iteration_tflops\": " << json_number(iter_gflops / 1000)
       << ",\n  \"peak_bytes\": " << mem.peak_allocated_bytes
       << ",\n  \"peak_reserved_bytes\": " << mem.peak_reserved_bytes << "\n}\n";
-    GPUNN_CHECK(f.good(), "gpunn time: writing \"", o.json, "\" failed");
+    GPUNN_CHECK(f.good(), "time: writing \"", o.json, "\" failed");
   }
   return 0;
 }
