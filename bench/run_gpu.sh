@@ -12,7 +12,7 @@
 #   bench/prepare_devdeps.sh            (once, here: CLI11 and stb for the GPU machine)
 #   bench/run_gpu.sh OUT_DIR            (on the GPU machine, carrying .devdeps; OUT_DIR=$OUT)
 # Environment: GPUNN_BENCH_BUILD_DIR (default build-bench-gpu), GPUNN_BENCH_JOBS
-# (build jobs, default all cores).
+# (build jobs, default all cores), PYTHON (one with PyTorch; default python3).
 #
 # Without a GPU it runs the same on the CPU (that is how it is tested).
 set -uo pipefail
@@ -28,7 +28,7 @@ nvidia-smi -L >/dev/null 2>&1 && device=cuda
   echo "== $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   nvidia-smi 2>&1 | head -15 || true
   nvcc --version 2>&1 | tail -1 || true
-  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'cudnn', torch.backends.cudnn.version())" 2>&1 | tail -1
+  "${PYTHON:-python3}" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'cudnn', torch.backends.cudnn.version())" 2>&1 | tail -1
 } >"$out/build.log" 2>&1
 
 args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DGPUNN_BUILD_TESTS=OFF -DGPUNN_BUILD_EXAMPLES=ON
@@ -59,6 +59,7 @@ else  # the CPU (tests of this script): small settings
             --kernel-args "--max-size 256 --conv-batch 1 --fc-batch 8")
 fi
 python3 bench/compare.py --device "$device" --build "$build" --out "$out" "${settings[@]}" \
+  --python "${PYTHON:-python3}" \
   --command "bench/run_gpu.sh OUT ($device)"
 rc=$?
 echo "total $(($(date +%s) - start)) s, compare.py exit $rc" | tee -a "$out/build.log"
