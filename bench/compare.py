@@ -160,7 +160,7 @@ def main():
     ab = a.alexnet_batch
     summary = {
         "card": card, "device": a.device, "driver": driver, "commit": commit,
-        "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%MZ"),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
         "command": a.command or " ".join(sys.argv),
         "threads": a.threads or None,
         "loadavg": open("/proc/loadavg").read().strip() if os.path.exists("/proc/loadavg") else None,
