@@ -155,6 +155,33 @@ VaeLoss vae_loss(const VAE::Output& output, const Tensor& x) {
   l.kl = gaussian_kl_divergence(output.mu, output.logvar, Reduction::Mean);
   l.loss = l.reconstruction + l.kl;
   return l;
+
+std::shared_ptr<nn::Sequential> lenet5(int64_t num_classes) {
+  check_classes("lenet5", num_classes);
+  auto net = std::make_shared<nn::Sequential>();
+  net->emplace<nn::Conv2d>(1, 6, 5, 1, 2);
+  net->emplace<nn::ReLU>();
+  net->emplace<nn::MaxPool2d>(Pool2dOptions{.kernel_size = 2});
+  net->emplace<nn::Conv2d>(6, 16, 5);
+  net->emplace<nn::ReLU>();
+  net->emplace<nn::MaxPool2d>(Pool2dOptions{.kernel_size = 2});
+  net->emplace<nn::Flatten>();
+  net->emplace<nn::Linear>(16 * 5 * 5, 120);
+  net->emplace<nn::ReLU>();
+  net->emplace<nn::Linear>(120, 84);
+  net->emplace<nn::ReLU>();
+  net->emplace<nn::Linear>(84, num_classes);
+  return net;
+}
+
+std::shared_ptr<nn::Sequential> spiral_mlp(int64_t hidden, int64_t num_classes) {
+  check_classes("spiral_mlp", num_classes);
+  GPUNN_CHECK(hidden >= 1, "models::spiral_mlp: hidden must be at least 1, got ", hidden);
+  auto net = std::make_shared<nn::Sequential>();
+  net->emplace<nn::Linear>(2, hidden);
+  net->emplace<nn::ReLU>();
+  net->emplace<nn::Linear>(hidden, num_classes);
+  return net;
 }
 
 }  // namespace gpunn::models

@@ -97,4 +97,19 @@ struct VaeLoss {
 };
 VaeLoss vae_loss(const VAE::Output& output, const Tensor& x);
 
+// LeNet-5 (LeCun et al., 1998) in its common modern form (ReLU and max-pooling
+// in place of the scaled tanh and trainable subsampling) for 28x28 gray images,
+// input [N, 1, 28, 28]; the first convolution pads by 2, which gives the
+// original's 32x32 input plane:
+//   conv 6 5x5 pad 2, ReLU, max-pool 2     -> [N, 6, 14, 14]
+//   conv 16 5x5, ReLU, max-pool 2          -> [N, 16, 5, 5]
+//   flatten, FC 400->120, ReLU, FC 120->84, ReLU, FC 84->num_classes
+// 61,706 parameters for 10 classes.
+std::shared_ptr<nn::Sequential> lenet5(int64_t num_classes = 10);
+
+// The two-layer network for the spiral data (gpunn::data::spiral), input
+// [N, 2]: FC 2->hidden, ReLU, FC hidden->num_classes. 603 parameters for the
+// defaults (100 hidden units, 3 classes).
+std::shared_ptr<nn::Sequential> spiral_mlp(int64_t hidden = 100, int64_t num_classes = 3);
+
 }  // namespace gpunn::models

@@ -50,7 +50,34 @@ TEST(Models, FashionMlpShapes) {
   EXPECT_EQ(models::fashion_mlp()->num_parameters(), 235146);
 }
 
+TEST(Models, LeNet5ShapesAndParameterCount) {
+  auto net = models::lenet5();
+  const nn::ModelSummary s = nn::summary(*net, {2, 1, 28, 28});
+  ASSERT_EQ(s.layers.size(), 12u);
+  EXPECT_EQ(s.layers[2].output_shape, (Shape{2, 6, 14, 14}));
+  EXPECT_EQ(s.layers[3].output_shape, (Shape{2, 16, 10, 10}));
+  EXPECT_EQ(s.layers[5].output_shape, (Shape{2, 16, 5, 5}));
+  EXPECT_EQ(s.layers[6].output_shape, (Shape{2, 400}));
+  EXPECT_EQ(s.layers.back().output_shape, (Shape{2, 10}));
+  // 156 + 2,416 (convolutions) + 48,120 + 10,164 + 850 (fully connected).
+  EXPECT_EQ(s.total_parameters, 61706);
+  EXPECT_EQ(net->num_parameters(), 61706);
+  EXPECT_EQ(models::lenet5(5)->num_parameters(), 61706 - 850 + 84 * 5 + 5);
+  Tensor y = (*net)(zeros({3, 1, 28, 28}));
+  EXPECT_EQ(y.shape(), (Shape{3, 10}));
+}
+
+TEST(Models, SpiralMlpShapesAndParameterCount) {
+  auto net = models::spiral_mlp();
+  EXPECT_EQ(net->num_parameters(), 2 * 100 + 100 + 100 * 3 + 3);
+  EXPECT_EQ((*net)(zeros({300, 2})).shape(), (Shape{300, 3}));
+  EXPECT_EQ(models::spiral_mlp(7, 4)->num_parameters(), 2 * 7 + 7 + 7 * 4 + 4);
+}
+
 TEST(Models, BadArguments) {
+  EXPECT_TRUE(test::throws_with([] { (void)models::lenet5(0); }, {"models::lenet5"}));
+  EXPECT_TRUE(
+      test::throws_with([] { (void)models::spiral_mlp(0); }, {"models::spiral_mlp", "hidden"}));
   EXPECT_TRUE(test::throws_with([] { (void)models::alexnet(0); }, {"models::alexnet"}));
   EXPECT_TRUE(test::throws_with([] { (void)models::alexnet(1000, 1.0); }, {"dropout"}));
   EXPECT_TRUE(test::throws_with([] { (void)models::fashion_cnn(-1); }, {"num_classes"}));

@@ -1,0 +1,90 @@
+# CTest check of `gpunn time` (tools/cli/CMakeLists.txt): runs it on the CPU
+# with tiny settings and reads back the JSON it wrote; then bad options, which
+# must fail with a message naming what was wrong.
+#   cmake -DGPUNN=<path to gpunn> -DOUT=<json file> -P check_time_json.cmake
+execute_process(COMMAND ${GPUNN} time lenet --device cpu --batch 4 --iters 2 --warmup 1
+                        --impl auto,conv=custom --json ${OUT}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gpunn time failed (${rc}):\n${out}\n${err}")
+endif()
+file(READ ${OUT} json)
+
+function(expect_equal key expected)
+  string(JSON v GET "${json}" ${key})
+  if(NOT v STREQUAL expected)
+    message(FATAL_ERROR "\"${key}\" is \"${v}\", expected \"${expected}\"")
+  endif()
+endfunction()
+# A number strictly greater than 0 (CMake compares decimals as floats here).
+function(expect_positive what v)
+  if(NOT v MATCHES "^[0-9.eE+-]+$" OR NOT v GREATER 0)
+    message(FATAL_ERROR "${what} is \"${v}\", expected a positive number")
+  endif()
+endfunction()
+
+expect_equal(model lenet)
+expect_equal(batch 4)
+expect_equal(device cpu)
+expect_equal(precision fp32)
+expect_equal(iters 2)
+expect_equal(timer steady_clock)
+string(JSON impl GET "${json}" impl)
+if(NOT impl MATCHES "conv=custom" OR NOT impl MATCHES "gemm=auto")
+  message(FATAL_ERROR "impl is \"${impl}\", expected conv=custom and gemm=auto")
+endif()
+foreach(key forward_ms backward_ms iteration_ms images_per_s iteration_flops iteration_gflops
+            peak_bytes)
+  string(JSON v GET "${json}" ${key})
+  expect_positive(${key} ${v})
+endforeach()
+string(JSON n LENGTH "${json}" iteration_ms_all)
+if(NOT n EQUAL 2)
+  message(FATAL_ERROR "iteration_ms_all has ${n} entries, expected 2 (--iters)")
+endif()
+
+# LeNet-5: conv, ReLU, pool, conv, ReLU, pool, flatten, FC, ReLU, FC, ReLU, FC.
+string(JSON layers LENGTH "${json}" layers)
+if(NOT layers EQUAL 12)
+  message(FATAL_ERROR "${layers} layers, expected 12")
+endif()
+string(JSON type GET "${json}" layers 0 type)
+string(JSON fwd_flops GET "${json}" layers 0 forward_flops)
+string(JSON bwd_flops GET "${json}" layers 0 backward_flops)
+# conv 1->6 5x5 pad 2 on 4 images: 2·(4·6·28·28)·25 multiply-adds + 4·6·28·28
+# bias adds; its input is data, so the backward is the weight gradient only.
+if(NOT type STREQUAL "Conv2d" OR NOT fwd_flops EQUAL 959616 OR NOT bwd_flops EQUAL 959616)
+  message(FATAL_ERROR "layer 0: ${type}, ${fwd_flops} / ${bwd_flops} FLOPs, expected Conv2d, "
+                      "959616 / 959616")
+endif()
+string(JSON shape GET "${json}" layers 11 output_shape)
+string(JSON fc GET "${json}" layers 11 backward_flops)
+# FC 84->10 on 4 images: weight and input gradients, 2·2·4·84·10, + 40 bias.
+if(NOT fc EQUAL 13480)
+  message(FATAL_ERROR "layer 11 backward FLOPs ${fc}, expected 13480")
+endif()
+foreach(i RANGE 0 11)
+  string(JSON f GET "${json}" layers ${i} forward_ms)
+  expect_positive("layers[${i}].forward_ms" ${f})
+endforeach()
+foreach(i 0 3 7 9 11)  # layers with parameters have a backward
+  string(JSON b GET "${json}" layers ${i} backward_ms)
+  expect_positive("layers[${i}].backward_ms" ${b})
+endforeach()
+
+# Bad input: a clear error, non-zero exit, no crash.
+function(expect_failure pattern)
+  execute_process(COMMAND ${GPUNN} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(rc EQUAL 0 OR NOT rc MATCHES "^[0-9]+$" OR NOT "${out}${err}" MATCHES "${pattern}")
+    message(FATAL_ERROR "gpunn ${ARGN}: exit ${rc}, output:\n${out}${err}\n"
+                        "expected a failure saying \"${pattern}\"")
+  endif()
+endfunction()
+expect_failure("unknown model \"resnet\"" time resnet --device cpu)
+expect_failure("unknown op family \"convolution\"" time mlp --device cpu --impl convolution=custom)
+expect_failure("expected \"auto\", \"custom\" or \"vendor\", got \"fastest\"" time mlp --device cpu --impl fastest)
+expect_failure("precision" time mlp --device cpu --precision fp16)
+expect_failure("iters" time mlp --device cpu --iters 0)
+expect_failure("batch" time mlp --device cpu --batch -3)
+message(STATUS "gpunn time: JSON and errors as expected")
