@@ -155,6 +155,7 @@ VaeLoss vae_loss(const VAE::Output& output, const Tensor& x) {
   l.kl = gaussian_kl_divergence(output.mu, output.logvar, Reduction::Mean);
   l.loss = l.reconstruction + l.kl;
   return l;
+}
 
 std::shared_ptr<nn::Sequential> lenet5(int64_t num_classes) {
   check_classes("lenet5", num_classes);
