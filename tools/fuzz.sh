@@ -32,7 +32,7 @@ build="${GPUNN_FUZZ_BUILD_DIR:-build-fuzz}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
+  -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
   -DGPUNN_BUILD_FUZZERS=ON -DGPUNN_WITH_CUDA=OFF -DGPUNN_WITH_ONEDNN=OFF \
   -DGPUNN_BUILD_SHARED=OFF -DGPUNN_BUILD_TESTS=OFF -DGPUNN_BUILD_EXAMPLES=OFF \
   -DGPUNN_BUILD_BENCH=OFF -DGPUNN_WARNINGS_AS_ERRORS=ON >/dev/null

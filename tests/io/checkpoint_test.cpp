@@ -1,6 +1,7 @@
 // Training checkpoints (gpunn/io/checkpoint.h).
 #include <gpunn/io/checkpoint.h>
 #include <gpunn/io/safetensors.h>
+#include <gpunn/parse.h>
 
 #include <signal.h>
 #include <spawn.h>
@@ -90,6 +91,21 @@ TEST(Checkpoint, RejectsFilesThatAreNotCheckpoints) {
   io::Checkpoint c;
   c.metadata["gpunn.mine"] = "x";
   EXPECT_THROWS_WITH(io::save_checkpoint(dir.file("c"), c), "reserved prefix");
+}
+
+TEST(Checkpoint, ParsesFromMemoryWithTheFileChecks) {
+  const io::Checkpoint c = test::checkpoint_version(4);
+  test::ScratchDir dir;
+  io::save_checkpoint(dir.file("c.safetensors"), c);
+  const std::vector<uint8_t> bytes = test::read_bytes(dir.file("c.safetensors"));
+  const io::Checkpoint r = io::parse_checkpoint(bytes.data(), bytes.size(), "mem.ckpt");
+  EXPECT_EQ(test::checkpoint_version_mismatch(r), "");
+  EXPECT_EQ(r.step, 4);
+  EXPECT_THROWS_WITH(io::parse_checkpoint(bytes.data(), bytes.size() - 1, "mem.ckpt"),
+                     "safetensors 'mem.ckpt'", "run past the end");
+  const std::vector<uint8_t> plain = io::serialize_safetensors(c.model);
+  EXPECT_THROWS_WITH(io::parse_checkpoint(plain.data(), plain.size()), "load_checkpoint '<memory>'",
+                     "no \"gpunn.checkpoint\"");
 }
 
 int count_temporaries(const test::ScratchDir& dir) {
