@@ -29,7 +29,7 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
+  -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
@@ -44,7 +44,28 @@ cmake --build "$build" -j "${GPUNN_JOBS:-$(nproc)}" --target gpunn_tests
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0"
-echo "== gpunn_tests under ASan+UBSan, filter: $filter"
+# The tests are split into one shard per core (GoogleTest's sharding), run side
+# by side; each shard's log is printed when it fails.
+shards="${GPUNN_JOBS:-$(nproc)}"
+echo "== gpunn_tests under ASan+UBSan in $shards shards, filter: $filter"
 start=$SECONDS
-"$build/tests/gpunn_tests" --gtest_filter="$filter" --gtest_brief=1
+pids=()
+for ((i = 0; i < shards; ++i)); do
+  GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$i "$build/tests/gpunn_tests" \
+    --gtest_filter="$filter" --gtest_brief=1 >"$build/sanitize_shard_$i.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for ((i = 0; i < shards; ++i)); do
+  if ! wait "${pids[$i]}"; then
+    failed=1
+    echo "== shard $i failed ($build/sanitize_shard_$i.log):"
+    tail -n 60 "$build/sanitize_shard_$i.log"
+  fi
+done
+grep -h "tests ran\|PASSED\|SKIPPED \]" "$build"/sanitize_shard_*.log || true
+if ((failed)); then
+  echo "tools/sanitize.sh: failures under the sanitizers" >&2
+  exit 1
+fi
 echo "== sanitizer run passed in $((SECONDS - start)) s"
