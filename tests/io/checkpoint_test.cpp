@@ -97,7 +97,7 @@ TEST(Checkpoint, ParsesFromMemoryWithTheFileChecks) {
   const io::Checkpoint c = test::checkpoint_version(4);
   test::ScratchDir dir;
   io::save_checkpoint(dir.file("c.safetensors"), c);
-  const std::vector<uint8_t> bytes = test::read_bytes(dir.file("c.safetensors"));
+  const std::vector<uint8_t> bytes = test::read_file_u8(dir.file("c.safetensors"));
   const io::Checkpoint r = io::parse_checkpoint(bytes.data(), bytes.size(), "mem.ckpt");
   EXPECT_EQ(test::checkpoint_version_mismatch(r), "");
   EXPECT_EQ(r.step, 4);
