@@ -23,15 +23,26 @@ namespace {
 void check_shape(const char* op, const Shape& shape) {
   GPUNN_CHECK(shape.size() <= static_cast<size_t>(kernels::kMaxDims), op, ": at most ",
               kernels::kMaxDims, " dims are supported, got shape ", shape);
-  int64_t n = 1;
   for (int64_t s : shape) {
     GPUNN_CHECK(s >= 0, op, ": sizes must be non-negative, got shape ", shape);
-    if (s != 0 && n > std::numeric_limits<int64_t>::max() / s) {
-      throw OutOfMemoryError(
-          detail::concat(op, ": shape ", shape, " has more elements than ", "can be addressed"));
-    }
-    n *= s;
   }
+}
+
+// The bytes a tensor of `shape` needs. A count that does not even fit in int64
+// is a mistake in the shape (gpunn::Error), not an allocation to try: a real
+// allocation failure is OutOfMemoryError, from the allocator.
+size_t checked_nbytes(const char* op, const Shape& shape, DType dtype) {
+  int64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : shape) {
+    if (s == 0) return 0;
+    overflow |= __builtin_mul_overflow(n, s, &n);
+  }
+  int64_t bytes = 0;
+  overflow |= __builtin_mul_overflow(n, static_cast<int64_t>(dtype_size(dtype)), &bytes);
+  GPUNN_CHECK(!overflow, op, ": shape ", shape, " of ", dtype_name(dtype),
+              " needs more than 2^63 bytes; the sizes must be wrong");
+  return static_cast<size_t>(bytes);
 }
 
 Tensor finish_leaf(Tensor t, const TensorOptions& options) {
@@ -45,14 +56,8 @@ Generator& pick(Generator* generator) { return generator ? *generator : default_
 
 Tensor empty(const Shape& shape, TensorOptions options) {
   check_shape("empty", shape);
-  const int64_t n = shape_numel(shape);
-  const size_t item = dtype_size(options.dtype());
-  if (static_cast<uint64_t>(n) > std::numeric_limits<size_t>::max() / item) {
-    throw OutOfMemoryError(detail::concat("empty: shape ", shape, " of ",
-                                          dtype_name(options.dtype()), " needs more bytes than ",
-                                          "can be addressed"));
-  }
-  auto storage = allocate_storage(static_cast<size_t>(n) * item, options.device());
+  const size_t nbytes = checked_nbytes("empty", shape, options.dtype());
+  auto storage = allocate_storage(nbytes, options.device());
   auto impl = std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape), 0,
                                            options.dtype());
   return finish_leaf(Tensor(std::move(impl)), options);
@@ -199,7 +204,7 @@ Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void
   GPUNN_CHECK(data != nullptr || shape_numel(shape) == 0, "from_blob: data is null for shape ",
               shape);
   GPUNN_CHECK(device.is_cpu(), "from_blob: device ", device.str(), " is not available");
-  const size_t nbytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
+  const size_t nbytes = checked_nbytes("from_blob", shape, dtype);
   auto storage = std::make_shared<Storage>(data, nbytes, device, std::move(deleter));
   auto impl =
       std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape), 0, dtype);

@@ -3,6 +3,7 @@
 #include <gpunn/tensor.h>
 
 #include <cstring>
+#include <limits>
 
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -13,7 +14,12 @@ namespace gpunn {
 
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  bool overflow = false;
+  for (int64_t s : shape) {
+    if (s == 0) return 0;
+    overflow |= __builtin_mul_overflow(n, s, &n);
+  }
+  GPUNN_CHECK(!overflow, "shape ", shape, " has more elements than fit in 64 bits");
   return n;
 }
 
@@ -22,7 +28,10 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;
-    s *= std::max<int64_t>(shape[i], 1);
+    // Only a shape with a 0 dim (no elements to address) can overflow here.
+    if (__builtin_mul_overflow(s, std::max<int64_t>(shape[i], 1), &s)) {
+      s = std::numeric_limits<int64_t>::max();
+    }
   }
   return strides;
 }

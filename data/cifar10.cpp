@@ -1,6 +1,7 @@
 // CIFAR-10 binary batches: records of 1 label byte and 32*32*3 pixel bytes
 // (the red plane, then green, then blue, each row-major), 10000 records a file.
 #include <gpunn/data/readers.h>
+#include <gpunn/parse.h>
 
 #include <cstring>
 #include <filesystem>
@@ -15,10 +16,9 @@ namespace fs = std::filesystem;
 constexpr int64_t kPixels = 3 * 32 * 32;
 constexpr int64_t kRecord = 1 + kPixels;
 
-// Appends the file's records to images/labels (bytes as they are).
-void read_records(const std::string& path, const char* op, std::vector<unsigned char>& pixels,
-                  std::vector<int64_t>& labels) {
-  const std::string bytes = detail::read_file(path, op);
+// Appends the records in a file's content `bytes` to pixels/labels.
+void parse_records(const std::string& bytes, const std::string& path, const char* op,
+                   std::vector<unsigned char>& pixels, std::vector<int64_t>& labels) {
   const std::string where = detail::file_prefix(op, path);
   GPUNN_CHECK(!bytes.empty() && bytes.size() % kRecord == 0, where, "size ", bytes.size(),
               " bytes is not a whole number of CIFAR-10 records of ", kRecord,
@@ -35,6 +35,11 @@ void read_records(const std::string& path, const char* op, std::vector<unsigned 
     labels.push_back(label);
     std::memcpy(pixels.data() + first + i * kPixels, p + i * kRecord + 1, kPixels);
   }
+}
+
+void read_records(const std::string& path, const char* op, std::vector<unsigned char>& pixels,
+                  std::vector<int64_t>& labels) {
+  parse_records(detail::read_file(path, op), path, op, pixels, labels);
 }
 
 TensorDataset to_dataset(const std::vector<unsigned char>& pixels,
@@ -64,6 +69,14 @@ TensorDataset read_cifar10_batch(const std::string& path) {
   std::vector<unsigned char> pixels;
   std::vector<int64_t> labels;
   read_records(path, "read_cifar10_batch", pixels, labels);
+  return to_dataset(pixels, labels);
+}
+
+TensorDataset parse_cifar10_batch(const std::string& bytes, const std::string& name) {
+  const char* op = "parse_cifar10_batch";
+  std::vector<unsigned char> pixels;
+  std::vector<int64_t> labels;
+  parse_records(detail::decode_file(bytes, name, op), name, op, pixels, labels);
   return to_dataset(pixels, labels);
 }
 

@@ -127,7 +127,10 @@ std::string file_prefix(const char* op, const std::string& path) {
 }
 
 std::string read_file(const std::string& path, const char* op) {
-  std::string bytes = read_raw(path, op);
+  return decode_file(read_raw(path, op), path, op);
+}
+
+std::string decode_file(std::string bytes, const std::string& path, const char* op) {
   const bool gz_name = ends_with(path, ".gz");
   if (!has_gzip_magic(bytes)) {
     GPUNN_CHECK(!gz_name, file_prefix(op, path), "the name ends in .gz but the file is not gzip ",

@@ -4,6 +4,7 @@
 // then the elements row-major, big-endian, with nothing after them. Type codes:
 // 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
 #include <gpunn/data/readers.h>
+#include <gpunn/parse.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -69,7 +70,7 @@ struct ParsedIdx {
 };
 
 // Validates the header and that the byte count matches it exactly.
-ParsedIdx parse_idx(const std::string& bytes, const std::string& path, const char* op) {
+ParsedIdx check_idx(const std::string& bytes, const std::string& path, const char* op) {
   const std::string where = detail::file_prefix(op, path);
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   GPUNN_CHECK(bytes.size() >= 4, where, "not an IDX file: ", bytes.size(),
@@ -175,18 +176,30 @@ Tensor idx_to_tensor(const std::string& bytes, const ParsedIdx& idx, DType dtype
 
 IdxHeader read_idx_header(const std::string& path) {
   const std::string bytes = detail::read_file(path, "read_idx_header");
-  return parse_idx(bytes, path, "read_idx_header").header;
+  return check_idx(bytes, path, "read_idx_header").header;
 }
 
-Tensor read_idx(const std::string& path, DType dtype, double scale) {
-  const std::string bytes = detail::read_file(path, "read_idx");
-  const ParsedIdx idx = parse_idx(bytes, path, "read_idx");
+namespace {
+
+Tensor idx_from_bytes(const std::string& bytes, const std::string& path, DType dtype, double scale,
+                      const char* op) {
+  const ParsedIdx idx = check_idx(bytes, path, op);
   const uint8_t code = idx.header.type_code;
-  GPUNN_CHECK(dtype != kInt64 || (code != 0x0D && code != 0x0E),
-              detail::file_prefix("read_idx", path), "cannot read ", type_name(code),
-              " elements as int64");
-  GPUNN_CHECK(std::isfinite(scale), "read_idx: scale must be finite, got ", scale);
+  GPUNN_CHECK(dtype != kInt64 || (code != 0x0D && code != 0x0E), detail::file_prefix(op, path),
+              "cannot read ", type_name(code), " elements as int64");
+  GPUNN_CHECK(std::isfinite(scale), op, ": scale must be finite, got ", scale);
   return idx_to_tensor(bytes, idx, dtype, scale);
+}
+
+}  // namespace
+
+Tensor read_idx(const std::string& path, DType dtype, double scale) {
+  return idx_from_bytes(detail::read_file(path, "read_idx"), path, dtype, scale, "read_idx");
+}
+
+Tensor parse_idx(const std::string& bytes, DType dtype, double scale, const std::string& name) {
+  return idx_from_bytes(detail::decode_file(bytes, name, "parse_idx"), name, dtype, scale,
+                        "parse_idx");
 }
 
 namespace {
@@ -218,13 +231,13 @@ TensorDataset load_mnist_format(const std::string& dir, Split split, const char*
   const std::string labels_path = find_idx_file(dir, prefix, "labels-idx1-ubyte", op);
 
   const std::string image_bytes = detail::read_file(images_path, op);
-  const ParsedIdx images = parse_idx(image_bytes, images_path, op);
+  const ParsedIdx images = check_idx(image_bytes, images_path, op);
   GPUNN_CHECK(images.header.type_code == 0x08 && images.header.dims.size() == 3 &&
                   images.header.dims[1] == 28 && images.header.dims[2] == 28,
               detail::file_prefix(op, images_path), "expected uint8 images [N, 28, 28], got ",
               type_name(images.header.type_code), " ", images.header.dims);
   const std::string label_bytes = detail::read_file(labels_path, op);
-  const ParsedIdx labels = parse_idx(label_bytes, labels_path, op);
+  const ParsedIdx labels = check_idx(label_bytes, labels_path, op);
   GPUNN_CHECK(labels.header.type_code == 0x08 && labels.header.dims.size() == 1,
               detail::file_prefix(op, labels_path), "expected uint8 labels [N], got ",
               type_name(labels.header.type_code), " ", labels.header.dims);

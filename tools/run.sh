@@ -23,10 +23,12 @@ cd "$(dirname "$0")/.."
 # safetensors interop test installs Python's safetensors into a venv; zlib1g-dev:
 # .gz data files; dataset-fashion-mnist, miscfiles (proper names) and
 # python-matplotlib-data (a photograph for the filters example): the data the data
-# tests and examples read.
+# tests and examples read; clang and libclang-rt-14-dev: the sanitizer and fuzzing
+# builds that CI runs after the tests (tools/sanitize.sh, tools/fuzz.sh).
 packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev libcli11-dev libstb-dev
           python3 python3-venv
-          zlib1g-dev dataset-fashion-mnist miscfiles python-matplotlib-data)
+          zlib1g-dev dataset-fashion-mnist miscfiles python-matplotlib-data
+          clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,9 @@
 // Atomic file writes (core/io/atomic_file.h), POSIX.
 #include "core/io/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,10 +66,51 @@ class TempFile {
                       " (the previous file, if any, is unchanged)");
 }
 
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Parses "<digits>.<digits>" (the pid and counter of a temporary file name);
+// returns the pid, or -1 when `rest` is not of that form.
+long temp_owner(const std::string& rest) {
+  const size_t dot = rest.find('.');
+  if (dot == 0 || dot == std::string::npos || dot + 1 == rest.size() || dot > 9) return -1;
+  long pid = 0;
+  for (size_t i = 0; i < dot; ++i) {
+    if (rest[i] < '0' || rest[i] > '9') return -1;
+    pid = pid * 10 + (rest[i] - '0');
+  }
+  for (size_t i = dot + 1; i < rest.size(); ++i)
+    if (rest[i] < '0' || rest[i] > '9') return -1;
+  return pid;
+}
+
+// Removes "<path>.tmp.<pid>.<n>" files left by saves that were killed before
+// their rename (SIGKILL, power loss): those whose process no longer exists.
+// A live process's temporary file (a save in progress) is left alone, and so is
+// anything whose owner cannot be told. Best effort: failures are ignored.
+void remove_stale_temporaries(const std::string& path) {
+  const std::string dir = directory_of(path);
+  const std::string prefix = base_name(path) + ".tmp.";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const long pid = temp_owner(name.substr(prefix.size()));
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive or unknown
+    ::unlinkat(::dirfd(d), name.c_str(), 0);
+  }
+  ::closedir(d);
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::vector<Chunk>& chunks) {
   GPUNN_CHECK(!path.empty(), "save: empty file path");
+  remove_stale_temporaries(path);
   const std::string tmp_path =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(g_counter.fetch_add(1));
   int fd =

@@ -4,6 +4,11 @@
 // A crash or an error at any point leaves either the old file or the complete
 // new one at `path`, never a mixture; on error the temporary file is removed
 // and gpunn::Error names `path`, the step that failed and the system's reason.
+//
+// The temporary file is "<path>.tmp.<pid>.<n>". A process killed between its
+// creation and the rename (SIGKILL, power loss) leaves it behind; the next save
+// to the same path removes every such file whose process no longer exists, so
+// at most one killed save's leftover is ever there.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,7 @@
 // Training checkpoints (gpunn/io/checkpoint.h) on top of safetensors.
 #include <gpunn/io/checkpoint.h>
 #include <gpunn/io/safetensors.h>
+#include <gpunn/parse.h>
 
 #include <charconv>
 
@@ -51,8 +52,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   save_safetensors(path, all, meta);
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
-  SafetensorsFile f = load_safetensors(path);
+namespace {
+
+Checkpoint from_safetensors(SafetensorsFile f, const std::string& path) {
   const int64_t version = parse_number<int64_t>(path, f.metadata, "gpunn.checkpoint");
   GPUNN_CHECK(version == kFormatVersion, "load_checkpoint '", path, "': checkpoint format version ",
               version, " is not supported (this gpunn reads version 1)");
@@ -79,6 +81,16 @@ Checkpoint load_checkpoint(const std::string& path) {
                 "' belongs to no section (expected a model., optimizer. or scheduler. prefix)");
   }
   return c;
+}
+
+}  // namespace
+
+Checkpoint load_checkpoint(const std::string& path) {
+  return from_safetensors(load_safetensors(path), path);
+}
+
+Checkpoint parse_checkpoint(const uint8_t* data, size_t size, const std::string& name) {
+  return from_safetensors(parse_safetensors(data, size, name), name);
 }
 
 }  // namespace gpunn::io

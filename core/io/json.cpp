@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <unordered_set>
 
 namespace gpunn::json {
 namespace {
@@ -90,12 +91,15 @@ class Parser {
       ++i_;
       return v;
     }
+    // A set, not a scan of the members so far: a header of a million keys must
+    // not take a million squared steps.
+    std::unordered_set<std::string> keys;
     while (true) {
       skip_ws();
       if (i_ >= n_ || p_[i_] != '"') fail("expected a string key in an object");
       const size_t key_at = i_;
       std::string key = parse_string();
-      if (v.find(key) != nullptr) {
+      if (!keys.insert(key).second) {
         i_ = key_at;
         fail(detail::concat("duplicate key ", quote(key)));
       }
@@ -104,7 +108,7 @@ class Parser {
       ++i_;
       skip_ws();
       Value member = parse_value(depth);
-      v.object.emplace_back(std::move(key), std::move(member));
+      v.object.push_back({std::move(key), std::move(member)});
       skip_ws();
       if (i_ >= n_) fail("unexpected end of input inside an object");
       if (p_[i_] == ',') {

@@ -28,13 +28,15 @@ class JsonError : public Error {
   size_t offset_;
 };
 
+struct Member;
+
 struct Value {
   enum class Kind { Null, Bool, Number, String, Array, Object };
   Kind kind = Kind::Null;
   bool boolean = false;
   std::string text;  // a String's decoded value, or a Number's source text
   std::vector<Value> array;
-  std::vector<std::pair<std::string, Value>> object;  // in file order, keys unique
+  std::vector<Member> object;  // in file order, keys unique
 
   bool is_object() const { return kind == Kind::Object; }
   bool is_array() const { return kind == Kind::Array; }
@@ -44,6 +46,13 @@ struct Value {
   const Value* find(const std::string& key) const;
   // A Number that is a plain integer in int64 range; false otherwise.
   bool as_int64(int64_t* out) const;
+};
+
+// An object's member. A struct rather than std::pair, which (unlike
+// std::vector) may not be instantiated with the still incomplete Value.
+struct Member {
+  std::string first;  // the key
+  Value second;
 };
 
 const char* kind_name(Value::Kind kind);  // "object", "string", ...

@@ -134,7 +134,8 @@ Shape infer_shape(const char* op, const Shape& shape, int64_t numel, const Shape
       infer = static_cast<int>(i);
     } else {
       GPUNN_CHECK(out[i] >= 0, op, ": invalid size ", out[i], " in shape ", shape);
-      known *= out[i];
+      GPUNN_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", shape,
+                  " has more elements than fit in 64 bits");
     }
   }
   if (infer >= 0) {

@@ -255,7 +255,7 @@ Tensor operator*(double a, const Tensor& b);
 Tensor operator/(double a, const Tensor& b);
 Tensor operator-(const Tensor& a);
 
-// Number of elements of a shape (1 for the 0-D shape []).
+// Elements of a shape (1 for []); gpunn::Error when the count overflows int64.
 int64_t shape_numel(const Shape& shape);
 
 }  // namespace gpunn

@@ -178,9 +178,64 @@ TEST(Tensor, BadShapesAndAbsurdAllocations) {
   EXPECT_THROWS_WITH(ones({3}, kInt64).requires_grad_(), "requires_grad_", "int64");
   EXPECT_THROWS_WITH(zeros({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}),
                      "at most 16 dims");
-  // More than any machine holds: a typed error, and the library keeps working.
-  EXPECT_THROW(empty({1LL << 40, 1LL << 20}, kFloat64), OutOfMemoryError);
-  EXPECT_THROW(empty({1LL << 62, 4}, kFloat64), OutOfMemoryError);
+  EXPECT_TRUE(values_near(ones({2}) + 1.0, {2, 2}, 0));
+}
+
+// Host memory exhaustion (docs/reliability.md): an allocation the machine cannot
+// serve is an OutOfMemoryError from the allocator; the library keeps working.
+TEST(Tensor, HostOutOfMemoryIsTypedAndRecoverable) {
+  Tensor keep = full({1000}, 2.0);
+  const int64_t before = memory_stats().allocated_bytes;
+  // 2^60 float32 = 4 EiB: representable, and more than any machine has.
+  try {
+    Tensor huge = empty({1 << 20, 1 << 20, 1 << 20}, kFloat32);
+    FAIL() << "expected OutOfMemoryError";
+  } catch (const OutOfMemoryError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cpu allocator: out of memory allocating 4611686018427387904 bytes"),
+              std::string::npos)
+        << msg;
+  }
+  EXPECT_THROW(zeros({1LL << 40, 1LL << 20}, kFloat32), OutOfMemoryError);  // 2^62 bytes
+  EXPECT_THROW(full({1LL << 59}, 1.0, kFloat64), OutOfMemoryError);         // 2^62 bytes
+  // The failed requests left nothing allocated, and tensors work as before.
+  EXPECT_EQ(memory_stats().allocated_bytes, before);
+  Tensor x = arange(0, 1000, 1, kFloat32);
+  EXPECT_EQ((x * keep).sum().item(), 999000.0);
+  Tensor big = ones({4 << 20});  // 16 MiB, well within reach
+  EXPECT_EQ(big.sum().item(), static_cast<double>(4 << 20));
+}
+
+// Sizes whose byte count does not fit in int64 are a mistake in the shape: a
+// plain gpunn::Error naming the op, the shape and the dtype, before any allocation.
+TEST(Tensor, ShapesWhoseByteCountOverflowsAreRejected) {
+  const auto is_plain_error = [](auto&& make) {
+    try {
+      make();
+    } catch (const OutOfMemoryError&) {
+      return false;
+    } catch (const Error&) {
+      return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(is_plain_error([] { empty({1LL << 40, 1LL << 20}, kFloat64); }));  // 2^63 bytes
+  EXPECT_THROWS_WITH(empty({1LL << 62, 4}, kFloat64), "empty", "[4611686018427387904, 4]",
+                     "float64", "more than 2^63 bytes");
+  EXPECT_THROWS_WITH(zeros({1LL << 32, 1LL << 32, 1LL << 32}), "empty",
+                     "[4294967296, 4294967296, 4294967296]", "more than 2^63 bytes");
+  EXPECT_THROWS_WITH(empty({INT64_MAX, 2}, kInt64), "more than 2^63 bytes");
+  // An element count that overflows in a reshape is an error, not a wrap-around.
+  EXPECT_THROWS_WITH(ones({4}).reshape({1LL << 32, 1LL << 32, -1}), "reshape",
+                     "more elements than fit in 64 bits");
+  EXPECT_THROWS_WITH(ones({4}).reshape({1LL << 32, 1LL << 32, 4}), "reshape",
+                     "more elements than fit in 64 bits");
+  EXPECT_THROWS_WITH(shape_numel({1LL << 40, 1LL << 40}), "[1099511627776, 1099511627776]",
+                     "more elements than fit in 64 bits");
+  // A 0 dim makes any shape empty, however large the other dims.
+  EXPECT_EQ(shape_numel({1LL << 40, 1LL << 40, 0}), 0);
+  Tensor none = empty({1LL << 40, 1LL << 40, 0}, kFloat64);
+  EXPECT_EQ(none.numel(), 0);
   EXPECT_TRUE(values_near(ones({2}) + 1.0, {2, 2}, 0));
 }
 

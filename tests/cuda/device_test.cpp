@@ -110,6 +110,7 @@ TEST(Cuda, CachingAllocatorReusesMemory) {
 TEST(Cuda, OutOfMemoryIsTypedAndRecoverable) {
   GPUNN_REQUIRE_GPU();
   const int64_t total = cuda::device_properties(0).total_memory_bytes;
+  const int64_t before = memory_stats(kCuda).allocated_bytes;
   try {
     Tensor huge = empty({total / 4 * 2}, kCuda);  // twice the device's memory in float32
     FAIL() << "expected OutOfMemoryError";
@@ -118,9 +119,11 @@ TEST(Cuda, OutOfMemoryIsTypedAndRecoverable) {
     EXPECT_NE(msg.find("out of memory on cuda:0"), std::string::npos) << msg;
     EXPECT_NE(msg.find("bytes reserved"), std::string::npos) << msg;
   }
-  // The library keeps working.
+  // Nothing stayed allocated, and the library keeps working.
+  EXPECT_EQ(memory_stats(kCuda).allocated_bytes, before);
   Tensor ok = full({1000}, 1.5).to(kCuda);
   EXPECT_EQ(ok.to(kCPU).sum().item(), 1500.0);
+  EXPECT_EQ((ok * 2.0).sum().item(), 3000.0);  // a kernel runs on the device
 }
 
 TEST(Cuda, DataLoaderDeliversToTheDevice) {

@@ -5,6 +5,7 @@
 // The real-file tests skip with a message when Debian's dataset-fashion-mnist is
 // not installed (tools/run.sh installs it).
 #include <gpunn/gpunn.h>
+#include <gpunn/parse.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -421,6 +422,36 @@ TEST(Cifar10, CorruptFiles) {
   EXPECT_THROWS_WITH(data::read_cifar10_batch(dir.file("empty.bin")), "size 0 bytes");
   EXPECT_THROWS_WITH(data::load_cifar10(dir.str(), data::Split::Train), "load_cifar10",
                      "data_batch_1.bin");
+}
+
+// ---- in memory (gpunn/parse.h) -------------------------------------------------------
+
+TEST(ParseInMemory, SameResultsAndErrorsAsTheFileReaders) {
+  TempDir dir;
+  const std::string idx = idx_u8({2, 3}, {0, 1, 2, 253, 254, 255});
+  write_bytes(dir.file("a.idx"), idx);
+  EXPECT_EQ(data::parse_idx(idx, kFloat64, 0.5).to_vector<double>(),
+            data::read_idx(dir.file("a.idx"), kFloat64, 0.5).to_vector<double>());
+  EXPECT_EQ(data::parse_idx(idx, kInt64).shape(), (Shape{2, 3}));
+  EXPECT_THROWS_WITH(data::parse_idx(idx.substr(0, 8), kFloat32, 1.0, "mem.idx"),
+                     "parse_idx: 'mem.idx'", "truncated IDX header");
+  EXPECT_THROWS_WITH(data::parse_idx(idx + "x"), "'<memory>'", "file is longer");
+  EXPECT_THROWS_WITH(data::parse_idx(idx, kFloat32, 1.0, "plain.gz"), "plain.gz", "not gzip data");
+
+  const std::string cifar = cifar_records(2);
+  data::TensorDataset d = data::parse_cifar10_batch(cifar, "batch.bin");
+  EXPECT_EQ(d.target().to_vector<int64_t>(), (std::vector<int64_t>{0, 1}));
+  EXPECT_NEAR(d.data()[1][1][0][0].item(), 101 / 255.0, 1e-7);
+  EXPECT_THROWS_WITH(data::parse_cifar10_batch(cifar.substr(1), "batch.bin"),
+                     "parse_cifar10_batch: 'batch.bin'", "6145 bytes");
+#if GPUNN_TEST_ZLIB
+  EXPECT_EQ(data::parse_idx(test::gzip_bytes(idx), kFloat32, 1.0, "a.idx.gz").to_vector<float>(),
+            (std::vector<float>{0, 1, 2, 253, 254, 255}));
+  EXPECT_EQ(data::parse_cifar10_batch(test::gzip_bytes(cifar)).size(), 2);
+  const std::string gz = test::gzip_bytes(idx);
+  EXPECT_THROWS_WITH(data::parse_idx(gz.substr(0, gz.size() - 6), kFloat32, 1.0, "t.gz"),
+                     "parse_idx: 't.gz'", "truncated gzip data");
+#endif
 }
 
 // ---- text -----------------------------------------------------------------------------

@@ -41,7 +41,10 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-inline std::vector<uint8_t> read_bytes(const std::string& path) {
+// Not read_bytes: data/data_test_util.h has an inline read_bytes(path) returning
+// std::string, and two inline functions differing only in return type are one
+// symbol to the linker (an ODR violation that ASan caught as a stack overflow).
+inline std::vector<uint8_t> read_file_u8(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }

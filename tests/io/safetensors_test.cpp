@@ -81,7 +81,7 @@ TEST(Safetensors, RoundTripsDtypesShapesAndViews) {
   EXPECT_EQ(f.metadata.size(), 2u);
   // The file and memory forms agree.
   const std::vector<uint8_t> mem = io::serialize_safetensors(d, f.metadata);
-  EXPECT_EQ(test::read_bytes(path), mem);
+  EXPECT_EQ(test::read_file_u8(path), mem);
   EXPECT_EQ(parse(mem).tensors.keys(), d.keys());
 }
 
@@ -299,7 +299,7 @@ TEST(Safetensors, FailedSaveLeavesThePreviousFile) {
   StateDict old_dict;
   old_dict.insert("w", full({4}, 1.0));
   save_safetensors(path, old_dict);
-  const std::vector<uint8_t> old_bytes = test::read_bytes(path);
+  const std::vector<uint8_t> old_bytes = test::read_file_u8(path);
 
   StateDict new_dict;
   new_dict.insert("w", full({1000}, 2.0));
@@ -309,7 +309,7 @@ TEST(Safetensors, FailedSaveLeavesThePreviousFile) {
     g_fail_step = step;
     EXPECT_THROWS_WITH(save_safetensors(path, new_dict), "cannot save", "ckpt.safetensors", step,
                        "previous file");
-    EXPECT_EQ(test::read_bytes(path), old_bytes);
+    EXPECT_EQ(test::read_file_u8(path), old_bytes);
     EXPECT_EQ(dir.listing(), std::vector<std::string>{"ckpt.safetensors"});  // no temp left
   }
   io::testing::set_atomic_write_fault_hook(nullptr);
@@ -334,7 +334,7 @@ TEST(Safetensors, SaveIntoAReadOnlyDirectoryLeavesThePreviousFile) {
   d.insert("w", ones({2}));
   const std::string path = dir.file("x.safetensors");
   save_safetensors(path, d);
-  const std::vector<uint8_t> before = test::read_bytes(path);
+  const std::vector<uint8_t> before = test::read_file_u8(path);
   std::filesystem::permissions(
       dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   if (::access(dir.path().c_str(), W_OK) == 0) {
@@ -343,7 +343,7 @@ TEST(Safetensors, SaveIntoAReadOnlyDirectoryLeavesThePreviousFile) {
   StateDict d2;
   d2.insert("w", zeros({3}));
   EXPECT_THROWS_WITH(save_safetensors(path, d2), "cannot save", "Permission denied");
-  EXPECT_EQ(test::read_bytes(path), before);
+  EXPECT_EQ(test::read_file_u8(path), before);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // bitwise identically to an uninterrupted one.
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -124,17 +125,25 @@ RunResult run(int64_t steps, int64_t stop_at, const std::string& ckpt, bool resu
   return r;
 }
 
+// Stopping after k of N steps, saving, and resuming from the checkpoint in a
+// fresh model, optimizer, schedule and loader ends bitwise where an
+// uninterrupted run ends: for k on the first step, mid-epoch, on an epoch
+// boundary (6 batches an epoch) and on the last step.
 TEST(Training, ResumeFromCheckpointIsBitwiseIdentical) {
-  const std::string ckpt =
-      (std::filesystem::temp_directory_path() / "gpunn_resume_test.safetensors").string();
+  const std::string ckpt = (std::filesystem::temp_directory_path() /
+                            ("gpunn_resume_test." + std::to_string(::getpid()) + ".safetensors"))
+                               .string();
   const RunResult full = run(20, -1, ckpt, false);
-  run(20, 9, ckpt, false);  // stops mid-epoch after 9 steps and saves
-  const RunResult resumed = run(20, -1, ckpt, true);
+  for (const int64_t k : {1, 9, 12, 19}) {
+    SCOPED_TRACE("resumed after " + std::to_string(k) + " of 20 steps");
+    run(20, k, ckpt, false);  // stops after k steps and saves
+    const RunResult resumed = run(20, -1, ckpt, true);
+    ASSERT_EQ(full.params.size(), resumed.params.size());
+    for (size_t i = 0; i < full.params.size(); ++i)
+      EXPECT_EQ(full.params[i], resumed.params[i]) << "parameter " << i;
+    EXPECT_EQ(full.loss, resumed.loss);
+  }
   std::filesystem::remove(ckpt);
-  ASSERT_EQ(full.params.size(), resumed.params.size());
-  for (size_t i = 0; i < full.params.size(); ++i)
-    EXPECT_EQ(full.params[i], resumed.params[i]) << "parameter " << i;
-  EXPECT_EQ(full.loss, resumed.loss);
 }
 
 }  // namespace

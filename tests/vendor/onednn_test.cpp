@@ -219,7 +219,7 @@ TEST_F(OnednnTest, MaxPool2dMatchesReferenceExactly) {
     SCOPED_TRACE(::testing::PrintToString(shape));
     // Uniform random values: ties (where either position is a valid argmax)
     // have probability zero.
-    expect_paths_agree([o](const std::vector<Tensor>& v) { return max_pool2d(v[0], o); },
+    expect_paths_agree([opt = o](const std::vector<Tensor>& v) { return max_pool2d(v[0], opt); },
                        {f32(shape)}, 0.0);
   }
 }
@@ -265,7 +265,7 @@ TEST_F(OnednnTest, AvgPool2dMatchesReference) {
   for (const auto& [shape, o] : cases) {
     SCOPED_TRACE(::testing::PrintToString(shape));
     // At most 9 terms of size <= 1 and one division: a few ulp of 1.
-    expect_paths_agree([o](const std::vector<Tensor>& v) { return avg_pool2d(v[0], o); },
+    expect_paths_agree([opt = o](const std::vector<Tensor>& v) { return avg_pool2d(v[0], opt); },
                        {f32(shape)}, 1e-6);
   }
 }
