@@ -325,6 +325,14 @@ void bench_gemm_case(const std::string& family, const GemmCase& g) {
     k::gemm_batched_cuda<float>(g.ta, g.tb, M, N, K, 1.0f, A->f(), lda, 0, B->f(), ldb, 0, 0.0f,
                                 C->f(), N, 0, 1, gpu_stream());
   });
+  // Each numbered variant on its own ("custom" above is the library's choice among them).
+  for (int v = 1; v <= k::kGemmCudaVariants; ++v) {
+    if (!k::gemm_cuda_variant_applies<float>(v, A->f(), lda, 0, B->f(), ldb, 0)) continue;
+    run("custom-v" + std::to_string(v), kTolFp32, [&] {
+      k::gemm_batched_cuda_variant<float>(v, g.ta, g.tb, M, N, K, 1.0f, A->f(), lda, 0, B->f(), ldb,
+                                          0, 0.0f, C->f(), N, 0, 1, gpu_stream());
+    });
+  }
   for (bool tf32 : {false, true}) {
     run(tf32 ? "vendor-tf32" : "vendor", tf32 ? kTolTf32 : kTolFp32, [&] {
       k::gemm_batched_cublas<float>(cuda::cublas_handle(0), tf32, g.ta, g.tb, M, N, K, 1.0f, A->f(),
@@ -430,7 +438,8 @@ std::vector<ConvImpl> conv_impls(const k::Conv2dShape& s, ConvPass pass, Buffer*
        }});
 #if GPUNN_WITH_CUDNN
   for (bool tf32 : {false, true}) {
-    auto conv = std::make_shared<k::CudnnConv>(cuda::cudnn_handle(0), s, false, tf32);
+    auto conv =
+        std::make_shared<k::CudnnConv>(cuda::cudnn_handle(0), s, false, tf32, deterministic());
     const auto p = pass == ConvPass::Forward        ? k::CudnnConv::Pass::Forward
                    : pass == ConvPass::BackwardData ? k::CudnnConv::Pass::BackwardData
                                                     : k::CudnnConv::Pass::BackwardWeight;
@@ -580,6 +589,15 @@ void bench_softmax(int64_t rows, int64_t C) {
     add(bwd, "custom", [&] {
       k::softmax_backward_cuda<float>(dx->f(), dy->f(), yr->f(), rows, C, 1, false, gpu_stream());
     });
+#if GPUNN_WITH_CUDNN
+    add(fwd, "vendor", [&] {
+      k::cudnn_softmax_forward(cuda::cudnn_handle(0), false, rows, C, 1, false, x->f(), y->f());
+    });
+    add(bwd, "vendor", [&] {
+      k::cudnn_softmax_backward(cuda::cudnn_handle(0), false, rows, C, 1, false, yr->f(), dy->f(),
+                                dx->f());
+    });
+#endif
   }
 #endif
   bandwidth_case("softmax", "softmax fwd " + shape, 2 * b, *y, y_ref, fwd);
@@ -621,6 +639,15 @@ void bench_pool(int64_t batch) {
         [&] { k::max_pool2d_forward_cuda<float>(y->f(), ip, x->f(), s, gpu_stream()); });
     add(bwd, "custom",
         [&] { k::max_pool2d_backward_cuda<float>(dx->f(), dy->f(), ip, s, gpu_stream()); });
+#if GPUNN_WITH_CUDNN
+    // cuDNN keeps no indices: its backward finds the maxima again from x and y.
+    add(fwd, "vendor",
+        [&] { k::cudnn_pool2d_forward(cuda::cudnn_handle(0), true, s, false, x->f(), y->f()); });
+    add(bwd, "vendor", [&] {
+      k::cudnn_pool2d_backward(cuda::cudnn_handle(0), true, s, false, x->f(), y->f(), dy->f(),
+                               dx->f());
+    });
+#endif
   }
 #endif
   const double bx = static_cast<double>(nx) * sizeof(float);
