@@ -132,8 +132,23 @@ TEST(Checkpoint, SurvivesSigkillDuringSaves) {
     const std::string first = std::to_string(last + 1);
     char* argv[] = {const_cast<char*>(GPUNN_CHECKPOINT_WRITER), const_cast<char*>(path.c_str()),
                     const_cast<char*>(first.c_str()), nullptr};
+    // The writer's stdout is a pipe; its first byte says it is about to save.
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    posix_spawn_file_actions_t actions;
+    ASSERT_EQ(::posix_spawn_file_actions_init(&actions), 0);
+    ASSERT_EQ(::posix_spawn_file_actions_adddup2(&actions, ready[1], STDOUT_FILENO), 0);
+    ASSERT_EQ(::posix_spawn_file_actions_addclose(&actions, ready[0]), 0);
     pid_t pid = 0;
-    ASSERT_EQ(::posix_spawn(&pid, GPUNN_CHECKPOINT_WRITER, nullptr, nullptr, argv, environ), 0);
+    const int spawned =
+        ::posix_spawn(&pid, GPUNN_CHECKPOINT_WRITER, &actions, nullptr, argv, environ);
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::close(ready[1]);
+    ASSERT_EQ(spawned, 0);
+    char byte = 0;
+    const ssize_t got = ::read(ready[0], &byte, 1);
+    ::close(ready[0]);
+    ASSERT_EQ(got, 1) << "the writer did not start (its message is on stderr)";
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     int status = 0;

@@ -1,5 +1,8 @@
 // A child process for Checkpoint.SurvivesSigkillDuringSaves: saves checkpoint
-// versions first, first + 1, ... to `path` until it is killed.
+// versions first, first + 1, ... to `path` until it is killed. It writes one
+// byte to stdout when it is loaded and about to save, so the test's random
+// delays count from there and not from process start-up (loading a CUDA build's
+// libraries alone can take longer than the longest delay).
 //
 //   checkpoint_writer PATH FIRST
 //
@@ -18,6 +21,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: checkpoint_writer PATH FIRST\n");
     return 2;
   }
+  std::fputc('r', stdout);
+  std::fflush(stdout);
   try {
     for (int64_t v = std::atoll(argv[2]);; ++v) {
       gpunn::io::save_checkpoint(argv[1], gpunn::test::checkpoint_version(v));
