@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # gpunn's check on the GPU machine: one command that probes the machine, builds
 # with CUDA, runs the whole test suite in strict GPU mode, runs compute-sanitizer
-# over the GPU tests with the caching allocator bypassed, and writes logs, a
-# summary table and a JSON summary to the output folder.
+# over the GPU tests with the caching allocator bypassed, times our GEMM and
+# convolution against cuBLAS and cuDNN (bench/kernels/kernel_bench), and writes
+# logs, a summary table and a JSON summary to the output folder.
 #
 #   tools/gpu_check.sh OUT_DIR            (on the GPU machine: OUT_DIR=$OUT)
 #
@@ -29,7 +30,8 @@ elapsed() { echo $(($(date +%s) - start)); }
 # step NAME LIMIT_S LOG COMMAND...: runs with a time limit (output appended to
 # OUT/LOG), records pass/fail. At most 8 files come back from the GPU machine:
 # probe.txt, build.log, tests.log, cuda_tests.log, sanitizer.log,
-# fashion_mnist_gpu.log, summary.txt, summary.json.
+# gpu_runs.log (the main job's smoke run and the kernel benchmark), summary.txt,
+# summary.json.
 step() {
   local name=$1 limit=$2 log=$3
   shift 3
@@ -60,7 +62,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 
 # ---- configure and build ---------------------------------------------------------------------
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90
-            -DGPUNN_WITH_CUDA=ON -DGPUNN_WITH_ONEDNN=OFF -DGPUNN_BUILD_BENCH=OFF)
+            -DGPUNN_WITH_CUDA=ON -DGPUNN_WITH_ONEDNN=OFF -DGPUNN_BUILD_BENCH=ON)
 toolkit_inc="$(dirname "$(dirname "$(command -v nvcc)")")/include"
 if [[ ! -f "$toolkit_inc/cudnn.h" ]]; then
   cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(m.__path__[0])" 2>/dev/null || true)
@@ -95,9 +97,9 @@ note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\
 
 # ---- end to end on the GPU: the main job's smoke run ---------------------------------------
 if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
-  step fashion_mnist_gpu 120 fashion_mnist_gpu.log "$build/python_free_examples/fashion_mnist" \
+  step fashion_mnist_gpu 120 gpu_runs.log "$build/python_free_examples/fashion_mnist" \
     --smoke --device cuda --out "$(mktemp -d)"
-  tail -1 "$out/fashion_mnist_gpu.log" | tee -a "$summary"
+  tail -1 "$out/gpu_runs.log" | tee -a "$summary"
 fi
 
 # ---- compute-sanitizer over the GPU tests, caching allocator bypassed ----------------------
@@ -120,12 +122,68 @@ else
   note "compute-sanitizer: not run (no GPU or no compute-sanitizer)"
 fi
 
+# ---- a quick benchmark (after the sanitizers, in the time left): our GEMM and convolution
+# against cuBLAS and cuDNN ----------------------------------------------------------------------
+kernels_json="$(mktemp)"
+left=$((560 - $(elapsed)))
+if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; then
+  echo "==== kernel_bench" >>"$out/gpu_runs.log"
+  step kernel_bench $((left < 120 ? left : 120)) gpu_runs.log "$build/bench/kernels/kernel_bench" --device cuda \
+    --families gemm,conv --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
+    --json "$kernels_json"
+fi
+# TFLOP/s of one row of the kernel benchmark's JSON (empty when absent).
+tflops() {
+  python3 -c 'import json, sys
+try:
+    rows = json.load(open(sys.argv[1]))["rows"]
+except Exception:
+    sys.exit(0)
+for r in rows:
+    if r["name"] == sys.argv[2] and r["impl"] == sys.argv[3] and r.get("tflops") is not None:
+        print(r["tflops"])' "$kernels_json" "$1" "$2" 2>/dev/null
+}
+sgemm_custom=$(tflops "sgemm 4096x4096x4096" custom)
+sgemm_cublas=$(tflops "sgemm 4096x4096x4096" vendor)
+sgemm_ratio=null
+if [[ -n "$sgemm_custom" && -n "$sgemm_cublas" ]]; then
+  sgemm_ratio=$(python3 -c "print(round($sgemm_custom / $sgemm_cublas, 3))")
+  note "SGEMM 4096: custom $sgemm_custom TFLOP/s, cuBLAS $sgemm_cublas TFLOP/s, ratio $sgemm_ratio"
+fi
+
 # ---- JSON summary ---------------------------------------------------------------------------
+# CTest's "N tests failed out of M" line, and skips counted from its list.
+count_tests() {
+  local line total failed
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$out/tests.log" | tail -1)
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  failed=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
+  [[ -z "$line" ]] && total=0 failed=0
+  local skipped
+  skipped=$(grep -c "(Skipped)" "$out/tests.log" || true)
+  echo "${total:-0} ${failed:-0} ${skipped:-0}"
+}
+read -r tests_total tests_failed tests_skipped < <(count_tests)
+# compute-sanitizer's error counts ("ERROR SUMMARY: N errors" per tool, in order).
+sanitizer_errors() {
+  awk -v tool="$1" '/^==== /{t=$2} t==tool && /ERROR SUMMARY|RACECHECK SUMMARY/ {
+    for (i = 1; i <= NF; ++i) if ($i ~ /^[0-9]+$/) { print $i; exit } }' \
+    "$out/sanitizer.log" 2>/dev/null
+}
+json_num() { [[ -n "$1" ]] && echo "$1" || echo null; }
 {
   echo "{"
-  echo "  \"commit\": \"$(git rev-parse HEAD 2>/dev/null || echo unknown)\","
-  echo "  \"gpu\": \"$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)\","
+  echo "  \"card\": \"$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)\","
   echo "  \"driver\": \"$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)\","
+  echo "  \"commit\": \"$(git rev-parse HEAD 2>/dev/null || echo unknown)\","
+  echo "  \"tests_passed\": $((tests_total - tests_failed - tests_skipped)),"
+  echo "  \"tests_failed\": $tests_failed,"
+  echo "  \"tests_skipped\": $tests_skipped,"
+  for tool in memcheck racecheck initcheck synccheck; do
+    echo "  \"${tool}_errors\": $(json_num "$(sanitizer_errors "$tool")"),"
+  done
+  echo "  \"sgemm_custom_vs_cublas_4096\": $sgemm_ratio,"
+  echo "  \"sgemm_4096_tflops\": {\"custom\": $(json_num "$sgemm_custom"), \"cublas\": $(json_num "$sgemm_cublas")},"
   echo "  \"seconds\": $(elapsed),"
   echo "  \"steps\": {"
   first=1
