@@ -16,5 +16,5 @@ fi
 mkdir -p .devdeps/cli11/include .devdeps/cli11/share/cmake .devdeps/stb/stb
 cp -r /usr/include/CLI .devdeps/cli11/include/
 cp -r /usr/share/cmake/CLI11 .devdeps/cli11/share/cmake/
-cp /usr/include/stb/stb_image_write.h .devdeps/stb/stb/
+cp /usr/include/stb/stb_image_write.h /usr/include/stb/stb_image.h .devdeps/stb/stb/
 du -sh .devdeps

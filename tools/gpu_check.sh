@@ -7,8 +7,8 @@
 #
 #   tools/gpu_check.sh OUT_DIR            (on the GPU machine: OUT_DIR=$OUT)
 #
-# The GPU machine has no network: GoogleTest comes from .devdeps/googletest
-# (copy /usr/src/googletest there and carry it), cuDNN from the toolkit or from
+# The GPU machine has no network: GoogleTest, CLI11 and stb come from .devdeps/
+# (bench/prepare_devdeps.sh copies them there; carry .devdeps), cuDNN from the toolkit or from
 # PyTorch's nvidia-cudnn wheel. Without a GPU the script still builds and runs
 # the suite (GPU tests skip) and says so; that is how it is tested on the CPU.
 # Every step has a time limit so the whole run ends well inside 9 minutes.
@@ -73,6 +73,9 @@ if [[ ! -f "$toolkit_inc/cudnn.h" ]]; then
 fi
 # The interop test needs PyPI; the GPU machine has no network (it would skip anyway).
 cmake_args+=(-DGPUNN_TEST_PYTHON_INTEROP=OFF)
+# CLI11 and stb for the examples, copied by bench/prepare_devdeps.sh (carry .devdeps).
+[[ -d .devdeps/cli11 ]] && cmake_args+=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps/cli11")
+[[ -d .devdeps/stb ]] && cmake_args+=(-DGPUNN_STB_INCLUDE_DIR="$PWD/.devdeps/stb")
 step configure 120 build.log cmake -S . -B "$build" "${cmake_args[@]}" || {
   tail -30 "$out/build.log"
   exit 1
