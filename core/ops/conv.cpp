@@ -102,7 +102,7 @@ Tensor cudnn_workspace(size_t bytes, Device device) {
 // dilation; a transposed convolution whose output_padding is not smaller than its stride
 // (allowed when it is smaller than the dilation) runs a convolution whose P, Q exceed
 // that formula. Such shapes stay on our kernels.
-bool vendor_output_size(const kernels::Conv2dShape& s) {
+[[maybe_unused]] bool vendor_output_size(const kernels::Conv2dShape& s) {
   return s.P == floor_div(s.H + 2 * s.pad_h - s.dil_h * (s.R - 1) - 1, s.stride_h) + 1 &&
          s.Q == floor_div(s.W + 2 * s.pad_w - s.dil_w * (s.S - 1) - 1, s.stride_w) + 1;
 }
