@@ -32,8 +32,6 @@ using namespace gpunn;
 
 namespace {
 
-constexpr int kSkip = 77;  // CTest's SKIP_RETURN_CODE: the dataset is not installed
-
 struct Options {
   gx::CommonOptions common;
   int64_t latent = 20;
@@ -149,16 +147,9 @@ int run(Options& o) {
   const Device device = gx::resolve_device(o.common.device);
   if (o.common.smoke) o.epochs = std::min<int64_t>(o.epochs, 2);
 
-  std::string dir = o.data_dir;
-  if (dir.empty()) {
-    const auto found = data::find_fashion_mnist();
-    if (!found) {
-      std::cerr << "autoencoder: Fashion-MNIST not found; install Debian's "
-                   "dataset-fashion-mnist, set GPUNN_FASHION_MNIST_DIR or pass --data DIR\n";
-      return o.common.smoke ? kSkip : 1;
-    }
-    dir = *found;
-  }
+  const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "autoencoder");
+  if (!found) return o.common.smoke ? gx::kSkipExitCode : 1;
+  const std::string& dir = *found;
   data::TensorDataset train = data::load_fashion_mnist(dir, data::Split::Train);
   data::TensorDataset test = data::load_fashion_mnist(dir, data::Split::Test);
   if (o.common.smoke) {  // a subset: 24 steps per epoch

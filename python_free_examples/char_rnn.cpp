@@ -197,8 +197,6 @@ ex::Image loss_curve(const std::vector<double>& loss, double top, int width, int
   return im;
 }
 
-constexpr int kSkip = 77;  // CTest's SKIP_RETURN_CODE: no list of names on this machine
-
 int run(int argc, char** argv) {
   CLI::App app{
       "char_rnn: a character-level RNN or LSTM trained on a list of first names, "
@@ -250,7 +248,7 @@ int run(int argc, char** argv) {
                    "(/usr/share/dict/propernames"
                 << (data::has_zlib() ? "" : ", read as .gz only in builds with zlib")
                 << ") or pass --names FILE\n";
-      return kSkip;
+      return ex::kSkipExitCode;
     }
     s.names_path = *found;
   }

@@ -34,8 +34,6 @@ using namespace gpunn;
 
 namespace {
 
-constexpr int kSkip = 77;  // CTest's SKIP_RETURN_CODE: the dataset is not installed
-
 struct Options {
   gx::CommonOptions common;
   std::string model = "cnn";
@@ -206,16 +204,9 @@ int run(Options& o) {
   const int64_t stop_after = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
 
   // ---- data ----
-  std::string dir = o.data_dir;
-  if (dir.empty()) {
-    const auto found = data::find_fashion_mnist();
-    if (!found) {
-      std::cerr << "fashion_mnist: Fashion-MNIST not found; install Debian's "
-                   "dataset-fashion-mnist, set GPUNN_FASHION_MNIST_DIR or pass --data DIR\n";
-      return o.common.smoke ? kSkip : 1;
-    }
-    dir = *found;
-  }
+  const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "fashion_mnist");
+  if (!found) return o.common.smoke ? gx::kSkipExitCode : 1;
+  const std::string& dir = *found;
   const data::TensorDataset full_train = data::load_fashion_mnist(dir, data::Split::Train);
   const data::TensorDataset test_set = data::load_fashion_mnist(dir, data::Split::Test);
   auto [train_set, val_set] = data::train_val_split(full_train, o.val_fraction, o.common.seed);

@@ -49,7 +49,6 @@ using namespace gpunn;
 
 namespace {
 
-constexpr int kSkip = 77;      // CTest's SKIP_RETURN_CODE: the dataset is not installed
 constexpr int64_t kGrid = 8;   // samples per row and column of the grids
 constexpr int64_t kSide = 28;  // image height and width
 
@@ -198,16 +197,9 @@ int run(Options& o) {
               o.epochs, ", ", o.z_dim, ", ", o.lr, ", ", o.batch);
 
   // ---- data: the 60000 training images, scaled to [-1, 1] ----
-  std::string dir = o.data_dir;
-  if (dir.empty()) {
-    const auto found = data::find_fashion_mnist();
-    if (!found) {
-      std::cerr << "gan: Fashion-MNIST not found; install Debian's dataset-fashion-mnist, set "
-                   "GPUNN_FASHION_MNIST_DIR or pass --data DIR\n";
-      return o.common.smoke ? kSkip : 1;
-    }
-    dir = *found;
-  }
+  const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "gan");
+  if (!found) return o.common.smoke ? gx::kSkipExitCode : 1;
+  const std::string& dir = *found;
   data::TensorDataset images = data::load_fashion_mnist(dir, data::Split::Train);
   if (o.common.smoke) {  // a few steps: what CI runs
     std::vector<int64_t> idx(static_cast<size_t>(std::min<int64_t>(6 * o.batch, images.size())));

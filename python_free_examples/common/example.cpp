@@ -41,6 +41,17 @@ std::string output_path(const CommonOptions& o, const std::string& name) {
   return (std::filesystem::path(o.out_dir) / name).string();
 }
 
+std::optional<std::string> fashion_mnist_dir(const std::string& given, const std::string& program) {
+  if (!given.empty()) return given;
+  const std::optional<std::string> found = data::find_fashion_mnist();
+  if (!found) {
+    std::cerr << program
+              << ": Fashion-MNIST not found; install Debian's dataset-fashion-mnist, set "
+                 "GPUNN_FASHION_MNIST_DIR or pass --data DIR\n";
+  }
+  return found;
+}
+
 // ---- Progress -------------------------------------------------------------------------------
 
 namespace {

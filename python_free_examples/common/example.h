@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -33,6 +34,15 @@ Device resolve_device(const std::string& name);
 
 // out_dir/name, creating out_dir if needed.
 std::string output_path(const CommonOptions& options, const std::string& name);
+
+// Exit code of a smoke run whose data is not on this machine: CTest's
+// SKIP_RETURN_CODE in python_free_examples/CMakeLists.txt.
+inline constexpr int kSkipExitCode = 77;
+
+// The Fashion-MNIST folder: `given` when not empty, else where
+// data::find_fashion_mnist() finds it. When it is nowhere, prints how to
+// install it (after "program: ") and returns nothing.
+std::optional<std::string> fashion_mnist_dir(const std::string& given, const std::string& program);
 
 // A progress bar with rate and ETA on a terminal ("\r"-updated, on stderr);
 // plain lines at every 10% otherwise, so logs stay readable.
