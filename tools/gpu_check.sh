@@ -11,7 +11,13 @@
 # (bench/prepare_devdeps.sh copies them there; carry .devdeps), cuDNN from the toolkit or from
 # PyTorch's nvidia-cudnn wheel. Without a GPU the script still builds and runs
 # the suite (GPU tests skip) and says so; that is how it is tested on the CPU.
-# Every step has a time limit so the whole run ends well inside 9 minutes.
+# Every step has a time limit so the whole run ends inside GPUNN_CHECK_BUDGET_S
+# seconds (default 540; pass the device time left when it is less).
+#
+# Device time is scarce, so the CUDA build can be made on a CPU machine first:
+# tools/gpu_prebuild.sh builds build-gpu/ there and stages a copy without object
+# files in build-gpu-stage/; carry it with .devdeps and this script runs the
+# staged binaries (after checking that they load) instead of building.
 set -uo pipefail
 
 out="${1:?usage: tools/gpu_check.sh OUT_DIR}"
@@ -21,6 +27,7 @@ cd "$(dirname "$0")/.."
 build="${GPUNN_GPU_BUILD_DIR:-build-gpu}"
 jobs="$(nproc)"
 start=$(date +%s)
+budget="${GPUNN_CHECK_BUDGET_S:-540}"
 summary="$out/summary.txt"
 : >"$summary"
 declare -A status
@@ -46,6 +53,8 @@ step() {
 # ---- probe -----------------------------------------------------------------------------
 {
   echo "== date: $(date -u +%FT%TZ)  commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "== repository root: $PWD  user: $(id -un)  os: $(. /etc/os-release 2>/dev/null; echo "$PRETTY_NAME")"
+  ldd --version | head -1
   nvidia-smi || echo "nvidia-smi: not available"
   nvcc --version | tail -2
   cmake --version | head -1
@@ -54,11 +63,47 @@ step() {
   ls "$(dirname "$(dirname "$(command -v nvcc)")")/include" | grep -i -E 'cudnn|cublas' | head
   python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version())" 2>&1 | tail -1
   ldconfig -p | grep -E 'cudnn|cublas|gtest|openblas|dnnl' | head
+  ls "$(dirname "$(dirname "$(command -v nvcc)")")"/lib*/ 2>/dev/null | grep -E 'cudnn|cublas' | head
+  python3 -c "import nvidia.cudnn as m, nvidia.cublas as b; print(m.__path__[0]); print(b.__path__[0])" 2>&1 | tail -2
 } >"$out/probe.txt" 2>&1
 has_gpu=0
 nvidia-smi -L >/dev/null 2>&1 && has_gpu=1
 note "gpunn GPU check: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), GPU present: $has_gpu"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | tee -a "$summary"
+
+# ---- a build made on a CPU machine (tools/gpu_prebuild.sh), if it runs here -----------------
+# Its CTest files and RPATHs name the source and build folders it was made in, so
+# those paths are made to point here with symbolic links.
+use_staged() {
+  local stage=build-gpu-stage src bin
+  [[ -f $stage/prebuilt.txt ]] || return 1
+  src=$(sed -n 's/^source_dir=//p' $stage/prebuilt.txt)
+  bin=$(sed -n 's/^binary_dir=//p' $stage/prebuilt.txt)
+  if [[ "$(readlink -f "$src")" != "$(readlink -f "$PWD")" ]]; then
+    [[ -e $src ]] && { note "staged build: $src exists and is not this checkout"; return 1; }
+    mkdir -p "$(dirname "$src")" && ln -s "$PWD" "$src" || return 1
+  fi
+  if [[ ! -e $bin ]]; then
+    ln -s "$PWD/$stage" "$bin" || return 1
+  fi
+  # cuDNN and cuBLAS may live only in PyTorch's wheels here.
+  local missing
+  missing=$(ldd "$bin/tests/gpunn_tests" 2>&1 | grep -E "not found" | tr -s ' \t' ' ')
+  if [[ -n $missing ]]; then
+    local extra
+    extra=$(python3 -c "import nvidia.cudnn as m, nvidia.cublas as b; print(m.__path__[0] + '/lib:' + b.__path__[0] + '/lib')" 2>/dev/null)
+    [[ -n $extra ]] && export LD_LIBRARY_PATH="$extra${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    note "staged build: missing libraries ($missing); LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+  fi
+  "$bin/tests/gpunn_tests" --gtest_list_tests >/dev/null 2>>"$out/build.log" || {
+    note "staged build: gpunn_tests does not run here"
+    return 1
+  }
+  build=$bin
+  note "staged build: $(grep -E '^(commit|built)=' $stage/prebuilt.txt | tr '\n' ' ')"
+  [[ "$(sed -n 's/^commit=//p' $stage/prebuilt.txt)" == "$(git rev-parse HEAD 2>/dev/null)" ]] ||
+    note "staged build: WARNING: made from another commit than this checkout"
+}
 
 # ---- configure and build ---------------------------------------------------------------------
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90
@@ -76,15 +121,20 @@ cmake_args+=(-DGPUNN_TEST_PYTHON_INTEROP=OFF)
 # CLI11 and stb for the examples, copied by bench/prepare_devdeps.sh (carry .devdeps).
 [[ -d .devdeps/cli11 ]] && cmake_args+=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps/cli11")
 [[ -d .devdeps/stb ]] && cmake_args+=(-DGPUNN_STB_INCLUDE_DIR="$PWD/.devdeps/stb")
-step configure 120 build.log cmake -S . -B "$build" "${cmake_args[@]}" || {
-  tail -30 "$out/build.log"
-  exit 1
-}
-grep -E "gpunn 0|cuDNN|oneDNN" "$out/build.log" | tee -a "$summary"
-step build 300 build.log cmake --build "$build" -j "$jobs" || {
-  grep -E "error|FAILED" "$out/build.log" | head -30
-  exit 1
-}
+if use_staged; then
+  status[build]=0
+else
+  [[ -e build-gpu-stage ]] && build=build-gpu-device
+  step configure 120 build.log cmake -S . -B "$build" "${cmake_args[@]}" || {
+    tail -30 "$out/build.log"
+    exit 1
+  }
+  grep -E "gpunn 0|cuDNN|oneDNN" "$out/build.log" | tee -a "$summary"
+  step build 300 build.log cmake --build "$build" -j "$jobs" || {
+    grep -E "error|FAILED" "$out/build.log" | head -30
+    exit 1
+  }
+fi
 
 # ---- tests, strict GPU mode ----------------------------------------------------------------
 export GPUNN_STRICT_GPU=$has_gpu
@@ -106,21 +156,48 @@ if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
 fi
 
 # ---- compute-sanitizer over the GPU tests, caching allocator bypassed ----------------------
+# The four tools run at once, each over GoogleTest shards of the GPU tests (one
+# process per shard), so that all of them fit in the time left; each shard's
+# output goes to sanitizer.log under a "==== TOOL shard I/N" header.
+declare -A shards=([memcheck]=4 [racecheck]=6 [initcheck]=4 [synccheck]=2)
 if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
-  export GPUNN_CUDA_NO_CACHE=1
-  for tool in memcheck racecheck initcheck synccheck; do
-    left=$((480 - $(elapsed)))
-    if ((left < 60)); then
-      note "$tool: skipped (time)"
-      continue
-    fi
-    limit=$((left < 150 ? left : 150))
-    echo "==== $tool" >>"$out/sanitizer.log"
-    step "sanitizer-$tool" "$limit" sanitizer.log compute-sanitizer --tool "$tool" \
-      --error-exitcode 99 "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1
-    grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer.log" | tail -1 | tee -a "$summary"
-  done
-  unset GPUNN_CUDA_NO_CACHE
+  left=$((budget - 70 - $(elapsed)))
+  limit=$((left < 270 ? left : 270))
+  if ((limit < 60)); then
+    note "compute-sanitizer: skipped (time)"
+  else
+    sdir=$(mktemp -d)
+    t0=$(date +%s)
+    for tool in memcheck racecheck initcheck synccheck; do
+      n=${shards[$tool]}
+      for ((i = 0; i < n; ++i)); do
+        GPUNN_CUDA_NO_CACHE=1 GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
+          timeout --kill-after=10 "$limit" compute-sanitizer --tool "$tool" --error-exitcode 99 \
+          "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1 \
+          >"$sdir/$tool.$i.log" 2>&1 &
+      done
+    done
+    wait
+    for tool in memcheck racecheck initcheck synccheck; do
+      n=${shards[$tool]} errors=0 complete=1
+      for ((i = 0; i < n; ++i)); do
+        echo "==== $tool shard $i/$n" >>"$out/sanitizer.log"
+        cat "$sdir/$tool.$i.log" >>"$out/sanitizer.log"
+        e=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$sdir/$tool.$i.log" | tail -1 |
+          grep -oE '[0-9]+' | head -1)
+        if [[ -z $e ]]; then complete=0; else errors=$((errors + e)); fi
+      done
+      if ((complete)); then
+        echo "$errors" >"$sdir/$tool.errors"
+        status[sanitizer-$tool]=$((errors > 0 ? 99 : 0))
+        note "$(printf '%-28s %s errors over %s shards' "sanitizer-$tool" "$errors" "$n")"
+      else
+        status[sanitizer-$tool]=124
+        note "$(printf '%-28s incomplete (a shard ended without a summary; %s errors seen)' "sanitizer-$tool" "$errors")"
+      fi
+    done
+    note "compute-sanitizer: $(($(date +%s) - t0))s"
+  fi
 else
   note "compute-sanitizer: not run (no GPU or no compute-sanitizer)"
 fi
@@ -128,7 +205,7 @@ fi
 # ---- a quick benchmark (after the sanitizers, in the time left): our GEMM and convolution
 # against cuBLAS and cuDNN ----------------------------------------------------------------------
 kernels_json="$(mktemp)"
-left=$((560 - $(elapsed)))
+left=$((budget - 20 - $(elapsed)))
 if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; then
   echo "==== kernel_bench" >>"$out/gpu_runs.log"
   step kernel_bench $((left < 120 ? left : 120)) gpu_runs.log "$build/bench/kernels/kernel_bench" --device cuda \
@@ -168,11 +245,7 @@ count_tests() {
 }
 read -r tests_total tests_failed tests_skipped < <(count_tests)
 # compute-sanitizer's error counts ("ERROR SUMMARY: N errors" per tool, in order).
-sanitizer_errors() {
-  awk -v tool="$1" '/^==== /{t=$2} t==tool && /ERROR SUMMARY|RACECHECK SUMMARY/ {
-    for (i = 1; i <= NF; ++i) if ($i ~ /^[0-9]+$/) { print $i; exit } }' \
-    "$out/sanitizer.log" 2>/dev/null
-}
+sanitizer_errors() { [[ -n ${sdir:-} ]] && cat "$sdir/$1.errors" 2>/dev/null; }
 json_num() { [[ -n "$1" ]] && echo "$1" || echo null; }
 {
   echo "{"
