@@ -105,8 +105,6 @@ T* Tensor::data() const {
   const TensorImpl& impl = checked(impl_, "data");
   GPUNN_CHECK(impl.dtype == dtype_of<T>::value, "data: the tensor is ", dtype_name(impl.dtype),
               ", asked for ", dtype_name(dtype_of<T>::value));
-  GPUNN_CHECK(impl.device().is_cpu(), "data: the tensor is on ", impl.device().str(),
-              "; typed host pointers need a CPU tensor (use to(kCPU))");
   return static_cast<T*>(impl.data());
 }
 template float* Tensor::data<float>() const;

@@ -32,7 +32,7 @@ Normalize fit_channels(const Tensor& x, bool with_std, const char* op) {
               ": expected examples [N, C, ...] with N >= 1, got ", x.shape());
   GPUNN_CHECK(x.numel() > 0, op, ": the examples ", x.shape(),
               " hold no values, so there are no statistics to fit");
-  const Tensor xd = x.to(kFloat64).contiguous();
+  const Tensor xd = x.to(kCPU).to(kFloat64).contiguous();
   const int64_t N = xd.size(0);
   const int64_t C = xd.size(1);
   const int64_t inner = xd.numel() / (N * C);

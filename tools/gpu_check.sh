@@ -149,17 +149,29 @@ grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT|Subprocess aborted
 note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
 
 # ---- end to end on the GPU: the main job's smoke run ---------------------------------------
+# Fashion-MNIST when the machine has it; the spiral comparison and AlexNet on
+# synthetic images need no data.
 if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
   step fashion_mnist_gpu 120 gpu_runs.log "$build/python_free_examples/fashion_mnist" \
     --smoke --device cuda --out "$(mktemp -d)"
   tail -1 "$out/gpu_runs.log" | tee -a "$summary"
+  step spiral_gpu 60 gpu_runs.log "$build/python_free_examples/spiral" --device cuda \
+    --out "$(mktemp -d)"
+  tail -3 "$out/gpu_runs.log" | tee -a "$summary"
+  step alexnet_gpu 90 gpu_runs.log "$build/python_free_examples/alexnet" --device cuda \
+    --data synthetic --batch 128 --steps 12 --warmup 2 --out "$(mktemp -d)"
+  tail -3 "$out/gpu_runs.log" | tee -a "$summary"
 fi
 
 # ---- compute-sanitizer over the GPU tests, caching allocator bypassed ----------------------
 # The four tools run at once, each over GoogleTest shards of the GPU tests (one
 # process per shard), so that all of them fit in the time left; each shard's
 # output goes to sanitizer.log under a "==== TOOL shard I/N" header.
+# The out-of-memory test makes cudaMalloc fail on purpose, which compute-sanitizer
+# counts as an API error; it runs alone under memcheck with API errors not
+# reported (its memory accesses are still checked) as shard "oom".
 declare -A shards=([memcheck]=4 [racecheck]=6 [initcheck]=4 [synccheck]=2)
+oom_test=Cuda.OutOfMemoryIsTypedAndRecoverable
 if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
   left=$((budget - 70 - $(elapsed)))
   limit=$((left < 270 ? left : 270))
@@ -173,14 +185,19 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
       for ((i = 0; i < n; ++i)); do
         GPUNN_CUDA_NO_CACHE=1 GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
           timeout --kill-after=10 "$limit" compute-sanitizer --tool "$tool" --error-exitcode 99 \
-          "$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1 \
+          "$build/tests/gpunn_tests" --gtest_filter="Cuda*:-$oom_test" --gtest_brief=1 \
           >"$sdir/$tool.$i.log" 2>&1 &
       done
     done
+    GPUNN_CUDA_NO_CACHE=1 timeout --kill-after=10 "$limit" compute-sanitizer --tool memcheck \
+      --report-api-errors no --error-exitcode 99 "$build/tests/gpunn_tests" \
+      --gtest_filter="$oom_test" --gtest_brief=1 >"$sdir/memcheck.oom.log" 2>&1 &
     wait
     for tool in memcheck racecheck initcheck synccheck; do
       n=${shards[$tool]} errors=0 complete=1
-      for ((i = 0; i < n; ++i)); do
+      parts=$(seq 0 $((n - 1)))
+      [[ $tool == memcheck ]] && parts+=" oom"
+      for i in $parts; do
         echo "==== $tool shard $i/$n" >>"$out/sanitizer.log"
         cat "$sdir/$tool.$i.log" >>"$out/sanitizer.log"
         e=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$sdir/$tool.$i.log" | tail -1 |

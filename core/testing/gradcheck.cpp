@@ -26,6 +26,9 @@ Prepared prepare(const char* who, const std::vector<Tensor>& inputs) {
     if (in.defined() && in.requires_grad()) {
       GPUNN_CHECK(in.dtype() == kFloat64, who, ": input ", i, " is ", describe(in),
                   "; finite differences need float64 inputs");
+      GPUNN_CHECK(in.device().is_cpu(), who, ": input ", i, " is ", describe(in),
+                  "; finite differences perturb values on the host, so checked inputs must be "
+                  "on the CPU (compare devices against the CPU instead)");
       p.leaves.push_back(in.detach().clone().requires_grad_(true));
       p.checked.push_back(i);
     } else {

@@ -87,7 +87,8 @@ class Tensor {
 
   // ---- data -----------------------------------------------------------------
   // Typed pointer to the first element (storage offset applied). T must match
-  // dtype() and the tensor must be on the CPU.
+  // dtype(). On a CUDA tensor it is a device pointer, for kernels only: host
+  // code reads values through to(kCPU), item() or to_vector().
   template <typename T>
   T* data() const;
   void* data_ptr() const;  // any device

@@ -7,14 +7,17 @@
 // one index function per operand, which covers all four transpose cases, and
 // bounds checks make any M, N, K work. Batches run along the grid's z.
 //
-// Two variants (gemm_batched_cuda_variant; bench/ times them against cuBLAS):
+// Three variants (gemm_batched_cuda_variant; bench/ times them against cuBLAS):
 //   1  the straightforward register-blocked kernel above, any T, any layout;
 //   2  float only, for operands whose rows start on 16-byte boundaries: the
 //      same 128x128x8 tiling with 128-bit global loads, two shared-memory
 //      stages (the next K slice is fetched into registers while the current
 //      one is multiplied, so one barrier per slice suffices), and a thread
 //      layout that makes the shared-memory fragment reads conflict-free.
-// gemm_batched_cuda picks 2 where it applies and the product is large.
+//   3  variant 2 fitted into 128 registers so that two blocks share an SM:
+//      transpose flags as template parameters, 32-bit sizes, row pointers
+//      advanced by a fixed step. Same summation order as 2, so the same bits.
+// gemm_batched_cuda picks 3 where it applies and the product is large.
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
 
@@ -255,6 +258,185 @@ void launch_gemm_v2(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                                                   stride_c, batch, v2_aligned(C, ldc, stride_c));
 }
 
+// ---- Variant 3 ---------------------------------------------------------------
+// Variant 2's tiling, thread layout and shared-memory stages, built for two
+// resident blocks per SM (16 warps instead of 8, to hide shared-memory and FMA
+// latency): the transpose flags are template parameters, so each of the four
+// kernels carries only its own load path, and every thread walks its operand
+// rows with a pointer advanced by a fixed step per K slice, with the row and
+// column bounds compared against values fixed before the loop. That keeps it
+// within 128 registers (__launch_bounds__(256, 2)); sizes and leading
+// dimensions are 32-bit inside the kernel (the launcher keeps larger ones on
+// variant 2), only element offsets are 64-bit.
+// load4 with 32-bit column and length.
+__device__ __forceinline__ float4 load4i(const float* row, int c, int len) {
+  if (c + 3 < len) return *reinterpret_cast<const float4*>(row + c);
+  float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+  if (c < len) v.x = row[c];
+  if (c + 1 < len) v.y = row[c + 1];
+  if (c + 2 < len) v.z = row[c + 2];
+  return v;
+}
+
+template <bool TA, bool TB>
+__global__ void __launch_bounds__(kV2Threads, 2)
+    gemm_v3_kernel(int M, int N, int K, float alpha, const float* __restrict__ A, int lda,
+                   int64_t stride_a, const float* __restrict__ B, int ldb, int64_t stride_b,
+                   float beta, float* __restrict__ C, int ldc, int64_t stride_c, int batch,
+                   bool c_vec) {
+  __shared__ __align__(16) float As[2][kV2K][kV2Tile];
+  __shared__ __align__(16) float Bs[2][kV2K][kV2Tile];
+  const int tid = threadIdx.x;
+  const int tx = tid % 16, ty = tid / 16;
+  const int m0 = blockIdx.y * kV2Tile, n0 = blockIdx.x * kV2Tile;
+  // The four values of a slice this thread fetches, as in variant 2: `r` is the
+  // stored row within the slice or tile, `c` the first of four columns.
+  const int a_r = TA ? tid / 32 : tid / 2, a_c = TA ? (tid % 32) * 4 : (tid % 2) * 4;
+  const int b_r = TB ? tid / 2 : tid / 32, b_c = TB ? (tid % 2) * 4 : (tid % 32) * 4;
+  // Stored row index that must stay below its bound for every slice (m or n
+  // of a row along k), or the column bound fixed for the whole loop.
+  const bool a_row_ok = TA || m0 + a_r < M;
+  const bool b_row_ok = !TB || n0 + b_r < N;
+  const int64_t a_step = TA ? int64_t{kV2K} * lda : kV2K;
+  const int64_t b_step = TB ? kV2K : int64_t{kV2K} * ldb;
+
+  for (int z = blockIdx.z; z < batch; z += gridDim.z) {
+    // Row starts of this thread's first slice; the column (along k when not
+    // transposed, along m or n when transposed) is added by load4.
+    const float* pa = A + z * stride_a + int64_t{TA ? a_r : m0 + a_r} * lda;
+    const float* pb = B + z * stride_b + int64_t{TB ? n0 + b_r : b_r} * ldb;
+    float* c = C + z * stride_c;
+
+    auto fetch = [&](int k0, float4& va, float4& vb) {
+      const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
+      if (TA) {
+        va = k0 + a_r < K ? load4i(pa, m0 + a_c, M) : zero;
+      } else {
+        va = a_row_ok ? load4i(pa, k0 + a_c, K) : zero;
+      }
+      if (TB) {
+        vb = b_row_ok ? load4i(pb, k0 + b_c, K) : zero;
+      } else {
+        vb = k0 + b_r < K ? load4i(pb, n0 + b_c, N) : zero;
+      }
+    };
+    // load4 takes the column from the row start, so for the operands stored
+    // along k the pointer stays at the row start and k0 moves the column; for
+    // the others the pointer moves one slice of rows per step.
+    auto advance = [&] {
+      if (TA) pa += a_step;
+      if (!TB) pb += b_step;
+    };
+    auto stash = [&](int st, float4 va, float4 vb) {
+      if (TA) {
+        *reinterpret_cast<float4*>(&As[st][a_r][a_c]) = va;
+      } else {
+        As[st][a_c + 0][a_r] = va.x;
+        As[st][a_c + 1][a_r] = va.y;
+        As[st][a_c + 2][a_r] = va.z;
+        As[st][a_c + 3][a_r] = va.w;
+      }
+      if (TB) {
+        Bs[st][b_c + 0][b_r] = vb.x;
+        Bs[st][b_c + 1][b_r] = vb.y;
+        Bs[st][b_c + 2][b_r] = vb.z;
+        Bs[st][b_c + 3][b_r] = vb.w;
+      } else {
+        *reinterpret_cast<float4*>(&Bs[st][b_r][b_c]) = vb;
+      }
+    };
+
+    float acc[8][8] = {};
+    {
+      float4 va, vb;
+      fetch(0, va, vb);
+      stash(0, va, vb);
+    }
+    __syncthreads();
+    int st = 0;
+    for (int k0 = 0; k0 < K; k0 += kV2K) {
+      const bool more = k0 + kV2K < K;
+      float4 next_a, next_b;
+      if (more) {  // in flight while this slice is multiplied
+        advance();
+        fetch(k0 + kV2K, next_a, next_b);
+      }
+#pragma unroll
+      for (int kk = 0; kk < kV2K; ++kk) {
+        const float4 a_lo = *reinterpret_cast<const float4*>(&As[st][kk][ty * 4]);
+        const float4 a_hi = *reinterpret_cast<const float4*>(&As[st][kk][64 + ty * 4]);
+        const float4 b_lo = *reinterpret_cast<const float4*>(&Bs[st][kk][tx * 4]);
+        const float4 b_hi = *reinterpret_cast<const float4*>(&Bs[st][kk][64 + tx * 4]);
+        const float af[8] = {a_lo.x, a_lo.y, a_lo.z, a_lo.w, a_hi.x, a_hi.y, a_hi.z, a_hi.w};
+        const float bf[8] = {b_lo.x, b_lo.y, b_lo.z, b_lo.w, b_hi.x, b_hi.y, b_hi.z, b_hi.w};
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+#pragma unroll
+          for (int j = 0; j < 8; ++j) acc[i][j] += af[i] * bf[j];
+      }
+      if (more) stash(st ^ 1, next_a, next_b);
+      __syncthreads();
+      st ^= 1;
+    }
+
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const int m = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
+      if (m >= M) continue;
+      float* crow = c + int64_t{m} * ldc;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int n = n0 + h * 64 + tx * 4;
+        const float* r = &acc[i][h * 4];
+        if (c_vec && n + 3 < N) {
+          float4 out = make_float4(alpha * r[0], alpha * r[1], alpha * r[2], alpha * r[3]);
+          if (beta != 0.f) {  // beta = 0 ignores C's old contents, NaN included
+            const float4 old = *reinterpret_cast<const float4*>(crow + n);
+            out.x += beta * old.x;
+            out.y += beta * old.y;
+            out.z += beta * old.z;
+            out.w += beta * old.w;
+          }
+          *reinterpret_cast<float4*>(crow + n) = out;
+        } else {
+          for (int j = 0; j < 4 && n + j < N; ++j) {
+            float* o = crow + n + j;
+            *o = beta == 0.f ? alpha * r[j] : alpha * r[j] + beta * *o;
+          }
+        }
+      }
+    }
+  }
+}
+
+void launch_gemm_v3(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
+                    int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
+                    int64_t batch, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((N + kV2Tile - 1) / kV2Tile),
+                  static_cast<unsigned>((M + kV2Tile - 1) / kV2Tile),
+                  static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
+  const bool c_vec = v2_aligned(C, ldc, stride_c);
+  auto go = [&](auto kernel) {
+    kernel<<<grid, kV2Threads, 0, stream>>>(
+        static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
+        static_cast<int>(lda), stride_a, B, static_cast<int>(ldb), stride_b, beta, C,
+        static_cast<int>(ldc), stride_c, static_cast<int>(batch), c_vec);
+  };
+  if (!trans_a && !trans_b) go(gemm_v3_kernel<false, false>);
+  if (!trans_a && trans_b) go(gemm_v3_kernel<false, true>);
+  if (trans_a && !trans_b) go(gemm_v3_kernel<true, false>);
+  if (trans_a && trans_b) go(gemm_v3_kernel<true, true>);
+}
+
+// Variant 3 keeps sizes and leading dimensions in 32-bit registers.
+bool v3_fits(int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb, int64_t ldc,
+             int64_t batch) {
+  constexpr int64_t kMax = 2147483647 - 2 * kV2Tile;
+  return M <= kMax && N <= kMax && K <= kMax && lda <= kMax && ldb <= kMax && ldc <= kMax &&
+         batch <= kMax;
+}
+
 template <typename T>
 bool v2_applies(const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                 int64_t stride_b) {
@@ -271,7 +453,7 @@ template <typename T>
 bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
                                int64_t ldb, int64_t stride_b) {
   if (variant == 1) return true;
-  if (variant == 2) return v2_applies(A, lda, stride_a, B, ldb, stride_b);
+  if (variant == 2 || variant == 3) return v2_applies(A, lda, stride_a, B, ldb, stride_b);
   return false;
 }
 
@@ -281,10 +463,11 @@ void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t 
                                const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                                int64_t stride_c, int64_t batch, cudaStream_t stream) {
   if (M == 0 || N == 0 || batch == 0) return;
-  if (variant == 2) {
+  if (variant == 2 || variant == 3) {
     if constexpr (std::is_same_v<T, float>) {
       if (v2_applies(A, lda, stride_a, B, ldb, stride_b)) {
-        launch_gemm_v2(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta,
+        const bool v3 = variant == 3 && v3_fits(M, N, K, lda, ldb, ldc, batch);
+        (v3 ? launch_gemm_v3 : launch_gemm_v2)(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta,
                        C, ldc, stride_c, batch, stream);
         return;
       }
@@ -307,10 +490,10 @@ void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t
                        const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                        int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch,
                        cudaStream_t stream) {
-  // Variant 2 needs enough 128x128 tiles to fill the machine; small products
-  // keep variant 1's 32x32 tiles.
+  // Variants 2 and 3 need enough 128x128 tiles to fill the machine; small
+  // products keep variant 1's 32x32 tiles.
   const bool big = M * N * batch >= int64_t{128} * 128 * 64;
-  gemm_batched_cuda_variant<T>(big ? 2 : 1, trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
+  gemm_batched_cuda_variant<T>(big ? 3 : 1, trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
                                ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
 }
 

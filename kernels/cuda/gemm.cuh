@@ -2,7 +2,7 @@
 // batched with per-operand strides), queued on `stream`.
 //   gemm_batched_cuda:   our tiled kernel (kernels/cuda/gemm.cu), the variant
 //                        that suits the shape and alignment
-//   gemm_batched_cuda_variant: one numbered variant (1, 2), for benchmarks and
+//   gemm_batched_cuda_variant: one numbered variant (1, 2, 3), for benchmarks and
 //                        tests; falls back to 1 where the variant does not apply
 //                        (gemm_cuda_variant_applies says whether it does)
 //   gemm_batched_cublas: cuBLAS (kernels/vendor/cublas_gemm.cpp); tf32 lets
@@ -28,7 +28,7 @@ void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t 
                                const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                                int64_t stride_c, int64_t batch, cudaStream_t stream);
 
-inline constexpr int kGemmCudaVariants = 2;
+inline constexpr int kGemmCudaVariants = 3;
 
 template <typename T>
 bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
