@@ -156,4 +156,17 @@ std::atomic<bool>& deterministic_flag() {
 void set_deterministic(bool deterministic) { deterministic_flag().store(deterministic); }
 bool deterministic() { return deterministic_flag().load(); }
 
+namespace {
+std::atomic<bool>& cudnn_benchmark_flag() {
+  static std::atomic<bool> flag{[] {
+    const char* v = std::getenv("GPUNN_CUDNN_BENCHMARK");
+    return v == nullptr || std::string(v) != "0";
+  }()};
+  return flag;
+}
+}  // namespace
+
+void set_cudnn_benchmark(bool measure) { cudnn_benchmark_flag().store(measure); }
+bool cudnn_benchmark() { return cudnn_benchmark_flag().load(); }
+
 }  // namespace gpunn

@@ -106,14 +106,33 @@ struct Picture {
   std::string source;
 };
 
+// A picture with edges in every direction, for machines without one: a
+// bright disc, a dark square and stripes on a horizontal ramp.
+Picture test_pattern(int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n * n));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const double y = (i + 0.5) / n, x = (j + 0.5) / n;
+      double g = 0.2 + 0.5 * x;
+      if ((x - 0.35) * (x - 0.35) + (y - 0.4) * (y - 0.4) < 0.04) g = 0.95;
+      if (x > 0.6 && x < 0.85 && y > 0.55 && y < 0.8) g = 0.05;
+      if (y > 0.85 && static_cast<int64_t>(x * 16) % 2 == 0) g = 1.0 - g;
+      v[static_cast<size_t>(i * n + j)] = static_cast<float>(g);
+    }
+  }
+  return {tensor_from(v, {n, n}), "a test pattern"};
+}
+
 Picture load_picture(const std::string& path) {
   if (!path.empty()) return {to_gray(ex::read_image(path)), path};
   if (std::filesystem::exists(kGraceHopper))
     return {to_gray(ex::read_image(kGraceHopper)), kGraceHopper};
   const std::optional<std::string> dir = data::find_fashion_mnist();
-  GPUNN_CHECK(dir.has_value(),
-              "no picture found; pass --image FILE, or install Debian's "
-              "python-matplotlib-data or dataset-fashion-mnist");
+  if (!dir) {
+    std::cerr << "filters: no picture found (pass --image FILE, or install Debian's "
+                 "python-matplotlib-data or dataset-fashion-mnist); using a test pattern\n";
+    return test_pattern(256);
+  }
   const data::TensorDataset test = data::load_fashion_mnist(*dir, data::Split::Test);
   // Bilinear interpolation is piecewise linear: the Laplacian kernels would show
   // its kinks as a grid. A box filter as wide as the factor smooths them away.

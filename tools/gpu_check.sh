@@ -102,7 +102,7 @@ use_staged() {
   build=$bin
   note "staged build: $(grep -E '^(commit|built)=' $stage/prebuilt.txt | tr '\n' ' ')"
   [[ "$(sed -n 's/^commit=//p' $stage/prebuilt.txt)" == "$(git rev-parse HEAD 2>/dev/null)" ]] ||
-    note "staged build: WARNING: made from another commit than this checkout"
+    note "staged build: note: this checkout's git reports $(git rev-parse --short HEAD 2>/dev/null) (the results name the staged commit)"
 }
 
 # ---- configure and build ---------------------------------------------------------------------
@@ -170,10 +170,12 @@ fi
 # The out-of-memory test makes cudaMalloc fail on purpose, which compute-sanitizer
 # counts as an API error; it runs alone under memcheck with API errors not
 # reported (its memory accesses are still checked) as shard "oom".
-declare -A shards=([memcheck]=4 [racecheck]=6 [initcheck]=4 [synccheck]=2)
+# initcheck runs with cuDNN's algorithm measuring off (GPUNN_CUDNN_BENCHMARK=0):
+# cuDNN's trial runs read scratch that cuDNN itself allocates uninitialized.
+declare -A shards=([memcheck]=4 [racecheck]=5 [initcheck]=5 [synccheck]=2)
 oom_test=Cuda.OutOfMemoryIsTypedAndRecoverable
 if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
-  left=$((budget - 70 - $(elapsed)))
+  left=$((budget - 40 - $(elapsed)))
   limit=$((left < 270 ? left : 270))
   if ((limit < 60)); then
     note "compute-sanitizer: skipped (time)"
@@ -183,7 +185,9 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
     for tool in memcheck racecheck initcheck synccheck; do
       n=${shards[$tool]}
       for ((i = 0; i < n; ++i)); do
-        GPUNN_CUDA_NO_CACHE=1 GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
+        bench=1
+        [[ $tool == initcheck ]] && bench=0
+        GPUNN_CUDA_NO_CACHE=1 GPUNN_CUDNN_BENCHMARK=$bench GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
           timeout --kill-after=10 "$limit" compute-sanitizer --tool "$tool" --error-exitcode 99 \
           "$build/tests/gpunn_tests" --gtest_filter="Cuda*:-$oom_test" --gtest_brief=1 \
           >"$sdir/$tool.$i.log" 2>&1 &
@@ -203,6 +207,7 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
         e=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$sdir/$tool.$i.log" | tail -1 |
           grep -oE '[0-9]+' | head -1)
         if [[ -z $e ]]; then complete=0; else errors=$((errors + e)); fi
+        failed_under=$((${failed_under:-0} + $(grep -c '^\[  FAILED  \] [A-Za-z]' "$sdir/$tool.$i.log")))
       done
       if ((complete)); then
         echo "$errors" >"$sdir/$tool.errors"
@@ -213,7 +218,7 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
         note "$(printf '%-28s incomplete (a shard ended without a summary; %s errors seen)' "sanitizer-$tool" "$errors")"
       fi
     done
-    note "compute-sanitizer: $(($(date +%s) - t0))s"
+    note "compute-sanitizer: $(($(date +%s) - t0))s; GoogleTest failures under the tools: ${failed_under:-0}"
   fi
 else
   note "compute-sanitizer: not run (no GPU or no compute-sanitizer)"
@@ -263,18 +268,27 @@ count_tests() {
 read -r tests_total tests_failed tests_skipped < <(count_tests)
 # compute-sanitizer's error counts ("ERROR SUMMARY: N errors" per tool, in order).
 sanitizer_errors() { [[ -n ${sdir:-} ]] && cat "$sdir/$1.errors" 2>/dev/null; }
+# The commit whose binaries ran: the staged build's, else this checkout's.
+commit_measured() {
+  if [[ $build == "$(sed -n 's/^binary_dir=//p' build-gpu-stage/prebuilt.txt 2>/dev/null)" ]]; then
+    sed -n 's/^commit=//p' build-gpu-stage/prebuilt.txt
+  else
+    git rev-parse HEAD 2>/dev/null || echo unknown
+  fi
+}
 json_num() { [[ -n "$1" ]] && echo "$1" || echo null; }
 {
   echo "{"
   echo "  \"card\": \"$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)\","
   echo "  \"driver\": \"$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)\","
-  echo "  \"commit\": \"$(git rev-parse HEAD 2>/dev/null || echo unknown)\","
+  echo "  \"commit\": \"$(commit_measured)\","
   echo "  \"tests_passed\": $((tests_total - tests_failed - tests_skipped)),"
   echo "  \"tests_failed\": $tests_failed,"
   echo "  \"tests_skipped\": $tests_skipped,"
   for tool in memcheck racecheck initcheck synccheck; do
     echo "  \"${tool}_errors\": $(json_num "$(sanitizer_errors "$tool")"),"
   done
+  echo "  \"sanitizer_test_failures\": $(json_num "${failed_under:-}"),"
   echo "  \"sgemm_custom_vs_cublas_4096\": $sgemm_ratio,"
   echo "  \"sgemm_4096_tflops\": {\"custom\": $(json_num "$sgemm_custom"), \"cublas\": $(json_num "$sgemm_cublas")},"
   echo "  \"seconds\": $(elapsed),"

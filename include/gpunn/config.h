@@ -64,6 +64,16 @@ bool allow_tf32();
 void set_deterministic(bool deterministic);
 bool deterministic();
 
+// How cuDNN convolution algorithms are chosen, once per shape: measured (on,
+// the default: cuDNN runs each candidate and the fastest is kept) or taken
+// from cuDNN's heuristics (off: no trial runs). Deterministic mode always
+// uses the heuristics. GPUNN_CUDNN_BENCHMARK=0 in the environment turns
+// measuring off at start-up. cuDNN's trial runs read scratch buffers that
+// cuDNN allocates and does not initialize, which compute-sanitizer's initcheck
+// reports, so tools/gpu_check.sh runs initcheck with measuring off.
+void set_cudnn_benchmark(bool measure);
+bool cudnn_benchmark();
+
 // The version string, e.g. "0.1.0".
 const char* version();
 

@@ -1,4 +1,5 @@
 // Convolution through cuDNN's legacy API (kernels/vendor/cudnn.h).
+#include <gpunn/config.h>
 #include <gpunn/error.h>
 
 #include <map>
@@ -14,7 +15,8 @@ namespace {
 
 // What determines an algorithm choice: the device, the shape, the types, the
 // TF32 and determinism settings, the pass.
-using ChoiceKey = std::tuple<int, std::vector<int64_t>, bool, bool, bool, int>;
+// device, shape, float64, tf32, deterministic, measured, pass
+using ChoiceKey = std::tuple<int, std::vector<int64_t>, bool, bool, bool, bool, int>;
 
 std::mutex& cache_mutex() {
   static std::mutex m;
@@ -91,15 +93,17 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
   if (choice_[p]) return *choice_[p];
   int device = 0;
   cudaGetDevice(&device);
-  const ChoiceKey key{device, shape_key(s_), float64_, tf32_, deterministic_, p};
+  const bool measure = !deterministic_ && cudnn_benchmark();
+  const ChoiceKey key{device, shape_key(s_), float64_, tf32_, deterministic_, measure, p};
   std::lock_guard<std::mutex> lock(cache_mutex());
   auto& c = cache<Choice>();
   auto it = c.find(key);
   if (it == c.end()) {
     // Measure once for this shape: cuDNN times its algorithms (allocating its
-    // own scratch) and returns them fastest first. Deterministic mode asks the
-    // heuristics instead and skips non-deterministic algorithms (Note [cuDNN
-    // and determinism] in cudnn.h).
+    // own scratch) and returns them fastest first. Deterministic mode and
+    // set_cudnn_benchmark(false) ask the heuristics instead; deterministic mode
+    // also skips non-deterministic algorithms (Note [cuDNN and determinism] in
+    // cudnn.h).
     Choice best;
     bool found = false;
     constexpr int kMax = 16;
@@ -120,7 +124,7 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
         conv_, (!float64_ && !tf32_) ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
     if (pass == Pass::Forward) {
       cudnnConvolutionFwdAlgoPerf_t r[kMax];
-      if (deterministic_) {
+      if (!measure) {
         GPUNN_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle_, x_, w_, conv_, y_, kMax,
                                                                  &returned, r));
       } else {
@@ -130,7 +134,7 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
       pick(r);
     } else if (pass == Pass::BackwardData) {
       cudnnConvolutionBwdDataAlgoPerf_t r[kMax];
-      if (deterministic_) {
+      if (!measure) {
         GPUNN_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle_, w_, y_, conv_, x_,
                                                                       kMax, &returned, r));
       } else {
@@ -140,7 +144,7 @@ const CudnnConv::Choice& CudnnConv::choose(Pass pass) {
       pick(r);
     } else {
       cudnnConvolutionBwdFilterAlgoPerf_t r[kMax];
-      if (deterministic_) {
+      if (!measure) {
         GPUNN_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle_, x_, y_, conv_, w_,
                                                                         kMax, &returned, r));
       } else {

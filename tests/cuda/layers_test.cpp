@@ -17,9 +17,9 @@ namespace {
 const Device kCuda = Device::cuda(0);
 
 // make() builds the layer; it is called twice with the same seed.
-void expect_layer_parity(const std::function<std::shared_ptr<nn::Module>()>& make,
-                         const Tensor& input, const std::string& what, bool train = true,
-                         double tol = 1e-4) {
+void expect_layer_parity_impl(const std::function<std::shared_ptr<nn::Module>()>& make,
+                              const Tensor& input, const std::string& what, bool train,
+                              double tol) {
   manual_seed(11);
   auto cpu = make();
   manual_seed(11);
@@ -47,11 +47,24 @@ void expect_layer_parity(const std::function<std::shared_ptr<nn::Module>()>& mak
     EXPECT_TRUE(test::tensors_near(pg[i].second.grad().to(kCPU), pc[i].second.grad(), tol, tol))
         << what << ": gradient of " << pc[i].first;
   }
+  const auto gpu_state = gpu->state_dict();  // find() points into it
   for (const auto& [name, b] : cpu->named_buffers()) {
-    const Tensor* g = gpu->state_dict().find(name);
+    const Tensor* g = gpu_state.find(name);
     ASSERT_NE(g, nullptr);
     EXPECT_TRUE(test::tensors_near(g->to(kCPU).to(kFloat64), b.to(kFloat64), tol, tol))
         << what << ": buffer " << name;
+  }
+}
+
+// Runs one layer's comparison; an exception fails this layer by name and the
+// test goes on with the next.
+void expect_layer_parity(const std::function<std::shared_ptr<nn::Module>()>& make,
+                         const Tensor& input, const std::string& what, bool train = true,
+                         double tol = 1e-4) {
+  try {
+    expect_layer_parity_impl(make, input, what, train, tol);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << what << ": " << e.what();
   }
 }
 
