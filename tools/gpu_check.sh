@@ -257,10 +257,13 @@ fi
 # CTest's "N tests failed out of M" line, and skips counted from its list.
 count_tests() {
   local line total failed
-  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$out/tests.log" | tail -1)
+  # "99% tests passed, 7 tests failed out of 496", or with none failed (CMake
+  # 4 writes it so) "100% tests passed out of 496".
+  line=$(grep -E "tests passed.* out of [0-9]+" "$out/tests.log" | tail -1)
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
-  failed=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
-  [[ -z "$line" ]] && total=0 failed=0
+  failed=0
+  [[ $line =~ ([0-9]+)\ tests\ failed ]] && failed=${BASH_REMATCH[1]}
+  [[ -z "$line" ]] && total=0
   local skipped
   skipped=$(grep -c "(Skipped)" "$out/tests.log" || true)
   echo "${total:-0} ${failed:-0} ${skipped:-0}"
