@@ -58,5 +58,13 @@ TEST(Config, Tf32OffByDefaultAndSettable) {
   EXPECT_FALSE(allow_tf32());
 }
 
+TEST(Config, CudnnMeasuresByDefaultAndIsSettable) {
+  EXPECT_TRUE(cudnn_benchmark());  // the test environment does not set GPUNN_CUDNN_BENCHMARK
+  set_cudnn_benchmark(false);
+  EXPECT_FALSE(cudnn_benchmark());
+  set_cudnn_benchmark(true);
+  EXPECT_TRUE(cudnn_benchmark());
+}
+
 }  // namespace
 }  // namespace gpunn

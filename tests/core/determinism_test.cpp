@@ -144,13 +144,15 @@ INSTANTIATE_TEST_SUITE_P(Cpu, TrainingDeterminism,
 
 // Run by the CTest entry determinism_and_anomaly_from_environment
 // (tests/CMakeLists.txt), which sets GPUNN_DETERMINISTIC=1 and
-// GPUNN_DETECT_ANOMALY=1 (and OMP_DYNAMIC=true for the trainings above);
+// GPUNN_DETECT_ANOMALY=1, GPUNN_CUDNN_BENCHMARK=0 (and OMP_DYNAMIC=true for the
+// trainings above);
 // skipped in the plain run.
 TEST(EnvSettings, ReadAtStartUp) {
   const char* expect = std::getenv("GPUNN_TEST_ENV_SETTINGS");
   if (expect == nullptr) GTEST_SKIP() << "run by the determinism_and_anomaly_from_environment test";
   EXPECT_TRUE(deterministic());
   EXPECT_TRUE(autograd::is_anomaly_enabled());
+  EXPECT_FALSE(cudnn_benchmark());
 }
 
 TEST(Determinism, SettingRoundTrips) {
