@@ -11,6 +11,8 @@
 #
 #   bench/prepare_devdeps.sh            (once, here: CLI11 and stb for the GPU machine)
 #   bench/run_gpu.sh OUT_DIR            (on the GPU machine, carrying .devdeps; OUT_DIR=$OUT)
+# With tools/gpu_prebuild.sh run here first and build-gpu-stage carried too, it
+# uses those binaries instead of building (about 5 of the 8 minutes).
 # Environment: GPUNN_BENCH_BUILD_DIR (default build-bench-gpu), GPUNN_BENCH_JOBS
 # (build jobs, default all cores), PYTHON (one with PyTorch; default python3).
 #
@@ -45,12 +47,28 @@ else
 fi
 [[ -d .devdeps/cli11 ]] && args+=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps/cli11")
 [[ -d .devdeps/stb ]] && args+=(-DGPUNN_STB_INCLUDE_DIR="$PWD/.devdeps/stb")
-timeout 120 cmake -S . -B "$build" "${args[@]}" >>"$out/build.log" 2>&1 || {
-  echo "configure failed (see build.log)"; tail -20 "$out/build.log"; exit 1; }
-timeout 330 cmake --build "$build" -j "${GPUNN_BENCH_JOBS:-$(nproc)}" --target gpunn_cli kernel_bench layer_chart \
-  >>"$out/build.log" 2>&1 || {
-  echo "build failed (see build.log)"; grep -E "error|FAILED" "$out/build.log" | head -20; exit 1; }
-echo "built in $(($(date +%s) - start)) s" | tee -a "$out/build.log"
+# A build staged on a CPU machine (tools/gpu_prebuild.sh; carry build-gpu-stage)
+# saves the minutes of compiling here. Its binaries look for libgpunn in the
+# folder they were built in, build-gpu/ of the same checkout path.
+staged=0
+if [[ $device == cuda && -f build-gpu-stage/prebuilt.txt ]]; then
+  [[ -e build-gpu ]] || ln -s build-gpu-stage build-gpu
+  if [[ "$(sed -n 's/^source_dir=//p' build-gpu-stage/prebuilt.txt)" == "$PWD" ]] &&
+    build-gpu/tools/cli/gpunn device >>"$out/build.log" 2>&1 &&
+    [[ -x build-gpu/bench/kernels/kernel_bench && -x build-gpu/bench/layer_chart ]]; then
+    build=build-gpu
+    staged=1
+    echo "staged build: $(tr '\n' ' ' <build-gpu-stage/prebuilt.txt)" | tee -a "$out/build.log"
+  fi
+fi
+if ((!staged)); then
+  timeout 120 cmake -S . -B "$build" "${args[@]}" >>"$out/build.log" 2>&1 || {
+    echo "configure failed (see build.log)"; tail -20 "$out/build.log"; exit 1; }
+  timeout 330 cmake --build "$build" -j "${GPUNN_BENCH_JOBS:-$(nproc)}" --target gpunn_cli kernel_bench layer_chart \
+    >>"$out/build.log" 2>&1 || {
+    echo "build failed (see build.log)"; grep -E "error|FAILED" "$out/build.log" | head -20; exit 1; }
+  echo "built in $(($(date +%s) - start)) s" | tee -a "$out/build.log"
+fi
 
 if [[ $device == cuda ]]; then
   settings=(--alexnet-batch 128 --iters 10 --warmup 3 --timeout 150)
