@@ -9,14 +9,14 @@
 //
 // Three variants (gemm_batched_cuda_variant; bench/ times them against cuBLAS):
 //   1  the straightforward register-blocked kernel above, any T, any layout;
-//   2  float only, for operands whose rows start on 16-byte boundaries: the
-//      same 128x128x8 tiling with 128-bit global loads, two shared-memory
-//      stages (the next K slice is fetched into registers while the current
-//      one is multiplied, so one barrier per slice suffices), and a thread
-//      layout that makes the shared-memory fragment reads conflict-free.
-//   3  variant 2 fitted into 128 registers so that two blocks share an SM:
-//      transpose flags as template parameters, 32-bit sizes, row pointers
-//      advanced by a fixed step. Same summation order as 2, so the same bits.
+//   2  float only, for operands whose rows start on 16-byte boundaries and
+//      sizes below 2^31: the same 128x128x8 tiling with 128-bit global loads,
+//      two shared-memory stages (the next K slice is fetched into registers
+//      while the current one is multiplied, so one barrier per slice
+//      suffices), and a thread layout that makes the shared-memory fragment
+//      reads conflict-free; one block per SM;
+//   3  the same kernel fitted into 128 registers so that two blocks share an
+//      SM. Same summation order as 2, so the same bits.
 // gemm_batched_cuda picks 3 where it applies and the product is large.
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
@@ -104,20 +104,33 @@ void launch_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T 
       batch);
 }
 
-// ---- Variant 2 ---------------------------------------------------------------
+// ---- Variants 2 and 3: 128-bit loads, two shared-memory stages ---------------
 // 256 threads as a 16 x 16 grid; thread (ty, tx) owns rows {ty*4 + i, 64 + ty*4 + i}
 // and columns {tx*4 + j, 64 + tx*4 + j} (i, j < 4) of the 128 x 128 tile, so a
-// warp's float4 fragment reads cover consecutive shared-memory words.
-constexpr int kV2Tile = 128, kV2K = 8, kV2Threads = 256;
+// warp's float4 fragment reads cover consecutive shared-memory words. The next
+// K slice is fetched into registers while the current one is multiplied, so
+// one barrier per slice suffices. The transpose flags are template
+// parameters, so each kernel carries only its own load path, and every thread
+// walks its operand rows with a pointer advanced by a fixed step per slice,
+// with the bounds compared against values fixed before the loop. Sizes and
+// leading dimensions are 32-bit inside the kernel (larger products take
+// variant 1); element offsets are 64-bit.
+//
+// MinBlocks is the number of blocks an SM must hold: 1 for variant 2, which
+// leaves the compiler all the registers it wants (8 warps per SM), 2 for
+// variant 3, which must fit in 128 registers per thread (16 warps per SM, to
+// hide shared-memory and FMA latency; it compiles without spilling). Both sum
+// in the same order, so they give the same bits.
+constexpr int kVecTile = 128, kVecK = 8, kVecThreads = 256;
 
 // 16-byte loads need the row (ld), batch stride and base to be multiples of 4 floats.
-inline bool v2_aligned(const void* p, int64_t ld, int64_t stride) {
+inline bool vec_aligned(const void* p, int64_t ld, int64_t stride) {
   return reinterpret_cast<uintptr_t>(p) % 16 == 0 && ld % 4 == 0 && stride % 4 == 0;
 }
 
 // Four consecutive floats of a row starting at column c (row length `len`),
 // zero past the end: one 128-bit load when all four are inside.
-__device__ __forceinline__ float4 load4(const float* row, int64_t c, int64_t len) {
+__device__ __forceinline__ float4 load4(const float* row, int c, int len) {
   if (c + 3 < len) return *reinterpret_cast<const float4*>(row + c);
   float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
   if (c < len) v.x = row[c];
@@ -126,169 +139,17 @@ __device__ __forceinline__ float4 load4(const float* row, int64_t c, int64_t len
   return v;
 }
 
-__global__ void __launch_bounds__(kV2Threads)
-    gemm_v2_kernel(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                   const float* __restrict__ A, int64_t lda, int64_t stride_a,
-                   const float* __restrict__ B, int64_t ldb, int64_t stride_b, float beta,
-                   float* __restrict__ C, int64_t ldc, int64_t stride_c, int64_t batch,
-                   bool c_vec) {
-  __shared__ __align__(16) float As[2][kV2K][kV2Tile];
-  __shared__ __align__(16) float Bs[2][kV2K][kV2Tile];
+template <bool TA, bool TB, int MinBlocks>
+__global__ void __launch_bounds__(kVecThreads, MinBlocks)
+    gemm_vec_kernel(int M, int N, int K, float alpha, const float* __restrict__ A, int lda,
+                    int64_t stride_a, const float* __restrict__ B, int ldb, int64_t stride_b,
+                    float beta, float* __restrict__ C, int ldc, int64_t stride_c, int batch,
+                    bool c_vec) {
+  __shared__ __align__(16) float As[2][kVecK][kVecTile];
+  __shared__ __align__(16) float Bs[2][kVecK][kVecTile];
   const int tid = threadIdx.x;
   const int tx = tid % 16, ty = tid / 16;
-  const int64_t m0 = int64_t{blockIdx.y} * kV2Tile, n0 = int64_t{blockIdx.x} * kV2Tile;
-
-  // Which four values of the slice this thread fetches. Not transposed, A's
-  // rows run along k: thread t takes row t/2, k offset (t%2)*4. Transposed, its
-  // rows run along m: row k = t/32, m offset (t%32)*4. B mirrors this.
-  const int a_r = trans_a ? tid / 32 : tid / 2, a_c = trans_a ? (tid % 32) * 4 : (tid % 2) * 4;
-  const int b_r = trans_b ? tid / 2 : tid / 32, b_c = trans_b ? (tid % 2) * 4 : (tid % 32) * 4;
-
-  for (int64_t z = blockIdx.z; z < batch; z += gridDim.z) {
-    const float* a = A + z * stride_a;
-    const float* b = B + z * stride_b;
-    float* c = C + z * stride_c;
-
-    auto fetch_a = [&](int64_t k0) {
-      if (trans_a) {  // stored K x M
-        const int64_t k = k0 + a_r;
-        return k < K ? load4(a + k * lda, m0 + a_c, M) : make_float4(0.f, 0.f, 0.f, 0.f);
-      }
-      const int64_t m = m0 + a_r;  // stored M x K
-      return m < M ? load4(a + m * lda, k0 + a_c, K) : make_float4(0.f, 0.f, 0.f, 0.f);
-    };
-    auto fetch_b = [&](int64_t k0) {
-      if (trans_b) {  // stored N x K
-        const int64_t n = n0 + b_r;
-        return n < N ? load4(b + n * ldb, k0 + b_c, K) : make_float4(0.f, 0.f, 0.f, 0.f);
-      }
-      const int64_t k = k0 + b_r;  // stored K x N
-      return k < K ? load4(b + k * ldb, n0 + b_c, N) : make_float4(0.f, 0.f, 0.f, 0.f);
-    };
-    // Shared memory holds both operands K-major: As[k][m], Bs[k][n].
-    auto stash = [&](int s, float4 va, float4 vb) {
-      if (trans_a) {
-        *reinterpret_cast<float4*>(&As[s][a_r][a_c]) = va;
-      } else {
-        As[s][a_c + 0][a_r] = va.x;
-        As[s][a_c + 1][a_r] = va.y;
-        As[s][a_c + 2][a_r] = va.z;
-        As[s][a_c + 3][a_r] = va.w;
-      }
-      if (trans_b) {
-        Bs[s][b_c + 0][b_r] = vb.x;
-        Bs[s][b_c + 1][b_r] = vb.y;
-        Bs[s][b_c + 2][b_r] = vb.z;
-        Bs[s][b_c + 3][b_r] = vb.w;
-      } else {
-        *reinterpret_cast<float4*>(&Bs[s][b_r][b_c]) = vb;
-      }
-    };
-
-    float acc[8][8] = {};
-    stash(0, fetch_a(0), fetch_b(0));
-    __syncthreads();
-    int s = 0;
-    for (int64_t k0 = 0; k0 < K; k0 += kV2K) {
-      const bool more = k0 + kV2K < K;
-      float4 next_a, next_b;
-      if (more) {  // in flight while this slice is multiplied
-        next_a = fetch_a(k0 + kV2K);
-        next_b = fetch_b(k0 + kV2K);
-      }
-#pragma unroll
-      for (int kk = 0; kk < kV2K; ++kk) {
-        const float4 a_lo = *reinterpret_cast<const float4*>(&As[s][kk][ty * 4]);
-        const float4 a_hi = *reinterpret_cast<const float4*>(&As[s][kk][64 + ty * 4]);
-        const float4 b_lo = *reinterpret_cast<const float4*>(&Bs[s][kk][tx * 4]);
-        const float4 b_hi = *reinterpret_cast<const float4*>(&Bs[s][kk][64 + tx * 4]);
-        const float af[8] = {a_lo.x, a_lo.y, a_lo.z, a_lo.w, a_hi.x, a_hi.y, a_hi.z, a_hi.w};
-        const float bf[8] = {b_lo.x, b_lo.y, b_lo.z, b_lo.w, b_hi.x, b_hi.y, b_hi.z, b_hi.w};
-#pragma unroll
-        for (int i = 0; i < 8; ++i)
-#pragma unroll
-          for (int j = 0; j < 8; ++j) acc[i][j] += af[i] * bf[j];
-      }
-      // The other stage was last read before the previous barrier, so it can be
-      // refilled now; the barrier below publishes it for the next slice.
-      if (more) stash(s ^ 1, next_a, next_b);
-      __syncthreads();
-      s ^= 1;
-    }
-
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const int64_t m = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
-      if (m >= M) continue;
-      float* crow = c + m * ldc;
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int64_t n = n0 + h * 64 + tx * 4;
-        const float* r = &acc[i][h * 4];
-        if (c_vec && n + 3 < N) {
-          float4 out = make_float4(alpha * r[0], alpha * r[1], alpha * r[2], alpha * r[3]);
-          if (beta != 0.f) {  // beta = 0 ignores C's old contents, NaN included
-            const float4 old = *reinterpret_cast<const float4*>(crow + n);
-            out.x += beta * old.x;
-            out.y += beta * old.y;
-            out.z += beta * old.z;
-            out.w += beta * old.w;
-          }
-          *reinterpret_cast<float4*>(crow + n) = out;
-        } else {
-          for (int j = 0; j < 4 && n + j < N; ++j) {
-            float* o = crow + n + j;
-            *o = beta == 0.f ? alpha * r[j] : alpha * r[j] + beta * *o;
-          }
-        }
-      }
-    }
-  }
-}
-
-void launch_gemm_v2(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                    const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
-                    int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
-                    int64_t batch, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((N + kV2Tile - 1) / kV2Tile),
-                  static_cast<unsigned>((M + kV2Tile - 1) / kV2Tile),
-                  static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
-  gemm_v2_kernel<<<grid, kV2Threads, 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda,
-                                                  stride_a, B, ldb, stride_b, beta, C, ldc,
-                                                  stride_c, batch, v2_aligned(C, ldc, stride_c));
-}
-
-// ---- Variant 3 ---------------------------------------------------------------
-// Variant 2's tiling, thread layout and shared-memory stages, built for two
-// resident blocks per SM (16 warps instead of 8, to hide shared-memory and FMA
-// latency): the transpose flags are template parameters, so each of the four
-// kernels carries only its own load path, and every thread walks its operand
-// rows with a pointer advanced by a fixed step per K slice, with the row and
-// column bounds compared against values fixed before the loop. That keeps it
-// within 128 registers (__launch_bounds__(256, 2)); sizes and leading
-// dimensions are 32-bit inside the kernel (the launcher keeps larger ones on
-// variant 2), only element offsets are 64-bit.
-// load4 with 32-bit column and length.
-__device__ __forceinline__ float4 load4i(const float* row, int c, int len) {
-  if (c + 3 < len) return *reinterpret_cast<const float4*>(row + c);
-  float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-  if (c < len) v.x = row[c];
-  if (c + 1 < len) v.y = row[c + 1];
-  if (c + 2 < len) v.z = row[c + 2];
-  return v;
-}
-
-template <bool TA, bool TB>
-__global__ void __launch_bounds__(kV2Threads, 2)
-    gemm_v3_kernel(int M, int N, int K, float alpha, const float* __restrict__ A, int lda,
-                   int64_t stride_a, const float* __restrict__ B, int ldb, int64_t stride_b,
-                   float beta, float* __restrict__ C, int ldc, int64_t stride_c, int batch,
-                   bool c_vec) {
-  __shared__ __align__(16) float As[2][kV2K][kV2Tile];
-  __shared__ __align__(16) float Bs[2][kV2K][kV2Tile];
-  const int tid = threadIdx.x;
-  const int tx = tid % 16, ty = tid / 16;
-  const int m0 = blockIdx.y * kV2Tile, n0 = blockIdx.x * kV2Tile;
+  const int m0 = blockIdx.y * kVecTile, n0 = blockIdx.x * kVecTile;
   // The four values of a slice this thread fetches, as in variant 2: `r` is the
   // stored row within the slice or tile, `c` the first of four columns.
   const int a_r = TA ? tid / 32 : tid / 2, a_c = TA ? (tid % 32) * 4 : (tid % 2) * 4;
@@ -297,8 +158,8 @@ __global__ void __launch_bounds__(kV2Threads, 2)
   // of a row along k), or the column bound fixed for the whole loop.
   const bool a_row_ok = TA || m0 + a_r < M;
   const bool b_row_ok = !TB || n0 + b_r < N;
-  const int64_t a_step = TA ? int64_t{kV2K} * lda : kV2K;
-  const int64_t b_step = TB ? kV2K : int64_t{kV2K} * ldb;
+  const int64_t a_step = TA ? int64_t{kVecK} * lda : kVecK;
+  const int64_t b_step = TB ? kVecK : int64_t{kVecK} * ldb;
 
   for (int z = blockIdx.z; z < batch; z += gridDim.z) {
     // Row starts of this thread's first slice; the column (along k when not
@@ -310,14 +171,14 @@ __global__ void __launch_bounds__(kV2Threads, 2)
     auto fetch = [&](int k0, float4& va, float4& vb) {
       const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
       if (TA) {
-        va = k0 + a_r < K ? load4i(pa, m0 + a_c, M) : zero;
+        va = k0 + a_r < K ? load4(pa, m0 + a_c, M) : zero;
       } else {
-        va = a_row_ok ? load4i(pa, k0 + a_c, K) : zero;
+        va = a_row_ok ? load4(pa, k0 + a_c, K) : zero;
       }
       if (TB) {
-        vb = b_row_ok ? load4i(pb, k0 + b_c, K) : zero;
+        vb = b_row_ok ? load4(pb, k0 + b_c, K) : zero;
       } else {
-        vb = k0 + b_r < K ? load4i(pb, n0 + b_c, N) : zero;
+        vb = k0 + b_r < K ? load4(pb, n0 + b_c, N) : zero;
       }
     };
     // load4 takes the column from the row start, so for the operands stored
@@ -354,15 +215,15 @@ __global__ void __launch_bounds__(kV2Threads, 2)
     }
     __syncthreads();
     int st = 0;
-    for (int k0 = 0; k0 < K; k0 += kV2K) {
-      const bool more = k0 + kV2K < K;
+    for (int k0 = 0; k0 < K; k0 += kVecK) {
+      const bool more = k0 + kVecK < K;
       float4 next_a, next_b;
       if (more) {  // in flight while this slice is multiplied
         advance();
-        fetch(k0 + kV2K, next_a, next_b);
+        fetch(k0 + kVecK, next_a, next_b);
       }
 #pragma unroll
-      for (int kk = 0; kk < kV2K; ++kk) {
+      for (int kk = 0; kk < kVecK; ++kk) {
         const float4 a_lo = *reinterpret_cast<const float4*>(&As[st][kk][ty * 4]);
         const float4 a_hi = *reinterpret_cast<const float4*>(&As[st][kk][64 + ty * 4]);
         const float4 b_lo = *reinterpret_cast<const float4*>(&Bs[st][kk][tx * 4]);
@@ -409,39 +270,40 @@ __global__ void __launch_bounds__(kV2Threads, 2)
   }
 }
 
-void launch_gemm_v3(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                    const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
-                    int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
-                    int64_t batch, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((N + kV2Tile - 1) / kV2Tile),
-                  static_cast<unsigned>((M + kV2Tile - 1) / kV2Tile),
+template <int MinBlocks>
+void launch_gemm_vec(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
+                     int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
+                     int64_t batch, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((N + kVecTile - 1) / kVecTile),
+                  static_cast<unsigned>((M + kVecTile - 1) / kVecTile),
                   static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
-  const bool c_vec = v2_aligned(C, ldc, stride_c);
+  const bool c_vec = vec_aligned(C, ldc, stride_c);
   auto go = [&](auto kernel) {
-    kernel<<<grid, kV2Threads, 0, stream>>>(
+    kernel<<<grid, kVecThreads, 0, stream>>>(
         static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
         static_cast<int>(lda), stride_a, B, static_cast<int>(ldb), stride_b, beta, C,
         static_cast<int>(ldc), stride_c, static_cast<int>(batch), c_vec);
   };
-  if (!trans_a && !trans_b) go(gemm_v3_kernel<false, false>);
-  if (!trans_a && trans_b) go(gemm_v3_kernel<false, true>);
-  if (trans_a && !trans_b) go(gemm_v3_kernel<true, false>);
-  if (trans_a && trans_b) go(gemm_v3_kernel<true, true>);
+  if (!trans_a && !trans_b) go(gemm_vec_kernel<false, false, MinBlocks>);
+  if (!trans_a && trans_b) go(gemm_vec_kernel<false, true, MinBlocks>);
+  if (trans_a && !trans_b) go(gemm_vec_kernel<true, false, MinBlocks>);
+  if (trans_a && trans_b) go(gemm_vec_kernel<true, true, MinBlocks>);
 }
 
-// Variant 3 keeps sizes and leading dimensions in 32-bit registers.
-bool v3_fits(int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb, int64_t ldc,
-             int64_t batch) {
-  constexpr int64_t kMax = 2147483647 - 2 * kV2Tile;
+// Sizes and leading dimensions that fit the kernels' 32-bit registers.
+bool vec_fits(int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb, int64_t ldc,
+              int64_t batch) {
+  constexpr int64_t kMax = 2147483647 - 2 * kVecTile;
   return M <= kMax && N <= kMax && K <= kMax && lda <= kMax && ldb <= kMax && ldc <= kMax &&
          batch <= kMax;
 }
 
 template <typename T>
-bool v2_applies(const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
-                int64_t stride_b) {
+bool vec_applies(const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                 int64_t stride_b) {
   if constexpr (std::is_same_v<T, float>) {
-    return v2_aligned(A, lda, stride_a) && v2_aligned(B, ldb, stride_b);
+    return vec_aligned(A, lda, stride_a) && vec_aligned(B, ldb, stride_b);
   } else {
     return false;
   }
@@ -453,7 +315,7 @@ template <typename T>
 bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
                                int64_t ldb, int64_t stride_b) {
   if (variant == 1) return true;
-  if (variant == 2 || variant == 3) return v2_applies(A, lda, stride_a, B, ldb, stride_b);
+  if (variant == 2 || variant == 3) return vec_applies(A, lda, stride_a, B, ldb, stride_b);
   return false;
 }
 
@@ -465,10 +327,11 @@ void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t 
   if (M == 0 || N == 0 || batch == 0) return;
   if (variant == 2 || variant == 3) {
     if constexpr (std::is_same_v<T, float>) {
-      if (v2_applies(A, lda, stride_a, B, ldb, stride_b)) {
-        const bool v3 = variant == 3 && v3_fits(M, N, K, lda, ldb, ldc, batch);
-        (v3 ? launch_gemm_v3 : launch_gemm_v2)(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta,
-                       C, ldc, stride_c, batch, stream);
+      if (vec_applies(A, lda, stride_a, B, ldb, stride_b) &&
+          vec_fits(M, N, K, lda, ldb, ldc, batch)) {
+        (variant == 2 ? launch_gemm_vec<1> : launch_gemm_vec<2>)(
+            trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc,
+            stride_c, batch, stream);
         return;
       }
     }
