@@ -1,0 +1,118 @@
+// Every numbered variant of our CUDA GEMM (kernels/cuda/gemm.cuh), called
+// directly, against a float64 product on the host: all four transpose cases,
+// sizes that are not multiples of any tile, a batch with strides, alpha and
+// beta. The matmul tests reach only the variant gemm_batched_cuda picks for
+// each shape; this one runs each. Skipped without a GPU (GPUNN_STRICT_GPU=1
+// fails instead).
+#include <gpunn/gpunn.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/cuda/context.h"
+#include "kernels/cuda/gemm.cuh"
+#include "test_util.h"
+
+namespace gpunn {
+namespace {
+
+const Device kCuda = Device::cuda(0);
+
+struct Case {
+  int64_t M, N, K;
+  bool ta, tb;
+};
+
+// Row-major storage of op(X) (rows x cols) with leading dimension ld: X itself
+// is cols x rows when transposed.
+int64_t stored_rows(int64_t rows, int64_t cols, bool t) { return t ? cols : rows; }
+
+// C = alpha * op(A) op(B) + beta * C for every batch, in float64 on the host.
+std::vector<double> reference(const Case& c, const std::vector<double>& a, int64_t lda,
+                              int64_t sa, const std::vector<double>& b, int64_t ldb, int64_t sb,
+                              const std::vector<double>& c0, int64_t ldc, int64_t sc,
+                              int64_t batch, double alpha, double beta) {
+  std::vector<double> out = c0;
+  for (int64_t z = 0; z < batch; ++z) {
+    for (int64_t m = 0; m < c.M; ++m) {
+      for (int64_t n = 0; n < c.N; ++n) {
+        double acc = 0.0;
+        for (int64_t k = 0; k < c.K; ++k) {
+          const double x = c.ta ? a[z * sa + k * lda + m] : a[z * sa + m * lda + k];
+          const double y = c.tb ? b[z * sb + n * ldb + k] : b[z * sb + k * ldb + n];
+          acc += x * y;
+        }
+        double& o = out[z * sc + m * ldc + n];
+        o = alpha * acc + beta * o;
+      }
+    }
+  }
+  return out;
+}
+
+TEST(CudaGemm, EveryVariantEveryTransposeAgainstFloat64) {
+  GPUNN_REQUIRE_GPU();
+  const int64_t batch = 2;
+  const float alpha = 1.5f, beta = 0.5f;
+  // The last two are large enough for the 128x128 tiles, with partial tiles
+  // and a K that ends inside a slice.
+  std::vector<Case> cases;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (auto [M, N, K] : std::vector<std::array<int64_t, 3>>{
+               {1, 1, 1}, {37, 53, 19}, {132, 260, 70}, {260, 132, 33}})
+        cases.push_back({M, N, K, ta, tb});
+  for (const Case& c : cases) {
+    // Leading dimensions padded to multiples of 4 floats (the 128-bit-load
+    // variants need them), with room to spare so that reads past a row's end
+    // would read other values, not zeros.
+    const int64_t a_rows = stored_rows(c.M, c.K, c.ta), a_cols = stored_rows(c.K, c.M, c.ta);
+    const int64_t b_rows = stored_rows(c.K, c.N, c.tb), b_cols = stored_rows(c.N, c.K, c.tb);
+    const int64_t lda = (a_cols + 3) / 4 * 4 + 4, ldb = (b_cols + 3) / 4 * 4 + 4;
+    const int64_t ldc = (c.N + 3) / 4 * 4 + 4;
+    const int64_t sa = a_rows * lda, sb = b_rows * ldb, sc = c.M * ldc;
+    const Tensor a = test::uniform({batch * sa}).to(kFloat32);
+    const Tensor b = test::uniform({batch * sb}).to(kFloat32);
+    const Tensor c0 = test::uniform({batch * sc}).to(kFloat32);
+    const std::vector<double> want =
+        reference(c, a.to_vector<double>(), lda, sa, b.to_vector<double>(), ldb, sb,
+                  c0.to_vector<double>(), ldc, sc, batch, alpha, beta);
+    const Tensor a_gpu = a.to(kCuda), b_gpu = b.to(kCuda);
+    std::vector<std::vector<float>> results;
+    for (int v = 1; v <= kernels::kGemmCudaVariants; ++v) {
+      const std::string what = "variant " + std::to_string(v) + " " + std::to_string(c.M) + "x" +
+                               std::to_string(c.N) + "x" + std::to_string(c.K) +
+                               (c.ta ? " A^T" : " A") + (c.tb ? " B^T" : " B");
+      EXPECT_TRUE(kernels::gemm_cuda_variant_applies<float>(
+          v, a_gpu.data<float>(), lda, sa, b_gpu.data<float>(), ldb, sb))
+          << what << ": the operands are aligned, so the variant itself must run";
+      Tensor out = c0.to(kCuda);
+      kernels::gemm_batched_cuda_variant<float>(
+          v, c.ta, c.tb, c.M, c.N, c.K, alpha, a_gpu.data<float>(), lda, sa, b_gpu.data<float>(),
+          ldb, sb, beta, out.data<float>(), ldc, sc, batch, cuda::stream(0));
+      const std::vector<float> got = out.to(kCPU).to_vector<float>();
+      int bad = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        // K <= 70 terms in [-1, 1]: float32 accumulation stays within 1e-4.
+        if (!(std::fabs(got[i] - want[i]) <= 1e-4 + 1e-4 * std::fabs(want[i]))) {
+          if (bad++ < 3) {
+            ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", expected "
+                          << want[i];
+          }
+        }
+      }
+      EXPECT_EQ(bad, 0) << what;
+      results.push_back(got);
+    }
+    // Variants 2 and 3 are one kernel at different occupancy: the same bits.
+    if (kernels::kGemmCudaVariants >= 3) {
+      EXPECT_EQ(results[1], results[2]);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gpunn
