@@ -207,7 +207,9 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
         e=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$sdir/$tool.$i.log" | tail -1 |
           grep -oE '[0-9]+' | head -1)
         if [[ -z $e ]]; then complete=0; else errors=$((errors + e)); fi
-        failed_under=$((${failed_under:-0} + $(grep -c '^\[  FAILED  \] [A-Za-z]' "$sdir/$tool.$i.log")))
+        # Each failed test is named twice (when it ends, and in the closing list).
+        failed_under=$((${failed_under:-0} + $(grep -oE '^\[  FAILED  \] [A-Za-z][^ ]*' \
+          "$sdir/$tool.$i.log" | sort -u | wc -l)))
       done
       if ((complete)); then
         echo "$errors" >"$sdir/$tool.errors"
