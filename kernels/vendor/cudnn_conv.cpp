@@ -14,8 +14,7 @@ namespace gpunn::kernels {
 namespace {
 
 // What determines an algorithm choice: the device, the shape, the types, the
-// TF32 and determinism settings, the pass.
-// device, shape, float64, tf32, deterministic, measured, pass
+// TF32, determinism and measuring settings (set_cudnn_benchmark), the pass.
 using ChoiceKey = std::tuple<int, std::vector<int64_t>, bool, bool, bool, bool, int>;
 
 std::mutex& cache_mutex() {
