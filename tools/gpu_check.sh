@@ -2,8 +2,10 @@
 # gpunn's check on the GPU machine: one command that probes the machine, builds
 # with CUDA, runs the whole test suite in strict GPU mode, runs compute-sanitizer
 # over the GPU tests with the caching allocator bypassed, times our GEMM and
-# convolution against cuBLAS and cuDNN (bench/kernels/kernel_bench), and writes
-# logs, a summary table and a JSON summary to the output folder.
+# convolution against cuBLAS and cuDNN (bench/kernels/kernel_bench) and, when
+# time is left, AlexNet and the spiral MLP against PyTorch
+# (bench/quick_compare_gpu.sh), and writes logs, a summary table and a JSON
+# summary to the output folder.
 #
 #   tools/gpu_check.sh OUT_DIR            (on the GPU machine: OUT_DIR=$OUT)
 #
@@ -37,8 +39,8 @@ elapsed() { echo $(($(date +%s) - start)); }
 # step NAME LIMIT_S LOG COMMAND...: runs with a time limit (output appended to
 # OUT/LOG), records pass/fail. At most 8 files come back from the GPU machine:
 # probe.txt, build.log, tests.log, cuda_tests.log, sanitizer.log,
-# gpu_runs.log (the main job's smoke run and the kernel benchmark), summary.txt,
-# summary.json.
+# gpu_runs.log (the examples on the GPU, the kernel benchmark and the PyTorch
+# comparison), summary.txt, summary.json.
 step() {
   local name=$1 limit=$2 log=$3
   shift 3
@@ -235,6 +237,15 @@ if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; th
   step kernel_bench $((left < 120 ? left : 120)) gpu_runs.log "$build/bench/kernels/kernel_bench" --device cuda \
     --families gemm,conv --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
     --json "$kernels_json"
+fi
+# PyTorch side by side (AlexNet FP32 and TF32, the spiral MLP; about 50 s) when
+# the time allows; the full comparison is bench/run_gpu.sh.
+left=$((budget - 10 - $(elapsed)))
+if ((has_gpu && left >= 75)) && [[ -x "$build/tools/cli/gpunn" ]]; then
+  step quick_compare $((left < 120 ? left : 120)) gpu_runs.log bench/quick_compare_gpu.sh \
+    "$build" "$out/gpu_runs.log"
+  grep -E "^---- |^iteration" "$out/gpu_runs.log" | sed -n '/quick\|gpunn_\|torch_/p' |
+    tail -12 | tee -a "$summary"
 fi
 # TFLOP/s of one row of the kernel benchmark's JSON (empty when absent).
 tflops() {
