@@ -23,19 +23,14 @@ Tensor G(const Tensor& t) { return t.to(kCuda); }
 
 Table device_rows() {
   Table t;
-  using Bin = Tensor (*)(const Tensor&, const Tensor&);
-  const std::vector<std::pair<std::string, Bin>> binary = {
-      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
-      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }},
-      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
-      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
-      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
+  auto binary = elementwise_binary_ops();
+  binary.insert(binary.end(), {
       {"matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }},
       {"linear", [](const Tensor& a, const Tensor& b) { return linear(a, b); }},
       {"mse_loss", [](const Tensor& a, const Tensor& b) { return mse_loss(a, b); }},
       {"binary_cross_entropy_with_logits",
        [](const Tensor& a, const Tensor& b) { return binary_cross_entropy_with_logits(a, b); }},
-  };
+  });
   for (const auto& [name, f] : binary) {
     t.err("device", name + " of a CPU and a CUDA tensor",
           [f = f] {

@@ -101,6 +101,18 @@ inline Tensor I(const std::vector<int64_t>& values) {
   return tensor_from(values, {static_cast<int64_t>(values.size())});
 }
 
+// The broadcasting elementwise binary ops, by name, for tables that try each.
+using BinaryOp = Tensor (*)(const Tensor&, const Tensor&);
+inline std::vector<std::pair<std::string, BinaryOp>> elementwise_binary_ops() {
+  return {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
+      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
+  };
+}
+
 // The result has `shape` and, when given, these values (NaN matches NaN, ±Inf itself).
 inline ::testing::AssertionResult is(const Tensor& t, const Shape& shape,
                                      const std::vector<double>& values = {}, double atol = 1e-6) {

@@ -38,14 +38,7 @@ using namespace bad_input;  // NOLINT(google-build-using-namespace)
 
 Table elementwise_rows() {
   Table t;
-  using Bin = Tensor (*)(const Tensor&, const Tensor&);
-  const std::vector<std::pair<std::string, Bin>> binary = {
-      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
-      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }},
-      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
-      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
-      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
-  };
+  const auto binary = elementwise_binary_ops();
   for (const auto& [name, f] : binary) {
     t.err("shape", name + " of broadcast-incompatible shapes",
           [f = f] {
