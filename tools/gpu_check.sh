@@ -88,12 +88,12 @@ use_staged() {
   if [[ ! -e $bin ]]; then
     ln -s "$PWD/$stage" "$bin" || return 1
   fi
-  # cuDNN and cuBLAS may live only in PyTorch's wheels here.
+  # cuDNN may live only in PyTorch's wheel (cuBLAS comes with the toolkit).
   local missing
   missing=$(ldd "$bin/tests/gpunn_tests" 2>&1 | grep -E "not found" | tr -s ' \t' ' ')
   if [[ -n $missing ]]; then
     local extra
-    extra=$(python3 -c "import nvidia.cudnn as m, nvidia.cublas as b; print(m.__path__[0] + '/lib:' + b.__path__[0] + '/lib')" 2>/dev/null)
+    extra=$(python3 -c "import nvidia.cudnn as m; print(m.__path__[0] + '/lib')" 2>/dev/null)
     [[ -n $extra ]] && export LD_LIBRARY_PATH="$extra${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     note "staged build: missing libraries ($missing); LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
   fi
