@@ -8,7 +8,8 @@
 
 if(GPUNN_WITH_CUDA)
   enable_language(CUDA)
-  find_package(CUDAToolkit REQUIRED)
+  include(gpunnFindCUDAToolkit)
+  gpunn_find_cuda_toolkit(REQUIRED)
   # nvcc 13 with CMake 3.25 knows C++17 for CUDA sources; host code stays C++20.
   set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)

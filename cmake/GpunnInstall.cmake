@@ -23,4 +23,5 @@ configure_package_config_file(cmake/gpunnConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/gpunnConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/gpunnConfig.cmake ${PROJECT_BINARY_DIR}/gpunnConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/gpunnFindCUDAToolkit.cmake
   DESTINATION ${GPUNN_INSTALL_CMAKEDIR})

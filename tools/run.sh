@@ -24,8 +24,9 @@ cd "$(dirname "$0")/.."
 # .gz data files; dataset-fashion-mnist, miscfiles (proper names) and
 # python-matplotlib-data (a photograph for the filters example): the data the data
 # tests and examples read; clang and libclang-rt-14-dev: the sanitizer and fuzzing
-# builds that CI runs after the tests (tools/sanitize.sh, tools/fuzz.sh).
-packages=(build-essential cmake ninja-build libgtest-dev libdnnl-dev libcli11-dev libstb-dev
+# builds that CI runs after the tests (tools/sanitize.sh, tools/fuzz.sh); ccache: every
+# build compiles through it (GPUNN_USE_CCACHE).
+packages=(build-essential cmake ninja-build ccache libgtest-dev libdnnl-dev libcli11-dev libstb-dev
           python3 python3-venv
           zlib1g-dev dataset-fashion-mnist miscfiles python-matplotlib-data
           clang libclang-rt-14-dev)
