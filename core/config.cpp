@@ -80,16 +80,18 @@ const char* op_family_name(OpFamily family) {
       return "pool";
     case OpFamily::Loss:
       return "loss";
-    case OpFamily::Dropout:
-      return "dropout";
+    case OpFamily::Random:
+      return "random";
     case OpFamily::Index:
       return "index";
     case OpFamily::Copy:
       return "copy";
     case OpFamily::Norm:
       return "norm";
-    case OpFamily::Optimizer:
-      return "optimizer";
+    case OpFamily::Rnn:
+      return "rnn";
+    case OpFamily::Optim:
+      return "optim";
     case OpFamily::kCount:
       break;
   }

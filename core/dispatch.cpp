@@ -1,40 +1,94 @@
-// launch(): picks one entry of an op's KernelTable (core/dispatch.h).
-//
-// CPU:  custom -> cpu;  vendor/auto -> cpu_vendor when present, else cpu.
-// CUDA: custom -> cuda; vendor/auto -> cuda_vendor when present, else cuda.
-// `vendor` on an op without a vendor implementation falls back to custom, as
-// gpunn/config.h documents; an op with no implementation on the device at all
-// raises an error naming the op and the device. In anomaly mode the outputs
-// are then checked for NaN and Inf (core/autograd/anomaly.h).
+// launch()'s non-template half (core/dispatch.h) and LaunchTrace (gpunn/config.h).
 #include "core/dispatch.h"
 
 #include "core/autograd/anomaly.h"
+#include "core/cuda/runtime.h"
 
 namespace gpunn {
 
 namespace {
-
-void run(const char* op, OpFamily family, Device device, const KernelTable& table) {
-  const Impl impl = get_impl(family);
-  const bool want_vendor = impl != Impl::Custom;
-  if (device.is_cpu()) {
-    if (want_vendor && table.cpu_vendor) return table.cpu_vendor();
-    GPUNN_ASSERT(table.cpu, op, " has no CPU implementation");
-    return table.cpu();
-  }
-  if (want_vendor && table.cuda_vendor) return table.cuda_vendor();
-  if (table.cuda) return table.cuda();
-  detail::throw_error(op, ": no implementation for device ", device.str(),
-                      " in this build of gpunn");
-}
-
+thread_local LaunchTrace* active_trace = nullptr;
 }  // namespace
 
-void launch(const char* op, OpFamily family, Device device,
-            std::initializer_list<const Tensor*> inputs,
-            std::initializer_list<const Tensor*> outputs, const KernelTable& table) {
-  run(op, family, device, table);
-  if (autograd::anomaly::enabled()) autograd::anomaly::check_outputs(op, inputs, outputs);
+const char* implementation_name(Implementation impl) {
+  switch (impl) {
+    case Implementation::Cpu:
+      return "cpu";
+    case Implementation::CpuVendor:
+      return "cpu_vendor";
+    case Implementation::Cuda:
+      return "cuda";
+    case Implementation::CudaVendor:
+      return "cuda_vendor";
+  }
+  return "unknown";
 }
+
+LaunchTrace::LaunchTrace() : outer_(active_trace) { active_trace = this; }
+LaunchTrace::~LaunchTrace() { active_trace = outer_; }
+
+void LaunchTrace::add(const char* op, OpFamily family, Implementation impl) {
+  records_.push_back({op, family, impl});
+}
+
+int LaunchTrace::count(const std::string& op) const {
+  int n = 0;
+  for (const LaunchRecord& r : records_) n += r.op == op;
+  return n;
+}
+
+int LaunchTrace::count(const std::string& op, Implementation impl) const {
+  int n = 0;
+  for (const LaunchRecord& r : records_) n += r.op == op && r.implementation == impl;
+  return n;
+}
+
+namespace dispatch_detail {
+
+KernelRun::KernelRun(const char* op, OpFamily family, Device device, Implementation impl,
+                     unsigned libraries)
+    : op_(op), family_(family), device_(device), impl_(impl) {
+  if (device.is_cuda()) ctx_ = cuda::kernel_context(device.index, libraries);
+  ctx_.settings.allow_tf32 = allow_tf32();
+  ctx_.settings.deterministic = deterministic();
+  ctx_.settings.cudnn_benchmark = cudnn_benchmark();
+}
+
+namespace {
+// Bytes from the device's allocator (the caching allocator on CUDA), as an int64 tensor.
+Tensor bytes_on(Device device, size_t bytes) {
+  return empty({static_cast<int64_t>((bytes + 7) / 8)}, TensorOptions(kInt64).device(device));
+}
+}  // namespace
+
+void KernelRun::workspace(size_t bytes) {
+  if (bytes == 0) return;
+  // Freed (back to the cache) when the run ends, after the kernel was queued on the
+  // device's one stream, so the next user of the block is ordered after it.
+  workspace_ = bytes_on(device_, bytes);
+  ctx_.workspace = workspace_.data_ptr();
+  ctx_.workspace_bytes = bytes;
+}
+
+void KernelRun::reserve(size_t bytes) {
+  if (bytes == 0) return;
+  reserve_ = bytes_on(device_, bytes);
+  ctx_.reserve = reserve_.data_ptr();
+  ctx_.reserve_bytes = bytes;
+}
+
+void KernelRun::finish(std::initializer_list<const Tensor*> inputs,
+                       std::initializer_list<const Tensor*> outputs) {
+  if (device_.is_cuda()) cuda::check_launch(op_);
+  if (active_trace) active_trace->add(op_, family_, impl_);
+  if (autograd::anomaly::enabled()) autograd::anomaly::check_outputs(op_, inputs, outputs);
+}
+
+void throw_no_implementation(const char* op, DType dtype, Device device) {
+  detail::throw_error(op, ": no implementation for ", dtype_name(dtype), " tensors on ",
+                      device.str(), " in this build of gpunn");
+}
+
+}  // namespace dispatch_detail
 
 }  // namespace gpunn

@@ -1,4 +1,5 @@
-// Factories: tensors from shapes, values, random numbers and external memory.
+// Factories: tensors from shapes, values and external memory (random ones in
+// core/ops/random.cpp).
 #include <gpunn/generator.h>
 #include <gpunn/tensor.h>
 
@@ -10,12 +11,6 @@
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "core/tensor_impl.h"
-#include "kernels/random.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/random.cuh"
-#endif
 
 namespace gpunn {
 namespace {
@@ -49,8 +44,6 @@ Tensor finish_leaf(Tensor t, const TensorOptions& options) {
   if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
-
-Generator& pick(Generator* generator) { return generator ? *generator : default_generator(); }
 
 }  // namespace
 
@@ -91,68 +84,6 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
   std::vector<double> values(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) values[i] = start + static_cast<double>(i) * step;
   return tensor(values, {n}, options);
-}
-
-Tensor rand(const Shape& shape, TensorOptions options, Generator* generator) {
-  Tensor t = empty(shape, options.requires_grad(false));
-  check_floating("rand", t, "the requested dtype");
-  const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
-  dispatch_floating(t.dtype(), "rand", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(
-        "rand", OpFamily::Dropout, t.device(), {}, {&t},
-        {.cpu = [&] { kernels::uniform_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0); },
-         GPUNN_IF_CUDA(.cuda = [&] {
-           kernels::uniform_cuda(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0,
-                                 cuda::stream(t.device().index));
-           GPUNN_CUDA_CHECK_LAUNCH("rand");
-         })});
-  });
-  return finish_leaf(t, options);
-}
-
-Tensor randn(const Shape& shape, TensorOptions options, Generator* generator) {
-  Tensor t = empty(shape, options.requires_grad(false));
-  check_floating("randn", t, "the requested dtype");
-  const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
-  dispatch_floating(t.dtype(), "randn", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(
-        "randn", OpFamily::Dropout, t.device(), {}, {&t},
-        {.cpu = [&] { kernels::normal_cpu(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0); },
-         GPUNN_IF_CUDA(.cuda = [&] {
-           kernels::normal_cuda(t.data<T>(), t.numel(), at.seed, at.offset, 0.0, 1.0,
-                                cuda::stream(t.device().index));
-           GPUNN_CUDA_CHECK_LAUNCH("randn");
-         })});
-  });
-  return finish_leaf(t, options);
-}
-
-Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options,
-               Generator* generator) {
-  GPUNN_CHECK(high > low, "randint: expected low < high, got low ", low, ", high ", high);
-  GPUNN_CHECK(!options.requires_grad(), "randint: integer tensors cannot require grad");
-  Tensor t = empty(shape, TensorOptions(kInt64).device(options.device()));
-  const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(t.numel()));
-  launch("randint", OpFamily::Dropout, t.device(), {}, {&t},
-         {.cpu =
-              [&] {
-                kernels::randint_cpu(t.data<int64_t>(), t.numel(), at.seed, at.offset, low, high);
-              },
-          GPUNN_IF_CUDA(.cuda = [&] {
-            kernels::randint_cuda(t.data<int64_t>(), t.numel(), at.seed, at.offset, low, high,
-                                  cuda::stream(t.device().index));
-            GPUNN_CUDA_CHECK_LAUNCH("randint");
-          })});
-  return options.dtype() == kInt64 ? t : t.to(options.dtype());
-}
-
-Tensor rand_like(const Tensor& t, Generator* generator) {
-  return rand(t.shape(), t.options(), generator);
-}
-Tensor randn_like(const Tensor& t, Generator* generator) {
-  return randn(t.shape(), t.options(), generator);
 }
 
 Tensor tensor(const std::vector<double>& values, const Shape& shape, TensorOptions options) {

@@ -8,7 +8,7 @@
 
 #include <gpunn/generator.h>
 
-#include "kernels/philox.h"
+#include "kernels/base/philox.h"
 
 namespace gpunn::data::detail {
 

@@ -1,33 +1,69 @@
-// Activation kernels over n contiguous elements. The backward kernels also give
-// the JVP when called with the tangent in place of dy.
+// The activation family: elementwise activations over n contiguous elements.
+//
+//   relu:        y = max(x, 0)                       dx = dy · (y > 0)
+//   leaky_relu:  y = x > 0 ? x : slope·x             dx = dy · (x > 0 ? 1 : slope)
+//   sigmoid:     y = 1 / (1 + e^-x)                  dx = dy · y · (1 - y)
+//   tanh:        y = tanh x                          dx = dy · (1 - y²)
+//
+// The backward reads `saved`: x where activation_backward_reads_x(f), y otherwise. It
+// is linear in dy, so it also gives the JVP with dy := the tangent.
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/base/table.h"
+
 namespace gpunn::kernels {
 
-// y = max(x, 0);  dx = dy * (y > 0)
-template <typename T>
-void relu_forward_cpu(T* y, const T* x, int64_t n);
-template <typename T>
-void relu_backward_cpu(T* dx, const T* dy, const T* y, int64_t n);
+enum class Activation : int { Relu, LeakyRelu, Sigmoid, Tanh };
 
-// y = x > 0 ? x : slope * x;  dx = dy * (x > 0 ? 1 : slope)
-template <typename T>
-void leaky_relu_forward_cpu(T* y, const T* x, int64_t n, double slope);
-template <typename T>
-void leaky_relu_backward_cpu(T* dx, const T* dy, const T* x, int64_t n, double slope);
+constexpr bool activation_backward_reads_x(Activation f) { return f == Activation::LeakyRelu; }
 
-// y = 1 / (1 + e^-x);  dx = dy * y * (1 - y)
-template <typename T>
-void sigmoid_forward_cpu(T* y, const T* x, int64_t n);
-template <typename T>
-void sigmoid_backward_cpu(T* dx, const T* dy, const T* y, int64_t n);
+struct ActivationArgs {
+  DType dtype;
+  Activation f;
+  int64_t n;
+  double slope;  // leaky_relu
+  const void* x;
+  void* y;
+};
 
-// y = tanh x;  dx = dy * (1 - y^2)
+struct ActivationBackwardArgs {
+  DType dtype;
+  Activation f;
+  int64_t n;
+  double slope;
+  const void* dy;
+  const void* saved;  // x or y, as activation_backward_reads_x(f) says
+  void* dx;
+};
+
+extern const OpTable<ActivationArgs> activation_forward;
+extern const OpTable<ActivationBackwardArgs> activation_backward;
+
+// ---- implementations (kernels/rows.cpp) ----
 template <typename T>
-void tanh_forward_cpu(T* y, const T* x, int64_t n);
+void activation_forward_cpu(const ActivationArgs& a, const Context& ctx);
 template <typename T>
-void tanh_backward_cpu(T* dx, const T* dy, const T* y, int64_t n);
+void activation_backward_cpu(const ActivationBackwardArgs& a, const Context& ctx);
+
+// oneDNN's eltwise primitive, float32. Forward: sigmoid and tanh only (its relu turns NaN
+// into 0 where ours keeps it, and a vectorised loop is as fast for one pass over memory).
+void activation_forward_onednn(const ActivationArgs& a, const Context& ctx);
+bool activation_forward_onednn_supported(const ActivationArgs& a);
+void activation_backward_onednn(const ActivationBackwardArgs& a, const Context& ctx);
+bool activation_backward_onednn_supported(const ActivationBackwardArgs& a);
+
+template <typename T>
+void activation_forward_cuda(const ActivationArgs& a, const Context& ctx);
+template <typename T>
+void activation_backward_cuda(const ActivationBackwardArgs& a, const Context& ctx);
+
+// cuDNN: no leaky ReLU; relu forward keeps our kernel for the reason the CPU keeps its
+// loop. Its backward takes y for relu, sigmoid and tanh.
+void activation_forward_cudnn(const ActivationArgs& a, const Context& ctx);
+bool activation_forward_cudnn_supported(const ActivationArgs& a);
+void activation_backward_cudnn(const ActivationBackwardArgs& a, const Context& ctx);
+bool activation_backward_cudnn_supported(const ActivationBackwardArgs& a);
 
 }  // namespace gpunn::kernels

@@ -1,9 +1,19 @@
-// 2-D convolution kernels (NCHW), letters as in gpunn/ops/conv.h:
-//   x [N, C, H, W], w [K, C/groups, R, S], b [K], y [N, K, P, Q].
-// All buffers are contiguous.
+// The conv family: 2-D convolution (NCHW, cross-correlation as every framework means
+// by "convolution"), letters as in gpunn/ops/conv.h:
+//   x [N, C, H, W], w [K, C/groups, R, S], b [K], y [N, K, P, Q]; contiguous buffers.
+//
+//   forward:          y = conv(x, w) + b                         (b may be null)
+//   backward_data:    dx[n,c,h,w] = Σ dy[n,k,p,q] · w[k,c',r,s] over the (k,p,q,r,s)
+//                     that read x[n,c,h,w]
+//   backward_weight:  dw[k,c',r,s] = Σ_{n,p,q} dy[n,k,p,q] · x[n, c, p·stride_h - pad_h
+//                     + r·dil_h, ...], and db[k] = Σ_{n,p,q} dy[n,k,p,q] when db is given
+//   backward_bias:    db[k] = Σ_{n,p,q} dy[n,k,p,q]
+// conv_transpose2d runs these passes with the roles exchanged (core/ops/conv.cpp).
 #pragma once
 
 #include <cstdint>
+
+#include "kernels/base/table.h"
 
 namespace gpunn::kernels {
 
@@ -17,20 +27,106 @@ struct Conv2dShape {
   int64_t groups = 1;
 };
 
-// y = conv(x, w) + b  (b may be null)
-template <typename T>
-void conv2d_forward_cpu(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s);
+// a / b rounded toward negative infinity (b > 0).
+constexpr int64_t conv_floor_div(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
-// dx[n,c,h,w] = Σ dy[n,k,p,q] · w[k,c',r,s] over the (k, p, q, r, s) that read x[n,c,h,w]
-template <typename T>
-void conv2d_backward_data_cpu(T* dx, const T* dy, const T* w, const Conv2dShape& s);
+// Whether P and Q are what the usual formula gives for the input, kernel, stride,
+// padding and dilation. The vendor libraries derive the output size from that formula;
+// a transposed convolution whose output_padding is not smaller than its stride (allowed
+// when it is smaller than the dilation) runs a convolution whose P, Q exceed it, and
+// such shapes stay on our kernels.
+constexpr bool conv2d_output_size_is_standard(const Conv2dShape& s) {
+  return s.P == conv_floor_div(s.H + 2 * s.pad_h - s.dil_h * (s.R - 1) - 1, s.stride_h) + 1 &&
+         s.Q == conv_floor_div(s.W + 2 * s.pad_w - s.dil_w * (s.S - 1) - 1, s.stride_w) + 1;
+}
 
-// dw[k,c',r,s] = Σ_{n,p,q} dy[n,k,p,q] · x[n, c, p·stride_h - pad_h + r·dil_h, ...]
-template <typename T>
-void conv2d_backward_weight_cpu(T* dw, const T* dy, const T* x, const Conv2dShape& s);
+struct Conv2dForwardArgs {
+  DType dtype;
+  Conv2dShape s;
+  const void* x;
+  const void* w;
+  const void* b;  // may be null
+  void* y;
+};
 
-// db[k] = Σ_{n,p,q} dy[n,k,p,q]
+struct Conv2dBackwardDataArgs {
+  DType dtype;
+  Conv2dShape s;
+  const void* dy;
+  const void* w;
+  void* dx;
+};
+
+struct Conv2dBackwardWeightArgs {
+  DType dtype;
+  Conv2dShape s;
+  const void* dy;
+  const void* x;
+  void* dw;
+  void* db;  // may be null: [K], the bias gradient in the same pass
+};
+
+struct Conv2dBackwardBiasArgs {
+  DType dtype;
+  Conv2dShape s;  // N, K, P, Q are read
+  const void* dy;
+  void* db;
+};
+
+extern const OpTable<Conv2dForwardArgs> conv2d_forward;
+extern const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data;
+extern const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight;
+extern const OpTable<Conv2dBackwardBiasArgs> conv2d_backward_bias;
+
+// ---- implementations (kernels/rows.cpp) ----
+// Reference loops, accumulating in double.
 template <typename T>
-void conv2d_backward_bias_cpu(T* db, const T* dy, const Conv2dShape& s);
+void conv2d_forward_cpu(const Conv2dForwardArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_data_cpu(const Conv2dBackwardDataArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_weight_cpu(const Conv2dBackwardWeightArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_bias_cpu(const Conv2dBackwardBiasArgs& a, const Context& ctx);
+
+// oneDNN, float32, shapes with the standard output size; backward_weight gives db in
+// the same pass.
+void conv2d_forward_onednn(const Conv2dForwardArgs& a, const Context& ctx);
+bool conv2d_forward_onednn_supported(const Conv2dForwardArgs& a);
+void conv2d_backward_data_onednn(const Conv2dBackwardDataArgs& a, const Context& ctx);
+bool conv2d_backward_data_onednn_supported(const Conv2dBackwardDataArgs& a);
+void conv2d_backward_weight_onednn(const Conv2dBackwardWeightArgs& a, const Context& ctx);
+bool conv2d_backward_weight_onednn_supported(const Conv2dBackwardWeightArgs& a);
+
+// Ours: per image, im2col gathers the input patches into the workspace ([C·R·S, P·Q]),
+// our GEMM multiplies by the filters per group, col2im scatters patch gradients back.
+template <typename T>
+void conv2d_forward_cuda(const Conv2dForwardArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_data_cuda(const Conv2dBackwardDataArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_weight_cuda(const Conv2dBackwardWeightArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_bias_cuda(const Conv2dBackwardBiasArgs& a, const Context& ctx);
+// Workspace: one image's columns, C·R·S·P·Q elements.
+size_t conv2d_forward_cuda_workspace(const Conv2dForwardArgs& a, const Context& ctx);
+size_t conv2d_backward_data_cuda_workspace(const Conv2dBackwardDataArgs& a, const Context& ctx);
+size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, const Context& ctx);
+
+// cuDNN (kernels/vendor/cudnn_conv.cpp): descriptors and the algorithm of each pass are
+// chosen once per (device, shape, dtype, settings) and cached; the choice sets the
+// workspace. Shapes with the standard output size and 32-bit sides.
+void conv2d_forward_cudnn(const Conv2dForwardArgs& a, const Context& ctx);
+bool conv2d_forward_cudnn_supported(const Conv2dForwardArgs& a);
+size_t conv2d_forward_cudnn_workspace(const Conv2dForwardArgs& a, const Context& ctx);
+void conv2d_backward_data_cudnn(const Conv2dBackwardDataArgs& a, const Context& ctx);
+bool conv2d_backward_data_cudnn_supported(const Conv2dBackwardDataArgs& a);
+size_t conv2d_backward_data_cudnn_workspace(const Conv2dBackwardDataArgs& a, const Context& ctx);
+void conv2d_backward_weight_cudnn(const Conv2dBackwardWeightArgs& a, const Context& ctx);
+bool conv2d_backward_weight_cudnn_supported(const Conv2dBackwardWeightArgs& a);
+size_t conv2d_backward_weight_cudnn_workspace(const Conv2dBackwardWeightArgs& a,
+                                              const Context& ctx);
 
 }  // namespace gpunn::kernels

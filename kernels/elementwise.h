@@ -1,24 +1,24 @@
-// Elementwise kernels: unary math, binary math with broadcasting, strided copy
-// and fill. Kernels know pointers, sizes and strides; never tensors.
+// The elementwise family: unary math (with the op's scalars a, b) and binary math with
+// broadcasting (operands walked through a StridedPair, kernels/base/strided.h). The
+// formulas live once in kernels/elementwise_math.h, for the CPU loops and the CUDA
+// kernels alike.
 //
-// Strides are in elements. StridedPair describes two operands walked in
-// row-major order over one shape: for binary ops the output is contiguous and
-// a/b are the inputs' strides (0 on broadcast dims); for copies a is the
-// destination and b the source.
+//   unary forward:    y = op(x) over n contiguous elements
+//   unary backward:   dx = dy · op'(x), given the forward's x and y; linear in dy, so with
+//                     dy := a tangent it is the JVP. x or y may be null where op' does
+//                     not read it (unary_backward_reads_x/y).
+//   binary forward:   z = a op b; z contiguous with ix.shape, a and b read through ix.a/b
+//   binary backward:  da = dz · ∂z/∂a, db = dz · ∂z/∂b in z's shape (either may be null);
+//                     summing back to the operands' shapes is the caller's. z is read by
+//                     Pow only and may be null otherwise.
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/base/strided.h"
+#include "kernels/base/table.h"
+
 namespace gpunn::kernels {
-
-constexpr int kMaxDims = 16;
-
-struct StridedPair {
-  int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t a[kMaxDims] = {};
-  int64_t b[kMaxDims] = {};
-};
 
 enum class UnaryOp : int {
   Neg,
@@ -37,17 +37,6 @@ enum class UnaryOp : int {
   Clamp,       // min(max(x, a), b); absent bounds are ±infinity
 };
 
-// y = op(x) over n contiguous elements; a and b are the op's scalars.
-template <typename T>
-void unary_forward_cpu(UnaryOp op, T* y, const T* x, int64_t n, double a, double b);
-
-// dx = dy * op'(x), given the forward's x and y. With dy := a tangent this is
-// also the op's JVP. x or y may be null when the op's derivative does not read
-// it (unary_backward_reads_x/y say which it reads).
-template <typename T>
-void unary_backward_cpu(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n, double a,
-                        double b);
-
 constexpr bool unary_backward_reads_x(UnaryOp op) {
   return op == UnaryOp::Log || op == UnaryOp::Abs || op == UnaryOp::Sin || op == UnaryOp::Cos ||
          op == UnaryOp::RDivScalar || op == UnaryOp::PowScalar || op == UnaryOp::Clamp;
@@ -58,25 +47,71 @@ constexpr bool unary_backward_reads_y(UnaryOp op) {
 
 enum class BinaryOp : int { Add, Sub, Mul, Div, Pow };
 
-// z = a op b; z contiguous with ix.shape, a and b read through ix.a / ix.b.
-template <typename T>
-void binary_forward_cpu(BinaryOp op, T* z, const T* a, const T* b, const StridedPair& ix,
-                        int64_t n);
+struct UnaryArgs {
+  DType dtype;
+  UnaryOp op;
+  int64_t n;
+  double a, b;  // the op's scalars
+  const void* x;
+  void* y;
+};
 
-// The partials times dz, in z's shape (either output may be null):
-//   da = dz * ∂z/∂a,  db = dz * ∂z/∂b   (dz, z, da, db contiguous; a, b strided)
-// Summing da/db back to a's/b's shapes is the caller's job. z is read by Pow
-// only and may be null for the other ops.
-template <typename T>
-void binary_backward_cpu(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b, const T* z,
-                         const StridedPair& ix, int64_t n);
+struct UnaryBackwardArgs {
+  DType dtype;
+  UnaryOp op;
+  int64_t n;
+  double a, b;
+  const void* dy;
+  const void* x;  // may be null (unary_backward_reads_x)
+  const void* y;  // may be null (unary_backward_reads_y)
+  void* dx;
+};
 
-// dst[i] = static_cast<To>(src[i]) over ix.shape; dst through ix.a, src through ix.b.
-template <typename To, typename From>
-void copy_cpu(To* dst, const From* src, const StridedPair& ix, int64_t n);
+struct BinaryArgs {
+  DType dtype;
+  BinaryOp op;
+  StridedPair ix;
+  int64_t n;
+  const void* a;
+  const void* b;
+  void* z;
+};
 
-// dst = value over a strided region (ix.a; ix.b unused).
+struct BinaryBackwardArgs {
+  DType dtype;
+  BinaryOp op;
+  StridedPair ix;
+  int64_t n;
+  const void* dz;
+  const void* a;
+  const void* b;
+  const void* z;  // Pow only
+  void* da;       // may be null
+  void* db;       // may be null
+};
+
+extern const OpTable<UnaryArgs> unary_forward;
+extern const OpTable<UnaryBackwardArgs> unary_backward;
+extern const OpTable<BinaryArgs> binary_forward;
+extern const OpTable<BinaryBackwardArgs> binary_backward;
+
+// ---- implementations (kernels/rows.cpp) ----
 template <typename T>
-void fill_cpu(T* dst, T value, const StridedPair& ix, int64_t n);
+void unary_forward_cpu(const UnaryArgs& a, const Context& ctx);
+template <typename T>
+void unary_backward_cpu(const UnaryBackwardArgs& a, const Context& ctx);
+template <typename T>
+void binary_forward_cpu(const BinaryArgs& a, const Context& ctx);
+template <typename T>
+void binary_backward_cpu(const BinaryBackwardArgs& a, const Context& ctx);
+
+template <typename T>
+void unary_forward_cuda(const UnaryArgs& a, const Context& ctx);
+template <typename T>
+void unary_backward_cuda(const UnaryBackwardArgs& a, const Context& ctx);
+template <typename T>
+void binary_forward_cuda(const BinaryArgs& a, const Context& ctx);
+template <typename T>
+void binary_backward_cuda(const BinaryBackwardArgs& a, const Context& ctx);
 
 }  // namespace gpunn::kernels

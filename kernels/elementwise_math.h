@@ -5,8 +5,8 @@
 
 #include <cmath>
 
+#include "kernels/base/host_device.h"
 #include "kernels/elementwise.h"
-#include "kernels/host_device.h"
 
 namespace gpunn::kernels::math {
 

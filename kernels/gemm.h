@@ -1,22 +1,46 @@
-// GEMM on row-major matrices, in the BLAS manner:
-//   C[M, N] = alpha · op(A) · op(B) + beta · C,  op(X) = Xᵀ when trans_x
-// A is M x K (K x M when trans_a) with row stride lda; B is K x N (N x K when
-// trans_b) with row stride ldb; C has row stride ldc. beta = 0 ignores C's old
-// contents (NaN included). The batched form repeats this `batch` times, with
-// each operand advanced by its own stride (0 broadcasts one matrix).
+// The gemm family: matrix products on row-major matrices, in the BLAS manner,
+//   C[M, N] = alpha · op(A) · op(B) + beta · C,  op(X) = Xᵀ when trans_x,
+// repeated `batch` times with each operand advanced by its own stride (0 broadcasts one
+// matrix). A is M x K (K x M when trans_a) with row stride lda; B is K x N (N x K when
+// trans_b) with row stride ldb; C has row stride ldc. beta = 0 ignores C's old contents
+// (NaN included).
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/base/table.h"
+
 namespace gpunn::kernels {
 
-template <typename T>
-void gemm_cpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-              int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+struct GemmArgs {
+  DType dtype;
+  bool trans_a, trans_b;
+  int64_t M, N, K;
+  double alpha;
+  const void* A;
+  int64_t lda, stride_a;
+  const void* B;
+  int64_t ldb, stride_b;
+  double beta;
+  void* C;
+  int64_t ldc, stride_c;
+  int64_t batch;
+};
 
+extern const OpTable<GemmArgs> gemm;
+
+// ---- implementations (kernels/rows.cpp) ----
+// Reference: one output row at a time, accumulated in double.
 template <typename T>
-void gemm_batched_cpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
-                      const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
-                      int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch);
+void gemm_cpu(const GemmArgs& a, const Context& ctx);
+// oneDNN's dnnl_sgemm, float32.
+void gemm_onednn(const GemmArgs& a, const Context& ctx);
+// Our tiled kernels (kernels/cuda/gemm.cu; kernels/cuda/gemm.cuh has the typed form
+// that other CUDA kernels call).
+template <typename T>
+void gemm_cuda(const GemmArgs& a, const Context& ctx);
+// cuBLAS; float32 strict unless settings.allow_tf32. Sizes within cuBLAS's int.
+void gemm_cublas(const GemmArgs& a, const Context& ctx);
+bool gemm_cublas_supported(const GemmArgs& a);
 
 }  // namespace gpunn::kernels

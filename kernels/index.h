@@ -1,29 +1,77 @@
-// Index kernels: gather/scatter along one dim, embedding lookup.
+// The index family: gather and scatter-add along one dim, and embedding lookup.
 //
-// x is viewed as [outer, x_size, inner]; y and idx as [outer, y_size, inner].
+// Gather/scatter view x as [outer, x_size, inner] and y, idx as [outer, y_size, inner]:
+//   gather:       y[o, j, i] = x[o, idx[o, j, i], i]
+//   scatter_add:  dx[o, idx[o, j, i], i] += dy[o, j, i]     (dx is not cleared first)
+// Embedding, with rows of D values:
+//   forward:      y[i, :] = weight[idx[i], :] for i < n
+//   backward:     dweight[idx[i], :] += dy[i, :], skipping idx[i] == padding_idx (-1: none)
+// Indices are int64 and in range (core checks them); values are the row's dtype.
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/base/table.h"
+
 namespace gpunn::kernels {
 
-// y[o, j, i] = x[o, idx[o, j, i], i]
-template <typename T>
-void gather_dim_cpu(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
-                    int64_t y_size, int64_t inner);
+struct GatherArgs {
+  DType dtype;
+  int64_t outer, x_size, y_size, inner;
+  const void* x;
+  const int64_t* idx;
+  void* y;
+};
 
-// dx[o, idx[o, j, i], i] += dy[o, j, i]   (dx is not cleared first)
-template <typename T>
-void scatter_add_dim_cpu(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
-                         int64_t y_size, int64_t inner);
+struct ScatterAddArgs {
+  DType dtype;
+  int64_t outer, x_size, y_size, inner;
+  const void* dy;
+  const int64_t* idx;
+  void* dx;
+};
 
-// y[i, :] = weight[idx[i], :] for i < n, rows of D.
-template <typename T>
-void embedding_forward_cpu(T* y, const T* weight, const int64_t* idx, int64_t n, int64_t D);
+struct EmbeddingArgs {
+  DType dtype;
+  int64_t n, D;
+  const void* weight;
+  const int64_t* idx;
+  void* y;
+};
 
-// dweight[idx[i], :] += dy[i, :], skipping idx[i] == padding_idx (-1: none).
+struct EmbeddingBackwardArgs {
+  DType dtype;
+  int64_t n, D;
+  int64_t padding_idx;
+  const void* dy;
+  const int64_t* idx;
+  void* dweight;  // accumulated into
+};
+
+extern const OpTable<GatherArgs> gather;
+extern const OpTable<ScatterAddArgs> scatter_add;
+extern const OpTable<EmbeddingArgs> embedding_forward;
+extern const OpTable<EmbeddingBackwardArgs> embedding_backward;
+
+// ---- implementations (kernels/rows.cpp) ----
 template <typename T>
-void embedding_backward_cpu(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
-                            int64_t padding_idx);
+void gather_cpu(const GatherArgs& a, const Context& ctx);
+template <typename T>
+void scatter_add_cpu(const ScatterAddArgs& a, const Context& ctx);
+template <typename T>
+void embedding_forward_cpu(const EmbeddingArgs& a, const Context& ctx);
+template <typename T>
+void embedding_backward_cpu(const EmbeddingBackwardArgs& a, const Context& ctx);
+
+template <typename T>
+void gather_cuda(const GatherArgs& a, const Context& ctx);
+template <typename T>
+void scatter_add_cuda(const ScatterAddArgs& a, const Context& ctx);
+template <typename T>
+void embedding_forward_cuda(const EmbeddingArgs& a, const Context& ctx);
+// Atomic adds, whose sums depend on the order they land in (docs/reproducibility.md);
+// with settings.deterministic an ordered kernel runs instead.
+template <typename T>
+void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx);
 
 }  // namespace gpunn::kernels

@@ -1,10 +1,12 @@
-// Optimizer updates: one parameter tensor of n elements per call, in place.
-// Formulas in gpunn/optim/*.h. Hyper-parameters arrive as double and are used
-// in the element type T; every buffer has n elements, and a buffer an option
-// turns off is passed as nullptr.
+// The optim family: fused optimizer updates, one parameter tensor of n elements per
+// call, in place. Formulas in gpunn/optim/*.h (the element step in kernels/optim_math.h).
+// Hyper-parameters arrive as double and are used in the element type T; every buffer
+// has n elements, and a buffer an option turns off is null.
 #pragma once
 
 #include <cstdint>
+
+#include "kernels/base/table.h"
 
 namespace gpunn::kernels {
 
@@ -13,8 +15,6 @@ struct SgdParams {
   bool nesterov;
   bool first_step;  // the momentum buffer starts as the first gradient
 };
-template <typename T>
-void sgd_step_cpu(T* param, const T* grad, T* momentum_buffer, int64_t n, const SgdParams& p);
 
 struct AdamParams {
   double lr, beta1, beta2, eps, weight_decay;
@@ -22,16 +22,60 @@ struct AdamParams {
   bool amsgrad;
   int64_t step;  // 1 on the first update
 };
-template <typename T>
-void adam_step_cpu(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
-                   const AdamParams& p);
 
 struct RmspropParams {
   double lr, alpha, eps, weight_decay, momentum;
   bool centered;
 };
+
+struct SgdArgs {
+  DType dtype;
+  int64_t n;
+  SgdParams p;
+  void* param;
+  const void* grad;
+  void* momentum_buffer;  // null without momentum
+};
+
+struct AdamArgs {
+  DType dtype;
+  int64_t n;
+  AdamParams p;
+  void* param;
+  const void* grad;
+  void* exp_avg;
+  void* exp_avg_sq;
+  void* max_exp_avg_sq;  // null without amsgrad
+};
+
+struct RmspropArgs {
+  DType dtype;
+  int64_t n;
+  RmspropParams p;
+  void* param;
+  const void* grad;
+  void* square_avg;
+  void* grad_avg;         // null unless centered
+  void* momentum_buffer;  // null without momentum
+};
+
+extern const OpTable<SgdArgs> sgd_step;
+extern const OpTable<AdamArgs> adam_step;
+extern const OpTable<RmspropArgs> rmsprop_step;
+
+// ---- implementations (kernels/rows.cpp) ----
 template <typename T>
-void rmsprop_step_cpu(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
-                      int64_t n, const RmspropParams& p);
+void sgd_step_cpu(const SgdArgs& a, const Context& ctx);
+template <typename T>
+void adam_step_cpu(const AdamArgs& a, const Context& ctx);
+template <typename T>
+void rmsprop_step_cpu(const RmspropArgs& a, const Context& ctx);
+
+template <typename T>
+void sgd_step_cuda(const SgdArgs& a, const Context& ctx);
+template <typename T>
+void adam_step_cuda(const AdamArgs& a, const Context& ctx);
+template <typename T>
+void rmsprop_step_cuda(const RmspropArgs& a, const Context& ctx);
 
 }  // namespace gpunn::kernels

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/host_device.h"
+#include "kernels/base/host_device.h"
 #include "kernels/optim.h"
 
 namespace gpunn::kernels::math {

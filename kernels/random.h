@@ -1,27 +1,40 @@
-// Random kernels. Element i draws from Philox block (offset + i) under key seed
-// (kernels/philox.h), so a run of n elements consumes n blocks of the generator
-// and any device computes the same numbers.
+// The random family. Element i draws from Philox block (offset + i) under key seed
+// (kernels/base/philox.h; the draws in kernels/random_math.h), so a run of n elements
+// consumes n blocks of the generator, the result does not depend on how the work is
+// split, and any device computes the same numbers.
+//
+//   Uniform:    floating: uniform in [a, b);  int64: integers uniform in [low, high)
+//   Normal:     mean a, standard deviation b (Box-Muller)
+//   Bernoulli:  a mask: b with probability a, else 0 (dropout: a = the keep
+//               probability, b = 1/a)
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/base/table.h"
+
 namespace gpunn::kernels {
 
-// Uniform in [low, high).
-template <typename T>
-void uniform_cpu(T* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high);
+enum class Distribution : int { Uniform, Normal, Bernoulli };
 
-// Normal with the given mean and standard deviation (Box-Muller).
-template <typename T>
-void normal_cpu(T* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double stddev);
+struct RandomArgs {
+  DType dtype;
+  Distribution dist;
+  int64_t n;
+  uint64_t seed, offset;
+  double a, b;        // floating dtypes
+  int64_t low, high;  // int64: Uniform only, high > low
+  void* out;
+};
 
-// Integers uniform in [low, high) (high > low).
-void randint_cpu(int64_t* out, int64_t n, uint64_t seed, uint64_t offset, int64_t low,
-                 int64_t high);
+extern const OpTable<RandomArgs> random_numbers;
 
-// mask[i] = u_i < keep_prob ? scale : 0, with u_i uniform in [0, 1).
+// ---- implementations (kernels/rows.cpp) ----
 template <typename T>
-void bernoulli_mask_cpu(T* mask, int64_t n, uint64_t seed, uint64_t offset, double keep_prob,
-                        double scale);
+void random_cpu(const RandomArgs& a, const Context& ctx);
+template <typename T>
+void random_cuda(const RandomArgs& a, const Context& ctx);
+// The int64 rows draw uniform integers only.
+bool random_integer_supported(const RandomArgs& a);
 
 }  // namespace gpunn::kernels

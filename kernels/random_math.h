@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/host_device.h"
-#include "kernels/philox.h"
+#include "kernels/base/host_device.h"
+#include "kernels/base/philox.h"
 
 namespace gpunn::kernels::math {
 

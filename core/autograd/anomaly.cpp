@@ -13,11 +13,6 @@
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/reduce.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/reduce.cuh"
-#endif
 
 namespace gpunn::autograd {
 namespace {
@@ -49,20 +44,13 @@ int scan(const Tensor& t) {
   const Tensor c = t.is_contiguous() ? t : t.contiguous();
   const int64_t n = c.numel();
   if (n == 0) return 0;
-  return dispatch_floating(c.dtype(), "anomaly check", [&](auto tag) -> int {
-    using T = typename decltype(tag)::type;
-    if (c.device().is_cpu()) return kernels::nonfinite_cpu(c.data<T>(), n);
-#if GPUNN_WITH_CUDA
-    // A device reduction into two flag bits, then one synchronising read.
-    Tensor flags = zeros({1}, TensorOptions(kInt64).device(c.device()));
-    kernels::nonfinite_cuda(static_cast<unsigned long long*>(flags.data_ptr()), c.data<T>(), n,
-                            cuda::stream(c.device().index));
-    GPUNN_CUDA_CHECK_LAUNCH("anomaly check");
-    return static_cast<int>(flags.to(kCPU).item<int64_t>());
-#else
-    GPUNN_ASSERT(false, "anomaly check: no CUDA in this build, tensor on ", c.device().str());
-#endif
-  });
+  if (!is_floating(c.dtype())) return 0;
+  // One pass into two flag bits; on a GPU a device reduction and one synchronising read.
+  Tensor flags = zeros({1}, TensorOptions(kInt64).device(c.device()));
+  const kernels::NonfiniteArgs args{
+      .dtype = c.dtype(), .n = n, .x = c.data_ptr(), .flags = flags.data<int64_t>()};
+  launch(kernels::nonfinite, c.device(), args, {&c}, {}, "anomaly check");
+  return static_cast<int>(flags.to(kCPU).item<int64_t>());
 }
 
 const char* what_found(int flags) {

@@ -1,5 +1,4 @@
-// Per-device CUDA state (core/cuda/context.h) and the checked-call helpers
-// (core/cuda/cuda_check.h). Only in CUDA builds.
+// Per-device CUDA state (core/cuda/context.h). Only in CUDA builds.
 #include "core/cuda/context.h"
 
 #include <gpunn/error.h>
@@ -11,34 +10,7 @@
 #include <mutex>
 #include <string>
 
-#include "core/cuda/cuda_check.h"
-
 namespace gpunn::cuda {
-
-namespace detail {
-
-void throw_cuda_error(cudaError_t err, const char* what, const char* file, int line) {
-  (void)cudaGetLastError();  // clear a non-sticky error so later calls work
-  int device = -1;
-  (void)cudaGetDevice(&device);
-  const std::string msg =
-      gpunn::detail::concat("CUDA error ", cudaGetErrorName(err), " (", cudaGetErrorString(err),
-                            ") in `", what, "` at ", file, ":", line, " on cuda:", device);
-  if (err == cudaErrorMemoryAllocation) throw OutOfMemoryError(msg);
-  throw Error(msg);
-}
-
-void check_launch(const char* op, const char* file, int line) {
-  const cudaError_t err = cudaGetLastError();
-  if (err == cudaSuccess) return;
-  int device = -1;
-  (void)cudaGetDevice(&device);
-  throw Error(gpunn::detail::concat(op, ": CUDA kernel launch failed: ", cudaGetErrorName(err),
-                                    " (", cudaGetErrorString(err), ") at ", file, ":", line,
-                                    " on cuda:", device));
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -108,16 +80,7 @@ int current_device() {
   return d;
 }
 
-DeviceGuard::DeviceGuard(int device) : previous_(current_device()) {
-  if (device != previous_) GPUNN_CUDA_CHECK(cudaSetDevice(device));
-}
-
-DeviceGuard::~DeviceGuard() {
-  int now = -1;
-  if (cudaGetDevice(&now) == cudaSuccess && now != previous_) (void)cudaSetDevice(previous_);
-}
-
-cudaStream_t stream(int device) {
+cudaStream_t device_stream(int device) {
   PerDevice& d = per_device(device);
   std::call_once(d.stream_once, [&] {
     DeviceGuard guard(device);
@@ -138,7 +101,7 @@ CachingAllocator& allocator(int device) {
 void copy_host_to_device(void* dst, const void* src, size_t nbytes, int device) {
   if (nbytes == 0) return;
   PerDevice& d = per_device(device);
-  cudaStream_t s = stream(device);
+  cudaStream_t s = device_stream(device);
   DeviceGuard guard(device);
   std::lock_guard<std::mutex> lock(d.staging_mu);
   if (d.staging_done) GPUNN_CUDA_CHECK(cudaEventSynchronize(d.staging_done));
@@ -159,7 +122,7 @@ void copy_host_to_device(void* dst, const void* src, size_t nbytes, int device) 
 
 void copy_device_to_host(void* dst, const void* src, size_t nbytes, int device) {
   if (nbytes == 0) return;
-  cudaStream_t s = stream(device);
+  cudaStream_t s = device_stream(device);
   DeviceGuard guard(device);
   GPUNN_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
   GPUNN_CUDA_CHECK(cudaStreamSynchronize(s));
@@ -171,15 +134,15 @@ void copy_device_to_device(void* dst, int dst_device, const void* src, int src_d
   if (dst_device == src_device) {
     DeviceGuard guard(dst_device);
     GPUNN_CUDA_CHECK(
-        cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream(dst_device)));
+        cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, device_stream(dst_device)));
     return;
   }
   // Across devices: order after the source's queued work, then copy on the
   // destination's stream.
   DeviceGuard guard(src_device);
-  GPUNN_CUDA_CHECK(cudaStreamSynchronize(stream(src_device)));
+  GPUNN_CUDA_CHECK(cudaStreamSynchronize(device_stream(src_device)));
   GPUNN_CUDA_CHECK(
-      cudaMemcpyPeerAsync(dst, dst_device, src, src_device, nbytes, stream(dst_device)));
+      cudaMemcpyPeerAsync(dst, dst_device, src, src_device, nbytes, device_stream(dst_device)));
 }
 
 }  // namespace gpunn::cuda

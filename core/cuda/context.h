@@ -8,26 +8,18 @@
 #include <cstddef>
 
 #include "core/cuda/caching_allocator.h"
+#include "kernels/base/cuda_check.h"
 
 namespace gpunn::cuda {
 
 int current_device();
 
-// Makes `device` current for the scope and restores the previous one.
-class DeviceGuard {
- public:
-  explicit DeviceGuard(int device);
-  ~DeviceGuard();
-  DeviceGuard(const DeviceGuard&) = delete;
-  DeviceGuard& operator=(const DeviceGuard&) = delete;
-
- private:
-  int previous_;
-};
+// Makes a device current for the scope and restores the previous one.
+using kernels::DeviceGuard;
 
 // The stream gpunn's ops use on `device` (created on first use, non-blocking
 // with respect to the legacy default stream).
-cudaStream_t stream(int device);
+cudaStream_t device_stream(int device);
 
 // The device's caching allocator (created on first use; caching off when the
 // environment sets GPUNN_CUDA_NO_CACHE=1).

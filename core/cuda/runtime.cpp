@@ -2,6 +2,7 @@
 // Compiled in every build; the CUDA parts only with GPUNN_WITH_CUDA.
 #include <gpunn/config.h>
 #include <gpunn/cuda.h>
+#include <gpunn/dtype.h>
 #include <gpunn/error.h>
 #include <gpunn/version.h>
 
@@ -12,8 +13,12 @@
 #include <cuda_runtime.h>
 
 #include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
+#include "kernels/base/cuda_check.h"
+#include "kernels/base/handles.h"
+#include "kernels/base/table.h"
 #endif
+#include "core/allocator.h"
+#include "core/cuda/runtime.h"
 #if GPUNN_WITH_CUDNN
 #include <cudnn.h>
 #endif
@@ -131,6 +136,80 @@ std::string devices_json() {
   return os.str();
 }
 
+void* stream(int device) {
+  check_device("stream", device);
+#if GPUNN_WITH_CUDA
+  return device_stream(device);
+#else
+  return nullptr;
+#endif
+}
+
+Timer::Timer(Device device) : device_(device) {
+  if (!device_.is_cuda()) return;
+  check_device("Timer", device_.index);
+#if GPUNN_WITH_CUDA
+  DeviceGuard guard(device_.index);
+  cudaEvent_t a = nullptr, b = nullptr;
+  GPUNN_CUDA_CHECK(cudaEventCreate(&a));
+  start_ = a;
+  GPUNN_CUDA_CHECK(cudaEventCreate(&b));
+  stop_ = b;
+#endif
+}
+
+Timer::~Timer() {
+#if GPUNN_WITH_CUDA
+  if (start_) (void)cudaEventDestroy(static_cast<cudaEvent_t>(start_));
+  if (stop_) (void)cudaEventDestroy(static_cast<cudaEvent_t>(stop_));
+#endif
+}
+
+void Timer::start() {
+#if GPUNN_WITH_CUDA
+  if (device_.is_cuda()) {
+    GPUNN_CUDA_CHECK(
+        cudaEventRecord(static_cast<cudaEvent_t>(start_), device_stream(device_.index)));
+    return;
+  }
+#endif
+  t0_ = std::chrono::steady_clock::now();
+}
+
+double Timer::stop_ms() {
+#if GPUNN_WITH_CUDA
+  if (device_.is_cuda()) {
+    const auto b = static_cast<cudaEvent_t>(stop_);
+    GPUNN_CUDA_CHECK(cudaEventRecord(b, device_stream(device_.index)));
+    GPUNN_CUDA_CHECK(cudaEventSynchronize(b));
+    float ms = 0;
+    GPUNN_CUDA_CHECK(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start_), b));
+    return ms;
+  }
+#endif
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+}
+
+kernels::Context kernel_context([[maybe_unused]] int device, [[maybe_unused]] unsigned libraries) {
+#if GPUNN_WITH_CUDA
+  kernels::Context ctx;
+  ctx.device = device;
+  ctx.stream = device_stream(device);
+  if (libraries & kernels::kCublas) ctx.cublas = kernels::cublas_handle(device, ctx.stream);
+  if (libraries & kernels::kCudnn) ctx.cudnn = kernels::cudnn_handle(device, ctx.stream);
+  return ctx;
+#else
+  check_device("launch", device);  // throws: no CUDA backend in this build
+  return {};
+#endif
+}
+
+void check_launch([[maybe_unused]] const char* op) {
+#if GPUNN_WITH_CUDA
+  kernels::detail::check_launch(op, __FILE__, __LINE__);
+#endif
+}
+
 void synchronize(int device) {
   if (device < 0) {
     for (int i = 0; i < device_count(); ++i) synchronize(i);
@@ -138,7 +217,7 @@ void synchronize(int device) {
   }
   check_device("synchronize", device);
 #if GPUNN_WITH_CUDA
-  GPUNN_CUDA_CHECK(cudaStreamSynchronize(stream(device)));
+  GPUNN_CUDA_CHECK(cudaStreamSynchronize(device_stream(device)));
 #endif
 }
 
@@ -154,6 +233,23 @@ void empty_cache(int device) {
 }
 
 }  // namespace cuda
+
+void copy_between_devices([[maybe_unused]] void* dst, Device dst_device,
+                          [[maybe_unused]] const void* src, Device src_device,
+                          [[maybe_unused]] size_t nbytes) {
+#if GPUNN_WITH_CUDA
+  if (src_device.is_cpu()) {
+    cuda::copy_host_to_device(dst, src, nbytes, dst_device.index);
+  } else if (dst_device.is_cpu()) {
+    cuda::copy_device_to_host(dst, src, nbytes, src_device.index);
+  } else {
+    cuda::copy_device_to_device(dst, dst_device.index, src, src_device.index, nbytes);
+  }
+#else
+  GPUNN_ASSERT(false, "copy from ", src_device.str(), " to ", dst_device.str(),
+               " in a build without CUDA");
+#endif
+}
 
 bool cpu_vendor_available() {
 #if GPUNN_WITH_ONEDNN

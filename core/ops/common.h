@@ -7,7 +7,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "kernels/elementwise.h"
+#include "kernels/base/strided.h"
 
 namespace gpunn {
 
@@ -62,6 +62,9 @@ void check_inplace(const char* op, const Tensor& self,
                    std::initializer_list<const Tensor*> operands = {});
 // Marks self's storage as changed (Note [saved tensors and in-place updates]).
 void bump_version(const Tensor& self);
+
+// t's data, or null for an undefined tensor (a kernel argument that may be absent).
+inline void* data_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
 
 // A new contiguous tensor with t's dtype and device.
 Tensor empty_as(const Tensor& t, const Shape& shape);

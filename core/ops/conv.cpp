@@ -8,25 +8,11 @@
 #include <gpunn/ops/conv.h>
 #include <gpunn/ops/elementwise.h>
 
-#include <type_traits>
-
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/conv.cuh"
-#endif
-#if GPUNN_WITH_CUDNN
-#include "core/cuda/handles.h"
-#include "kernels/vendor/cudnn.h"
-#endif
 #include "core/ops/common.h"
 #include "kernels/conv.h"
-#if GPUNN_WITH_ONEDNN
-#include "kernels/vendor/onednn.h"
-#endif
 
 namespace gpunn {
 namespace {
@@ -91,22 +77,6 @@ void check_conv(const Tensor& input, const Tensor& x, const Tensor& w, const Ten
   check_same_device("conv2d", {&input, &w, &b});
 }
 
-#if GPUNN_WITH_CUDNN
-// cuDNN's scratch space, from the caching allocator like every device buffer.
-Tensor cudnn_workspace(size_t bytes, Device device) {
-  return empty({static_cast<int64_t>((bytes + 7) / 8)}, TensorOptions(kInt64).device(device));
-}
-#endif
-
-// The vendor libraries derive the output size from the input, kernel, stride, padding and
-// dilation; a transposed convolution whose output_padding is not smaller than its stride
-// (allowed when it is smaller than the dilation) runs a convolution whose P, Q exceed
-// that formula. Such shapes stay on our kernels.
-[[maybe_unused]] bool vendor_output_size(const kernels::Conv2dShape& s) {
-  return s.P == floor_div(s.H + 2 * s.pad_h - s.dil_h * (s.R - 1) - 1, s.stride_h) + 1 &&
-         s.Q == floor_div(s.W + 2 * s.pad_w - s.dil_w * (s.S - 1) - 1, s.stride_w) + 1;
-}
-
 // The three passes of the convolution over contiguous tensors, no autograd. conv2d uses them
 // as forward / backward; conv_transpose2d with the roles exchanged (see its banner below).
 // `op` names the pass in messages and in the dispatch.
@@ -116,41 +86,13 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                     const kernels::Conv2dShape& s, const char* op = "conv2d") {
   Tensor y = empty_as(x, {s.N, s.K, s.P, s.Q});
   if (y.numel() == 0) return y;
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* bp = b.defined() ? b.data<T>() : nullptr;
-    KernelTable table{
-        .cpu = [&] { kernels::conv2d_forward_cpu(y.data<T>(), x.data<T>(), w.data<T>(), bp, s); }};
-#if GPUNN_WITH_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      if (vendor_output_size(s)) {
-        table.cpu_vendor = [&] {
-          kernels::conv2d_forward_onednn(y.data<T>(), x.data<T>(), w.data<T>(), bp, s);
-        };
-      }
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      Tensor col = empty_as(x, {kernels::conv2d_col_elements(s)});
-      kernels::conv2d_forward_cuda(y.data<T>(), x.data<T>(), w.data<T>(), bp, s, col.data<T>(),
-                                   cuda::stream(x.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH(op);
-    };
-#endif
-#if GPUNN_WITH_CUDNN
-    if (vendor_output_size(s)) {
-      table.cuda_vendor = [&] {
-        kernels::CudnnConv conv(cuda::cudnn_handle(x.device().index), s, x.dtype() == kFloat64,
-                                allow_tf32(), deterministic());
-        const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::Forward);
-        Tensor ws = cudnn_workspace(bytes, x.device());
-        conv.forward(y.data<T>(), x.data<T>(), w.data<T>(), bp, ws.data_ptr(), bytes);
-      };
-    }
-#endif
-    launch(op, OpFamily::Conv, x.device(), {&x, &w, &b}, {&y}, table);
-  });
+  const kernels::Conv2dForwardArgs args{.dtype = x.dtype(),
+                                        .s = s,
+                                        .x = x.data_ptr(),
+                                        .w = w.data_ptr(),
+                                        .b = data_or_null(b),
+                                        .y = y.data_ptr()};
+  launch(kernels::conv2d_forward, x.device(), args, {&x, &w, &b}, {&y}, op);
   return y;
 }
 
@@ -159,105 +101,33 @@ Tensor conv_backward_data(const Tensor& dy, const Tensor& w, const kernels::Conv
                           const char* op) {
   Tensor dx = empty_as(dy, {s.N, s.C, s.H, s.W});
   if (dx.numel() == 0) return dx;
-  dispatch_floating(dy.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    KernelTable table{.cpu = [&] {
-      kernels::conv2d_backward_data_cpu(dx.data<T>(), dy.data<T>(), w.data<T>(), s);
-    }};
-#if GPUNN_WITH_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      if (vendor_output_size(s)) {
-        table.cpu_vendor = [&] {
-          kernels::conv2d_backward_data_onednn(dx.data<T>(), dy.data<T>(), w.data<T>(), s);
-        };
-      }
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      Tensor col = empty_as(dy, {kernels::conv2d_col_elements(s)});
-      kernels::conv2d_backward_data_cuda(dx.data<T>(), dy.data<T>(), w.data<T>(), s, col.data<T>(),
-                                         cuda::stream(dy.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH(op);
-    };
-#endif
-#if GPUNN_WITH_CUDNN
-    if (vendor_output_size(s)) {
-      table.cuda_vendor = [&] {
-        kernels::CudnnConv conv(cuda::cudnn_handle(dy.device().index), s, dy.dtype() == kFloat64,
-                                allow_tf32(), deterministic());
-        const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::BackwardData);
-        Tensor ws = cudnn_workspace(bytes, dy.device());
-        conv.backward_data(dx.data<T>(), dy.data<T>(), w.data<T>(), ws.data_ptr(), bytes);
-      };
-    }
-#endif
-    launch(op, OpFamily::Conv, dy.device(), {&dy, &w}, {&dx}, table);
-  });
+  const kernels::Conv2dBackwardDataArgs args{
+      .dtype = dy.dtype(), .s = s, .dy = dy.data_ptr(), .w = w.data_ptr(), .dx = dx.data_ptr()};
+  launch(kernels::conv2d_backward_data, dy.device(), args, {&dy, &w}, {&dx}, op);
   return dx;
 }
 
-// dw [K, C/groups, R, S] from dy [N, K, P, Q] and x [N, C, H, W]. Where `db` is given and the
-// chosen implementation computes the bias gradient in the same pass (oneDNN), it fills *db
-// ([K], allocated by the caller) and returns true.
-bool conv_backward_weight(Tensor& dw, [[maybe_unused]] Tensor* db, const Tensor& dy,
-                          const Tensor& x, const kernels::Conv2dShape& s, const char* op) {
-  dw = empty_as(dy, {s.K, s.C / s.groups, s.R, s.S});
-  bool db_done = false;
-  dispatch_floating(dy.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    KernelTable table{.cpu = [&] {
-      kernels::conv2d_backward_weight_cpu(dw.data<T>(), dy.data<T>(), x.data<T>(), s);
-    }};
-#if GPUNN_WITH_ONEDNN
-    // With N = 0 the gradient is zero; the reference writes those zeros.
-    if constexpr (std::is_same_v<T, float>) {
-      if (s.N > 0 && vendor_output_size(s)) {
-        table.cpu_vendor = [&] {
-          kernels::conv2d_backward_weight_onednn(dw.data<T>(), db ? db->data<T>() : nullptr,
-                                                 dy.data<T>(), x.data<T>(), s);
-          db_done = db != nullptr;
-        };
-      }
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      Tensor col = empty_as(dy, {kernels::conv2d_col_elements(s)});
-      kernels::conv2d_backward_weight_cuda(dw.data<T>(), dy.data<T>(), x.data<T>(), s,
-                                           col.data<T>(), cuda::stream(dy.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH(op);
-    };
-#endif
-#if GPUNN_WITH_CUDNN
-    if (vendor_output_size(s)) {
-      table.cuda_vendor = [&] {
-        kernels::CudnnConv conv(cuda::cudnn_handle(dy.device().index), s, dy.dtype() == kFloat64,
-                                allow_tf32(), deterministic());
-        const size_t bytes = conv.workspace_bytes(kernels::CudnnConv::Pass::BackwardWeight);
-        Tensor ws = cudnn_workspace(bytes, dy.device());
-        conv.backward_weight(dw.data<T>(), dy.data<T>(), x.data<T>(), ws.data_ptr(), bytes);
-      };
-    }
-#endif
-    launch(op, OpFamily::Conv, dy.device(), {&dy, &x}, {&dw, db}, table);
-  });
-  return db_done;
+// dw [K, C/groups, R, S] from dy [N, K, P, Q] and x [N, C, H, W]; with `db` ([K],
+// allocated by the caller) the bias gradient in the same pass.
+Tensor conv_backward_weight(Tensor* db, const Tensor& dy, const Tensor& x,
+                            const kernels::Conv2dShape& s, const char* op) {
+  Tensor dw = empty_as(dy, {s.K, s.C / s.groups, s.R, s.S});
+  const kernels::Conv2dBackwardWeightArgs args{.dtype = dy.dtype(),
+                                               .s = s,
+                                               .dy = dy.data_ptr(),
+                                               .x = x.data_ptr(),
+                                               .dw = dw.data_ptr(),
+                                               .db = db ? db->data_ptr() : nullptr};
+  launch(kernels::conv2d_backward_weight, dy.device(), args, {&dy, &x}, {&dw, db}, op);
+  return dw;
 }
 
 // db [K] = Σ_{n,p,q} dy[n, k, p, q]
 Tensor conv_backward_bias(const Tensor& dy, const kernels::Conv2dShape& s, const char* op) {
   Tensor db = empty_as(dy, {s.K});
-  dispatch_floating(dy.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Conv, dy.device(), {&dy}, {&db},
-           {.cpu = [&] { kernels::conv2d_backward_bias_cpu(db.data<T>(), dy.data<T>(), s); },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::conv2d_backward_bias_cuda(db.data<T>(), dy.data<T>(), s,
-                                                 cuda::stream(dy.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::Conv2dBackwardBiasArgs args{
+      .dtype = dy.dtype(), .s = s, .dy = dy.data_ptr(), .db = db.data_ptr()};
+  launch(kernels::conv2d_backward_bias, dy.device(), args, {&dy}, {&db}, op);
   return db;
 }
 
@@ -274,16 +144,15 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
     const Tensor dy = grads[0].contiguous();
     std::vector<Tensor> out(next_edges.size());
     if (next_edges[0].valid()) out[0] = conv_backward_data(dy, w, s_, "conv2d_backward_data");
-    // The bias gradient comes with the weight gradient from oneDNN; the
-    // reference computes it on its own.
+    // The bias gradient comes in the weight gradient's pass (one pass over dy on oneDNN).
     const bool want_db = next_edges.size() > 2 && next_edges[2].valid();
-    bool db_done = false;
     if (want_db) out[2] = empty_as(dy, {s_.K});
     if (next_edges[1].valid()) {
-      db_done = conv_backward_weight(out[1], want_db ? &out[2] : nullptr, dy, x, s_,
-                                     "conv2d_backward_weight");
+      out[1] =
+          conv_backward_weight(want_db ? &out[2] : nullptr, dy, x, s_, "conv2d_backward_weight");
+    } else if (want_db) {
+      out[2] = conv_backward_bias(dy, s_, "conv2d_backward_bias");
     }
-    if (want_db && !db_done) out[2] = conv_backward_bias(dy, s_, "conv2d_backward_bias");
     return out;
   }
 
@@ -433,7 +302,7 @@ class ConvTranspose2dBackward final : public autograd::NodeWith<ConvSaved> {
       out[0] = conv_forward(dy, w, Tensor(), s_, "conv_transpose2d_backward_data");
     }
     if (next_edges[1].valid()) {
-      conv_backward_weight(out[1], nullptr, x, dy, s_, "conv_transpose2d_backward_weight");
+      out[1] = conv_backward_weight(nullptr, x, dy, s_, "conv_transpose2d_backward_weight");
     }
     if (next_edges.size() > 2 && next_edges[2].valid()) {
       // dy [N, Cout, Hout, Wout] read as a convolution output with K = Cout channels.

@@ -11,13 +11,7 @@
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "core/tensor_impl.h"
-#include "kernels/elementwise.h"
-
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/copy.cuh"
-#endif
+#include "kernels/copy.h"
 
 namespace gpunn {
 namespace {
@@ -27,30 +21,13 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   const kernels::StridedPair ix =
       make_strided_pair(dst.shape(), dst.strides(), broadcast_strides(src, dst.shape()));
-  launch("copy_", OpFamily::Copy, dst.device(), {&src}, {&dst},
-         {.cpu =
-              [&] {
-                dispatch_all(dst.dtype(), [&](auto to_tag) {
-                  using To = typename decltype(to_tag)::type;
-                  dispatch_all(src.dtype(), [&](auto from_tag) {
-                    using From = typename decltype(from_tag)::type;
-                    kernels::copy_cpu(static_cast<To*>(dst.data_ptr()),
-                                      static_cast<const From*>(src.data_ptr()), ix, dst.numel());
-                  });
-                });
-              },
-          GPUNN_IF_CUDA(.cuda = [&] {
-            dispatch_all(dst.dtype(), [&](auto to_tag) {
-              using To = typename decltype(to_tag)::type;
-              dispatch_all(src.dtype(), [&](auto from_tag) {
-                using From = typename decltype(from_tag)::type;
-                kernels::copy_cuda(static_cast<To*>(dst.data_ptr()),
-                                   static_cast<const From*>(src.data_ptr()), ix, dst.numel(),
-                                   cuda::stream(dst.device().index));
-              });
-            });
-            GPUNN_CUDA_CHECK_LAUNCH("copy_");
-          })});
+  const kernels::CopyArgs args{.dtype = dst.dtype(),
+                               .src_dtype = src.dtype(),
+                               .ix = ix,
+                               .n = dst.numel(),
+                               .src = src.data_ptr(),
+                               .dst = dst.data_ptr()};
+  launch(kernels::copy, dst.device(), args, {&src}, {&dst}, "copy_");
 }
 
 // to(device): dx = dy moved back to x's device.
@@ -106,23 +83,9 @@ Tensor& Tensor::fill_(double value) {
   check_inplace("fill_", *this);
   if (numel() > 0) {
     const kernels::StridedPair ix = make_strided_pair(shape(), strides(), strides());
-    launch("fill_", OpFamily::Copy, device(), {}, {this},
-           {.cpu =
-                [&] {
-                  dispatch_all(dtype(), [&](auto tag) {
-                    using T = typename decltype(tag)::type;
-                    kernels::fill_cpu(static_cast<T*>(data_ptr()), static_cast<T>(value), ix,
-                                      numel());
-                  });
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              dispatch_all(dtype(), [&](auto tag) {
-                using T = typename decltype(tag)::type;
-                kernels::fill_cuda(static_cast<T*>(data_ptr()), static_cast<T>(value), ix, numel(),
-                                   cuda::stream(device().index));
-              });
-              GPUNN_CUDA_CHECK_LAUNCH("fill_");
-            })});
+    const kernels::FillArgs args{
+        .dtype = dtype(), .ix = ix, .n = numel(), .value = value, .dst = data_ptr()};
+    launch(kernels::fill, device(), args, {}, {this}, "fill_");
   }
   bump_version(*this);
   return *this;
@@ -174,18 +137,7 @@ Tensor Tensor::to(Device device) const {
   const Tensor src = detach().contiguous();
   Tensor y = empty(shape(), TensorOptions(dtype()).device(device));
   const size_t nbytes = static_cast<size_t>(numel()) * dtype_size(dtype());
-#if GPUNN_WITH_CUDA
-  if (from.is_cpu()) {
-    cuda::copy_host_to_device(y.data_ptr(), src.data_ptr(), nbytes, device.index);
-  } else if (device.is_cpu()) {
-    cuda::copy_device_to_host(y.data_ptr(), src.data_ptr(), nbytes, from.index);
-  } else {
-    cuda::copy_device_to_device(y.data_ptr(), device.index, src.data_ptr(), from.index, nbytes);
-  }
-#else
-  (void)nbytes;
-  GPUNN_ASSERT(false, "to: a CUDA tensor exists in a build without CUDA");
-#endif
+  copy_between_devices(y.data_ptr(), device, src.data_ptr(), from, nbytes);
   if (autograd::needs_grad({this})) {
     autograd::set_history(y, autograd::make_node<ToDeviceBackward>({this}, from));
   }

@@ -13,11 +13,6 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/elementwise.cuh"
-#endif
 #include "core/ops/common.h"
 #include "core/tensor_impl.h"
 #include "kernels/elementwise.h"
@@ -37,22 +32,16 @@ Tensor unary_backward(const char* op, UnaryOp kind, const Tensor& dy, const Tens
                       const Tensor& y, double a, double b) {
   Tensor g = dy.contiguous();
   Tensor dx = empty_as(g, g.shape());
-  dispatch_floating(g.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* xp = x.defined() ? x.data<T>() : nullptr;
-    const T* yp = y.defined() ? y.data<T>() : nullptr;
-    launch(op, OpFamily::Elementwise, g.device(), {&g, &x, &y}, {&dx},
-           {.cpu =
-                [&] {
-                  kernels::unary_backward_cpu(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a,
-                                              b);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::unary_backward_cuda(kind, dx.data<T>(), g.data<T>(), xp, yp, g.numel(), a, b,
-                                           cuda::stream(g.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::UnaryBackwardArgs args{.dtype = g.dtype(),
+                                        .op = kind,
+                                        .n = g.numel(),
+                                        .a = a,
+                                        .b = b,
+                                        .dy = g.data_ptr(),
+                                        .x = data_or_null(x),
+                                        .y = data_or_null(y),
+                                        .dx = dx.data_ptr()};
+  launch(kernels::unary_backward, g.device(), args, {&g, &x, &y}, {&dx}, op);
   return dx;
 }
 
@@ -82,18 +71,14 @@ Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, doub
   check_same_device(op, {&x});
   Tensor xc = x.detach().contiguous();
   Tensor y = empty_as(xc, xc.shape());
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(
-        op, OpFamily::Elementwise, x.device(), {&xc}, {&y},
-        {.cpu =
-             [&] { kernels::unary_forward_cpu(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b); },
-         GPUNN_IF_CUDA(.cuda = [&] {
-           kernels::unary_forward_cuda(kind, y.data<T>(), xc.data<T>(), xc.numel(), a, b,
-                                       cuda::stream(x.device().index));
-           GPUNN_CUDA_CHECK_LAUNCH(op);
-         })});
-  });
+  const kernels::UnaryArgs args{.dtype = x.dtype(),
+                                .op = kind,
+                                .n = xc.numel(),
+                                .a = a,
+                                .b = b,
+                                .x = xc.data_ptr(),
+                                .y = y.data_ptr()};
+  launch(kernels::unary_forward, x.device(), args, {&xc}, {&y}, op);
   const Tensor saved_x = kernels::unary_backward_reads_x(kind) ? xc : Tensor();
   const Tensor saved_y = kernels::unary_backward_reads_y(kind) ? y.detach() : Tensor();
   if (autograd::needs_grad({&x})) {
@@ -125,25 +110,17 @@ void binary_partials(const char* op, BinaryOp kind, const Tensor& dz, const Tens
   if (want_b) *db = empty_as(g, shape);
   const kernels::StridedPair ix =
       make_strided_pair(shape, broadcast_strides(a, shape), broadcast_strides(b, shape));
-  dispatch_floating(g.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T* dap = want_a ? da->data<T>() : nullptr;
-    T* dbp = want_b ? db->data<T>() : nullptr;
-    const T* ap = static_cast<const T*>(a.data_ptr());
-    const T* bp = static_cast<const T*>(b.data_ptr());
-    const T* zp = z.defined() ? z.data<T>() : nullptr;
-    launch(op, OpFamily::Elementwise, g.device(), {&g, &a, &b, &z}, {da, db},
-           {.cpu =
-                [&] {
-                  kernels::binary_backward_cpu(kind, dap, dbp, g.data<T>(), ap, bp, zp, ix,
-                                               g.numel());
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::binary_backward_cuda(kind, dap, dbp, g.data<T>(), ap, bp, zp, ix, g.numel(),
-                                            cuda::stream(g.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::BinaryBackwardArgs args{.dtype = g.dtype(),
+                                         .op = kind,
+                                         .ix = ix,
+                                         .n = g.numel(),
+                                         .dz = g.data_ptr(),
+                                         .a = a.data_ptr(),
+                                         .b = b.data_ptr(),
+                                         .z = data_or_null(z),
+                                         .da = want_a ? da->data_ptr() : nullptr,
+                                         .db = want_b ? db->data_ptr() : nullptr};
+  launch(kernels::binary_backward, g.device(), args, {&g, &a, &b, &z}, {da, db}, op);
 }
 
 struct BinarySaved {
@@ -216,18 +193,14 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
   Tensor z = empty_as(a, shape);
   const kernels::StridedPair ix =
       make_strided_pair(shape, broadcast_strides(ad, shape), broadcast_strides(bd, shape));
-  dispatch_floating(a.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* ap = static_cast<const T*>(ad.data_ptr());
-    const T* bp = static_cast<const T*>(bd.data_ptr());
-    launch(op, OpFamily::Elementwise, z.device(), {&ad, &bd}, {&z},
-           {.cpu = [&] { kernels::binary_forward_cpu(kind, z.data<T>(), ap, bp, ix, z.numel()); },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::binary_forward_cuda(kind, z.data<T>(), ap, bp, ix, z.numel(),
-                                           cuda::stream(z.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::BinaryArgs args{.dtype = a.dtype(),
+                                 .op = kind,
+                                 .ix = ix,
+                                 .n = z.numel(),
+                                 .a = ad.data_ptr(),
+                                 .b = bd.data_ptr(),
+                                 .z = z.data_ptr()};
+  launch(kernels::binary_forward, z.device(), args, {&ad, &bd}, {&z}, op);
   const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
   if (autograd::needs_grad({&a, &b})) {
     auto node =

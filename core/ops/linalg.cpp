@@ -11,60 +11,41 @@
 #include <gpunn/ops/reduce.h>
 
 #include <algorithm>
-#include <type_traits>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/gemm.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/handles.h"
-#include "kernels/cuda/gemm.cuh"
-#endif
-#if GPUNN_WITH_ONEDNN
-#include "kernels/vendor/onednn.h"
-#endif
 
 namespace gpunn {
 namespace {
 
-// C = alpha op(A) op(B) + beta C (kernels/gemm.h), batched, through the Gemm
-// family's kernel table: oneDNN's sgemm for float32 where built, else the
-// reference loops. ta, tb, tc: the tensors behind A, B and C (for anomaly mode).
-template <typename T>
-void gemm(const char* op, Device device, const Tensor& ta, const Tensor& tb, const Tensor& tc,
-          bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-          int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
+// C = alpha op(A) op(B) + beta C (kernels/gemm.h), batched. ta, tb, tc: the tensors
+// behind A, B and C (for anomaly mode); the pointers may be offset into them.
+void gemm(const char* op, const Tensor& ta, const Tensor& tb, const Tensor& tc, bool trans_a,
+          bool trans_b, int64_t M, int64_t N, int64_t K, const void* A, int64_t lda,
+          int64_t stride_a, const void* B, int64_t ldb, int64_t stride_b, double beta, void* C,
           int64_t ldc, int64_t stride_c, int64_t batch) {
-  KernelTable table{.cpu = [&] {
-    kernels::gemm_batched_cpu<T>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
-                                 stride_b, beta, C, ldc, stride_c, batch);
-  }};
-#if GPUNN_WITH_ONEDNN
-  if constexpr (std::is_same_v<T, float>) {
-    table.cpu_vendor = [&] {
-      kernels::gemm_batched_onednn(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
-                                   stride_b, beta, C, ldc, stride_c, batch);
-    };
-  }
-#endif
-#if GPUNN_WITH_CUDA
-  table.cuda = [&] {
-    kernels::gemm_batched_cuda<T>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
-                                  stride_b, beta, C, ldc, stride_c, batch,
-                                  cuda::stream(device.index));
-    GPUNN_CUDA_CHECK_LAUNCH(op);
-  };
-  table.cuda_vendor = [&] {
-    kernels::gemm_batched_cublas<T>(cuda::cublas_handle(device.index), allow_tf32(), trans_a,
-                                    trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b,
-                                    beta, C, ldc, stride_c, batch);
-  };
-#endif
-  launch(op, OpFamily::Gemm, device, {&ta, &tb}, {&tc}, table);
+  const kernels::GemmArgs args{.dtype = tc.dtype(),
+                               .trans_a = trans_a,
+                               .trans_b = trans_b,
+                               .M = M,
+                               .N = N,
+                               .K = K,
+                               .alpha = 1.0,
+                               .A = A,
+                               .lda = lda,
+                               .stride_a = stride_a,
+                               .B = B,
+                               .ldb = ldb,
+                               .stride_b = stride_b,
+                               .beta = beta,
+                               .C = C,
+                               .ldc = ldc,
+                               .stride_c = stride_c,
+                               .batch = batch};
+  launch(kernels::gemm, tc.device(), args, {&ta, &tb}, {&tc}, op);
 }
 
 // One GEMM operand: `data` holds a [batch or 1, R, C] matrix stack; op(X) is
@@ -120,12 +101,8 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b, const Shape& batch_shape)
   if (K == 0) return z.fill_(0.0);
   const GemmOperand A = gemm_operand(a.expand(a_full), batch);
   const GemmOperand B = gemm_operand(b.expand(b_full), batch);
-  dispatch_floating(a.dtype(), "matmul", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    gemm<T>("matmul", a.device(), A.data, B.data, z, A.trans, B.trans, M, N, K, T(1),
-            A.data.data<T>(), A.ld, A.batch_stride, B.data.data<T>(), B.ld, B.batch_stride, T(0),
-            z.data<T>(), N, M * N, batch);
-  });
+  gemm("matmul", A.data, B.data, z, A.trans, B.trans, M, N, K, A.data.data_ptr(), A.ld,
+       A.batch_stride, B.data.data_ptr(), B.ld, B.batch_stride, 0.0, z.data_ptr(), N, M * N, batch);
   return z;
 }
 
@@ -191,11 +168,8 @@ Tensor linear_kernel(const Tensor& x2, const Tensor& w, const Tensor& bias) {
   if (y.numel() == 0) return y;
   const bool with_bias = bias.defined();
   if (with_bias) y.copy_(bias);
-  dispatch_floating(x2.dtype(), "linear", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    gemm<T>("linear", x2.device(), x2, w, y, false, true, rows, out, in, T(1), x2.data<T>(), in, 0,
-            w.data<T>(), in, 0, with_bias ? T(1) : T(0), y.data<T>(), out, 0, 1);
-  });
+  gemm("linear", x2, w, y, false, true, rows, out, in, x2.data_ptr(), in, 0, w.data_ptr(), in, 0,
+       with_bias ? 1.0 : 0.0, y.data_ptr(), out, 0, 1);
   return y;
 }
 
@@ -213,20 +187,17 @@ class LinearBackward final : public autograd::NodeWith<LinearSaved> {
     const int64_t rows = x2.shape()[0], in = x2.shape()[1], out = w.shape()[0];
     Tensor dy = grads[0].reshape({rows, out}).contiguous();
     Tensor dx, dw;
-    dispatch_floating(dy.dtype(), "linear", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      if (next_edges[0].valid()) {
-        dx = empty_as(dy, {rows, in});
-        gemm<T>("linear_backward", dy.device(), dy, w, dx, false, false, rows, in, out, T(1),
-                dy.data<T>(), out, 0, w.data<T>(), in, 0, T(0), dx.data<T>(), in, 0, 1);
-        dx = dx.reshape(x_shape_);
-      }
-      if (next_edges[1].valid()) {
-        dw = empty_as(dy, {out, in});
-        gemm<T>("linear_backward", dy.device(), dy, x2, dw, true, false, out, in, rows, T(1),
-                dy.data<T>(), out, 0, x2.data<T>(), in, 0, T(0), dw.data<T>(), in, 0, 1);
-      }
-    });
+    if (next_edges[0].valid()) {
+      dx = empty_as(dy, {rows, in});
+      gemm("linear_backward", dy, w, dx, false, false, rows, in, out, dy.data_ptr(), out, 0,
+           w.data_ptr(), in, 0, 0.0, dx.data_ptr(), in, 0, 1);
+      dx = dx.reshape(x_shape_);
+    }
+    if (next_edges[1].valid()) {
+      dw = empty_as(dy, {out, in});
+      gemm("linear_backward", dy, x2, dw, true, false, out, in, rows, dy.data_ptr(), out, 0,
+           x2.data_ptr(), in, 0, 0.0, dw.data_ptr(), in, 0, 1);
+    }
     std::vector<Tensor> result{dx, dw};
     if (next_edges.size() > 2) result.push_back(next_edges[2].valid() ? sum(dy, {0}) : Tensor());
     return result;

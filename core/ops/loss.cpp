@@ -21,11 +21,6 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/loss.cuh"
-#endif
 #include "core/ops/common.h"
 #include "kernels/loss.h"
 
@@ -118,22 +113,18 @@ class NllBackward final : public autograd::NodeWith<NllSaved> {
     const Tensor target = saved.target.unpack(*this), weight = saved.weight.unpack(*this);
     const Tensor dl = grads[0].contiguous();
     Tensor dlogp = empty_as(dl, logp_shape_);
-    dispatch_floating(dl.dtype(), "nll_loss", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const T* w = weight.defined() ? weight.data<T>() : nullptr;
-      launch("nll_loss_backward", OpFamily::Loss, dl.device(), {&dl, &target, &weight}, {&dlogp},
-             {.cpu =
-                  [&] {
-                    kernels::nll_backward_cpu(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(),
-                                              w, l_.N, l_.C, l_.inner, ignore_index_, smoothing_);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::nll_backward_cuda(dlogp.data<T>(), dl.data<T>(), target.data<int64_t>(), w,
-                                           l_.N, l_.C, l_.inner, ignore_index_, smoothing_,
-                                           cuda::stream(dl.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("nll_loss_backward");
-              })});
-    });
+    const kernels::NllBackwardArgs args{.dtype = dl.dtype(),
+                                        .N = l_.N,
+                                        .C = l_.C,
+                                        .inner = l_.inner,
+                                        .ignore_index = ignore_index_,
+                                        .smoothing = smoothing_,
+                                        .dloss = dl.data_ptr(),
+                                        .target = target.data<int64_t>(),
+                                        .weight = data_or_null(weight),
+                                        .dlogp = dlogp.data_ptr()};
+    launch(kernels::nll_backward, dl.device(), args, {&dl, &target, &weight}, {&dlogp},
+           "nll_loss_backward");
     return {dlogp};
   }
 
@@ -154,23 +145,19 @@ struct NllParts {
 void nll_kernel(const Tensor& logp, const Tensor& target, const Tensor& weight,
                 const ClassLayout& l, int64_t ignore_index, double smoothing, Tensor* loss,
                 Tensor* wsum) {
-  dispatch_floating(logp.dtype(), "nll_loss", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    launch("nll_loss", OpFamily::Loss, logp.device(), {&logp, &target, &weight}, {loss, wsum},
-           {.cpu =
-                [&] {
-                  kernels::nll_forward_cpu(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
-                                           target.data<int64_t>(), w, l.N, l.C, l.inner,
-                                           ignore_index, smoothing);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::nll_forward_cuda(loss->data<T>(), wsum->data<T>(), logp.data<T>(),
-                                        target.data<int64_t>(), w, l.N, l.C, l.inner, ignore_index,
-                                        smoothing, cuda::stream(logp.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH("nll_loss");
-            })});
-  });
+  const kernels::NllArgs args{.dtype = logp.dtype(),
+                              .N = l.N,
+                              .C = l.C,
+                              .inner = l.inner,
+                              .ignore_index = ignore_index,
+                              .smoothing = smoothing,
+                              .logp = logp.data_ptr(),
+                              .target = target.data<int64_t>(),
+                              .weight = data_or_null(weight),
+                              .loss = loss->data_ptr(),
+                              .wsum = wsum->data_ptr()};
+  launch(kernels::nll_forward, logp.device(), args, {&logp, &target, &weight}, {loss, wsum},
+         "nll_loss");
 }
 
 NllParts nll_parts(const char* op, const Tensor& logp, const Tensor& target_in,
@@ -226,23 +213,18 @@ Tensor margin_backward(const char* op, const Tensor& dl, const Tensor& x, const 
   const Tensor g = dl.contiguous();
   const int64_t N = x.shape()[0], C = x.shape()[1];
   Tensor dx = empty_as(x, x.shape());
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    launch(op, OpFamily::Loss, x.device(), {&g, &x, &target, &weight}, {&dx},
-           {.cpu =
-                [&] {
-                  kernels::multi_margin_backward_cpu(dx.data<T>(), g.data<T>(), x.data<T>(),
-                                                     target.data<int64_t>(), w, N, C, m.p, m.margin,
-                                                     m.divisor);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::multi_margin_backward_cuda(dx.data<T>(), g.data<T>(), x.data<T>(),
-                                                  target.data<int64_t>(), w, N, C, m.p, m.margin,
-                                                  m.divisor, cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::MultiMarginBackwardArgs args{.dtype = x.dtype(),
+                                              .N = N,
+                                              .C = C,
+                                              .p = m.p,
+                                              .margin = m.margin,
+                                              .divisor = m.divisor,
+                                              .dloss = g.data_ptr(),
+                                              .x = x.data_ptr(),
+                                              .target = target.data<int64_t>(),
+                                              .weight = data_or_null(weight),
+                                              .dx = dx.data_ptr()};
+  launch(kernels::multi_margin_backward, x.device(), args, {&g, &x, &target, &weight}, {&dx}, op);
   return dx;
 }
 
@@ -274,23 +256,17 @@ Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
   const Tensor target = target_in.reshape({l.N}).contiguous();
   const Tensor weight = weight_in.defined() ? weight_in.detach().contiguous() : Tensor();
   Tensor loss = empty_as(x, {l.N});
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    launch(op, OpFamily::Loss, x.device(), {&x, &target, &weight}, {&loss},
-           {.cpu =
-                [&] {
-                  kernels::multi_margin_forward_cpu(loss.data<T>(), x.data<T>(),
-                                                    target.data<int64_t>(), w, l.N, l.C, m.p,
-                                                    m.margin, m.divisor);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::multi_margin_forward_cuda(loss.data<T>(), x.data<T>(),
-                                                 target.data<int64_t>(), w, l.N, l.C, m.p, m.margin,
-                                                 m.divisor, cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::MultiMarginArgs args{.dtype = x.dtype(),
+                                      .N = l.N,
+                                      .C = l.C,
+                                      .p = m.p,
+                                      .margin = m.margin,
+                                      .divisor = m.divisor,
+                                      .x = x.data_ptr(),
+                                      .target = target.data<int64_t>(),
+                                      .weight = data_or_null(weight),
+                                      .loss = loss.data_ptr()};
+  launch(kernels::multi_margin_forward, x.device(), args, {&x, &target, &weight}, {&loss}, op);
   if (autograd::needs_grad({&in2})) {
     auto node = autograd::make_node<MarginBackward>({&in2}, op, m);
     node->saved.x = x;
@@ -366,24 +342,17 @@ std::pair<Tensor, Tensor> bce_partials(const Tensor& g_in, const Tensor& x, cons
   Tensor dx = want_x ? empty_as(x, x.shape()) : Tensor();
   Tensor dy = want_y ? empty_as(x, x.shape()) : Tensor();
   const int64_t C = pw.defined() ? pw.numel() : 1;
-  dispatch_floating(x.dtype(), "binary_cross_entropy_with_logits", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T* dxp = want_x ? dx.data<T>() : nullptr;
-    T* dyp = want_y ? dy.data<T>() : nullptr;
-    const T* pwp = pw.defined() ? pw.data<T>() : nullptr;
-    launch("binary_cross_entropy_with_logits_backward", OpFamily::Loss, x.device(),
-           {&g, &x, &y, &pw}, {&dx, &dy},
-           {.cpu =
-                [&] {
-                  kernels::bce_logits_backward_cpu(dxp, dyp, g.data<T>(), x.data<T>(), y.data<T>(),
-                                                   pwp, x.numel(), C);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::bce_logits_backward_cuda(dxp, dyp, g.data<T>(), x.data<T>(), y.data<T>(),
-                                                pwp, x.numel(), C, cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH("binary_cross_entropy_with_logits_backward");
-            })});
-  });
+  const kernels::BceLogitsBackwardArgs args{.dtype = x.dtype(),
+                                            .n = x.numel(),
+                                            .C = C,
+                                            .g = g.data_ptr(),
+                                            .x = x.data_ptr(),
+                                            .y = y.data_ptr(),
+                                            .pos_weight = data_or_null(pw),
+                                            .dx = want_x ? dx.data_ptr() : nullptr,
+                                            .dy = want_y ? dy.data_ptr() : nullptr};
+  launch(kernels::bce_logits_backward, x.device(), args, {&g, &x, &y, &pw}, {&dx, &dy},
+         "binary_cross_entropy_with_logits_backward");
   return {dx, dy};
 }
 
@@ -430,22 +399,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   const Tensor x = input.detach().contiguous(), y = target.detach().contiguous();
   const Tensor pw = pw_in.defined() ? pw_in.detach().contiguous() : Tensor();
   Tensor loss = empty_as(x, x.shape());
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* pwp = pw.defined() ? pw.data<T>() : nullptr;
-    const int64_t C = pw.defined() ? pw.numel() : 1;
-    launch(op, OpFamily::Loss, x.device(), {&x, &y, &pw}, {&loss},
-           {.cpu =
-                [&] {
-                  kernels::bce_logits_forward_cpu(loss.data<T>(), x.data<T>(), y.data<T>(), pwp,
-                                                  x.numel(), C);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::bce_logits_forward_cuda(loss.data<T>(), x.data<T>(), y.data<T>(), pwp,
-                                               x.numel(), C, cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::BceLogitsArgs args{.dtype = x.dtype(),
+                                    .n = x.numel(),
+                                    .C = pw.defined() ? pw.numel() : 1,
+                                    .x = x.data_ptr(),
+                                    .y = y.data_ptr(),
+                                    .pos_weight = data_or_null(pw),
+                                    .loss = loss.data_ptr()};
+  launch(kernels::bce_logits_forward, x.device(), args, {&x, &y, &pw}, {&loss}, op);
   if (autograd::needs_grad({&input, &target})) {
     auto node = autograd::make_node<BceBackward>({&input, &target});
     node->saved.x = x;

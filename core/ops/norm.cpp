@@ -1,25 +1,16 @@
-// batch_norm, local_response_norm and lstm_cell (formulas in gpunn/ops/norm.h
-// and kernels/norm.h). Each is one fused op with its own backward and JVP rule.
+// batch_norm and local_response_norm (formulas in gpunn/ops/norm.h and kernels/norm.h).
+// Each is one fused op with its own backward and JVP rule.
 #include <gpunn/autograd.h>
 #include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/norm.h>
 
 #include <cmath>
-#include <type_traits>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/norm.cuh"
-#endif
 #include "core/ops/common.h"
 #include "kernels/norm.h"
-#if GPUNN_WITH_ONEDNN
-#include "kernels/vendor/onednn.h"
-#endif
 
 namespace gpunn {
 namespace {
@@ -30,15 +21,6 @@ kernels::NormShape norm_shape(const Tensor& x) {
   s.C = x.shape()[1];
   s.inner = prod(x.shape(), 2, x.dim());
   return s;
-}
-
-template <typename T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-template <typename T>
-T* mut_ptr_or_null(Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
 }
 
 void check_channel_vector(const char* op, const Tensor& x, const Tensor& v, const char* name,
@@ -68,39 +50,19 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
     if (next_edges[0].valid()) out[0] = empty_as(dy, x.shape());
     if (next_edges[1].valid()) out[1] = empty_as(dy, {s_.C});
     if (next_edges[2].valid()) out[2] = empty_as(dy, {s_.C});
-    dispatch_floating(dy.dtype(), "batch_norm", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      KernelTable table{.cpu = [&] {
-        kernels::batch_norm_backward_cpu(mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]),
-                                         mut_ptr_or_null<T>(out[2]), dy.data<T>(), x.data<T>(),
-                                         mean.data<T>(), invstd.data<T>(), ptr_or_null<T>(w), s_,
-                                         batch_stats_);
-      }};
-#if GPUNN_WITH_ONEDNN
-      if constexpr (std::is_same_v<T, float>) {
-        if (dy.numel() > 0) {
-          table.cpu_vendor = [&] {
-            kernels::batch_norm_backward_onednn(
-                mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]), mut_ptr_or_null<T>(out[2]),
-                dy.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(), ptr_or_null<T>(w), s_,
-                batch_stats_);
-          };
-        }
-      }
-#endif
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        Tensor sums = empty({2 * s_.C}, TensorOptions(kFloat64).device(dy.device()));
-        kernels::batch_norm_backward_cuda(
-            mut_ptr_or_null<T>(out[0]), mut_ptr_or_null<T>(out[1]), mut_ptr_or_null<T>(out[2]),
-            dy.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(), ptr_or_null<T>(w), s_,
-            batch_stats_, sums.data<double>(), cuda::stream(dy.device().index));
-        GPUNN_CUDA_CHECK_LAUNCH("batch_norm_backward");
-      };
-#endif
-      launch("batch_norm_backward", OpFamily::Norm, dy.device(), {&dy, &x, &w},
-             {&out[0], &out[1], &out[2]}, table);
-    });
+    const kernels::BatchNormBackwardArgs args{.dtype = dy.dtype(),
+                                              .s = s_,
+                                              .training = batch_stats_,
+                                              .dy = dy.data_ptr(),
+                                              .x = x.data_ptr(),
+                                              .mean = mean.data_ptr(),
+                                              .invstd = invstd.data_ptr(),
+                                              .w = data_or_null(w),
+                                              .dx = data_or_null(out[0]),
+                                              .dw = data_or_null(out[1]),
+                                              .db = data_or_null(out[2])};
+    launch(kernels::batch_norm_backward, dy.device(), args, {&dy, &x, &w},
+           {&out[0], &out[1], &out[2]});
     return out;
   }
 
@@ -142,79 +104,44 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor mean = empty_as(x, {C}), invstd = empty_as(x, {C});
   Tensor y = empty_as(x, x.shape());
-  // The JVP stays on the reference loops; it reads the statistics either path wrote.
-  [[maybe_unused]] const bool vendor_ok = x.numel() > 0;
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if (batch_stats) {
-      Tensor var_unbiased = running_var.defined() ? empty_as(x, {C}) : Tensor();
-      KernelTable table{.cpu = [&] {
-        kernels::batch_norm_stats_cpu(mean.data<T>(), invstd.data<T>(),
-                                      mut_ptr_or_null<T>(var_unbiased), x.data<T>(), s, o.eps);
-        kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                        ptr_or_null<T>(w), ptr_or_null<T>(b), s);
-      }};
-#if GPUNN_WITH_ONEDNN
-      if constexpr (std::is_same_v<T, float>) {
-        if (vendor_ok) {
-          table.cpu_vendor = [&] {
-            kernels::batch_norm_forward_training_onednn(
-                y.data<T>(), mean.data<T>(), invstd.data<T>(), mut_ptr_or_null<T>(var_unbiased),
-                x.data<T>(), ptr_or_null<T>(w), ptr_or_null<T>(b), s, o.eps);
-          };
-        }
-      }
-#endif
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        cudaStream_t st = cuda::stream(x.device().index);
-        kernels::batch_norm_stats_cuda(mean.data<T>(), invstd.data<T>(),
-                                       mut_ptr_or_null<T>(var_unbiased), x.data<T>(), s, o.eps, st);
-        kernels::batch_norm_forward_cuda(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                         ptr_or_null<T>(w), ptr_or_null<T>(b), s, st);
-        GPUNN_CUDA_CHECK_LAUNCH(op);
-      };
-#endif
-      launch(op, OpFamily::Norm, x.device(), {&x, &w, &b}, {&y, &mean, &invstd}, table);
-      if (o.training && running_mean.defined()) {
-        NoGradGuard no_grad;
-        Tensor rm = running_mean, rv = running_var;
-        rm.mul_(1.0 - o.momentum).add_(mean, o.momentum);
-        rv.mul_(1.0 - o.momentum).add_(var_unbiased, o.momentum);
-      }
-    } else {
-      const Tensor rm = running_mean.contiguous(), rv = running_var.contiguous();
-      {
-        NoGradGuard no_grad;
-        invstd.copy_(rdiv(sqrt(add(rv, o.eps)), 1.0));  // 1 / sqrt(var + eps), on rv's device
-        mean.copy_(rm);
-      }
-      KernelTable table{.cpu = [&] {
-        kernels::batch_norm_forward_cpu(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                        ptr_or_null<T>(w), ptr_or_null<T>(b), s);
-      }};
-#if GPUNN_WITH_ONEDNN
-      if constexpr (std::is_same_v<T, float>) {
-        if (vendor_ok) {
-          table.cpu_vendor = [&] {
-            kernels::batch_norm_forward_inference_onednn(y.data<T>(), x.data<T>(), rm.data<T>(),
-                                                         rv.data<T>(), ptr_or_null<T>(w),
-                                                         ptr_or_null<T>(b), s, o.eps);
-          };
-        }
-      }
-#endif
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        kernels::batch_norm_forward_cuda(y.data<T>(), x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                         ptr_or_null<T>(w), ptr_or_null<T>(b), s,
-                                         cuda::stream(x.device().index));
-        GPUNN_CUDA_CHECK_LAUNCH(op);
-      };
-#endif
-      launch(op, OpFamily::Norm, x.device(), {&x, &w, &b}, {&y}, table);
+  if (batch_stats) {
+    Tensor var_unbiased = running_var.defined() ? empty_as(x, {C}) : Tensor();
+    const kernels::BatchNormTrainingArgs args{.dtype = x.dtype(),
+                                              .s = s,
+                                              .eps = o.eps,
+                                              .x = x.data_ptr(),
+                                              .w = data_or_null(w),
+                                              .b = data_or_null(b),
+                                              .y = y.data_ptr(),
+                                              .mean = mean.data_ptr(),
+                                              .invstd = invstd.data_ptr(),
+                                              .var_unbiased = data_or_null(var_unbiased)};
+    launch(kernels::batch_norm_training, x.device(), args, {&x, &w, &b}, {&y, &mean, &invstd}, op);
+    if (o.training && running_mean.defined()) {
+      NoGradGuard no_grad;
+      Tensor rm = running_mean, rv = running_var;
+      rm.mul_(1.0 - o.momentum).add_(mean, o.momentum);
+      rv.mul_(1.0 - o.momentum).add_(var_unbiased, o.momentum);
     }
-  });
+  } else {
+    const Tensor rm = running_mean.contiguous(), rv = running_var.contiguous();
+    {
+      NoGradGuard no_grad;
+      invstd.copy_(rdiv(sqrt(add(rv, o.eps)), 1.0));  // 1 / sqrt(var + eps), on rv's device
+      mean.copy_(rm);
+    }
+    const kernels::BatchNormInferenceArgs args{.dtype = x.dtype(),
+                                               .s = s,
+                                               .eps = o.eps,
+                                               .x = x.data_ptr(),
+                                               .w = data_or_null(w),
+                                               .b = data_or_null(b),
+                                               .mean = mean.data_ptr(),
+                                               .invstd = invstd.data_ptr(),
+                                               .var = rv.data_ptr(),
+                                               .y = y.data_ptr()};
+    launch(kernels::batch_norm_inference, x.device(), args, {&x, &w, &b}, {&y}, op);
+  }
 
   if (autograd::needs_grad({&input, &weight, &bias})) {
     auto node = autograd::make_node<BatchNormBackward>({&input, &weight, &bias}, s, batch_stats);
@@ -232,25 +159,19 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     const Tensor twc = tw.defined() ? tw.contiguous() : Tensor();
     const Tensor tbc = tb.defined() ? tb.contiguous() : Tensor();
     Tensor t = empty_as(x, x.shape());
-    dispatch_floating(x.dtype(), op, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch("batch_norm_jvp", OpFamily::Norm, x.device(), {&txc, &twc, &tbc, &x}, {&t},
-             {.cpu =
-                  [&] {
-                    kernels::batch_norm_jvp_cpu(t.data<T>(), ptr_or_null<T>(txc),
-                                                ptr_or_null<T>(twc), ptr_or_null<T>(tbc),
-                                                x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                                ptr_or_null<T>(w), s, batch_stats);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                Tensor sums = empty({2 * s.C}, TensorOptions(kFloat64).device(x.device()));
-                kernels::batch_norm_jvp_cuda(t.data<T>(), ptr_or_null<T>(txc), ptr_or_null<T>(twc),
-                                             ptr_or_null<T>(tbc), x.data<T>(), mean.data<T>(),
-                                             invstd.data<T>(), ptr_or_null<T>(w), s, batch_stats,
-                                             sums.data<double>(), cuda::stream(x.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("batch_norm_jvp");
-              })});
-    });
+    const kernels::BatchNormJvpArgs args{.dtype = x.dtype(),
+                                         .s = s,
+                                         .training = batch_stats,
+                                         .tx = data_or_null(txc),
+                                         .tw = data_or_null(twc),
+                                         .tb = data_or_null(tbc),
+                                         .x = x.data_ptr(),
+                                         .mean = mean.data_ptr(),
+                                         .invstd = invstd.data_ptr(),
+                                         .w = data_or_null(w),
+                                         .t = t.data_ptr()};
+    launch(kernels::batch_norm_jvp, x.device(), args, {&txc, &twc, &tbc, &x}, {&t},
+           "batch_norm_jvp");
     autograd::fw::set_tangent(y, t);
   }
   return y;
@@ -266,8 +187,8 @@ struct LrnParams {
   double alpha, beta, k;
 };
 
-// scale (k + α/size·Σx²) is kept when the reference loops ran the forward;
-// oneDNN's forward does not produce it, and its backward needs only x.
+// scale (k + α/size·Σx²) is kept when our kernels ran the forward; oneDNN's forward
+// does not produce it, and the backward then recomputes it or needs only x.
 struct LrnSaved {
   autograd::SavedTensor x, scale;
 };
@@ -278,43 +199,21 @@ class LrnBackward final : public autograd::NodeWith<LrnSaved> {
   const char* name() const override { return "local_response_norm_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor x = saved.x.unpack(*this);
-    const Tensor saved_scale = saved.scale.defined() ? saved.scale.unpack(*this) : Tensor();
+    const Tensor scale = saved.scale.unpack(*this);
     const Tensor dy = grads[0].contiguous();
     Tensor dx = empty_as(dy, x.shape());
-    dispatch_floating(dy.dtype(), "local_response_norm", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      KernelTable table{.cpu = [&] {
-        Tensor scale = saved_scale;
-        if (!scale.defined()) {  // the forward ran on oneDNN: recompute the scale
-          scale = empty_as(x, x.shape());
-          Tensor y = empty_as(x, x.shape());
-          kernels::lrn_forward_cpu(y.data<T>(), scale.data<T>(), x.data<T>(), p_.s, p_.size,
-                                   p_.alpha, p_.beta, p_.k);
-        }
-        kernels::lrn_backward_cpu(dx.data<T>(), dy.data<T>(), x.data<T>(), scale.data<T>(), p_.s,
-                                  p_.size, p_.alpha, p_.beta);
-      }};
-#if GPUNN_WITH_ONEDNN
-      if constexpr (std::is_same_v<T, float>) {
-        if (dy.numel() > 0 && kernels::lrn_onednn_supported(p_.size)) {
-          table.cpu_vendor = [&] {
-            kernels::lrn_backward_onednn(dx.data<T>(), dy.data<T>(), x.data<T>(), p_.s, p_.size,
-                                         p_.alpha, p_.beta, p_.k);
-          };
-        }
-      }
-#endif
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        // The CUDA forward always saves the scale.
-        kernels::lrn_backward_cuda(dx.data<T>(), dy.data<T>(), x.data<T>(), saved_scale.data<T>(),
-                                   p_.s, p_.size, p_.alpha, p_.beta,
-                                   cuda::stream(dy.device().index));
-        GPUNN_CUDA_CHECK_LAUNCH("local_response_norm_backward");
-      };
-#endif
-      launch("local_response_norm_backward", OpFamily::Norm, dy.device(), {&dy, &x}, {&dx}, table);
-    });
+    const kernels::LrnBackwardArgs args{.dtype = dy.dtype(),
+                                        .s = p_.s,
+                                        .size = p_.size,
+                                        .alpha = p_.alpha,
+                                        .beta = p_.beta,
+                                        .k = p_.k,
+                                        .dy = dy.data_ptr(),
+                                        .x = x.data_ptr(),
+                                        .scale = data_or_null(scale),
+                                        .dx = dx.data_ptr()};
+    launch(kernels::lrn_backward, dy.device(), args, {&dy, &x}, {&dx},
+           "local_response_norm_backward");
     return {dx};
   }
 
@@ -337,169 +236,43 @@ Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, doub
   const LrnParams p{norm_shape(input), size, alpha, beta, k};
   const Tensor x = input.detach().contiguous();
   Tensor y = empty_as(x, x.shape());
-  Tensor scale;  // set when the reference loops ran
-  // The JVP needs the scale, which only the reference loops produce.
-  [[maybe_unused]] const bool tangents = autograd::fw::any_tangent({&input});
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    KernelTable table{.cpu = [&] {
-      scale = empty_as(x, x.shape());
-      kernels::lrn_forward_cpu(y.data<T>(), scale.data<T>(), x.data<T>(), p.s, size, alpha, beta,
-                               k);
-    }};
-#if GPUNN_WITH_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      if (!tangents && x.numel() > 0 && kernels::lrn_onednn_supported(size)) {
-        table.cpu_vendor = [&] {
-          kernels::lrn_forward_onednn(y.data<T>(), x.data<T>(), p.s, size, alpha, beta, k);
-        };
-      }
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      scale = empty_as(x, x.shape());
-      kernels::lrn_forward_cuda(y.data<T>(), scale.data<T>(), x.data<T>(), p.s, size, alpha, beta,
-                                k, cuda::stream(x.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH(op);
-    };
-#endif
-    launch(op, OpFamily::Norm, x.device(), {&x}, {&y}, table);
-  });
+  Tensor scale = empty_as(x, x.shape());
+  const kernels::LrnArgs args{.dtype = x.dtype(),
+                              .s = p.s,
+                              .size = size,
+                              .alpha = alpha,
+                              .beta = beta,
+                              .k = k,
+                              .x = x.data_ptr(),
+                              .y = y.data_ptr(),
+                              .scale = scale.data_ptr(),
+                              // The JVP needs the scale, which oneDNN does not produce.
+                              .scale_needed = autograd::fw::any_tangent({&input})};
+  const Launched ran = launch(kernels::lrn_forward, x.device(), args, {&x}, {&y}, op);
+  if (ran.implementation == Implementation::CpuVendor) scale = Tensor();
   if (autograd::needs_grad({&input})) {
     auto node = autograd::make_node<LrnBackward>({&input}, p);
     node->saved.x = x;
-    if (scale.defined()) node->saved.scale = scale;
+    node->saved.scale = scale;
     autograd::set_history(y, node);
   }
   if (autograd::fw::any_tangent({&input})) {
     autograd::fw::TangentScope scope;
     const Tensor tx = autograd::fw::tangent_of(input).contiguous();
     Tensor t = empty_as(x, x.shape());
-    dispatch_floating(x.dtype(), op, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch("local_response_norm_jvp", OpFamily::Norm, x.device(), {&tx, &x}, {&t},
-             {.cpu =
-                  [&] {
-                    kernels::lrn_jvp_cpu(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(),
-                                         p.s, size, alpha, beta);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::lrn_jvp_cuda(t.data<T>(), tx.data<T>(), x.data<T>(), scale.data<T>(), p.s,
-                                      size, alpha, beta, cuda::stream(x.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("local_response_norm_jvp");
-              })});
-    });
+    const kernels::LrnJvpArgs jvp{.dtype = x.dtype(),
+                                  .s = p.s,
+                                  .size = size,
+                                  .alpha = alpha,
+                                  .beta = beta,
+                                  .tx = tx.data_ptr(),
+                                  .x = x.data_ptr(),
+                                  .scale = scale.data_ptr(),
+                                  .t = t.data_ptr()};
+    launch(kernels::lrn_jvp, x.device(), jvp, {&tx, &x}, {&t}, "local_response_norm_jvp");
     autograd::fw::set_tangent(y, t);
   }
   return y;
-}
-
-// ---- LSTM cell -----------------------------------------------------------------------------
-
-namespace {
-
-struct LstmSaved {
-  autograd::SavedTensor gates, c_prev;
-};
-
-class LstmCellBackward final : public autograd::NodeWith<LstmSaved> {
- public:
-  LstmCellBackward(int64_t N, int64_t H) : N_(N), H_(H) {}
-  const char* name() const override { return "lstm_cell_backward"; }
-  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
-    const Tensor gates = saved.gates.unpack(*this), c_prev = saved.c_prev.unpack(*this);
-    const Tensor dout = grads[0].contiguous();
-    std::vector<Tensor> out(2);
-    if (next_edges[0].valid()) out[0] = empty_as(dout, {N_, 4 * H_});
-    if (next_edges[1].valid()) out[1] = empty_as(dout, {N_, H_});
-    dispatch_floating(dout.dtype(), "lstm_cell", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      T* dg = mut_ptr_or_null<T>(out[0]);
-      T* dc = mut_ptr_or_null<T>(out[1]);
-      launch("lstm_cell_backward", OpFamily::Activation, dout.device(), {&dout, &gates, &c_prev},
-             {&out[0], &out[1]},
-             {.cpu =
-                  [&] {
-                    kernels::lstm_cell_backward_cpu(dg, dc, dout.data<T>(), gates.data<T>(),
-                                                    c_prev.data<T>(), N_, H_);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::lstm_cell_backward_cuda(dg, dc, dout.data<T>(), gates.data<T>(),
-                                                 c_prev.data<T>(), N_, H_,
-                                                 cuda::stream(dout.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("lstm_cell_backward");
-              })});
-    });
-    return out;
-  }
-
- private:
-  int64_t N_, H_;
-};
-
-}  // namespace
-
-LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
-  const char* op = "lstm_cell";
-  check_defined(op, gates_in, "gates");
-  check_defined(op, c_prev_in, "c_prev");
-  check_floating(op, gates_in, "gates");
-  check_same_dtype_device(op, gates_in, "gates", c_prev_in, "c_prev");
-  GPUNN_CHECK(c_prev_in.dim() == 2, op, ": expected c_prev [N, H], got ", describe(c_prev_in));
-  const int64_t N = c_prev_in.shape()[0], H = c_prev_in.shape()[1];
-  GPUNN_CHECK(gates_in.dim() == 2 && gates_in.shape()[0] == N && gates_in.shape()[1] == 4 * H, op,
-              ": expected gates [N, 4H] = [", N, ", ", 4 * H, "] for c_prev ", c_prev_in.shape(),
-              ", got ", describe(gates_in));
-  check_same_device(op, {&gates_in, &c_prev_in});
-  const Tensor gates = gates_in.detach().contiguous(), c_prev = c_prev_in.detach().contiguous();
-  Tensor out = empty_as(gates, {N, 2 * H});
-  dispatch_floating(gates.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Activation, gates.device(), {&gates, &c_prev}, {&out},
-           {.cpu =
-                [&] {
-                  kernels::lstm_cell_forward_cpu(out.data<T>(), gates.data<T>(), c_prev.data<T>(),
-                                                 N, H);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::lstm_cell_forward_cuda(out.data<T>(), gates.data<T>(), c_prev.data<T>(), N,
-                                              H, cuda::stream(gates.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
-  if (autograd::needs_grad({&gates_in, &c_prev_in})) {
-    auto node = autograd::make_node<LstmCellBackward>({&gates_in, &c_prev_in}, N, H);
-    node->saved.gates = gates;
-    node->saved.c_prev = c_prev;
-    autograd::set_history(out, node);
-  }
-  if (autograd::fw::any_tangent({&gates_in, &c_prev_in})) {
-    autograd::fw::TangentScope scope;
-    const Tensor tg = autograd::fw::tangent_of(gates_in), tc = autograd::fw::tangent_of(c_prev_in);
-    const Tensor tgc = tg.defined() ? tg.contiguous() : Tensor();
-    const Tensor tcc = tc.defined() ? tc.contiguous() : Tensor();
-    Tensor t = empty_as(gates, {N, 2 * H});
-    dispatch_floating(gates.dtype(), op, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch("lstm_cell_jvp", OpFamily::Activation, gates.device(), {&tgc, &tcc, &gates, &c_prev},
-             {&t},
-             {.cpu =
-                  [&] {
-                    kernels::lstm_cell_jvp_cpu(t.data<T>(), ptr_or_null<T>(tgc),
-                                               ptr_or_null<T>(tcc), gates.data<T>(),
-                                               c_prev.data<T>(), N, H);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::lstm_cell_jvp_cuda(t.data<T>(), ptr_or_null<T>(tgc), ptr_or_null<T>(tcc),
-                                            gates.data<T>(), c_prev.data<T>(), N, H,
-                                            cuda::stream(gates.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("lstm_cell_jvp");
-              })});
-    });
-    autograd::fw::set_tangent(out, t);
-  }
-  return {out.narrow(1, 0, H), out.narrow(1, H, H)};
 }
 
 }  // namespace gpunn

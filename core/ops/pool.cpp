@@ -1,40 +1,23 @@
 // max_pool2d and avg_pool2d: checks, dispatch, gradient and JVP rules.
 // Semantics in gpunn/ops/pool.h; kernels in kernels/pool.h.
 //
-// max_pool2d on the vendor path (oneDNN, float32) records its argmax in
-// oneDNN's workspace, not as gpunn's h * W + w indices. So it serves
-// max_pool2d only when no indices are asked for (max_pool2d_with_indices and
-// forward mode use the reference loops), and the backward reads whichever of
-// the two the forward saved. cuDNN's max pooling (the vendor path on the GPU)
-// likewise keeps no indices: its backward finds the maxima again from the
-// saved input and output, so it too serves only max_pool2d without indices.
+// max_pool2d's vendor paths keep no gpunn indices: oneDNN (float32) records its
+// argmax in its own format in the forward's reserve, and cuDNN's backward finds the
+// maxima again from the saved input and output. So they serve max_pool2d only when no
+// indices are asked for (max_pool2d_with_indices and forward mode use our kernels),
+// and the backward passes on whichever the forward left (kernels/pool.h).
 //
 //   max: dx = dy routed to the saved argmax indices;  JVP: t gathered at them
 //   avg: dx = avg_pool2d_backward(dy)                 JVP: avg_pool2d(t)
 #include <gpunn/autograd.h>
 #include <gpunn/ops/pool.h>
 
-#include <type_traits>
-
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/index.cuh"
-#include "kernels/cuda/pool.cuh"
-#endif
 #include "core/ops/common.h"
 #include "kernels/index.h"
 #include "kernels/pool.h"
-#if GPUNN_WITH_ONEDNN
-#include "kernels/vendor/onednn.h"
-#endif
-#if GPUNN_WITH_CUDNN
-#include "core/cuda/handles.h"
-#include "kernels/vendor/cudnn.h"
-#endif
 
 namespace gpunn {
 namespace {
@@ -88,9 +71,9 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, const Tenso
 // ---- max ------------------------------------------------------------------------------
 
 struct MaxPoolSaved {
-  autograd::SavedTensor indices;    // reference path: argmax as h * W + w
-  autograd::SavedTensor workspace;  // vendor path: oneDNN's workspace bytes
-  autograd::SavedTensor x, y;       // vendor path on the GPU: cuDNN's input and output
+  autograd::SavedTensor indices;  // our kernels: argmax as h * W + w
+  autograd::SavedTensor reserve;  // oneDNN: its argmax, in its own format
+  autograd::SavedTensor x, y;     // cuDNN: its input and output
 };
 
 class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
@@ -100,40 +83,19 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor dy = grads[0].contiguous();
     Tensor dx = empty_as(dy, {s_.N, s_.C, s_.H, s_.W});
-#if GPUNN_WITH_ONEDNN
-    if (saved.workspace.defined()) {
-      // The forward ran on oneDNN (float32), so this backward must too.
-      const Tensor ws = saved.workspace.unpack(*this);
-      kernels::max_pool2d_backward_onednn(dx.data<float>(), dy.data<float>(), ws.data<int64_t>(),
-                                          s_);
-      return {dx};
-    }
-#endif
-#if GPUNN_WITH_CUDNN
-    if (saved.x.defined()) {
-      // The forward ran on cuDNN, so this backward must too.
-      const Tensor x = saved.x.unpack(*this), y = saved.y.unpack(*this);
-      kernels::cudnn_pool2d_backward(cuda::cudnn_handle(dy.device().index), true, s_,
-                                     dy.dtype() == kFloat64, x.data_ptr(), y.data_ptr(),
-                                     dy.data_ptr(), dx.data_ptr());
-      return {dx};
-    }
-#endif
-    const Tensor idx = saved.indices.unpack(*this);
-    dispatch_floating(dy.dtype(), "max_pool2d", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch("max_pool2d_backward", OpFamily::Pool, dy.device(), {&dy}, {&dx},
-             {.cpu =
-                  [&] {
-                    kernels::max_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(),
-                                                     idx.data<int64_t>(), s_);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::max_pool2d_backward_cuda(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                                  s_, cuda::stream(dy.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("max_pool2d_backward");
-              })});
-    });
+    // Whatever the forward left; only the implementation that left it accepts the args.
+    const Tensor idx = saved.indices.unpack(*this), reserve = saved.reserve.unpack(*this);
+    const Tensor x = saved.x.unpack(*this), y = saved.y.unpack(*this);
+    const kernels::MaxPool2dBackwardArgs args{
+        .dtype = dy.dtype(),
+        .s = s_,
+        .dy = dy.data_ptr(),
+        .dx = dx.data_ptr(),
+        .indices = idx.defined() ? idx.data<int64_t>() : nullptr,
+        .reserve = data_or_null(reserve),
+        .x = data_or_null(x),
+        .y = data_or_null(y)};
+    launch(kernels::max_pool2d_backward, dy.device(), args, {&dy}, {&dx});
     return {dx};
   }
 
@@ -146,63 +108,31 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
                               bool want_indices) {
   const kernels::Pool2dShape s = pool_shape("max_pool2d", input, input, options);
   const Tensor x = input.detach().contiguous();
-  // Only the vendor path can skip computing indices.
-  [[maybe_unused]] const bool need_indices = want_indices || autograd::fw::any_tangent({&input});
+  // Only the vendor paths can skip computing indices; forward mode gathers with them.
+  const bool need_indices = want_indices || autograd::fw::any_tangent({&input});
   const Shape y_shape{s.N, s.C, s.P, s.Q};
   MaxPool2dResult r;
   r.values = empty_as(x, y_shape);
-  Tensor workspace;  // set when oneDNN ran
-  bool cudnn_ran = false;
-  auto make_indices = [&] { r.indices = empty(y_shape, TensorOptions(kInt64).device(x.device())); };
-  if (r.values.numel() == 0) make_indices();
+  r.indices = empty(y_shape, TensorOptions(kInt64).device(x.device()));
+  Launched ran{Implementation::Cpu, Tensor()};
   if (r.values.numel() > 0) {
-    dispatch_floating(x.dtype(), "max_pool2d", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      KernelTable table{.cpu = [&] {
-        make_indices();
-        kernels::max_pool2d_forward_cpu(r.values.data<T>(), r.indices.data<int64_t>(), x.data<T>(),
-                                        s);
-      }};
-#if GPUNN_WITH_ONEDNN
-      if constexpr (std::is_same_v<T, float>) {
-        // oneDNN lets NaN lose its window; gpunn's max lets it win (pool.h).
-        if (!need_indices && !holds_non_finite(x)) {
-          table.cpu_vendor = [&] {
-            const auto bytes = static_cast<int64_t>(kernels::max_pool2d_workspace_bytes_onednn(s));
-            workspace = empty({(bytes + 7) / 8}, TensorOptions(kInt64).device(x.device()));
-            kernels::max_pool2d_forward_onednn(r.values.data<T>(), workspace.data<int64_t>(),
-                                               x.data<T>(), s);
-          };
-        }
-      }
-#endif
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        make_indices();
-        kernels::max_pool2d_forward_cuda(r.values.data<T>(), r.indices.data<int64_t>(), x.data<T>(),
-                                         s, cuda::stream(x.device().index));
-        GPUNN_CUDA_CHECK_LAUNCH("max_pool2d");
-      };
-#endif
-#if GPUNN_WITH_CUDNN
-      if (!need_indices && x.device().is_cuda() && kernels::cudnn_pool2d_supported(s)) {
-        table.cuda_vendor = [&] {
-          kernels::cudnn_pool2d_forward(cuda::cudnn_handle(x.device().index), true, s,
-                                        x.dtype() == kFloat64, x.data_ptr(), r.values.data_ptr());
-          cudnn_ran = true;
-        };
-      }
-#endif
-      launch("max_pool2d", OpFamily::Pool, x.device(), {&x}, {&r.values, &r.indices}, table);
-    });
+    const kernels::MaxPool2dArgs args{.dtype = x.dtype(),
+                                      .s = s,
+                                      .x = x.data_ptr(),
+                                      .y = r.values.data_ptr(),
+                                      .indices = r.indices.data<int64_t>(),
+                                      .indices_needed = need_indices};
+    ran = launch(kernels::max_pool2d_forward, x.device(), args, {&x}, {&r.values, &r.indices});
   }
+  const bool vendor_ran = ran.implementation == Implementation::CpuVendor ||
+                          ran.implementation == Implementation::CudaVendor;
   if (autograd::needs_grad({&input})) {
     auto node = autograd::make_node<MaxPool2dBackward>({&input}, s);
-    if (cudnn_ran) {
+    if (ran.reserve.defined()) {
+      node->saved.reserve = ran.reserve;
+    } else if (vendor_ran) {
       node->saved.x = x;
       node->saved.y = r.values;
-    } else if (workspace.defined()) {
-      node->saved.workspace = workspace;
     } else {
       node->saved.indices = r.indices;
     }
@@ -212,23 +142,18 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
     autograd::fw::TangentScope scope;
     const Tensor t = autograd::fw::tangent_of(input).contiguous();
     Tensor ty = empty_as(t, r.values.shape());
-    dispatch_floating(t.dtype(), "max_pool2d", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch("max_pool2d", OpFamily::Index, t.device(), {&t}, {&ty},
-             {.cpu =
-                  [&] {
-                    kernels::gather_dim_cpu(ty.data<T>(), t.data<T>(), r.indices.data<int64_t>(),
-                                            s.N * s.C, s.H * s.W, s.P * s.Q, 1);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::gather_dim_cuda(ty.data<T>(), t.data<T>(), r.indices.data<int64_t>(),
-                                         s.N * s.C, s.H * s.W, s.P * s.Q, 1,
-                                         cuda::stream(t.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("max_pool2d");
-              })});
-    });
+    const kernels::GatherArgs args{.dtype = t.dtype(),
+                                   .outer = s.N * s.C,
+                                   .x_size = s.H * s.W,
+                                   .y_size = s.P * s.Q,
+                                   .inner = 1,
+                                   .x = t.data_ptr(),
+                                   .idx = r.indices.data<int64_t>(),
+                                   .y = ty.data_ptr()};
+    launch(kernels::gather, t.device(), args, {&t}, {&ty}, "max_pool2d");
     autograd::fw::set_tangent(r.values, ty);
   }
+  if (vendor_ran) r.indices = Tensor();  // not computed; only max_pool2d asks, and drops them
   return r;
 }
 
@@ -237,69 +162,18 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
 Tensor avg_pool_backward(const Tensor& dy_in, const kernels::Pool2dShape& s) {
   const Tensor dy = dy_in.contiguous();
   Tensor dx = empty_as(dy, {s.N, s.C, s.H, s.W});
-  dispatch_floating(dy.dtype(), "avg_pool2d", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    KernelTable table{
-        .cpu = [&] { kernels::avg_pool2d_backward_cpu(dx.data<T>(), dy.data<T>(), s); }};
-#if GPUNN_WITH_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      if (dx.numel() > 0 && kernels::avg_pool2d_onednn_supported(s)) {
-        table.cpu_vendor = [&] {
-          kernels::avg_pool2d_backward_onednn(dx.data<T>(), dy.data<T>(), s);
-        };
-      }
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      kernels::avg_pool2d_backward_cuda(dx.data<T>(), dy.data<T>(), s,
-                                        cuda::stream(dy.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH("avg_pool2d_backward");
-    };
-#endif
-#if GPUNN_WITH_CUDNN
-    if (dy.device().is_cuda() && dx.numel() > 0 && kernels::cudnn_pool2d_supported(s)) {
-      table.cuda_vendor = [&] {
-        // Average pooling's backward reads neither x nor y: dx stands in for both.
-        kernels::cudnn_pool2d_backward(cuda::cudnn_handle(dy.device().index), false, s,
-                                       dy.dtype() == kFloat64, dx.data_ptr(), dy.data_ptr(),
-                                       dy.data_ptr(), dx.data_ptr());
-      };
-    }
-#endif
-    launch("avg_pool2d_backward", OpFamily::Pool, dy.device(), {&dy}, {&dx}, table);
-  });
+  const kernels::AvgPool2dBackwardArgs args{
+      .dtype = dy.dtype(), .s = s, .dy = dy.data_ptr(), .dx = dx.data_ptr()};
+  launch(kernels::avg_pool2d_backward, dy.device(), args, {&dy}, {&dx});
   return dx;
 }
 
 Tensor avg_pool_forward(const Tensor& x, const kernels::Pool2dShape& s) {
   Tensor y = empty_as(x, {s.N, s.C, s.P, s.Q});
   if (y.numel() == 0) return y;
-  dispatch_floating(x.dtype(), "avg_pool2d", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    KernelTable table{.cpu = [&] { kernels::avg_pool2d_forward_cpu(y.data<T>(), x.data<T>(), s); }};
-#if GPUNN_WITH_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      if (kernels::avg_pool2d_onednn_supported(s))
-        table.cpu_vendor = [&] { kernels::avg_pool2d_forward_onednn(y.data<T>(), x.data<T>(), s); };
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      kernels::avg_pool2d_forward_cuda(y.data<T>(), x.data<T>(), s, cuda::stream(x.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH("avg_pool2d");
-    };
-#endif
-#if GPUNN_WITH_CUDNN
-    if (x.device().is_cuda() && kernels::cudnn_pool2d_supported(s)) {
-      table.cuda_vendor = [&] {
-        kernels::cudnn_pool2d_forward(cuda::cudnn_handle(x.device().index), false, s,
-                                      x.dtype() == kFloat64, x.data_ptr(), y.data_ptr());
-      };
-    }
-#endif
-    launch("avg_pool2d", OpFamily::Pool, x.device(), {&x}, {&y}, table);
-  });
+  const kernels::AvgPool2dArgs args{
+      .dtype = x.dtype(), .s = s, .x = x.data_ptr(), .y = y.data_ptr()};
+  launch(kernels::avg_pool2d_forward, x.device(), args, {&x}, {&y});
   return y;
 }
 

@@ -14,12 +14,6 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/index.cuh"
-#include "kernels/cuda/reduce.cuh"
-#endif
 #include "core/ops/common.h"
 #include "kernels/index.h"
 #include "kernels/reduce.h"
@@ -73,12 +67,13 @@ Tensor sum_kernel(const char* op, const Tensor& x, const Shape& dims, const Shap
     const int64_t cols = x.numel() / rows;
     const double scale = mean ? 1.0 / static_cast<double>(rows) : 1.0;
     Tensor y = empty_as(x, out_shape);
-    dispatch_floating(x.dtype(), op, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch(op, OpFamily::Reduce, x.device(), {&x}, {&y}, {.cpu = [&] {
-               kernels::sum_leading_cpu(y.data<T>(), x.data<T>(), rows, cols, scale);
-             }});
-    });
+    const kernels::SumArgs args{.dtype = x.dtype(),
+                                .rows = rows,
+                                .cols = cols,
+                                .scale = scale,
+                                .x = x.data_ptr(),
+                                .y = y.data_ptr()};
+    launch(kernels::sum_leading, x.device(), args, {&x}, {&y}, op);
     return y;
   }
   Shape perm;
@@ -93,16 +88,13 @@ Tensor sum_kernel(const char* op, const Tensor& x, const Shape& dims, const Shap
   const int64_t rows = cols == 0 ? shape_numel(out_shape) : x.numel() / cols;
   const double scale = mean ? 1.0 / static_cast<double>(cols) : 1.0;
   Tensor y = empty_as(x, out_shape);
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Reduce, x.device(), {&xp}, {&y},
-           {.cpu = [&] { kernels::sum_rows_cpu(y.data<T>(), xp.data<T>(), rows, cols, scale); },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::sum_rows_cuda(y.data<T>(), xp.data<T>(), rows, cols, scale,
-                                     cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::SumArgs args{.dtype = x.dtype(),
+                              .rows = rows,
+                              .cols = cols,
+                              .scale = scale,
+                              .x = xp.data_ptr(),
+                              .y = y.data_ptr()};
+  launch(kernels::sum_rows, x.device(), args, {&xp}, {&y}, op);
   return y;
 }
 
@@ -161,20 +153,15 @@ Tensor gather_at(const char* op, const Tensor& x, int64_t dim, const Tensor& idx
   Tensor xc = x.contiguous();
   const DimSplit s = split_at(xc.shape(), dim);
   Tensor y = empty_as(xc, idx.shape());
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch(op, OpFamily::Index, x.device(), {&xc, &idx}, {&y},
-           {.cpu =
-                [&] {
-                  kernels::gather_dim_cpu(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), s.outer,
-                                          s.size, 1, s.inner);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::gather_dim_cuda(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), s.outer,
-                                       s.size, 1, s.inner, cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::GatherArgs args{.dtype = x.dtype(),
+                                 .outer = s.outer,
+                                 .x_size = s.size,
+                                 .y_size = 1,
+                                 .inner = s.inner,
+                                 .x = xc.data_ptr(),
+                                 .idx = idx.data<int64_t>(),
+                                 .y = y.data_ptr()};
+  launch(kernels::gather, x.device(), args, {&xc, &idx}, {&y}, op);
   return y;
 }
 
@@ -192,21 +179,15 @@ class MaxBackward final : public autograd::NodeWith<MaxSaved> {
     Tensor dy = grads[0].reshape(idx.shape()).contiguous();
     Tensor dx = zeros(input_shape_, dy.options());
     const DimSplit s = split_at(input_shape_, dim_);
-    dispatch_floating(dy.dtype(), "max", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      launch("max", OpFamily::Index, dy.device(), {&dy, &idx}, {&dx},
-             {.cpu =
-                  [&] {
-                    kernels::scatter_add_dim_cpu(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                                 s.outer, s.size, 1, s.inner);
-                  },
-              GPUNN_IF_CUDA(.cuda = [&] {
-                kernels::scatter_add_dim_cuda(dx.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                              s.outer, s.size, 1, s.inner,
-                                              cuda::stream(dy.device().index));
-                GPUNN_CUDA_CHECK_LAUNCH("max_backward");
-              })});
-    });
+    const kernels::ScatterAddArgs args{.dtype = dy.dtype(),
+                                       .outer = s.outer,
+                                       .x_size = s.size,
+                                       .y_size = 1,
+                                       .inner = s.inner,
+                                       .dy = dy.data_ptr(),
+                                       .idx = idx.data<int64_t>(),
+                                       .dx = dx.data_ptr()};
+    launch(kernels::scatter_add, dy.device(), args, {&dy, &idx}, {&dx}, "max_backward");
     return {dx};
   }
 
@@ -225,21 +206,14 @@ MaxResult max_kernel(const char* op, const Tensor& x, int64_t dim, bool want_val
   MaxResult r;
   r.indices = empty(keep_shape, TensorOptions(kInt64).device(x.device()));
   if (want_values) r.values = empty_as(xc, keep_shape);
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T* values = want_values ? r.values.data<T>() : nullptr;
-    launch(op, OpFamily::Reduce, x.device(), {&xc}, {&r.values, &r.indices},
-           {.cpu =
-                [&] {
-                  kernels::max_dim_cpu(values, r.indices.data<int64_t>(), xc.data<T>(), s.outer,
-                                       s.size, s.inner);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::max_dim_cuda(values, r.indices.data<int64_t>(), xc.data<T>(), s.outer,
-                                    s.size, s.inner, cuda::stream(x.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH(op);
-            })});
-  });
+  const kernels::MaxDimArgs args{.dtype = x.dtype(),
+                                 .outer = s.outer,
+                                 .size = s.size,
+                                 .inner = s.inner,
+                                 .x = xc.data_ptr(),
+                                 .values = want_values ? r.values.data_ptr() : nullptr,
+                                 .indices = r.indices.data<int64_t>()};
+  launch(kernels::max_dim, x.device(), args, {&xc}, {&r.values, &r.indices}, op);
   return r;
 }
 

@@ -8,27 +8,11 @@
 #include <gpunn/ops/reduce.h>
 #include <gpunn/ops/softmax.h>
 
-#include <type_traits>
-
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/softmax.cuh"
-#endif
 #include "core/ops/common.h"
 #include "kernels/softmax.h"
-#if GPUNN_WITH_ONEDNN
-#include "kernels/vendor/onednn.h"
-#endif
-#if GPUNN_WITH_CUDNN
-#include <cstdint>
-
-#include "core/cuda/handles.h"
-#include "kernels/vendor/cudnn.h"
-#endif
 
 namespace gpunn {
 namespace {
@@ -45,52 +29,20 @@ Split split(const Shape& shape, int64_t dim) {
 
 const char* op_name(bool log) { return log ? "log_softmax" : "softmax"; }
 
-#if GPUNN_WITH_CUDNN
-// cuDNN describes the array as [outer, C, inner, 1] with 32-bit sides.
-bool cudnn_fits(const Split& s) {
-  return s.outer <= INT32_MAX && s.C <= INT32_MAX && s.inner <= INT32_MAX;
-}
-#endif
-
 Tensor softmax_backward(bool log, const Tensor& dy, const Tensor& y, int64_t dim) {
   Tensor g = dy.contiguous();
   Tensor dx = empty_as(g, g.shape());
   const Split s = split(y.shape(), dim);
-  dispatch_floating(g.dtype(), op_name(log), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    KernelTable table{.cpu = [&] {
-      kernels::softmax_backward_cpu(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C, s.inner,
-                                    log);
-    }};
-#if GPUNN_WITH_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      // log_softmax keeps the reference loops (kernels/vendor/onednn.h says why).
-      if (!log && g.numel() > 0) {
-        table.cpu_vendor = [&] {
-          kernels::softmax_backward_onednn(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C,
-                                           s.inner);
-        };
-      }
-    }
-#endif
-#if GPUNN_WITH_CUDA
-    table.cuda = [&] {
-      kernels::softmax_backward_cuda(dx.data<T>(), g.data<T>(), y.data<T>(), s.outer, s.C, s.inner,
-                                     log, cuda::stream(g.device().index));
-      GPUNN_CUDA_CHECK_LAUNCH(op_name(log));
-    };
-#endif
-#if GPUNN_WITH_CUDNN
-    if (g.device().is_cuda() && g.numel() > 0 && cudnn_fits(s)) {
-      table.cuda_vendor = [&] {
-        kernels::cudnn_softmax_backward(cuda::cudnn_handle(g.device().index), log, s.outer, s.C,
-                                        s.inner, g.dtype() == kFloat64, y.data_ptr(), g.data_ptr(),
-                                        dx.data_ptr());
-      };
-    }
-#endif
-    launch(op_name(log), OpFamily::Softmax, g.device(), {&g, &y}, {&dx}, table);
-  });
+  const kernels::SoftmaxBackwardArgs args{.dtype = g.dtype(),
+                                          .outer = s.outer,
+                                          .C = s.C,
+                                          .inner = s.inner,
+                                          .log = log,
+                                          .dy = g.data_ptr(),
+                                          .y = y.data_ptr(),
+                                          .dx = dx.data_ptr()};
+  launch(kernels::softmax_backward, g.device(), args, {&g, &y}, {&dx},
+         log ? "log_softmax_backward" : "softmax_backward");
   return dx;
 }
 
@@ -120,40 +72,14 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
   Tensor y = empty_as(xc, xc.shape());
   const Split s = split(xc.shape(), d);
   if (xc.numel() > 0) {
-    dispatch_floating(x.dtype(), op, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      KernelTable table{.cpu = [&] {
-        kernels::softmax_forward_cpu(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner, log);
-      }};
-#if GPUNN_WITH_ONEDNN
-      if constexpr (std::is_same_v<T, float>) {
-        // oneDNN does not turn a row holding NaN or +inf into NaN as the
-        // reference does; such inputs keep the reference loops.
-        if (!log && !holds_non_finite(xc)) {
-          table.cpu_vendor = [&] {
-            kernels::softmax_forward_onednn(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner);
-          };
-        }
-      }
-#endif
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        kernels::softmax_forward_cuda(y.data<T>(), xc.data<T>(), s.outer, s.C, s.inner, log,
-                                      cuda::stream(x.device().index));
-        GPUNN_CUDA_CHECK_LAUNCH(op);
-      };
-#endif
-#if GPUNN_WITH_CUDNN
-      if (x.device().is_cuda() && cudnn_fits(s)) {
-        table.cuda_vendor = [&] {
-          kernels::cudnn_softmax_forward(cuda::cudnn_handle(x.device().index), log, s.outer, s.C,
-                                         s.inner, x.dtype() == kFloat64, xc.data_ptr(),
-                                         y.data_ptr());
-        };
-      }
-#endif
-      launch(op, OpFamily::Softmax, x.device(), {&xc}, {&y}, table);
-    });
+    const kernels::SoftmaxArgs args{.dtype = x.dtype(),
+                                    .outer = s.outer,
+                                    .C = s.C,
+                                    .inner = s.inner,
+                                    .log = log,
+                                    .x = xc.data_ptr(),
+                                    .y = y.data_ptr()};
+    launch(kernels::softmax_forward, x.device(), args, {&xc}, {&y}, op);
   }
   if (autograd::needs_grad({&x})) {
     auto node = autograd::make_node<SoftmaxBackward>({&x}, log, d);

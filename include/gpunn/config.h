@@ -11,23 +11,28 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace gpunn {
 
+// One name per family everywhere: this value, core/ops/<family>.cpp,
+// kernels/<family>.h and kernels/{cpu,cuda,vendor}/, tests/ops/<family>_test.cpp and
+// bench/kernels/<family>.
 enum class OpFamily : int {
-  Elementwise,
-  Activation,
-  Reduce,
-  Gemm,
-  Softmax,
-  Conv,
-  Pool,
-  Loss,
-  Dropout,
-  Index,  // gather/scatter, embedding
-  Copy,
-  Norm,       // batch norm, local response norm
-  Optimizer,  // fused parameter updates (SGD, Adam, ...)
+  Elementwise,  // unary and binary math
+  Activation,   // relu, leaky_relu, sigmoid, tanh
+  Reduce,       // sum, mean, max, argmax
+  Gemm,         // matmul, linear
+  Softmax,      // softmax, log_softmax
+  Conv,         // conv2d, conv_transpose2d
+  Pool,         // max and average pooling
+  Loss,         // nll, cross entropy, margin losses, binary cross entropy
+  Random,       // rand, randn, randint, dropout
+  Index,        // gather, scatter, embedding
+  Copy,         // copies, conversions, fill
+  Norm,         // batch norm, local response norm
+  Rnn,          // the LSTM cell
+  Optim,        // fused parameter updates (SGD, Adam, RMSprop)
   kCount
 };
 
@@ -40,6 +45,46 @@ Impl parse_impl(const std::string& text);     // throws gpunn::Error on anything
 void set_impl(OpFamily family, Impl impl);
 void set_impl(Impl impl);  // every family
 Impl get_impl(OpFamily family);
+
+// The four implementations an op may have for a dtype (docs/design.md, the seam):
+// gpunn's reference loops, a vendor library on the CPU (oneDNN), our CUDA kernels,
+// cuBLAS/cuDNN. `custom` means Cpu or Cuda, `vendor` CpuVendor or CudaVendor.
+enum class Implementation : int { Cpu, CpuVendor, Cuda, CudaVendor };
+const char* implementation_name(Implementation impl);  // "cpu", "cpu_vendor", "cuda", "cuda_vendor"
+
+// Which implementation each op ran, recorded on this thread while a LaunchTrace is
+// alive (the innermost one when nested). For tests that must know a vendor path
+// really ran, and for a user asking why a layer is slow:
+//   LaunchTrace trace;  y = conv2d(x, w);
+//   for (const auto& r : trace.records()) std::cout << r.op << " " <<
+//   implementation_name(r.implementation);
+// Costs one thread-local load per op while no trace is alive.
+struct LaunchRecord {
+  std::string op;  // "conv2d", "conv2d_backward_weight", ...
+  OpFamily family;
+  Implementation implementation;
+};
+
+class LaunchTrace {
+ public:
+  LaunchTrace();
+  ~LaunchTrace();
+  LaunchTrace(const LaunchTrace&) = delete;
+  LaunchTrace& operator=(const LaunchTrace&) = delete;
+
+  const std::vector<LaunchRecord>& records() const { return records_; }
+  // How many records name `op` and, when given, ran on `impl`.
+  int count(const std::string& op) const;
+  int count(const std::string& op, Implementation impl) const;
+  void clear() { records_.clear(); }
+
+  // Called by the dispatcher (core/dispatch.h).
+  void add(const char* op, OpFamily family, Implementation impl);
+
+ private:
+  std::vector<LaunchRecord> records_;
+  LaunchTrace* outer_;
+};
 
 // TensorFloat-32 on the GPU (cuBLAS and cuDNN tensor cores with 10-bit
 // mantissas for float32 products). Off by default: float32 means strict FP32.

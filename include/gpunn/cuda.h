@@ -1,10 +1,13 @@
-// The CUDA devices gpunn sees: properties, synchronization, the memory cache.
-// Every function works in every build: without CUDA (or without a usable GPU)
-// device_count() is 0 and the others raise gpunn::Error saying so.
+// The CUDA devices gpunn sees: properties, synchronization, the memory cache, the
+// stream gpunn's ops run on and a timer. Every function works in every build: without
+// CUDA (or without a usable GPU) device_count() is 0 and the others raise gpunn::Error
+// saying so (the Timer times the CPU).
 #pragma once
 
 #include <gpunn/config.h>
+#include <gpunn/dtype.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -39,5 +42,31 @@ void synchronize(int device = -1);
 // Returns the device memory cached by gpunn's allocator to the driver (-1: all
 // devices; a no-op for devices never used).
 void empty_cache(int device = -1);
+
+// The stream gpunn queues all work of `device` on, as a cudaStream_t (cast it), for
+// CUDA code of one's own that must be ordered with gpunn's ops. Created on first use.
+void* stream(int device = 0);
+
+// Times the work queued on a device between start() and stop_ms(): CUDA events on the
+// device's stream for a CUDA device (the time the GPU spent between them), the steady
+// clock for the CPU. stop_ms() waits for the work queued before it.
+//   cuda::Timer t(x.device());  t.start();  y = conv2d(x, w);  double ms = t.stop_ms();
+class Timer {
+ public:
+  explicit Timer(Device device = kCPU);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+  void start();
+  // Milliseconds since start().
+  double stop_ms();
+
+ private:
+  Device device_;
+  void* start_ = nullptr;  // cudaEvent_t
+  void* stop_ = nullptr;
+  std::chrono::steady_clock::time_point t0_;
+};
 
 }  // namespace gpunn::cuda

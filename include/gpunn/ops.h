@@ -9,7 +9,9 @@
 #include <gpunn/ops/linalg.h>
 #include <gpunn/ops/loss.h>
 #include <gpunn/ops/norm.h>
+#include <gpunn/ops/optim.h>
 #include <gpunn/ops/pool.h>
 #include <gpunn/ops/reduce.h>
+#include <gpunn/ops/rnn.h>
 #include <gpunn/ops/shape.h>
 #include <gpunn/ops/softmax.h>

@@ -4,6 +4,7 @@
 #include <cmath>
 
 namespace gpunn::kernels {
+namespace {
 
 template <typename T>
 void relu_forward_cpu(T* y, const T* x, int64_t n) {
@@ -56,17 +57,44 @@ void tanh_backward_cpu(T* dx, const T* dy, const T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                         \
-  template void relu_forward_cpu<T>(T*, const T*, int64_t);                          \
-  template void relu_backward_cpu<T>(T*, const T*, const T*, int64_t);               \
-  template void leaky_relu_forward_cpu<T>(T*, const T*, int64_t, double);            \
-  template void leaky_relu_backward_cpu<T>(T*, const T*, const T*, int64_t, double); \
-  template void sigmoid_forward_cpu<T>(T*, const T*, int64_t);                       \
-  template void sigmoid_backward_cpu<T>(T*, const T*, const T*, int64_t);            \
-  template void tanh_forward_cpu<T>(T*, const T*, int64_t);                          \
-  template void tanh_backward_cpu<T>(T*, const T*, const T*, int64_t);
-GPUNN_INSTANTIATE(float)
-GPUNN_INSTANTIATE(double)
-#undef GPUNN_INSTANTIATE
+}  // namespace
+
+template <typename T>
+void activation_forward_cpu(const ActivationArgs& a, const Context&) {
+  const T* x = static_cast<const T*>(a.x);
+  T* y = static_cast<T*>(a.y);
+  switch (a.f) {
+    case Activation::Relu:
+      return relu_forward_cpu(y, x, a.n);
+    case Activation::LeakyRelu:
+      return leaky_relu_forward_cpu(y, x, a.n, a.slope);
+    case Activation::Sigmoid:
+      return sigmoid_forward_cpu(y, x, a.n);
+    case Activation::Tanh:
+      return tanh_forward_cpu(y, x, a.n);
+  }
+}
+
+template <typename T>
+void activation_backward_cpu(const ActivationBackwardArgs& a, const Context&) {
+  const T* dy = static_cast<const T*>(a.dy);
+  const T* saved = static_cast<const T*>(a.saved);
+  T* dx = static_cast<T*>(a.dx);
+  switch (a.f) {
+    case Activation::Relu:
+      return relu_backward_cpu(dx, dy, saved, a.n);
+    case Activation::LeakyRelu:
+      return leaky_relu_backward_cpu(dx, dy, saved, a.n, a.slope);
+    case Activation::Sigmoid:
+      return sigmoid_backward_cpu(dx, dy, saved, a.n);
+    case Activation::Tanh:
+      return tanh_backward_cpu(dx, dy, saved, a.n);
+  }
+}
+
+template void activation_forward_cpu<float>(const ActivationArgs&, const Context&);
+template void activation_forward_cpu<double>(const ActivationArgs&, const Context&);
+template void activation_backward_cpu<float>(const ActivationBackwardArgs&, const Context&);
+template void activation_backward_cpu<double>(const ActivationBackwardArgs&, const Context&);
 
 }  // namespace gpunn::kernels

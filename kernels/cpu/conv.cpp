@@ -7,9 +7,10 @@
 #include "kernels/conv.h"
 
 namespace gpunn::kernels {
+namespace {
 
 template <typename T>
-void conv2d_forward_cpu(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s) {
+void conv2d_forward_loops(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s) {
   const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t k = 0; k < s.K; ++k) {
@@ -35,7 +36,7 @@ void conv2d_forward_cpu(T* y, const T* x, const T* w, const T* b, const Conv2dSh
 }
 
 template <typename T>
-void conv2d_backward_data_cpu(T* dx, const T* dy, const T* w, const Conv2dShape& s) {
+void conv2d_backward_data_loops(T* dx, const T* dy, const T* w, const Conv2dShape& s) {
   const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t c = 0; c < s.C; ++c) {
@@ -67,7 +68,7 @@ void conv2d_backward_data_cpu(T* dx, const T* dy, const T* w, const Conv2dShape&
 }
 
 template <typename T>
-void conv2d_backward_weight_cpu(T* dw, const T* dy, const T* x, const Conv2dShape& s) {
+void conv2d_backward_weight_loops(T* dw, const T* dy, const T* x, const Conv2dShape& s) {
   const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
   for (int64_t k = 0; k < s.K; ++k) {
     const int64_t g = k / Kg;
@@ -93,7 +94,7 @@ void conv2d_backward_weight_cpu(T* dw, const T* dy, const T* x, const Conv2dShap
 }
 
 template <typename T>
-void conv2d_backward_bias_cpu(T* db, const T* dy, const Conv2dShape& s) {
+void conv2d_backward_bias_loops(T* db, const T* dy, const Conv2dShape& s) {
   for (int64_t k = 0; k < s.K; ++k) {
     double acc = 0.0;
     for (int64_t n = 0; n < s.N; ++n)
@@ -103,11 +104,37 @@ void conv2d_backward_bias_cpu(T* db, const T* dy, const Conv2dShape& s) {
   }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                 \
-  template void conv2d_forward_cpu<T>(T*, const T*, const T*, const T*, const Conv2dShape&); \
-  template void conv2d_backward_data_cpu<T>(T*, const T*, const T*, const Conv2dShape&);     \
-  template void conv2d_backward_weight_cpu<T>(T*, const T*, const T*, const Conv2dShape&);   \
-  template void conv2d_backward_bias_cpu<T>(T*, const T*, const Conv2dShape&);
+}  // namespace
+
+template <typename T>
+void conv2d_forward_cpu(const Conv2dForwardArgs& a, const Context&) {
+  conv2d_forward_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), static_cast<const T*>(a.w),
+                       static_cast<const T*>(a.b), a.s);
+}
+
+template <typename T>
+void conv2d_backward_data_cpu(const Conv2dBackwardDataArgs& a, const Context&) {
+  conv2d_backward_data_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
+                             static_cast<const T*>(a.w), a.s);
+}
+
+template <typename T>
+void conv2d_backward_weight_cpu(const Conv2dBackwardWeightArgs& a, const Context&) {
+  conv2d_backward_weight_loops(static_cast<T*>(a.dw), static_cast<const T*>(a.dy),
+                               static_cast<const T*>(a.x), a.s);
+  if (a.db) conv2d_backward_bias_loops(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s);
+}
+
+template <typename T>
+void conv2d_backward_bias_cpu(const Conv2dBackwardBiasArgs& a, const Context&) {
+  conv2d_backward_bias_loops(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                    \
+  template void conv2d_forward_cpu<T>(const Conv2dForwardArgs&, const Context&);                \
+  template void conv2d_backward_data_cpu<T>(const Conv2dBackwardDataArgs&, const Context&);     \
+  template void conv2d_backward_weight_cpu<T>(const Conv2dBackwardWeightArgs&, const Context&); \
+  template void conv2d_backward_bias_cpu<T>(const Conv2dBackwardBiasArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

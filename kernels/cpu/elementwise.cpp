@@ -1,4 +1,4 @@
-// Reference loops for elementwise math, copy and fill (kernels/elementwise.h).
+// Reference loops for elementwise math (kernels/elementwise.h).
 // Each computes in T; derivatives follow the formulas in gpunn/ops/elementwise.h.
 #include "kernels/elementwise.h"
 
@@ -15,6 +15,7 @@ using math::binary_partials;
 using math::binary_value;
 using math::unary_derivative;
 using math::unary_value;
+
 namespace {
 
 // Calls f(std::integral_constant<Op, op>{}): inside f the op is a compile-time
@@ -46,10 +47,8 @@ void with_constant(UnaryOp op, F&& f) {
   }
 }
 
-}  // namespace
-
 template <typename T>
-void unary_forward_cpu(UnaryOp op, T* y, const T* x, int64_t n, double a, double b) {
+void unary_forward_loops(UnaryOp op, T* y, const T* x, int64_t n, double a, double b) {
   const T ta = static_cast<T>(a), tb = static_cast<T>(b);
   with_constant(op, [&](auto k) {
     for (int64_t i = 0; i < n; ++i) y[i] = unary_value(decltype(k)::value, x[i], ta, tb);
@@ -57,8 +56,8 @@ void unary_forward_cpu(UnaryOp op, T* y, const T* x, int64_t n, double a, double
 }
 
 template <typename T>
-void unary_backward_cpu(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n, double a,
-                        double b) {
+void unary_backward_loops(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n,
+                          double a, double b) {
   const T ta = static_cast<T>(a), tb = static_cast<T>(b);
   with_constant(op, [&](auto k) {
     for (int64_t i = 0; i < n; ++i) {
@@ -67,8 +66,6 @@ void unary_backward_cpu(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, 
     }
   });
 }
-
-namespace {
 
 template <typename F>
 void with_constant(BinaryOp op, F&& f) {
@@ -92,11 +89,9 @@ void with_constant(BinaryOp op, F&& f) {
   }
 }
 
-}  // namespace
-
 template <typename T>
-void binary_forward_cpu(BinaryOp op, T* z, const T* a, const T* b, const StridedPair& ix,
-                        int64_t n) {
+void binary_forward_loops(BinaryOp op, T* z, const T* a, const T* b, const StridedPair& ix,
+                          int64_t n) {
   with_constant(op, [&](auto k) {
     for_each_strided(ix, n, [&](int64_t i, int64_t oa, int64_t ob) {
       z[i] = binary_value(decltype(k)::value, a[oa], b[ob]);
@@ -105,8 +100,8 @@ void binary_forward_cpu(BinaryOp op, T* z, const T* a, const T* b, const Strided
 }
 
 template <typename T>
-void binary_backward_cpu(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b, const T* z,
-                         const StridedPair& ix, int64_t n) {
+void binary_backward_loops(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b,
+                           const T* z, const StridedPair& ix, int64_t n) {
   with_constant(op, [&](auto k) {
     for_each_strided(ix, n, [&](int64_t i, int64_t oa, int64_t ob) {
       T pa = T(0), pb = T(0);
@@ -117,58 +112,39 @@ void binary_backward_cpu(BinaryOp op, T* da, T* db, const T* dz, const T* a, con
   });
 }
 
-namespace {
-
-// Float to int64 truncates toward zero; values it cannot hold (NaN, ±inf, beyond
-// ±2^63) give INT64_MIN, as x86 conversion does, instead of undefined behaviour.
-template <typename To, typename From>
-To convert(From v) {
-  if constexpr (std::is_same_v<To, int64_t> && std::is_floating_point_v<From>) {
-    constexpr From kLimit = From(9223372036854775808.0);  // 2^63
-    if (!(v > -kLimit && v < kLimit)) return std::numeric_limits<int64_t>::min();
-  }
-  return static_cast<To>(v);
-}
-
 }  // namespace
 
-template <typename To, typename From>
-void copy_cpu(To* dst, const From* src, const StridedPair& ix, int64_t n) {
-  for_each_strided(ix, n, [&](int64_t, int64_t od, int64_t os) { dst[od] = convert<To>(src[os]); });
+template <typename T>
+void unary_forward_cpu(const UnaryArgs& a, const Context&) {
+  unary_forward_loops(a.op, static_cast<T*>(a.y), static_cast<const T*>(a.x), a.n, a.a, a.b);
 }
 
 template <typename T>
-void fill_cpu(T* dst, T value, const StridedPair& ix, int64_t n) {
-  for_each_strided(ix, n, [&](int64_t, int64_t od, int64_t) { dst[od] = value; });
+void unary_backward_cpu(const UnaryBackwardArgs& a, const Context&) {
+  unary_backward_loops(a.op, static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
+                       static_cast<const T*>(a.x), static_cast<const T*>(a.y), a.n, a.a, a.b);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                      \
-  template void unary_forward_cpu<T>(UnaryOp, T*, const T*, int64_t, double, double);             \
-  template void unary_backward_cpu<T>(UnaryOp, T*, const T*, const T*, const T*, int64_t, double, \
-                                      double);                                                    \
-  template void binary_forward_cpu<T>(BinaryOp, T*, const T*, const T*, const StridedPair&,       \
-                                      int64_t);                                                   \
-  template void binary_backward_cpu<T>(BinaryOp, T*, T*, const T*, const T*, const T*, const T*,  \
-                                       const StridedPair&, int64_t);
+template <typename T>
+void binary_forward_cpu(const BinaryArgs& a, const Context&) {
+  binary_forward_loops(a.op, static_cast<T*>(a.z), static_cast<const T*>(a.a),
+                       static_cast<const T*>(a.b), a.ix, a.n);
+}
+
+template <typename T>
+void binary_backward_cpu(const BinaryBackwardArgs& a, const Context&) {
+  binary_backward_loops(a.op, static_cast<T*>(a.da), static_cast<T*>(a.db),
+                        static_cast<const T*>(a.dz), static_cast<const T*>(a.a),
+                        static_cast<const T*>(a.b), static_cast<const T*>(a.z), a.ix, a.n);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                     \
+  template void unary_forward_cpu<T>(const UnaryArgs&, const Context&);          \
+  template void unary_backward_cpu<T>(const UnaryBackwardArgs&, const Context&); \
+  template void binary_forward_cpu<T>(const BinaryArgs&, const Context&);        \
+  template void binary_backward_cpu<T>(const BinaryBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE
-
-#define GPUNN_INSTANTIATE_COPY(To, From) \
-  template void copy_cpu<To, From>(To*, const From*, const StridedPair&, int64_t);
-GPUNN_INSTANTIATE_COPY(float, float)
-GPUNN_INSTANTIATE_COPY(float, double)
-GPUNN_INSTANTIATE_COPY(float, int64_t)
-GPUNN_INSTANTIATE_COPY(double, float)
-GPUNN_INSTANTIATE_COPY(double, double)
-GPUNN_INSTANTIATE_COPY(double, int64_t)
-GPUNN_INSTANTIATE_COPY(int64_t, float)
-GPUNN_INSTANTIATE_COPY(int64_t, double)
-GPUNN_INSTANTIATE_COPY(int64_t, int64_t)
-#undef GPUNN_INSTANTIATE_COPY
-
-template void fill_cpu<float>(float*, float, const StridedPair&, int64_t);
-template void fill_cpu<double>(double*, double, const StridedPair&, int64_t);
-template void fill_cpu<int64_t>(int64_t*, int64_t, const StridedPair&, int64_t);
 
 }  // namespace gpunn::kernels

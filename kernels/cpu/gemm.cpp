@@ -8,9 +8,11 @@
 
 namespace gpunn::kernels {
 
+namespace {
+
 template <typename T>
-void gemm_cpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-              int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+void gemm_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   std::vector<double> row(static_cast<size_t>(N));
   for (int64_t i = 0; i < M; ++i) {
     std::fill(row.begin(), row.end(), 0.0);
@@ -33,23 +35,26 @@ void gemm_cpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alp
 }
 
 template <typename T>
-void gemm_batched_cpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
-                      const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
-                      int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c,
-                      int64_t batch) {
+void gemm_batched_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+                        const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                        int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c,
+                        int64_t batch) {
   for (int64_t b = 0; b < batch; ++b)
-    gemm_cpu(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
-             C + b * stride_c, ldc);
+    gemm_loops(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
+               C + b * stride_c, ldc);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                       \
-  template void gemm_cpu<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, \
-                            int64_t, T, T*, int64_t);                                              \
-  template void gemm_batched_cpu<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,   \
-                                    int64_t, const T*, int64_t, int64_t, T, T*, int64_t, int64_t,  \
-                                    int64_t);
-GPUNN_INSTANTIATE(float)
-GPUNN_INSTANTIATE(double)
-#undef GPUNN_INSTANTIATE
+}  // namespace
+
+template <typename T>
+void gemm_cpu(const GemmArgs& a, const Context&) {
+  gemm_batched_loops<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
+                        static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
+                        a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
+                        a.stride_c, a.batch);
+}
+
+template void gemm_cpu<float>(const GemmArgs&, const Context&);
+template void gemm_cpu<double>(const GemmArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -4,9 +4,11 @@
 
 namespace gpunn::kernels {
 
+namespace {
+
 template <typename T>
-void gather_dim_cpu(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
-                    int64_t y_size, int64_t inner) {
+void gather_loops(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
+                  int64_t y_size, int64_t inner) {
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < y_size; ++j)
       for (int64_t i = 0; i < inner; ++i) {
@@ -16,8 +18,8 @@ void gather_dim_cpu(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t
 }
 
 template <typename T>
-void scatter_add_dim_cpu(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
-                         int64_t y_size, int64_t inner) {
+void scatter_add_loops(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
+                       int64_t y_size, int64_t inner) {
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < y_size; ++j)
       for (int64_t i = 0; i < inner; ++i) {
@@ -27,27 +29,50 @@ void scatter_add_dim_cpu(T* dx, const T* dy, const int64_t* idx, int64_t outer, 
 }
 
 template <typename T>
-void embedding_forward_cpu(T* y, const T* weight, const int64_t* idx, int64_t n, int64_t D) {
+void embedding_forward_loops(T* y, const T* weight, const int64_t* idx, int64_t n, int64_t D) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t d = 0; d < D; ++d) y[i * D + d] = weight[idx[i] * D + d];
 }
 
 template <typename T>
-void embedding_backward_cpu(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
-                            int64_t padding_idx) {
+void embedding_backward_loops(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
+                              int64_t padding_idx) {
   for (int64_t i = 0; i < n; ++i) {
     if (idx[i] == padding_idx) continue;
     for (int64_t d = 0; d < D; ++d) dweight[idx[i] * D + d] += dy[i * D + d];
   }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                    \
-  template void gather_dim_cpu<T>(T*, const T*, const int64_t*, int64_t, int64_t, int64_t,      \
-                                  int64_t);                                                     \
-  template void scatter_add_dim_cpu<T>(T*, const T*, const int64_t*, int64_t, int64_t, int64_t, \
-                                       int64_t);                                                \
-  template void embedding_forward_cpu<T>(T*, const T*, const int64_t*, int64_t, int64_t);       \
-  template void embedding_backward_cpu<T>(T*, const T*, const int64_t*, int64_t, int64_t, int64_t);
+}  // namespace
+
+template <typename T>
+void gather_cpu(const GatherArgs& a, const Context&) {
+  gather_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.idx, a.outer, a.x_size, a.y_size,
+               a.inner);
+}
+
+template <typename T>
+void scatter_add_cpu(const ScatterAddArgs& a, const Context&) {
+  scatter_add_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.idx, a.outer, a.x_size,
+                    a.y_size, a.inner);
+}
+
+template <typename T>
+void embedding_forward_cpu(const EmbeddingArgs& a, const Context&) {
+  embedding_forward_loops(static_cast<T*>(a.y), static_cast<const T*>(a.weight), a.idx, a.n, a.D);
+}
+
+template <typename T>
+void embedding_backward_cpu(const EmbeddingBackwardArgs& a, const Context&) {
+  embedding_backward_loops(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, a.n, a.D,
+                           a.padding_idx);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                    \
+  template void gather_cpu<T>(const GatherArgs&, const Context&);               \
+  template void scatter_add_cpu<T>(const ScatterAddArgs&, const Context&);      \
+  template void embedding_forward_cpu<T>(const EmbeddingArgs&, const Context&); \
+  template void embedding_backward_cpu<T>(const EmbeddingBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

@@ -1,4 +1,4 @@
-// Reference loops for batch norm, LRN and the LSTM cell (kernels/norm.h).
+// Reference loops for batch norm and LRN (kernels/norm.h).
 // Sums accumulate in double.
 #include "kernels/norm.h"
 
@@ -15,11 +15,9 @@ inline int64_t at(const NormShape& s, int64_t n, int64_t c, int64_t i) {
   return (n * s.C + c) * s.inner + i;
 }
 
-}  // namespace
-
 template <typename T>
-void batch_norm_stats_cpu(T* mean, T* invstd, T* var_unbiased, const T* x, NormShape s,
-                          double eps) {
+void batch_norm_stats_loops(T* mean, T* invstd, T* var_unbiased, const T* x, NormShape s,
+                            double eps) {
   const double M = static_cast<double>(s.N * s.inner);
   for (int64_t c = 0; c < s.C; ++c) {
     double sum = 0.0;
@@ -39,8 +37,8 @@ void batch_norm_stats_cpu(T* mean, T* invstd, T* var_unbiased, const T* x, NormS
 }
 
 template <typename T>
-void batch_norm_forward_cpu(T* y, const T* x, const T* mean, const T* invstd, const T* w,
-                            const T* b, NormShape s) {
+void batch_norm_forward_loops(T* y, const T* x, const T* mean, const T* invstd, const T* w,
+                              const T* b, NormShape s) {
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t c = 0; c < s.C; ++c) {
       const T scale = invstd[c] * (w ? w[c] : T(1));
@@ -51,8 +49,8 @@ void batch_norm_forward_cpu(T* y, const T* x, const T* mean, const T* invstd, co
 }
 
 template <typename T>
-void batch_norm_backward_cpu(T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean,
-                             const T* invstd, const T* w, NormShape s, bool training) {
+void batch_norm_backward_loops(T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean,
+                               const T* invstd, const T* w, NormShape s, bool training) {
   const double M = static_cast<double>(s.N * s.inner);
   for (int64_t c = 0; c < s.C; ++c) {
     const double mu = static_cast<double>(mean[c]), r = static_cast<double>(invstd[c]);
@@ -83,8 +81,8 @@ void batch_norm_backward_cpu(T* dx, T* dw, T* db, const T* dy, const T* x, const
 }
 
 template <typename T>
-void batch_norm_jvp_cpu(T* t, const T* tx, const T* tw, const T* tb, const T* x, const T* mean,
-                        const T* invstd, const T* w, NormShape s, bool training) {
+void batch_norm_jvp_loops(T* t, const T* tx, const T* tw, const T* tb, const T* x, const T* mean,
+                          const T* invstd, const T* w, NormShape s, bool training) {
   const double M = static_cast<double>(s.N * s.inner);
   for (int64_t c = 0; c < s.C; ++c) {
     const double mu = static_cast<double>(mean[c]), r = static_cast<double>(invstd[c]);
@@ -118,8 +116,8 @@ void batch_norm_jvp_cpu(T* t, const T* tx, const T* tw, const T* tb, const T* x,
 }
 
 template <typename T>
-void lrn_forward_cpu(T* y, T* scale, const T* x, NormShape s, int64_t size, double alpha,
-                     double beta, double k) {
+void lrn_forward_loops(T* y, T* scale, const T* x, NormShape s, int64_t size, double alpha,
+                       double beta, double k) {
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t i = 0; i < s.inner; ++i)
       for (int64_t c = 0; c < s.C; ++c)
@@ -127,8 +125,8 @@ void lrn_forward_cpu(T* y, T* scale, const T* x, NormShape s, int64_t size, doub
 }
 
 template <typename T>
-void lrn_backward_cpu(T* dx, const T* dy, const T* x, const T* scale, NormShape s, int64_t size,
-                      double alpha, double beta) {
+void lrn_backward_loops(T* dx, const T* dy, const T* x, const T* scale, NormShape s, int64_t size,
+                        double alpha, double beta) {
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t i = 0; i < s.inner; ++i)
       for (int64_t j = 0; j < s.C; ++j)
@@ -136,52 +134,87 @@ void lrn_backward_cpu(T* dx, const T* dy, const T* x, const T* scale, NormShape 
 }
 
 template <typename T>
-void lrn_jvp_cpu(T* t, const T* tx, const T* x, const T* scale, NormShape s, int64_t size,
-                 double alpha, double beta) {
+void lrn_jvp_loops(T* t, const T* tx, const T* x, const T* scale, NormShape s, int64_t size,
+                   double alpha, double beta) {
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t i = 0; i < s.inner; ++i)
       for (int64_t c = 0; c < s.C; ++c)
         math::lrn_jvp_at(t, tx, x, scale, s, size, alpha, beta, n, c, i);
 }
 
+}  // namespace
+
 template <typename T>
-void lstm_cell_forward_cpu(T* out, const T* gates, const T* c_prev, int64_t N, int64_t H) {
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t j = 0; j < H; ++j) math::lstm_forward_at(out, gates, c_prev, H, n, j);
+void batch_norm_training_cpu(const BatchNormTrainingArgs& a, const Context&) {
+  batch_norm_stats_loops(static_cast<T*>(a.mean), static_cast<T*>(a.invstd),
+                         static_cast<T*>(a.var_unbiased), static_cast<const T*>(a.x), a.s, a.eps);
+  batch_norm_forward_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x),
+                           static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                           static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s);
 }
 
 template <typename T>
-void lstm_cell_backward_cpu(T* dgates, T* dc_prev, const T* dout, const T* gates, const T* c_prev,
-                            int64_t N, int64_t H) {
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t j = 0; j < H; ++j)
-      math::lstm_backward_at(dgates, dc_prev, dout, gates, c_prev, H, n, j);
+void batch_norm_inference_cpu(const BatchNormInferenceArgs& a, const Context&) {
+  batch_norm_forward_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x),
+                           static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                           static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s);
 }
 
 template <typename T>
-void lstm_cell_jvp_cpu(T* tout, const T* tgates, const T* tc_prev, const T* gates, const T* c_prev,
-                       int64_t N, int64_t H) {
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t j = 0; j < H; ++j)
-      math::lstm_jvp_at(tout, tgates, tc_prev, gates, c_prev, H, n, j);
+void batch_norm_backward_cpu(const BatchNormBackwardArgs& a, const Context&) {
+  batch_norm_backward_loops(static_cast<T*>(a.dx), static_cast<T*>(a.dw), static_cast<T*>(a.db),
+                            static_cast<const T*>(a.dy), static_cast<const T*>(a.x),
+                            static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                            static_cast<const T*>(a.w), a.s, a.training);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                       \
-  template void batch_norm_stats_cpu<T>(T*, T*, T*, const T*, NormShape, double);                  \
-  template void batch_norm_forward_cpu<T>(T*, const T*, const T*, const T*, const T*, const T*,    \
-                                          NormShape);                                              \
-  template void batch_norm_backward_cpu<T>(T*, T*, T*, const T*, const T*, const T*, const T*,     \
-                                           const T*, NormShape, bool);                             \
-  template void batch_norm_jvp_cpu<T>(T*, const T*, const T*, const T*, const T*, const T*,        \
-                                      const T*, const T*, NormShape, bool);                        \
-  template void lrn_forward_cpu<T>(T*, T*, const T*, NormShape, int64_t, double, double, double);  \
-  template void lrn_backward_cpu<T>(T*, const T*, const T*, const T*, NormShape, int64_t, double,  \
-                                    double);                                                       \
-  template void lrn_jvp_cpu<T>(T*, const T*, const T*, const T*, NormShape, int64_t, double,       \
-                               double);                                                            \
-  template void lstm_cell_forward_cpu<T>(T*, const T*, const T*, int64_t, int64_t);                \
-  template void lstm_cell_backward_cpu<T>(T*, T*, const T*, const T*, const T*, int64_t, int64_t); \
-  template void lstm_cell_jvp_cpu<T>(T*, const T*, const T*, const T*, const T*, int64_t, int64_t);
+template <typename T>
+void batch_norm_jvp_cpu(const BatchNormJvpArgs& a, const Context&) {
+  batch_norm_jvp_loops(
+      static_cast<T*>(a.t), static_cast<const T*>(a.tx), static_cast<const T*>(a.tw),
+      static_cast<const T*>(a.tb), static_cast<const T*>(a.x), static_cast<const T*>(a.mean),
+      static_cast<const T*>(a.invstd), static_cast<const T*>(a.w), a.s, a.training);
+}
+
+template <typename T>
+void lrn_forward_cpu(const LrnArgs& a, const Context&) {
+  lrn_forward_loops(static_cast<T*>(a.y), static_cast<T*>(a.scale), static_cast<const T*>(a.x), a.s,
+                    a.size, a.alpha, a.beta, a.k);
+}
+
+size_t lrn_backward_cpu_workspace(const LrnBackwardArgs& a, const Context&) {
+  // The scale and a throw-away y, recomputed when the forward ran on oneDNN.
+  return a.scale ? 0 : 2 * static_cast<size_t>(a.s.N * a.s.C * a.s.inner) * dtype_size(a.dtype);
+}
+
+template <typename T>
+void lrn_backward_cpu(const LrnBackwardArgs& a, const Context& ctx) {
+  const T* x = static_cast<const T*>(a.x);
+  const T* scale = static_cast<const T*>(a.scale);
+  if (!scale) {
+    T* recomputed = static_cast<T*>(ctx.workspace);
+    T* y = recomputed + a.s.N * a.s.C * a.s.inner;
+    lrn_forward_loops(y, recomputed, x, a.s, a.size, a.alpha, a.beta, a.k);
+    scale = recomputed;
+  }
+  lrn_backward_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), x, scale, a.s, a.size,
+                     a.alpha, a.beta);
+}
+
+template <typename T>
+void lrn_jvp_cpu(const LrnJvpArgs& a, const Context&) {
+  lrn_jvp_loops(static_cast<T*>(a.t), static_cast<const T*>(a.tx), static_cast<const T*>(a.x),
+                static_cast<const T*>(a.scale), a.s, a.size, a.alpha, a.beta);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                \
+  template void batch_norm_training_cpu<T>(const BatchNormTrainingArgs&, const Context&);   \
+  template void batch_norm_inference_cpu<T>(const BatchNormInferenceArgs&, const Context&); \
+  template void batch_norm_backward_cpu<T>(const BatchNormBackwardArgs&, const Context&);   \
+  template void batch_norm_jvp_cpu<T>(const BatchNormJvpArgs&, const Context&);             \
+  template void lrn_forward_cpu<T>(const LrnArgs&, const Context&);                         \
+  template void lrn_backward_cpu<T>(const LrnBackwardArgs&, const Context&);                \
+  template void lrn_jvp_cpu<T>(const LrnJvpArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

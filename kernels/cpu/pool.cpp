@@ -9,8 +9,10 @@
 
 namespace gpunn::kernels {
 
+namespace {
+
 template <typename T>
-void max_pool2d_forward_cpu(T* y, int64_t* indices, const T* x, const Pool2dShape& s) {
+void max_pool2d_forward_loops(T* y, int64_t* indices, const T* x, const Pool2dShape& s) {
   for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
     const T* xp = x + plane * s.H * s.W;
     for (int64_t p = 0; p < s.P; ++p)
@@ -37,14 +39,12 @@ void max_pool2d_forward_cpu(T* y, int64_t* indices, const T* x, const Pool2dShap
 }
 
 template <typename T>
-void max_pool2d_backward_cpu(T* dx, const T* dy, const int64_t* indices, const Pool2dShape& s) {
+void max_pool2d_backward_loops(T* dx, const T* dy, const int64_t* indices, const Pool2dShape& s) {
   std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
   for (int64_t plane = 0; plane < s.N * s.C; ++plane)
     for (int64_t i = 0; i < s.P * s.Q; ++i)
       dx[plane * s.H * s.W + indices[plane * s.P * s.Q + i]] += dy[plane * s.P * s.Q + i];
 }
-
-namespace {
 
 struct Window {
   int64_t h0, h1, w0, w1;  // clipped to the input
@@ -65,10 +65,8 @@ Window avg_window(const Pool2dShape& s, int64_t p, int64_t q) {
   return {h0, h1, w0, w1, s.count_include_pad ? padded_size : (h1 - h0) * (w1 - w0)};
 }
 
-}  // namespace
-
 template <typename T>
-void avg_pool2d_forward_cpu(T* y, const T* x, const Pool2dShape& s) {
+void avg_pool2d_forward_loops(T* y, const T* x, const Pool2dShape& s) {
   for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
     const T* xp = x + plane * s.H * s.W;
     for (int64_t p = 0; p < s.P; ++p)
@@ -83,7 +81,7 @@ void avg_pool2d_forward_cpu(T* y, const T* x, const Pool2dShape& s) {
 }
 
 template <typename T>
-void avg_pool2d_backward_cpu(T* dx, const T* dy, const Pool2dShape& s) {
+void avg_pool2d_backward_loops(T* dx, const T* dy, const Pool2dShape& s) {
   std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
   for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
     T* dxp = dx + plane * s.H * s.W;
@@ -97,11 +95,37 @@ void avg_pool2d_backward_cpu(T* dx, const T* dy, const Pool2dShape& s) {
   }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                  \
-  template void max_pool2d_forward_cpu<T>(T*, int64_t*, const T*, const Pool2dShape&);        \
-  template void max_pool2d_backward_cpu<T>(T*, const T*, const int64_t*, const Pool2dShape&); \
-  template void avg_pool2d_forward_cpu<T>(T*, const T*, const Pool2dShape&);                  \
-  template void avg_pool2d_backward_cpu<T>(T*, const T*, const Pool2dShape&);
+}  // namespace
+
+template <typename T>
+void max_pool2d_forward_cpu(const MaxPool2dArgs& a, const Context&) {
+  max_pool2d_forward_loops(static_cast<T*>(a.y), a.indices, static_cast<const T*>(a.x), a.s);
+}
+
+template <typename T>
+void max_pool2d_backward_cpu(const MaxPool2dBackwardArgs& a, const Context&) {
+  max_pool2d_backward_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.indices, a.s);
+}
+
+template <typename T>
+void avg_pool2d_forward_cpu(const AvgPool2dArgs& a, const Context&) {
+  avg_pool2d_forward_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.s);
+}
+
+template <typename T>
+void avg_pool2d_backward_cpu(const AvgPool2dBackwardArgs& a, const Context&) {
+  avg_pool2d_backward_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.s);
+}
+
+bool max_pool2d_backward_has_indices(const MaxPool2dBackwardArgs& a) {
+  return a.indices != nullptr;
+}
+
+#define GPUNN_INSTANTIATE(T)                                                              \
+  template void max_pool2d_forward_cpu<T>(const MaxPool2dArgs&, const Context&);          \
+  template void max_pool2d_backward_cpu<T>(const MaxPool2dBackwardArgs&, const Context&); \
+  template void avg_pool2d_forward_cpu<T>(const AvgPool2dArgs&, const Context&);          \
+  template void avg_pool2d_backward_cpu<T>(const AvgPool2dBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

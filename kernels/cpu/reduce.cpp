@@ -6,8 +6,10 @@
 
 namespace gpunn::kernels {
 
+namespace {
+
 template <typename T>
-void sum_rows_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale) {
+void sum_rows_loops(T* out, const T* x, int64_t rows, int64_t cols, double scale) {
   for (int64_t r = 0; r < rows; ++r) {
     double acc = 0.0;
     const T* row = x + r * cols;
@@ -17,7 +19,7 @@ void sum_rows_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale) 
 }
 
 template <typename T>
-void sum_leading_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scale) {
+void sum_leading_loops(T* out, const T* x, int64_t rows, int64_t cols, double scale) {
   std::vector<double> acc(static_cast<size_t>(cols), 0.0);
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * cols;
@@ -27,8 +29,8 @@ void sum_leading_cpu(T* out, const T* x, int64_t rows, int64_t cols, double scal
 }
 
 template <typename T>
-void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
-                 int64_t inner) {
+void max_dim_loops(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
+                   int64_t inner) {
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const T* base = x + o * size * inner + i;
@@ -48,7 +50,7 @@ void max_dim_cpu(T* values, int64_t* indices, const T* x, int64_t outer, int64_t
 }
 
 template <typename T>
-int nonfinite_cpu(const T* x, int64_t n) {
+int nonfinite_loops(const T* x, int64_t n) {
   int flags = 0;
   for (int64_t i = 0; i < n && flags != (kHasNan | kHasInf); ++i) {
     if (std::isnan(x[i])) flags |= kHasNan;
@@ -57,13 +59,36 @@ int nonfinite_cpu(const T* x, int64_t n) {
   return flags;
 }
 
-template void sum_rows_cpu<float>(float*, const float*, int64_t, int64_t, double);
-template void sum_rows_cpu<double>(double*, const double*, int64_t, int64_t, double);
-template void sum_leading_cpu<float>(float*, const float*, int64_t, int64_t, double);
-template void sum_leading_cpu<double>(double*, const double*, int64_t, int64_t, double);
-template void max_dim_cpu<float>(float*, int64_t*, const float*, int64_t, int64_t, int64_t);
-template void max_dim_cpu<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t);
-template int nonfinite_cpu<float>(const float*, int64_t);
-template int nonfinite_cpu<double>(const double*, int64_t);
+}  // namespace
+
+template <typename T>
+void sum_rows_cpu(const SumArgs& a, const Context&) {
+  sum_rows_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.rows, a.cols, a.scale);
+}
+
+template <typename T>
+void sum_leading_cpu(const SumArgs& a, const Context&) {
+  sum_leading_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.rows, a.cols, a.scale);
+}
+
+template <typename T>
+void max_dim_cpu(const MaxDimArgs& a, const Context&) {
+  max_dim_loops(static_cast<T*>(a.values), a.indices, static_cast<const T*>(a.x), a.outer, a.size,
+                a.inner);
+}
+
+template <typename T>
+void nonfinite_cpu(const NonfiniteArgs& a, const Context&) {
+  *a.flags |= nonfinite_loops(static_cast<const T*>(a.x), a.n);
+}
+
+#define GPUNN_INSTANTIATE(T)                                        \
+  template void sum_rows_cpu<T>(const SumArgs&, const Context&);    \
+  template void sum_leading_cpu<T>(const SumArgs&, const Context&); \
+  template void max_dim_cpu<T>(const MaxDimArgs&, const Context&);  \
+  template void nonfinite_cpu<T>(const NonfiniteArgs&, const Context&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -8,7 +8,11 @@
 namespace gpunn::kernels {
 
 template <typename T>
-void softmax_forward_cpu(T* y, const T* x, int64_t outer, int64_t C, int64_t inner, bool log) {
+void softmax_forward_cpu(const SoftmaxArgs& a, const Context&) {
+  const T* x = static_cast<const T*>(a.x);
+  T* y = static_cast<T*>(a.y);
+  const int64_t outer = a.outer, C = a.C, inner = a.inner;
+  const bool log = a.log;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const T* xs = x + o * C * inner + i;
@@ -27,8 +31,12 @@ void softmax_forward_cpu(T* y, const T* x, int64_t outer, int64_t C, int64_t inn
 }
 
 template <typename T>
-void softmax_backward_cpu(T* dx, const T* dy, const T* y, int64_t outer, int64_t C, int64_t inner,
-                          bool log) {
+void softmax_backward_cpu(const SoftmaxBackwardArgs& a, const Context&) {
+  const T* dy = static_cast<const T*>(a.dy);
+  const T* y = static_cast<const T*>(a.y);
+  T* dx = static_cast<T*>(a.dx);
+  const int64_t outer = a.outer, C = a.C, inner = a.inner;
+  const bool log = a.log;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const int64_t base = o * C * inner + i;
@@ -46,11 +54,9 @@ void softmax_backward_cpu(T* dx, const T* dy, const T* y, int64_t outer, int64_t
   }
 }
 
-template void softmax_forward_cpu<float>(float*, const float*, int64_t, int64_t, int64_t, bool);
-template void softmax_forward_cpu<double>(double*, const double*, int64_t, int64_t, int64_t, bool);
-template void softmax_backward_cpu<float>(float*, const float*, const float*, int64_t, int64_t,
-                                          int64_t, bool);
-template void softmax_backward_cpu<double>(double*, const double*, const double*, int64_t, int64_t,
-                                           int64_t, bool);
+template void softmax_forward_cpu<float>(const SoftmaxArgs&, const Context&);
+template void softmax_forward_cpu<double>(const SoftmaxArgs&, const Context&);
+template void softmax_backward_cpu<float>(const SoftmaxBackwardArgs&, const Context&);
+template void softmax_backward_cpu<double>(const SoftmaxBackwardArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -1,7 +1,7 @@
 // Walking strided operands on the CPU. Private to kernels/cpu.
 #pragma once
 
-#include "kernels/elementwise.h"
+#include "kernels/base/strided.h"
 
 namespace gpunn::kernels {
 

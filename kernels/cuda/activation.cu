@@ -1,7 +1,7 @@
-// CUDA activations (kernels/cuda/activation.cuh): one grid-stride kernel per
+// CUDA activations (kernels/activation.h): one grid-stride kernel per
 // direction, specialised by a small functor per activation. Formulas as in
 // kernels/activation.h (NaN passes through relu; sigmoid never overflows).
-#include "kernels/cuda/activation.cuh"
+#include "kernels/activation.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace gpunn::kernels {
@@ -66,51 +66,45 @@ void run_backward(F f, T* dx, const T* dy, const T* saved, int64_t n, cudaStream
 }  // namespace
 
 template <typename T>
-void relu_forward_cuda(T* y, const T* x, int64_t n, cudaStream_t s) {
-  run_forward(Relu<T>{T(0)}, y, x, n, s);
-}
-template <typename T>
-void relu_backward_cuda(T* dx, const T* dy, const T* y, int64_t n, cudaStream_t s) {
-  run_backward(Relu<T>{T(0)}, dx, dy, y, n, s);
-}
-template <typename T>
-void leaky_relu_forward_cuda(T* y, const T* x, int64_t n, double slope, cudaStream_t s) {
-  run_forward(LeakyRelu<T>{static_cast<T>(slope)}, y, x, n, s);
-}
-template <typename T>
-void leaky_relu_backward_cuda(T* dx, const T* dy, const T* x, int64_t n, double slope,
-                              cudaStream_t s) {
-  run_backward(LeakyRelu<T>{static_cast<T>(slope)}, dx, dy, x, n, s);
-}
-template <typename T>
-void sigmoid_forward_cuda(T* y, const T* x, int64_t n, cudaStream_t s) {
-  run_forward(Sigmoid<T>{T(0)}, y, x, n, s);
-}
-template <typename T>
-void sigmoid_backward_cuda(T* dx, const T* dy, const T* y, int64_t n, cudaStream_t s) {
-  run_backward(Sigmoid<T>{T(0)}, dx, dy, y, n, s);
-}
-template <typename T>
-void tanh_forward_cuda(T* y, const T* x, int64_t n, cudaStream_t s) {
-  run_forward(Tanh<T>{T(0)}, y, x, n, s);
-}
-template <typename T>
-void tanh_backward_cuda(T* dx, const T* dy, const T* y, int64_t n, cudaStream_t s) {
-  run_backward(Tanh<T>{T(0)}, dx, dy, y, n, s);
+void activation_forward_cuda(const ActivationArgs& a, const Context& ctx) {
+  const T* x = static_cast<const T*>(a.x);
+  T* y = static_cast<T*>(a.y);
+  cudaStream_t s = ctx.stream;
+  const T slope = static_cast<T>(a.slope);
+  switch (a.f) {
+    case Activation::Relu:
+      return run_forward(Relu<T>{slope}, y, x, a.n, s);
+    case Activation::LeakyRelu:
+      return run_forward(LeakyRelu<T>{slope}, y, x, a.n, s);
+    case Activation::Sigmoid:
+      return run_forward(Sigmoid<T>{slope}, y, x, a.n, s);
+    case Activation::Tanh:
+      return run_forward(Tanh<T>{slope}, y, x, a.n, s);
+  }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                             \
-  template void relu_forward_cuda<T>(T*, const T*, int64_t, cudaStream_t);               \
-  template void relu_backward_cuda<T>(T*, const T*, const T*, int64_t, cudaStream_t);    \
-  template void leaky_relu_forward_cuda<T>(T*, const T*, int64_t, double, cudaStream_t); \
-  template void leaky_relu_backward_cuda<T>(T*, const T*, const T*, int64_t, double,     \
-                                            cudaStream_t);                               \
-  template void sigmoid_forward_cuda<T>(T*, const T*, int64_t, cudaStream_t);            \
-  template void sigmoid_backward_cuda<T>(T*, const T*, const T*, int64_t, cudaStream_t); \
-  template void tanh_forward_cuda<T>(T*, const T*, int64_t, cudaStream_t);               \
-  template void tanh_backward_cuda<T>(T*, const T*, const T*, int64_t, cudaStream_t);
-GPUNN_INSTANTIATE(float)
-GPUNN_INSTANTIATE(double)
-#undef GPUNN_INSTANTIATE
+template <typename T>
+void activation_backward_cuda(const ActivationBackwardArgs& a, const Context& ctx) {
+  const T* dy = static_cast<const T*>(a.dy);
+  const T* saved = static_cast<const T*>(a.saved);
+  T* dx = static_cast<T*>(a.dx);
+  cudaStream_t s = ctx.stream;
+  const T slope = static_cast<T>(a.slope);
+  switch (a.f) {
+    case Activation::Relu:
+      return run_backward(Relu<T>{slope}, dx, dy, saved, a.n, s);
+    case Activation::LeakyRelu:
+      return run_backward(LeakyRelu<T>{slope}, dx, dy, saved, a.n, s);
+    case Activation::Sigmoid:
+      return run_backward(Sigmoid<T>{slope}, dx, dy, saved, a.n, s);
+    case Activation::Tanh:
+      return run_backward(Tanh<T>{slope}, dx, dy, saved, a.n, s);
+  }
+}
+
+template void activation_forward_cuda<float>(const ActivationArgs&, const Context&);
+template void activation_forward_cuda<double>(const ActivationArgs&, const Context&);
+template void activation_backward_cuda<float>(const ActivationBackwardArgs&, const Context&);
+template void activation_backward_cuda<double>(const ActivationBackwardArgs&, const Context&);
 
 }  // namespace gpunn::kernels

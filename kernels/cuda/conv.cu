@@ -1,4 +1,4 @@
-// Convolution on the GPU through im2col + our GEMM (kernels/cuda/conv.cuh).
+// Convolution on the GPU through im2col + our GEMM (kernels/conv.h).
 //
 // For image n and group g, with CRS = (C/groups)·R·S and PQ = P·Q:
 //   forward:          y_g[K/g, PQ]   = w_g[K/g, CRS] · col_g[CRS, PQ]   (+ bias)
@@ -7,7 +7,7 @@
 // The groups of one image are one batched GEMM. col2im gathers (one thread per
 // input element sums the column entries that read it), so there are no atomics
 // and results do not depend on scheduling.
-#include "kernels/cuda/conv.cuh"
+#include "kernels/conv.h"
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
 
@@ -96,13 +96,11 @@ GroupDims group_dims(const Conv2dShape& s) {
   return {s.K / s.groups, (s.C / s.groups) * s.R * s.S, s.P * s.Q};
 }
 
-}  // namespace
-
 int64_t conv2d_col_elements(const Conv2dShape& s) { return s.C * s.R * s.S * s.P * s.Q; }
 
 template <typename T>
-void conv2d_forward_cuda(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s, T* col,
-                         cudaStream_t stream) {
+void conv2d_forward_launch(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s, T* col,
+                           cudaStream_t stream) {
   const GroupDims g = group_dims(s);
   const int64_t col_n = conv2d_col_elements(s);
   for (int64_t n = 0; n < s.N; ++n) {
@@ -119,8 +117,8 @@ void conv2d_forward_cuda(T* y, const T* x, const T* w, const T* b, const Conv2dS
 }
 
 template <typename T>
-void conv2d_backward_data_cuda(T* dx, const T* dy, const T* w, const Conv2dShape& s, T* col,
-                               cudaStream_t stream) {
+void conv2d_backward_data_launch(T* dx, const T* dy, const T* w, const Conv2dShape& s, T* col,
+                                 cudaStream_t stream) {
   const GroupDims g = group_dims(s);
   const int64_t image = s.C * s.H * s.W;
   for (int64_t n = 0; n < s.N; ++n) {
@@ -133,8 +131,8 @@ void conv2d_backward_data_cuda(T* dx, const T* dy, const T* w, const Conv2dShape
 }
 
 template <typename T>
-void conv2d_backward_weight_cuda(T* dw, const T* dy, const T* x, const Conv2dShape& s, T* col,
-                                 cudaStream_t stream) {
+void conv2d_backward_weight_launch(T* dw, const T* dy, const T* x, const Conv2dShape& s, T* col,
+                                   cudaStream_t stream) {
   const GroupDims g = group_dims(s);
   const int64_t col_n = conv2d_col_elements(s);
   if (s.N == 0) {
@@ -151,20 +149,59 @@ void conv2d_backward_weight_cuda(T* dw, const T* dy, const T* x, const Conv2dSha
 }
 
 template <typename T>
-void conv2d_backward_bias_cuda(T* db, const T* dy, const Conv2dShape& s, cudaStream_t stream) {
+void conv2d_backward_bias_launch(T* db, const T* dy, const Conv2dShape& s, cudaStream_t stream) {
   if (s.K == 0) return;
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(s.K, 65535));
   bias_grad_kernel<<<blocks, kThreads, 0, stream>>>(db, dy, s.N, s.K, s.P * s.Q);
 }
 
+}  // namespace
+
+template <typename T>
+void conv2d_forward_cuda(const Conv2dForwardArgs& a, const Context& ctx) {
+  conv2d_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x),
+                        static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s,
+                        static_cast<T*>(ctx.workspace), ctx.stream);
+}
+
+template <typename T>
+void conv2d_backward_data_cuda(const Conv2dBackwardDataArgs& a, const Context& ctx) {
+  conv2d_backward_data_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
+                              static_cast<const T*>(a.w), a.s, static_cast<T*>(ctx.workspace),
+                              ctx.stream);
+}
+
+template <typename T>
+void conv2d_backward_weight_cuda(const Conv2dBackwardWeightArgs& a, const Context& ctx) {
+  conv2d_backward_weight_launch(static_cast<T*>(a.dw), static_cast<const T*>(a.dy),
+                                static_cast<const T*>(a.x), a.s, static_cast<T*>(ctx.workspace),
+                                ctx.stream);
+  if (a.db) {
+    conv2d_backward_bias_launch(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s,
+                                ctx.stream);
+  }
+}
+
+template <typename T>
+void conv2d_backward_bias_cuda(const Conv2dBackwardBiasArgs& a, const Context& ctx) {
+  conv2d_backward_bias_launch(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s, ctx.stream);
+}
+
+size_t conv2d_forward_cuda_workspace(const Conv2dForwardArgs& a, const Context&) {
+  return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
+}
+size_t conv2d_backward_data_cuda_workspace(const Conv2dBackwardDataArgs& a, const Context&) {
+  return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
+}
+size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, const Context&) {
+  return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
+}
+
 #define GPUNN_INSTANTIATE(T)                                                                     \
-  template void conv2d_forward_cuda<T>(T*, const T*, const T*, const T*, const Conv2dShape&, T*, \
-                                       cudaStream_t);                                            \
-  template void conv2d_backward_data_cuda<T>(T*, const T*, const T*, const Conv2dShape&, T*,     \
-                                             cudaStream_t);                                      \
-  template void conv2d_backward_weight_cuda<T>(T*, const T*, const T*, const Conv2dShape&, T*,   \
-                                               cudaStream_t);                                    \
-  template void conv2d_backward_bias_cuda<T>(T*, const T*, const Conv2dShape&, cudaStream_t);
+  template void conv2d_forward_cuda<T>(const Conv2dForwardArgs&, const Context&);                \
+  template void conv2d_backward_data_cuda<T>(const Conv2dBackwardDataArgs&, const Context&);     \
+  template void conv2d_backward_weight_cuda<T>(const Conv2dBackwardWeightArgs&, const Context&); \
+  template void conv2d_backward_bias_cuda<T>(const Conv2dBackwardBiasArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

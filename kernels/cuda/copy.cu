@@ -1,6 +1,6 @@
-// CUDA copy and fill (kernels/cuda/copy.cuh): grid-stride loops, with a
+// CUDA copy and fill (kernels/copy.h): grid-stride loops, with a
 // contiguous fast path that skips the stride arithmetic.
-#include "kernels/cuda/copy.cuh"
+#include "kernels/copy.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace gpunn::kernels {
@@ -37,10 +37,8 @@ __global__ void fill_kernel(T* dst, T value, StridedPair ix, int64_t n, bool con
   }
 }
 
-}  // namespace
-
 template <typename To, typename From>
-void copy_cuda(To* dst, const From* src, const StridedPair& ix, int64_t n, cudaStream_t stream) {
+void copy_launch(To* dst, const From* src, const StridedPair& ix, int64_t n, cudaStream_t stream) {
   if (n == 0) return;
   if (cuda_detail::both_contiguous(ix)) {
     copy_contiguous_kernel<<<grid_for(n), kThreads, 0, stream>>>(dst, src, n);
@@ -49,24 +47,35 @@ void copy_cuda(To* dst, const From* src, const StridedPair& ix, int64_t n, cudaS
   }
 }
 
-template <typename T>
-void fill_cuda(T* dst, T value, const StridedPair& ix, int64_t n, cudaStream_t stream) {
-  if (n == 0) return;
-  fill_kernel<<<grid_for(n), kThreads, 0, stream>>>(dst, value, ix, n,
-                                                    cuda_detail::both_contiguous(ix));
+}  // namespace
+
+template <typename To>
+void copy_cuda(const CopyArgs& a, const Context& ctx) {
+  To* dst = static_cast<To*>(a.dst);
+  switch (a.src_dtype) {
+    case DType::Float32:
+      return copy_launch(dst, static_cast<const float*>(a.src), a.ix, a.n, ctx.stream);
+    case DType::Float64:
+      return copy_launch(dst, static_cast<const double*>(a.src), a.ix, a.n, ctx.stream);
+    case DType::Int64:
+      return copy_launch(dst, static_cast<const int64_t*>(a.src), a.ix, a.n, ctx.stream);
+  }
 }
 
-#define GPUNN_INSTANTIATE_COPY(To, From) \
-  template void copy_cuda<To, From>(To*, const From*, const StridedPair&, int64_t, cudaStream_t);
-#define GPUNN_INSTANTIATE_FROM(To)    \
-  GPUNN_INSTANTIATE_COPY(To, float)   \
-  GPUNN_INSTANTIATE_COPY(To, double)  \
-  GPUNN_INSTANTIATE_COPY(To, int64_t) \
-  template void fill_cuda<To>(To*, To, const StridedPair&, int64_t, cudaStream_t);
-GPUNN_INSTANTIATE_FROM(float)
-GPUNN_INSTANTIATE_FROM(double)
-GPUNN_INSTANTIATE_FROM(int64_t)
-#undef GPUNN_INSTANTIATE_FROM
-#undef GPUNN_INSTANTIATE_COPY
+template <typename T>
+void fill_cuda(const FillArgs& a, const Context& ctx) {
+  if (a.n == 0) return;
+  fill_kernel<<<grid_for(a.n), kThreads, 0, ctx.stream>>>(static_cast<T*>(a.dst),
+                                                          static_cast<T>(a.value), a.ix, a.n,
+                                                          cuda_detail::both_contiguous(a.ix));
+}
+
+#define GPUNN_INSTANTIATE(T)                                   \
+  template void copy_cuda<T>(const CopyArgs&, const Context&); \
+  template void fill_cuda<T>(const FillArgs&, const Context&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(int64_t)
+#undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -1,8 +1,8 @@
-// CUDA elementwise math (kernels/cuda/elementwise.cuh): grid-stride loops over
+// CUDA elementwise math (kernels/elementwise.h): grid-stride loops over
 // the same formulas as the CPU reference (kernels/elementwise_math.h). Binary
 // ops with both operands laid out like the output skip the stride arithmetic.
-#include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/elementwise.h"
 #include "kernels/elementwise_math.h"
 
 namespace gpunn::kernels {
@@ -54,27 +54,25 @@ __global__ void binary_backward_kernel(BinaryOp op, T* da, T* db, const T* __res
   }
 }
 
-}  // namespace
-
 template <typename T>
-void unary_forward_cuda(UnaryOp op, T* y, const T* x, int64_t n, double a, double b,
-                        cudaStream_t stream) {
+void unary_forward_launch(UnaryOp op, T* y, const T* x, int64_t n, double a, double b,
+                          cudaStream_t stream) {
   if (n == 0) return;
   unary_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(op, y, x, n, static_cast<T>(a),
                                                              static_cast<T>(b));
 }
 
 template <typename T>
-void unary_backward_cuda(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n,
-                         double a, double b, cudaStream_t stream) {
+void unary_backward_launch(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n,
+                           double a, double b, cudaStream_t stream) {
   if (n == 0) return;
   unary_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(op, dx, dy, x, y, n,
                                                               static_cast<T>(a), static_cast<T>(b));
 }
 
 template <typename T>
-void binary_forward_cuda(BinaryOp op, T* z, const T* a, const T* b, const StridedPair& ix,
-                         int64_t n, cudaStream_t stream) {
+void binary_forward_launch(BinaryOp op, T* z, const T* a, const T* b, const StridedPair& ix,
+                           int64_t n, cudaStream_t stream) {
   if (n == 0) return;
   if (cuda_detail::both_contiguous(ix)) {
     binary_forward_kernel<T, true><<<grid_for(n), kThreads, 0, stream>>>(op, z, a, b, ix, n);
@@ -84,8 +82,8 @@ void binary_forward_cuda(BinaryOp op, T* z, const T* a, const T* b, const Stride
 }
 
 template <typename T>
-void binary_backward_cuda(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b,
-                          const T* z, const StridedPair& ix, int64_t n, cudaStream_t stream) {
+void binary_backward_launch(BinaryOp op, T* da, T* db, const T* dz, const T* a, const T* b,
+                            const T* z, const StridedPair& ix, int64_t n, cudaStream_t stream) {
   if (n == 0) return;
   if (cuda_detail::both_contiguous(ix)) {
     binary_backward_kernel<T, true>
@@ -96,15 +94,40 @@ void binary_backward_cuda(BinaryOp op, T* da, T* db, const T* dz, const T* a, co
   }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                       \
-  template void unary_forward_cuda<T>(UnaryOp, T*, const T*, int64_t, double, double,              \
-                                      cudaStream_t);                                               \
-  template void unary_backward_cuda<T>(UnaryOp, T*, const T*, const T*, const T*, int64_t, double, \
-                                       double, cudaStream_t);                                      \
-  template void binary_forward_cuda<T>(BinaryOp, T*, const T*, const T*, const StridedPair&,       \
-                                       int64_t, cudaStream_t);                                     \
-  template void binary_backward_cuda<T>(BinaryOp, T*, T*, const T*, const T*, const T*, const T*,  \
-                                        const StridedPair&, int64_t, cudaStream_t);
+}  // namespace
+
+template <typename T>
+void unary_forward_cuda(const UnaryArgs& a, const Context& ctx) {
+  unary_forward_launch(a.op, static_cast<T*>(a.y), static_cast<const T*>(a.x), a.n, a.a, a.b,
+                       ctx.stream);
+}
+
+template <typename T>
+void unary_backward_cuda(const UnaryBackwardArgs& a, const Context& ctx) {
+  unary_backward_launch(a.op, static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
+                        static_cast<const T*>(a.x), static_cast<const T*>(a.y), a.n, a.a, a.b,
+                        ctx.stream);
+}
+
+template <typename T>
+void binary_forward_cuda(const BinaryArgs& a, const Context& ctx) {
+  binary_forward_launch(a.op, static_cast<T*>(a.z), static_cast<const T*>(a.a),
+                        static_cast<const T*>(a.b), a.ix, a.n, ctx.stream);
+}
+
+template <typename T>
+void binary_backward_cuda(const BinaryBackwardArgs& a, const Context& ctx) {
+  binary_backward_launch(a.op, static_cast<T*>(a.da), static_cast<T*>(a.db),
+                         static_cast<const T*>(a.dz), static_cast<const T*>(a.a),
+                         static_cast<const T*>(a.b), static_cast<const T*>(a.z), a.ix, a.n,
+                         ctx.stream);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                      \
+  template void unary_forward_cuda<T>(const UnaryArgs&, const Context&);          \
+  template void unary_backward_cuda<T>(const UnaryBackwardArgs&, const Context&); \
+  template void binary_forward_cuda<T>(const BinaryArgs&, const Context&);        \
+  template void binary_backward_cuda<T>(const BinaryBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

@@ -1,4 +1,4 @@
-// Our CUDA GEMM (kernels/cuda/gemm.cuh).
+// Our CUDA GEMM (kernels/gemm.h; the typed form in kernels/cuda/gemm.cuh).
 //
 // Each block computes a BM x BN tile of C; each of its (BM/TM)·(BN/TN) threads
 // a TM x TN sub-tile held in registers (register blocking). The K loop stages
@@ -20,6 +20,7 @@
 // gemm_batched_cuda picks 3 where it applies and the product is large.
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/gemm.h"
 
 #include <cstdint>
 #include <type_traits>
@@ -329,9 +330,9 @@ void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t 
     if constexpr (std::is_same_v<T, float>) {
       if (vec_applies(A, lda, stride_a, B, ldb, stride_b) &&
           vec_fits(M, N, K, lda, ldb, ldc, batch)) {
-        (variant == 2 ? launch_gemm_vec<1> : launch_gemm_vec<2>)(
-            trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc,
-            stride_c, batch, stream);
+        (variant == 2 ? launch_gemm_vec<1>
+                      : launch_gemm_vec<2>)(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
+                                            ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
         return;
       }
     }
@@ -360,6 +361,14 @@ void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t
                                ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
 }
 
+template <typename T>
+void gemm_cuda(const GemmArgs& a, const Context& ctx) {
+  gemm_batched_cuda<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
+                       static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
+                       a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
+                       a.stride_c, a.batch, ctx.stream);
+}
+
 #define GPUNN_INSTANTIATE(T)                                                                       \
   template void gemm_batched_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,  \
                                      int64_t, const T*, int64_t, int64_t, T, T*, int64_t, int64_t, \
@@ -368,7 +377,8 @@ void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t
       int, bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,         \
       int64_t, int64_t, T, T*, int64_t, int64_t, int64_t, cudaStream_t);                           \
   template bool gemm_cuda_variant_applies<T>(int, const T*, int64_t, int64_t, const T*, int64_t,   \
-                                             int64_t);
+                                             int64_t);                                             \
+  template void gemm_cuda<T>(const GemmArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

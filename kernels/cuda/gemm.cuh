@@ -1,15 +1,13 @@
-// CUDA GEMM: the same meaning as kernels/gemm.h (row-major, BLAS-style flags,
-// batched with per-operand strides), queued on `stream`.
+// Our CUDA GEMM in typed form, for the CUDA kernels that multiply (convolution) and for
+// the variant tests and benchmarks: the meaning of kernels/gemm.h (row-major, BLAS-style
+// flags, batched with per-operand strides), queued on `stream`. Private to kernels/cuda.
 //   gemm_batched_cuda:   our tiled kernel (kernels/cuda/gemm.cu), the variant
 //                        that suits the shape and alignment
 //   gemm_batched_cuda_variant: one numbered variant (1, 2, 3), for benchmarks and
 //                        tests; falls back to 1 where the variant does not apply
 //                        (gemm_cuda_variant_applies says whether it does)
-//   gemm_batched_cublas: cuBLAS (kernels/vendor/cublas_gemm.cpp); tf32 lets
-//                        float32 products use TensorFloat-32 tensor cores
 #pragma once
 
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -33,11 +31,5 @@ inline constexpr int kGemmCudaVariants = 3;
 template <typename T>
 bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
                                int64_t ldb, int64_t stride_b);
-
-template <typename T>
-void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool trans_b, int64_t M,
-                         int64_t N, int64_t K, T alpha, const T* A, int64_t lda, int64_t stride_a,
-                         const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
-                         int64_t stride_c, int64_t batch);
 
 }  // namespace gpunn::kernels

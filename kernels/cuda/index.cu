@@ -1,4 +1,4 @@
-// CUDA gather/scatter and embedding (kernels/cuda/index.cuh).
+// CUDA gather/scatter and embedding (kernels/index.h).
 //
 // scatter_add_dim gathers instead of scattering: one thread per destination
 // element sums the y_size sources along its line whose index points at it, so
@@ -6,8 +6,8 @@
 // repeated indices and uses atomics; its deterministic variant gives each
 // thread one column and walks the indices in order, which is the order of the
 // CPU loop, so its result equals the CPU's bit for bit.
-#include "kernels/cuda/index.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/index.h"
 
 namespace gpunn::kernels {
 namespace {
@@ -75,19 +75,17 @@ __global__ void embedding_backward_ordered_kernel(T* dw, const T* __restrict__ d
   }
 }
 
-}  // namespace
-
 template <typename T>
-void gather_dim_cuda(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
-                     int64_t y_size, int64_t inner, cudaStream_t stream) {
+void gather_launch(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
+                   int64_t y_size, int64_t inner, cudaStream_t stream) {
   const int64_t n = outer * y_size * inner;
   if (n > 0)
     gather_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, x, idx, outer, x_size, y_size, inner);
 }
 
 template <typename T>
-void scatter_add_dim_cuda(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
-                          int64_t y_size, int64_t inner, cudaStream_t stream) {
+void scatter_add_launch(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
+                        int64_t y_size, int64_t inner, cudaStream_t stream) {
   const int64_t n = outer * x_size * inner;
   if (n > 0)
     scatter_gather_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dy, idx, outer, x_size, y_size,
@@ -95,39 +93,61 @@ void scatter_add_dim_cuda(T* dx, const T* dy, const int64_t* idx, int64_t outer,
 }
 
 template <typename T>
-void embedding_forward_cuda(T* y, const T* weight, const int64_t* idx, int64_t n, int64_t D,
-                            cudaStream_t stream) {
+void embedding_forward_launch(T* y, const T* weight, const int64_t* idx, int64_t n, int64_t D,
+                              cudaStream_t stream) {
   if (n * D > 0)
     embedding_forward_kernel<<<grid_for(n * D), kThreads, 0, stream>>>(y, weight, idx, n, D);
 }
 
 template <typename T>
-void embedding_backward_cuda(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
-                             int64_t padding_idx, cudaStream_t stream) {
+void embedding_backward_launch(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
+                               int64_t padding_idx, cudaStream_t stream) {
   if (n * D > 0)
     embedding_backward_kernel<<<grid_for(n * D), kThreads, 0, stream>>>(dweight, dy, idx, n, D,
                                                                         padding_idx);
 }
 
 template <typename T>
-void embedding_backward_deterministic_cuda(T* dweight, const T* dy, const int64_t* idx, int64_t n,
-                                           int64_t D, int64_t padding_idx, cudaStream_t stream) {
+void embedding_backward_deterministic_launch(T* dweight, const T* dy, const int64_t* idx, int64_t n,
+                                             int64_t D, int64_t padding_idx, cudaStream_t stream) {
   if (n * D > 0)
     embedding_backward_ordered_kernel<<<grid_for(D), kThreads, 0, stream>>>(dweight, dy, idx, n, D,
                                                                             padding_idx);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                     \
-  template void gather_dim_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t, int64_t,      \
-                                   int64_t, cudaStream_t);                                       \
-  template void scatter_add_dim_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t, int64_t, \
-                                        int64_t, cudaStream_t);                                  \
-  template void embedding_forward_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t,        \
-                                          cudaStream_t);                                         \
-  template void embedding_backward_cuda<T>(T*, const T*, const int64_t*, int64_t, int64_t,       \
-                                           int64_t, cudaStream_t);                               \
-  template void embedding_backward_deterministic_cuda<T>(T*, const T*, const int64_t*, int64_t,  \
-                                                         int64_t, int64_t, cudaStream_t);
+}  // namespace
+
+template <typename T>
+void gather_cuda(const GatherArgs& a, const Context& ctx) {
+  gather_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.idx, a.outer, a.x_size,
+                a.y_size, a.inner, ctx.stream);
+}
+
+template <typename T>
+void scatter_add_cuda(const ScatterAddArgs& a, const Context& ctx) {
+  scatter_add_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.idx, a.outer, a.x_size,
+                     a.y_size, a.inner, ctx.stream);
+}
+
+template <typename T>
+void embedding_forward_cuda(const EmbeddingArgs& a, const Context& ctx) {
+  embedding_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.weight), a.idx, a.n, a.D,
+                           ctx.stream);
+}
+
+template <typename T>
+void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
+  auto* launch = ctx.settings.deterministic ? &embedding_backward_deterministic_launch<T>
+                                            : &embedding_backward_launch<T>;
+  launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, a.n, a.D, a.padding_idx,
+         ctx.stream);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                     \
+  template void gather_cuda<T>(const GatherArgs&, const Context&);               \
+  template void scatter_add_cuda<T>(const ScatterAddArgs&, const Context&);      \
+  template void embedding_forward_cuda<T>(const EmbeddingArgs&, const Context&); \
+  template void embedding_backward_cuda<T>(const EmbeddingBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/elementwise.h"
+#include "kernels/base/strided.h"
 
 namespace gpunn::kernels::cuda_detail {
 

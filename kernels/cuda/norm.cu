@@ -1,11 +1,11 @@
-// CUDA batch norm, LRN and LSTM cell (kernels/cuda/norm.cuh).
+// CUDA batch norm and LRN (kernels/norm.h).
 //
 // Batch norm: one block per channel reduces over its N·inner values (double
 // accumulators, warp shuffles, two passes for the variance as on the CPU), then
-// a grid-stride pass writes the elements. LRN and the LSTM cell: one thread per
+// a grid-stride pass writes the elements. LRN: one thread per
 // output element, with the element formulas of kernels/norm_math.h.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/norm.cuh"
+#include "kernels/norm.h"
 #include "kernels/norm_math.h"
 
 namespace gpunn::kernels {
@@ -170,50 +170,29 @@ __global__ void lrn_jvp_kernel(T* t, const T* tx, const T* x, const T* scale, No
   }
 }
 
-template <typename T>
-__global__ void lstm_forward_kernel(T* out, const T* gates, const T* c_prev, int64_t N, int64_t H) {
-  GPUNN_GRID_STRIDE(e, N * H) { math::lstm_forward_at(out, gates, c_prev, H, e / H, e % H); }
-}
-template <typename T>
-__global__ void lstm_backward_kernel(T* dgates, T* dc_prev, const T* dout, const T* gates,
-                                     const T* c_prev, int64_t N, int64_t H) {
-  GPUNN_GRID_STRIDE(e, N * H) {
-    math::lstm_backward_at(dgates, dc_prev, dout, gates, c_prev, H, e / H, e % H);
-  }
-}
-template <typename T>
-__global__ void lstm_jvp_kernel(T* tout, const T* tgates, const T* tc_prev, const T* gates,
-                                const T* c_prev, int64_t N, int64_t H) {
-  GPUNN_GRID_STRIDE(e, N * H) {
-    math::lstm_jvp_at(tout, tgates, tc_prev, gates, c_prev, H, e / H, e % H);
-  }
-}
-
 unsigned channel_blocks(int64_t C) {
   return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(C, 65535)));
 }
 
-}  // namespace
-
 template <typename T>
-void batch_norm_stats_cuda(T* mean, T* invstd, T* var_unbiased, const T* x, NormShape s, double eps,
-                           cudaStream_t stream) {
+void batch_norm_stats_launch(T* mean, T* invstd, T* var_unbiased, const T* x, NormShape s,
+                             double eps, cudaStream_t stream) {
   if (s.C == 0) return;
   bn_stats_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(mean, invstd, var_unbiased, x, s,
                                                                 eps);
 }
 
 template <typename T>
-void batch_norm_forward_cuda(T* y, const T* x, const T* mean, const T* invstd, const T* w,
-                             const T* b, NormShape s, cudaStream_t stream) {
+void batch_norm_forward_launch(T* y, const T* x, const T* mean, const T* invstd, const T* w,
+                               const T* b, NormShape s, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n > 0) bn_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, x, mean, invstd, w, b, s);
 }
 
 template <typename T>
-void batch_norm_backward_cuda(T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean,
-                              const T* invstd, const T* w, NormShape s, bool training, double* sums,
-                              cudaStream_t stream) {
+void batch_norm_backward_launch(T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean,
+                                const T* invstd, const T* w, NormShape s, bool training,
+                                double* sums, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n == 0) return;
   bn_channel_sums_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, dy, x, mean, invstd,
@@ -223,9 +202,9 @@ void batch_norm_backward_cuda(T* dx, T* dw, T* db, const T* dy, const T* x, cons
 }
 
 template <typename T>
-void batch_norm_jvp_cuda(T* t, const T* tx, const T* tw, const T* tb, const T* x, const T* mean,
-                         const T* invstd, const T* w, NormShape s, bool training, double* sums,
-                         cudaStream_t stream) {
+void batch_norm_jvp_launch(T* t, const T* tx, const T* tw, const T* tb, const T* x, const T* mean,
+                           const T* invstd, const T* w, NormShape s, bool training, double* sums,
+                           cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n == 0) return;
   if (tx) {
@@ -237,68 +216,104 @@ void batch_norm_jvp_cuda(T* t, const T* tx, const T* tw, const T* tb, const T* x
 }
 
 template <typename T>
-void lrn_forward_cuda(T* y, T* scale, const T* x, NormShape s, int64_t size, double alpha,
-                      double beta, double k, cudaStream_t stream) {
+void lrn_forward_launch(T* y, T* scale, const T* x, NormShape s, int64_t size, double alpha,
+                        double beta, double k, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n > 0)
     lrn_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, scale, x, s, size, alpha, beta, k);
 }
 template <typename T>
-void lrn_backward_cuda(T* dx, const T* dy, const T* x, const T* scale, NormShape s, int64_t size,
-                       double alpha, double beta, cudaStream_t stream) {
+void lrn_backward_launch(T* dx, const T* dy, const T* x, const T* scale, NormShape s, int64_t size,
+                         double alpha, double beta, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n > 0)
     lrn_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dy, x, scale, s, size, alpha,
                                                               beta);
 }
 template <typename T>
-void lrn_jvp_cuda(T* t, const T* tx, const T* x, const T* scale, NormShape s, int64_t size,
-                  double alpha, double beta, cudaStream_t stream) {
+void lrn_jvp_launch(T* t, const T* tx, const T* x, const T* scale, NormShape s, int64_t size,
+                    double alpha, double beta, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n > 0)
     lrn_jvp_kernel<<<grid_for(n), kThreads, 0, stream>>>(t, tx, x, scale, s, size, alpha, beta);
 }
+
+}  // namespace
+
 template <typename T>
-void lstm_cell_forward_cuda(T* out, const T* gates, const T* c_prev, int64_t N, int64_t H,
-                            cudaStream_t stream) {
-  if (N * H > 0)
-    lstm_forward_kernel<<<grid_for(N * H), kThreads, 0, stream>>>(out, gates, c_prev, N, H);
-}
-template <typename T>
-void lstm_cell_backward_cuda(T* dgates, T* dc_prev, const T* dout, const T* gates, const T* c_prev,
-                             int64_t N, int64_t H, cudaStream_t stream) {
-  if (N * H > 0)
-    lstm_backward_kernel<<<grid_for(N * H), kThreads, 0, stream>>>(dgates, dc_prev, dout, gates,
-                                                                   c_prev, N, H);
-}
-template <typename T>
-void lstm_cell_jvp_cuda(T* tout, const T* tgates, const T* tc_prev, const T* gates, const T* c_prev,
-                        int64_t N, int64_t H, cudaStream_t stream) {
-  if (N * H > 0)
-    lstm_jvp_kernel<<<grid_for(N * H), kThreads, 0, stream>>>(tout, tgates, tc_prev, gates, c_prev,
-                                                              N, H);
+void batch_norm_training_cuda(const BatchNormTrainingArgs& a, const Context& ctx) {
+  batch_norm_stats_launch(static_cast<T*>(a.mean), static_cast<T*>(a.invstd),
+                          static_cast<T*>(a.var_unbiased), static_cast<const T*>(a.x), a.s, a.eps,
+                          ctx.stream);
+  batch_norm_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x),
+                            static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                            static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s,
+                            ctx.stream);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                       \
-  template void batch_norm_stats_cuda<T>(T*, T*, T*, const T*, NormShape, double, cudaStream_t);   \
-  template void batch_norm_forward_cuda<T>(T*, const T*, const T*, const T*, const T*, const T*,   \
-                                           NormShape, cudaStream_t);                               \
-  template void batch_norm_backward_cuda<T>(T*, T*, T*, const T*, const T*, const T*, const T*,    \
-                                            const T*, NormShape, bool, double*, cudaStream_t);     \
-  template void batch_norm_jvp_cuda<T>(T*, const T*, const T*, const T*, const T*, const T*,       \
-                                       const T*, const T*, NormShape, bool, double*,               \
-                                       cudaStream_t);                                              \
-  template void lrn_forward_cuda<T>(T*, T*, const T*, NormShape, int64_t, double, double, double,  \
-                                    cudaStream_t);                                                 \
-  template void lrn_backward_cuda<T>(T*, const T*, const T*, const T*, NormShape, int64_t, double, \
-                                     double, cudaStream_t);                                        \
-  template void lrn_jvp_cuda<T>(T*, const T*, const T*, const T*, NormShape, int64_t, double,      \
-                                double, cudaStream_t);                                             \
-  template void lstm_cell_forward_cuda<T>(T*, const T*, const T*, int64_t, int64_t, cudaStream_t); \
-  template void lstm_cell_backward_cuda<T>(T*, T*, const T*, const T*, const T*, int64_t, int64_t, \
-                                           cudaStream_t);                                          \
-  template void lstm_cell_jvp_cuda<T>(T*, const T*, const T*, const T*, const T*, int64_t,         \
-                                      int64_t, cudaStream_t);
+template <typename T>
+void batch_norm_inference_cuda(const BatchNormInferenceArgs& a, const Context& ctx) {
+  batch_norm_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x),
+                            static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                            static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s,
+                            ctx.stream);
+}
+
+size_t batch_norm_backward_cuda_workspace(const BatchNormBackwardArgs& a, const Context&) {
+  return 2 * static_cast<size_t>(a.s.C) * sizeof(double);
+}
+
+template <typename T>
+void batch_norm_backward_cuda(const BatchNormBackwardArgs& a, const Context& ctx) {
+  batch_norm_backward_launch(static_cast<T*>(a.dx), static_cast<T*>(a.dw), static_cast<T*>(a.db),
+                             static_cast<const T*>(a.dy), static_cast<const T*>(a.x),
+                             static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                             static_cast<const T*>(a.w), a.s, a.training,
+                             static_cast<double*>(ctx.workspace), ctx.stream);
+}
+
+size_t batch_norm_jvp_cuda_workspace(const BatchNormJvpArgs& a, const Context&) {
+  return 2 * static_cast<size_t>(a.s.C) * sizeof(double);
+}
+
+template <typename T>
+void batch_norm_jvp_cuda(const BatchNormJvpArgs& a, const Context& ctx) {
+  batch_norm_jvp_launch(static_cast<T*>(a.t), static_cast<const T*>(a.tx),
+                        static_cast<const T*>(a.tw), static_cast<const T*>(a.tb),
+                        static_cast<const T*>(a.x), static_cast<const T*>(a.mean),
+                        static_cast<const T*>(a.invstd), static_cast<const T*>(a.w), a.s,
+                        a.training, static_cast<double*>(ctx.workspace), ctx.stream);
+}
+
+template <typename T>
+void lrn_forward_cuda(const LrnArgs& a, const Context& ctx) {
+  lrn_forward_launch(static_cast<T*>(a.y), static_cast<T*>(a.scale), static_cast<const T*>(a.x),
+                     a.s, a.size, a.alpha, a.beta, a.k, ctx.stream);
+}
+
+bool lrn_backward_has_scale(const LrnBackwardArgs& a) { return a.scale != nullptr; }
+
+template <typename T>
+void lrn_backward_cuda(const LrnBackwardArgs& a, const Context& ctx) {
+  lrn_backward_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
+                      static_cast<const T*>(a.x), static_cast<const T*>(a.scale), a.s, a.size,
+                      a.alpha, a.beta, ctx.stream);
+}
+
+template <typename T>
+void lrn_jvp_cuda(const LrnJvpArgs& a, const Context& ctx) {
+  lrn_jvp_launch(static_cast<T*>(a.t), static_cast<const T*>(a.tx), static_cast<const T*>(a.x),
+                 static_cast<const T*>(a.scale), a.s, a.size, a.alpha, a.beta, ctx.stream);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                                 \
+  template void batch_norm_training_cuda<T>(const BatchNormTrainingArgs&, const Context&);   \
+  template void batch_norm_inference_cuda<T>(const BatchNormInferenceArgs&, const Context&); \
+  template void batch_norm_backward_cuda<T>(const BatchNormBackwardArgs&, const Context&);   \
+  template void batch_norm_jvp_cuda<T>(const BatchNormJvpArgs&, const Context&);             \
+  template void lrn_forward_cuda<T>(const LrnArgs&, const Context&);                         \
+  template void lrn_backward_cuda<T>(const LrnBackwardArgs&, const Context&);                \
+  template void lrn_jvp_cuda<T>(const LrnJvpArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

@@ -1,8 +1,8 @@
-// Fused optimizer updates on the GPU (kernels/cuda/optim.cuh): each reads the
+// Fused optimizer updates on the GPU (kernels/optim.h): each reads the
 // gradient and the state once and writes parameter and state once, with the
 // element formulas of kernels/optim_math.h shared with the CPU.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/optim.cuh"
+#include "kernels/optim.h"
 #include "kernels/optim_math.h"
 
 namespace gpunn::kernels {
@@ -32,38 +32,56 @@ __global__ void rmsprop_kernel(T* param, const T* grad, T* sq, T* avg, T* buf, i
 using cuda_detail::grid_for;
 using cuda_detail::kThreads;
 
-}  // namespace
-
 template <typename T>
-void sgd_step_cuda(T* param, const T* grad, T* momentum_buffer, int64_t n, const SgdParams& p,
-                   cudaStream_t stream) {
+void sgd_step_launch(T* param, const T* grad, T* momentum_buffer, int64_t n, const SgdParams& p,
+                     cudaStream_t stream) {
   if (n == 0) return;
   sgd_kernel<<<grid_for(n), kThreads, 0, stream>>>(
       param, grad, momentum_buffer, n, math::SgdConsts<T>(p, momentum_buffer != nullptr));
 }
 
 template <typename T>
-void adam_step_cuda(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
-                    int64_t n, const AdamParams& p, cudaStream_t stream) {
+void adam_step_launch(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
+                      int64_t n, const AdamParams& p, cudaStream_t stream) {
   if (n == 0) return;
   adam_kernel<<<grid_for(n), kThreads, 0, stream>>>(param, grad, exp_avg, exp_avg_sq,
                                                     max_exp_avg_sq, n, math::AdamConsts<T>(p));
 }
 
 template <typename T>
-void rmsprop_step_cuda(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
-                       int64_t n, const RmspropParams& p, cudaStream_t stream) {
+void rmsprop_step_launch(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
+                         int64_t n, const RmspropParams& p, cudaStream_t stream) {
   if (n == 0) return;
   rmsprop_kernel<<<grid_for(n), kThreads, 0, stream>>>(
       param, grad, square_avg, grad_avg, momentum_buffer, n, math::RmspropConsts<T>(p));
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                  \
-  template void sgd_step_cuda<T>(T*, const T*, T*, int64_t, const SgdParams&, cudaStream_t);  \
-  template void adam_step_cuda<T>(T*, const T*, T*, T*, T*, int64_t, const AdamParams&,       \
-                                  cudaStream_t);                                              \
-  template void rmsprop_step_cuda<T>(T*, const T*, T*, T*, T*, int64_t, const RmspropParams&, \
-                                     cudaStream_t);
+}  // namespace
+
+template <typename T>
+void sgd_step_cuda(const SgdArgs& a, const Context& ctx) {
+  sgd_step_launch(static_cast<T*>(a.param), static_cast<const T*>(a.grad),
+                  static_cast<T*>(a.momentum_buffer), a.n, a.p, ctx.stream);
+}
+
+template <typename T>
+void adam_step_cuda(const AdamArgs& a, const Context& ctx) {
+  adam_step_launch(static_cast<T*>(a.param), static_cast<const T*>(a.grad),
+                   static_cast<T*>(a.exp_avg), static_cast<T*>(a.exp_avg_sq),
+                   static_cast<T*>(a.max_exp_avg_sq), a.n, a.p, ctx.stream);
+}
+
+template <typename T>
+void rmsprop_step_cuda(const RmspropArgs& a, const Context& ctx) {
+  rmsprop_step_launch(static_cast<T*>(a.param), static_cast<const T*>(a.grad),
+                      static_cast<T*>(a.square_avg), static_cast<T*>(a.grad_avg),
+                      static_cast<T*>(a.momentum_buffer), a.n, a.p, ctx.stream);
+}
+
+#define GPUNN_INSTANTIATE(T)                                        \
+  template void sgd_step_cuda<T>(const SgdArgs&, const Context&);   \
+  template void adam_step_cuda<T>(const AdamArgs&, const Context&); \
+  template void rmsprop_step_cuda<T>(const RmspropArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

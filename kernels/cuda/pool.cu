@@ -1,9 +1,9 @@
-// CUDA pooling (kernels/cuda/pool.cuh). Forward: one thread per output. Backward:
+// CUDA pooling (kernels/pool.h). Forward: one thread per output. Backward:
 // one thread per input element gathers from the outputs whose windows hold it
 // (max: where the saved index points at it), so there are no atomics and the
 // sums do not depend on scheduling. Windows and divisors as in kernels/cpu/pool.cpp.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/pool.cuh"
+#include "kernels/pool.h"
 
 namespace gpunn::kernels {
 namespace {
@@ -113,38 +113,58 @@ __global__ void avg_backward_kernel(T* dx, const T* __restrict__ dy, Pool2dShape
   }
 }
 
-}  // namespace
-
 template <typename T>
-void max_pool2d_forward_cuda(T* y, int64_t* indices, const T* x, const Pool2dShape& s,
-                             cudaStream_t stream) {
+void max_pool2d_forward_launch(T* y, int64_t* indices, const T* x, const Pool2dShape& s,
+                               cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.P * s.Q;
   if (n > 0) max_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, indices, x, s);
 }
 template <typename T>
-void max_pool2d_backward_cuda(T* dx, const T* dy, const int64_t* indices, const Pool2dShape& s,
-                              cudaStream_t stream) {
+void max_pool2d_backward_launch(T* dx, const T* dy, const int64_t* indices, const Pool2dShape& s,
+                                cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.H * s.W;
   if (n > 0) max_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dy, indices, s);
 }
 template <typename T>
-void avg_pool2d_forward_cuda(T* y, const T* x, const Pool2dShape& s, cudaStream_t stream) {
+void avg_pool2d_forward_launch(T* y, const T* x, const Pool2dShape& s, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.P * s.Q;
   if (n > 0) avg_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, x, s);
 }
 template <typename T>
-void avg_pool2d_backward_cuda(T* dx, const T* dy, const Pool2dShape& s, cudaStream_t stream) {
+void avg_pool2d_backward_launch(T* dx, const T* dy, const Pool2dShape& s, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.H * s.W;
   if (n > 0) avg_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dy, s);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                  \
-  template void max_pool2d_forward_cuda<T>(T*, int64_t*, const T*, const Pool2dShape&,        \
-                                           cudaStream_t);                                     \
-  template void max_pool2d_backward_cuda<T>(T*, const T*, const int64_t*, const Pool2dShape&, \
-                                            cudaStream_t);                                    \
-  template void avg_pool2d_forward_cuda<T>(T*, const T*, const Pool2dShape&, cudaStream_t);   \
-  template void avg_pool2d_backward_cuda<T>(T*, const T*, const Pool2dShape&, cudaStream_t);
+}  // namespace
+
+template <typename T>
+void max_pool2d_forward_cuda(const MaxPool2dArgs& a, const Context& ctx) {
+  max_pool2d_forward_launch(static_cast<T*>(a.y), a.indices, static_cast<const T*>(a.x), a.s,
+                            ctx.stream);
+}
+
+template <typename T>
+void max_pool2d_backward_cuda(const MaxPool2dBackwardArgs& a, const Context& ctx) {
+  max_pool2d_backward_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.indices, a.s,
+                             ctx.stream);
+}
+
+template <typename T>
+void avg_pool2d_forward_cuda(const AvgPool2dArgs& a, const Context& ctx) {
+  avg_pool2d_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.s, ctx.stream);
+}
+
+template <typename T>
+void avg_pool2d_backward_cuda(const AvgPool2dBackwardArgs& a, const Context& ctx) {
+  avg_pool2d_backward_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.s, ctx.stream);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                               \
+  template void max_pool2d_forward_cuda<T>(const MaxPool2dArgs&, const Context&);          \
+  template void max_pool2d_backward_cuda<T>(const MaxPool2dBackwardArgs&, const Context&); \
+  template void avg_pool2d_forward_cuda<T>(const AvgPool2dArgs&, const Context&);          \
+  template void avg_pool2d_backward_cuda<T>(const AvgPool2dBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

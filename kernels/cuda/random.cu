@@ -1,9 +1,11 @@
-// CUDA random kernels (kernels/cuda/random.cuh): grid-stride loops over the
+// CUDA random kernels (kernels/random.h): grid-stride loops over the
 // element draws of kernels/random_math.h, so a tensor made on the GPU holds the
 // same numbers as one made on the CPU from the same generator state.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/random.cuh"
+#include "kernels/random.h"
 #include "kernels/random_math.h"
+
+#include <type_traits>
 
 namespace gpunn::kernels {
 namespace {
@@ -38,34 +40,30 @@ __global__ void mask_kernel(T* mask, int64_t n, uint64_t seed, uint64_t offset, 
 }  // namespace
 
 template <typename T>
-void uniform_cuda(T* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high,
-                  cudaStream_t s) {
-  if (n > 0) uniform_kernel<<<grid_for(n), kThreads, 0, s>>>(out, n, seed, offset, low, high);
-}
-template <typename T>
-void normal_cuda(T* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double stddev,
-                 cudaStream_t s) {
-  if (n > 0) normal_kernel<<<grid_for(n), kThreads, 0, s>>>(out, n, seed, offset, mean, stddev);
-}
-void randint_cuda(int64_t* out, int64_t n, uint64_t seed, uint64_t offset, int64_t low,
-                  int64_t high, cudaStream_t s) {
-  if (n > 0) randint_kernel<<<grid_for(n), kThreads, 0, s>>>(out, n, seed, offset, low, high);
-}
-template <typename T>
-void bernoulli_mask_cuda(T* mask, int64_t n, uint64_t seed, uint64_t offset, double keep_prob,
-                         double scale, cudaStream_t s) {
-  if (n > 0)
-    mask_kernel<<<grid_for(n), kThreads, 0, s>>>(mask, n, seed, offset, keep_prob,
-                                                 static_cast<T>(scale));
+void random_cuda(const RandomArgs& a, const Context& ctx) {
+  if (a.n == 0) return;
+  T* out = static_cast<T*>(a.out);
+  const unsigned grid = grid_for(a.n);
+  cudaStream_t s = ctx.stream;
+  if constexpr (std::is_same_v<T, int64_t>) {
+    randint_kernel<<<grid, kThreads, 0, s>>>(out, a.n, a.seed, a.offset, a.low, a.high);
+  } else {
+    switch (a.dist) {
+      case Distribution::Uniform:
+        uniform_kernel<<<grid, kThreads, 0, s>>>(out, a.n, a.seed, a.offset, a.a, a.b);
+        return;
+      case Distribution::Normal:
+        normal_kernel<<<grid, kThreads, 0, s>>>(out, a.n, a.seed, a.offset, a.a, a.b);
+        return;
+      case Distribution::Bernoulli:
+        mask_kernel<<<grid, kThreads, 0, s>>>(out, a.n, a.seed, a.offset, a.a, static_cast<T>(a.b));
+        return;
+    }
+  }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                    \
-  template void uniform_cuda<T>(T*, int64_t, uint64_t, uint64_t, double, double, cudaStream_t); \
-  template void normal_cuda<T>(T*, int64_t, uint64_t, uint64_t, double, double, cudaStream_t);  \
-  template void bernoulli_mask_cuda<T>(T*, int64_t, uint64_t, uint64_t, double, double,         \
-                                       cudaStream_t);
-GPUNN_INSTANTIATE(float)
-GPUNN_INSTANTIATE(double)
-#undef GPUNN_INSTANTIATE
+template void random_cuda<float>(const RandomArgs&, const Context&);
+template void random_cuda<double>(const RandomArgs&, const Context&);
+template void random_cuda<int64_t>(const RandomArgs&, const Context&);
 
 }  // namespace gpunn::kernels

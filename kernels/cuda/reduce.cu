@@ -1,11 +1,10 @@
-// CUDA reductions (kernels/cuda/reduce.cuh).
+// CUDA reductions (kernels/reduce.h).
 //
 // sum_rows: one block per row (grid-strided over rows); the block's threads
 // stride over the row, accumulate in double, then reduce with warp shuffles and
 // one shared-memory step. max_dim: one thread per (outer, inner) position walks
 // the reduced dim, keeping the first maximum (NaN wins), as the CPU does.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/reduce.cuh"
 #include "kernels/reduce.h"
 
 namespace gpunn::kernels {
@@ -77,38 +76,56 @@ __global__ void nonfinite_kernel(unsigned long long* flags, const T* __restrict_
     atomicOr(flags, (any_nan ? kHasNan : 0ull) | (any_inf ? kHasInf : 0ull));
 }
 
-}  // namespace
-
 template <typename T>
-void nonfinite_cuda(unsigned long long* flags, const T* x, int64_t n, cudaStream_t stream) {
+void nonfinite_launch(unsigned long long* flags, const T* x, int64_t n, cudaStream_t stream) {
   if (n == 0) return;
   nonfinite_kernel<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(flags, x, n);
 }
 
 template <typename T>
-void sum_rows_cuda(T* out, const T* x, int64_t rows, int64_t cols, double scale,
-                   cudaStream_t stream) {
+void sum_rows_launch(T* out, const T* x, int64_t rows, int64_t cols, double scale,
+                     cudaStream_t stream) {
   if (rows == 0) return;
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(rows, 65535 * 8));
   sum_rows_kernel<<<blocks, kReduceThreads, 0, stream>>>(out, x, rows, cols, scale);
 }
 
 template <typename T>
-void max_dim_cuda(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
-                  int64_t inner, cudaStream_t stream) {
+void max_dim_launch(T* values, int64_t* indices, const T* x, int64_t outer, int64_t size,
+                    int64_t inner, cudaStream_t stream) {
   const int64_t n = outer * inner;
   if (n == 0) return;
   max_dim_kernel<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
       values, indices, x, outer, size, inner);
 }
 
-template void sum_rows_cuda<float>(float*, const float*, int64_t, int64_t, double, cudaStream_t);
-template void sum_rows_cuda<double>(double*, const double*, int64_t, int64_t, double, cudaStream_t);
-template void max_dim_cuda<float>(float*, int64_t*, const float*, int64_t, int64_t, int64_t,
-                                  cudaStream_t);
-template void max_dim_cuda<double>(double*, int64_t*, const double*, int64_t, int64_t, int64_t,
-                                   cudaStream_t);
-template void nonfinite_cuda<float>(unsigned long long*, const float*, int64_t, cudaStream_t);
-template void nonfinite_cuda<double>(unsigned long long*, const double*, int64_t, cudaStream_t);
+}  // namespace
+
+template <typename T>
+void sum_rows_cuda(const SumArgs& a, const Context& ctx) {
+  sum_rows_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.rows, a.cols, a.scale,
+                  ctx.stream);
+}
+
+template <typename T>
+void max_dim_cuda(const MaxDimArgs& a, const Context& ctx) {
+  max_dim_launch(static_cast<T*>(a.values), a.indices, static_cast<const T*>(a.x), a.outer, a.size,
+                 a.inner, ctx.stream);
+}
+
+template <typename T>
+void nonfinite_cuda(const NonfiniteArgs& a, const Context& ctx) {
+  static_assert(sizeof(unsigned long long) == sizeof(int64_t));
+  nonfinite_launch(reinterpret_cast<unsigned long long*>(a.flags), static_cast<const T*>(a.x), a.n,
+                   ctx.stream);
+}
+
+#define GPUNN_INSTANTIATE(T)                                        \
+  template void sum_rows_cuda<T>(const SumArgs&, const Context&);   \
+  template void max_dim_cuda<T>(const MaxDimArgs&, const Context&); \
+  template void nonfinite_cuda<T>(const NonfiniteArgs&, const Context&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

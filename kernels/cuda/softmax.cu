@@ -1,4 +1,4 @@
-// CUDA softmax (kernels/cuda/softmax.cuh).
+// CUDA softmax (kernels/softmax.h).
 //
 // Rows with inner == 1 (the [N, C] case of classifiers): one warp per row, the
 // maximum and the sum reduced with warp shuffles, three passes over the row in
@@ -9,7 +9,7 @@
 #include <cfloat>
 
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/softmax.cuh"
+#include "kernels/softmax.h"
 
 namespace gpunn::kernels {
 namespace {
@@ -110,40 +110,43 @@ unsigned row_blocks(int64_t rows) {
 }  // namespace
 
 template <typename T>
-void softmax_forward_cuda(T* y, const T* x, int64_t outer, int64_t C, int64_t inner, bool log,
-                          cudaStream_t stream) {
+void softmax_forward_cuda(const SoftmaxArgs& a, const Context& ctx) {
+  const T* x = static_cast<const T*>(a.x);
+  T* y = static_cast<T*>(a.y);
+  const int64_t outer = a.outer, C = a.C, inner = a.inner;
+  cudaStream_t stream = ctx.stream;
   if (outer * C * inner == 0) return;
   if (inner == 1) {
     softmax_rows_forward<<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(y, x, outer, C,
-                                                                                log);
+                                                                                a.log);
   } else {
     const int64_t n = outer * inner;
     softmax_strided_forward<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
-        y, x, outer, C, inner, log);
+        y, x, outer, C, inner, a.log);
   }
 }
 
 template <typename T>
-void softmax_backward_cuda(T* dx, const T* dy, const T* y, int64_t outer, int64_t C, int64_t inner,
-                           bool log, cudaStream_t stream) {
+void softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Context& ctx) {
+  const T* dy = static_cast<const T*>(a.dy);
+  const T* y = static_cast<const T*>(a.y);
+  T* dx = static_cast<T*>(a.dx);
+  const int64_t outer = a.outer, C = a.C, inner = a.inner;
+  cudaStream_t stream = ctx.stream;
   if (outer * C * inner == 0) return;
   if (inner == 1) {
     softmax_rows_backward<<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(dx, dy, y, outer,
-                                                                                 C, log);
+                                                                                 C, a.log);
   } else {
     const int64_t n = outer * inner;
     softmax_strided_backward<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
-        dx, dy, y, outer, C, inner, log);
+        dx, dy, y, outer, C, inner, a.log);
   }
 }
 
-template void softmax_forward_cuda<float>(float*, const float*, int64_t, int64_t, int64_t, bool,
-                                          cudaStream_t);
-template void softmax_forward_cuda<double>(double*, const double*, int64_t, int64_t, int64_t, bool,
-                                           cudaStream_t);
-template void softmax_backward_cuda<float>(float*, const float*, const float*, int64_t, int64_t,
-                                           int64_t, bool, cudaStream_t);
-template void softmax_backward_cuda<double>(double*, const double*, const double*, int64_t, int64_t,
-                                            int64_t, bool, cudaStream_t);
+template void softmax_forward_cuda<float>(const SoftmaxArgs&, const Context&);
+template void softmax_forward_cuda<double>(const SoftmaxArgs&, const Context&);
+template void softmax_backward_cuda<float>(const SoftmaxBackwardArgs&, const Context&);
+template void softmax_backward_cuda<double>(const SoftmaxBackwardArgs&, const Context&);
 
 }  // namespace gpunn::kernels

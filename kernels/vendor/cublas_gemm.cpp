@@ -1,4 +1,4 @@
-// GEMM through cuBLAS (kernels/cuda/gemm.cuh), for row-major operands.
+// GEMM through cuBLAS (kernels/gemm.h), for row-major operands.
 //
 // cuBLAS is column-major. A row-major M x N matrix C is the column-major N x M
 // matrix Cᵀ, and C = op(A)·op(B) is Cᵀ = op(B)ᵀ·op(A)ᵀ: so we ask cuBLAS for
@@ -11,10 +11,11 @@
 #include <climits>
 #include <type_traits>
 
-#include "core/cuda/handles.h"
-#include "kernels/cuda/gemm.cuh"
+#include "kernels/base/handles.h"
+#include "kernels/gemm.h"
 
 namespace gpunn::kernels {
+namespace {
 
 template <typename T>
 void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool trans_b, int64_t M,
@@ -22,9 +23,6 @@ void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool tr
                          const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                          int64_t stride_c, int64_t batch) {
   if (M == 0 || N == 0 || batch == 0) return;
-  GPUNN_CHECK(M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX &&
-                  ldc <= INT_MAX && batch <= INT_MAX,
-              "gemm (cuBLAS): sizes beyond 2^31 are not supported: M ", M, ", N ", N, ", K ", K);
   // cuBLAS wants leading dimensions ≥ 1 even for empty K.
   const int ld_a = static_cast<int>(std::max<int64_t>(lda, 1));
   const int ld_b = static_cast<int>(std::max<int64_t>(ldb, 1));
@@ -44,13 +42,28 @@ void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool tr
   }
 }
 
-template void gemm_batched_cublas<float>(cublasHandle_t, bool, bool, bool, int64_t, int64_t,
-                                         int64_t, float, const float*, int64_t, int64_t,
-                                         const float*, int64_t, int64_t, float, float*, int64_t,
-                                         int64_t, int64_t);
-template void gemm_batched_cublas<double>(cublasHandle_t, bool, bool, bool, int64_t, int64_t,
-                                          int64_t, double, const double*, int64_t, int64_t,
-                                          const double*, int64_t, int64_t, double, double*, int64_t,
-                                          int64_t, int64_t);
+}  // namespace
+
+bool gemm_cublas_supported(const GemmArgs& a) {
+  for (int64_t v : {a.M, a.N, a.K, a.lda, a.ldb, a.ldc, a.batch}) {
+    if (v > INT_MAX) return false;
+  }
+  return true;
+}
+
+void gemm_cublas(const GemmArgs& a, const Context& ctx) {
+  if (a.dtype == DType::Float64) {
+    gemm_batched_cublas<double>(ctx.cublas, false, a.trans_a, a.trans_b, a.M, a.N, a.K, a.alpha,
+                                static_cast<const double*>(a.A), a.lda, a.stride_a,
+                                static_cast<const double*>(a.B), a.ldb, a.stride_b, a.beta,
+                                static_cast<double*>(a.C), a.ldc, a.stride_c, a.batch);
+  } else {
+    gemm_batched_cublas<float>(ctx.cublas, ctx.settings.allow_tf32, a.trans_a, a.trans_b, a.M, a.N,
+                               a.K, static_cast<float>(a.alpha), static_cast<const float*>(a.A),
+                               a.lda, a.stride_a, static_cast<const float*>(a.B), a.ldb, a.stride_b,
+                               static_cast<float>(a.beta), static_cast<float*>(a.C), a.ldc,
+                               a.stride_c, a.batch);
+  }
+}
 
 }  // namespace gpunn::kernels

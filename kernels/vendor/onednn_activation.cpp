@@ -1,13 +1,13 @@
 // relu, leaky_relu, sigmoid and tanh through oneDNN's eltwise primitive
-// (kernels/vendor/onednn.h), over n contiguous floats as a 1-D tensor.
+// (kernels/activation.h), over n contiguous floats as a 1-D tensor.
 //
 // relu, sigmoid and tanh use the *_use_dst_for_bwd algorithms, whose backward
 // reads y as gpunn's does; leaky_relu (relu with alpha = slope) reads x. relu
-// and leaky_relu run backward only (kernels/vendor/onednn.h says why).
+// and leaky_relu run backward only (kernels/activation.h says why).
 #include <bit>
 #include <mutex>
 
-#include "kernels/vendor/onednn.h"
+#include "kernels/activation.h"
 #include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
@@ -76,28 +76,48 @@ void eltwise_backward(const char* op, algorithm alg, float alpha, bool saved_is_
 
 }  // namespace
 
-void relu_backward_onednn(float* dx, const float* dy, const float* y, int64_t n) {
-  eltwise_backward("relu_backward", algorithm::eltwise_relu_use_dst_for_bwd, 0.f, true, dx, dy, y,
-                   n);
+bool activation_forward_onednn_supported(const ActivationArgs& a) {
+  return a.dtype == DType::Float32 && (a.f == Activation::Sigmoid || a.f == Activation::Tanh);
 }
-void leaky_relu_backward_onednn(float* dx, const float* dy, const float* x, int64_t n,
-                                double slope) {
-  eltwise_backward("leaky_relu_backward", algorithm::eltwise_relu, static_cast<float>(slope), false,
-                   dx, dy, x, n);
+
+bool activation_backward_onednn_supported(const ActivationBackwardArgs& a) {
+  return a.dtype == DType::Float32;
 }
-void sigmoid_forward_onednn(float* y, const float* x, int64_t n) {
-  eltwise_forward("sigmoid", algorithm::eltwise_logistic_use_dst_for_bwd, 0.f, y, x, n);
+
+void activation_forward_onednn(const ActivationArgs& a, const Context&) {
+  const auto* x = static_cast<const float*>(a.x);
+  auto* y = static_cast<float*>(a.y);
+  switch (a.f) {
+    case Activation::Sigmoid:
+      return eltwise_forward("sigmoid", algorithm::eltwise_logistic_use_dst_for_bwd, 0.f, y, x,
+                             a.n);
+    case Activation::Tanh:
+      return eltwise_forward("tanh", algorithm::eltwise_tanh_use_dst_for_bwd, 0.f, y, x, a.n);
+    case Activation::Relu:
+    case Activation::LeakyRelu:
+      break;
+  }
+  GPUNN_ASSERT(false, "activation_forward_onednn: not supported (see its supported())");
 }
-void sigmoid_backward_onednn(float* dx, const float* dy, const float* y, int64_t n) {
-  eltwise_backward("sigmoid_backward", algorithm::eltwise_logistic_use_dst_for_bwd, 0.f, true, dx,
-                   dy, y, n);
-}
-void tanh_forward_onednn(float* y, const float* x, int64_t n) {
-  eltwise_forward("tanh", algorithm::eltwise_tanh_use_dst_for_bwd, 0.f, y, x, n);
-}
-void tanh_backward_onednn(float* dx, const float* dy, const float* y, int64_t n) {
-  eltwise_backward("tanh_backward", algorithm::eltwise_tanh_use_dst_for_bwd, 0.f, true, dx, dy, y,
-                   n);
+
+void activation_backward_onednn(const ActivationBackwardArgs& a, const Context&) {
+  const auto* dy = static_cast<const float*>(a.dy);
+  const auto* saved = static_cast<const float*>(a.saved);
+  auto* dx = static_cast<float*>(a.dx);
+  switch (a.f) {
+    case Activation::Relu:
+      return eltwise_backward("relu_backward", algorithm::eltwise_relu_use_dst_for_bwd, 0.f, true,
+                              dx, dy, saved, a.n);
+    case Activation::LeakyRelu:
+      return eltwise_backward("leaky_relu_backward", algorithm::eltwise_relu,
+                              static_cast<float>(a.slope), false, dx, dy, saved, a.n);
+    case Activation::Sigmoid:
+      return eltwise_backward("sigmoid_backward", algorithm::eltwise_logistic_use_dst_for_bwd, 0.f,
+                              true, dx, dy, saved, a.n);
+    case Activation::Tanh:
+      return eltwise_backward("tanh_backward", algorithm::eltwise_tanh_use_dst_for_bwd, 0.f, true,
+                              dx, dy, saved, a.n);
+  }
 }
 
 }  // namespace gpunn::kernels

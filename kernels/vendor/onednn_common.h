@@ -145,4 +145,15 @@ constexpr int64_t kMacsPerThread = int64_t{1} << 22;      // GEMM, convolution
 // Runs f, turning oneDNN's exceptions into gpunn errors naming `op`.
 void translate_errors(const char* op, const std::function<void()>& f);
 
+// True when p[0, n) holds no NaN or infinity. oneDNN lets NaN lose a max-pooling
+// window and does not turn a softmax row holding NaN or +inf into NaN, where gpunn's
+// reference (and PyTorch) do, so those entries' supported() refuse such inputs. The
+// scan runs only when the oneDNN entry is the one wanted (kernels/base/table.h).
+inline bool all_finite(const float* p, int64_t n) {
+  bool bad = false;
+  // v - v is 0 for finite v and NaN otherwise; no early exit, so this vectorizes.
+  for (int64_t i = 0; i < n; ++i) bad |= (p[i] - p[i]) != 0.0f;
+  return !bad;
+}
+
 }  // namespace gpunn::kernels::onednn

@@ -1,4 +1,4 @@
-// 2-D convolution through oneDNN (kernels/vendor/onednn.h): forward,
+// 2-D convolution through oneDNN (kernels/conv.h): forward,
 // backward-data and backward-weights (with the bias gradient in the same pass).
 //
 // Each primitive is created with format `any`, so oneDNN picks its fastest
@@ -11,7 +11,7 @@
 // (H + 2 pad - ((R - 1) dil + 1)) / stride + 1 rounds down like gpunn's.
 #include <mutex>
 
-#include "kernels/vendor/onednn.h"
+#include "kernels/conv.h"
 #include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
@@ -90,10 +90,7 @@ std::string shape_key(const char* op, const Conv2dShape& s, bool flag) {
                    s.pad_w, s.dil_h, s.dil_w, s.groups, flag);
 }
 
-}  // namespace
-
-void conv2d_forward_onednn(float* y, const float* x, const float* w, const float* b,
-                           const Conv2dShape& s) {
+void forward_pass(float* y, const float* x, const float* w, const float* b, const Conv2dShape& s) {
   translate_errors("conv2d", [&] {
     const ThreadLimit threads(conv_macs(s), kMacsPerThread);
     const bool with_bias = b != nullptr;
@@ -120,7 +117,7 @@ void conv2d_forward_onednn(float* y, const float* x, const float* w, const float
   });
 }
 
-void conv2d_backward_data_onednn(float* dx, const float* dy, const float* w, const Conv2dShape& s) {
+void backward_data_pass(float* dx, const float* dy, const float* w, const Conv2dShape& s) {
   translate_errors("conv2d_backward_data", [&] {
     const ThreadLimit threads(conv_macs(s), kMacsPerThread);
     auto e = primitive_cache<ConvBackwardData>().get(
@@ -145,8 +142,8 @@ void conv2d_backward_data_onednn(float* dx, const float* dy, const float* w, con
   });
 }
 
-void conv2d_backward_weight_onednn(float* dw, float* db, const float* dy, const float* x,
-                                   const Conv2dShape& s) {
+void backward_weight_pass(float* dw, float* db, const float* dy, const float* x,
+                          const Conv2dShape& s) {
   translate_errors("conv2d_backward_weight", [&] {
     const ThreadLimit threads(conv_macs(s), kMacsPerThread);
     const bool with_bias = db != nullptr;
@@ -178,6 +175,32 @@ void conv2d_backward_weight_onednn(float* dw, float* db, const float* dy, const 
     if (with_bias) e->db.finish_output();
     cpu_stream().wait();
   });
+}
+
+}  // namespace
+
+bool conv2d_forward_onednn_supported(const Conv2dForwardArgs& a) {
+  return a.dtype == DType::Float32 && conv2d_output_size_is_standard(a.s);
+}
+bool conv2d_backward_data_onednn_supported(const Conv2dBackwardDataArgs& a) {
+  return a.dtype == DType::Float32 && conv2d_output_size_is_standard(a.s);
+}
+// With N = 0 the gradient is zero; the reference writes those zeros.
+bool conv2d_backward_weight_onednn_supported(const Conv2dBackwardWeightArgs& a) {
+  return a.dtype == DType::Float32 && a.s.N > 0 && conv2d_output_size_is_standard(a.s);
+}
+
+void conv2d_forward_onednn(const Conv2dForwardArgs& a, const Context&) {
+  forward_pass(static_cast<float*>(a.y), static_cast<const float*>(a.x),
+               static_cast<const float*>(a.w), static_cast<const float*>(a.b), a.s);
+}
+void conv2d_backward_data_onednn(const Conv2dBackwardDataArgs& a, const Context&) {
+  backward_data_pass(static_cast<float*>(a.dx), static_cast<const float*>(a.dy),
+                     static_cast<const float*>(a.w), a.s);
+}
+void conv2d_backward_weight_onednn(const Conv2dBackwardWeightArgs& a, const Context&) {
+  backward_weight_pass(static_cast<float*>(a.dw), static_cast<float*>(a.db),
+                       static_cast<const float*>(a.dy), static_cast<const float*>(a.x), a.s);
 }
 
 }  // namespace gpunn::kernels

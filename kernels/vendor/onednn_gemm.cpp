@@ -1,16 +1,16 @@
-// GEMM through oneDNN's dnnl_sgemm (kernels/vendor/onednn.h): row-major, the
+// GEMM through oneDNN's dnnl_sgemm (kernels/gemm.h): row-major, the
 // BLAS argument order of kernels/gemm.h, JIT-compiled for the CPU it runs on
 // (oneDNN detects AVX-512 etc. itself) and threaded with OpenMP.
 #include <dnnl.h>
 
-#include "kernels/vendor/onednn.h"
+#include "kernels/gemm.h"
 #include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
+namespace {
 
-void gemm_onednn(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-                 int64_t ldc) {
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // C = beta C; oneDNN rejects the leading dimensions of empty operands
     for (int64_t i = 0; i < M; ++i)
@@ -30,13 +30,16 @@ void gemm_onednn(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
                " ldb=", ldb, " ldc=", ldc);
 }
 
-void gemm_batched_onednn(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                         const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
-                         int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
-                         int64_t batch) {
-  for (int64_t b = 0; b < batch; ++b)
-    gemm_onednn(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb,
-                beta, C + b * stride_c, ldc);
+}  // namespace
+
+void gemm_onednn(const GemmArgs& a, const Context&) {
+  const auto* A = static_cast<const float*>(a.A);
+  const auto* B = static_cast<const float*>(a.B);
+  auto* C = static_cast<float*>(a.C);
+  for (int64_t b = 0; b < a.batch; ++b) {
+    sgemm(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<float>(a.alpha), A + b * a.stride_a,
+          a.lda, B + b * a.stride_b, a.ldb, static_cast<float>(a.beta), C + b * a.stride_c, a.ldc);
+  }
 }
 
 }  // namespace gpunn::kernels

@@ -1,5 +1,5 @@
 // Batch normalization and LRN across channels through oneDNN
-// (kernels/vendor/onednn.h), on gpunn's contiguous [N, C, inner] buffers.
+// (kernels/norm.h), on gpunn's contiguous [N, C, inner] buffers.
 //
 // Batch norm: the data is a 2-D [N, C] tensor when inner is 1 and a 4-D
 // [N, C, inner, 1] one otherwise. oneDNN reports the biased variance; gpunn's
@@ -10,13 +10,13 @@
 //
 // LRN: the data is [N, C, inner, 1]. gpunn's window is [c - size/2,
 // c + (size-1)/2]; oneDNN's is centred, which is the same set for odd sizes
-// only, so lrn_onednn_supported() admits odd sizes (kernels/vendor/onednn.h).
+// only, so lrn_onednn_supported() admits odd sizes (kernels/norm.h).
 #include <bit>
 #include <cmath>
 #include <mutex>
 #include <vector>
 
-#include "kernels/vendor/onednn.h"
+#include "kernels/norm.h"
 #include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
@@ -163,11 +163,8 @@ std::shared_ptr<Lrn> lrn_entry(const NormShape& s, int64_t size, double alpha, d
   });
 }
 
-}  // namespace
-
-void batch_norm_forward_training_onednn(float* y, float* mean, float* invstd, float* var_unbiased,
-                                        const float* x, const float* w, const float* b, NormShape s,
-                                        double eps) {
+void bn_training(float* y, float* mean, float* invstd, float* var_unbiased, const float* x,
+                 const float* w, const float* b, NormShape s, double eps) {
   translate_errors("batch_norm", [&] {
     const ThreadLimit threads(s.N * s.C * s.inner, kElementsPerThread);
     std::vector<float> var(static_cast<size_t>(s.C));
@@ -185,9 +182,8 @@ void batch_norm_forward_training_onednn(float* y, float* mean, float* invstd, fl
   });
 }
 
-void batch_norm_forward_inference_onednn(float* y, const float* x, const float* mean,
-                                         const float* var, const float* w, const float* b,
-                                         NormShape s, double eps) {
+void bn_inference(float* y, const float* x, const float* mean, const float* var, const float* w,
+                  const float* b, NormShape s, double eps) {
   translate_errors("batch_norm", [&] {
     const ThreadLimit threads(s.N * s.C * s.inner, kElementsPerThread);
     auto e = bn_forward_entry(s, /*training=*/false, w != nullptr, b != nullptr, eps);
@@ -196,9 +192,9 @@ void batch_norm_forward_inference_onednn(float* y, const float* x, const float* 
   });
 }
 
-void batch_norm_backward_onednn(float* dx, float* dw, float* db, const float* dy, const float* x,
-                                const float* mean, const float* invstd, const float* w, NormShape s,
-                                bool training) {
+void bn_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
+                 const float* mean, const float* invstd, const float* w, NormShape s,
+                 bool training) {
   translate_errors("batch_norm_backward", [&] {
     const ThreadLimit threads(s.N * s.C * s.inner, kElementsPerThread);
     const bool param_grads = dw != nullptr || db != nullptr;
@@ -256,10 +252,8 @@ void batch_norm_backward_onednn(float* dx, float* dw, float* db, const float* dy
   });
 }
 
-bool lrn_onednn_supported(int64_t size) { return size % 2 == 1; }
-
-void lrn_forward_onednn(float* y, const float* x, NormShape s, int64_t size, double alpha,
-                        double beta, double k) {
+void lrn_forward_pass(float* y, const float* x, NormShape s, int64_t size, double alpha,
+                      double beta, double k) {
   translate_errors("local_response_norm", [&] {
     const ThreadLimit threads(s.N * s.C * s.inner * size, kElementsPerThread);
     auto e = lrn_entry(s, size, alpha, beta, k);
@@ -271,8 +265,8 @@ void lrn_forward_onednn(float* y, const float* x, NormShape s, int64_t size, dou
   });
 }
 
-void lrn_backward_onednn(float* dx, const float* dy, const float* x, NormShape s, int64_t size,
-                         double alpha, double beta, double k) {
+void lrn_backward_pass(float* dx, const float* dy, const float* x, NormShape s, int64_t size,
+                       double alpha, double beta, double k) {
   translate_errors("local_response_norm_backward", [&] {
     const ThreadLimit threads(s.N * s.C * s.inner * size, kElementsPerThread);
     auto e = lrn_entry(s, size, alpha, beta, k);
@@ -292,6 +286,56 @@ void lrn_backward_onednn(float* dx, const float* dy, const float* x, NormShape s
     e->backward.execute(cpu_stream(), args);
     cpu_stream().wait();
   });
+}
+
+}  // namespace
+
+namespace {
+int64_t elements(const NormShape& s) { return s.N * s.C * s.inner; }
+}  // namespace
+
+bool batch_norm_training_onednn_supported(const BatchNormTrainingArgs& a) {
+  return a.dtype == DType::Float32 && elements(a.s) > 0;
+}
+void batch_norm_training_onednn(const BatchNormTrainingArgs& a, const Context&) {
+  bn_training(static_cast<float*>(a.y), static_cast<float*>(a.mean), static_cast<float*>(a.invstd),
+              static_cast<float*>(a.var_unbiased), static_cast<const float*>(a.x),
+              static_cast<const float*>(a.w), static_cast<const float*>(a.b), a.s, a.eps);
+}
+
+bool batch_norm_inference_onednn_supported(const BatchNormInferenceArgs& a) {
+  return a.dtype == DType::Float32 && elements(a.s) > 0;
+}
+void batch_norm_inference_onednn(const BatchNormInferenceArgs& a, const Context&) {
+  bn_inference(static_cast<float*>(a.y), static_cast<const float*>(a.x),
+               static_cast<const float*>(a.mean), static_cast<const float*>(a.var),
+               static_cast<const float*>(a.w), static_cast<const float*>(a.b), a.s, a.eps);
+}
+
+bool batch_norm_backward_onednn_supported(const BatchNormBackwardArgs& a) {
+  return a.dtype == DType::Float32 && elements(a.s) > 0;
+}
+void batch_norm_backward_onednn(const BatchNormBackwardArgs& a, const Context&) {
+  bn_backward(static_cast<float*>(a.dx), static_cast<float*>(a.dw), static_cast<float*>(a.db),
+              static_cast<const float*>(a.dy), static_cast<const float*>(a.x),
+              static_cast<const float*>(a.mean), static_cast<const float*>(a.invstd),
+              static_cast<const float*>(a.w), a.s, a.training);
+}
+
+bool lrn_forward_onednn_supported(const LrnArgs& a) {
+  return a.dtype == DType::Float32 && !a.scale_needed && elements(a.s) > 0 && a.size % 2 == 1;
+}
+void lrn_forward_onednn(const LrnArgs& a, const Context&) {
+  lrn_forward_pass(static_cast<float*>(a.y), static_cast<const float*>(a.x), a.s, a.size, a.alpha,
+                   a.beta, a.k);
+}
+
+bool lrn_backward_onednn_supported(const LrnBackwardArgs& a) {
+  return a.dtype == DType::Float32 && elements(a.s) > 0 && a.size % 2 == 1;
+}
+void lrn_backward_onednn(const LrnBackwardArgs& a, const Context&) {
+  lrn_backward_pass(static_cast<float*>(a.dx), static_cast<const float*>(a.dy),
+                    static_cast<const float*>(a.x), a.s, a.size, a.alpha, a.beta, a.k);
 }
 
 }  // namespace gpunn::kernels

@@ -1,4 +1,4 @@
-// 2-D max and average pooling through oneDNN (kernels/vendor/onednn.h), on
+// 2-D max and average pooling through oneDNN (kernels/pool.h), on
 // gpunn's NCHW buffers directly.
 //
 // Right padding: oneDNN's output size is (H + pad_l + pad_r - k) / stride + 1,
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "kernels/vendor/onednn.h"
+#include "kernels/pool.h"
 #include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
@@ -70,15 +70,13 @@ std::shared_ptr<Pool> pool_entry(const Pool2dShape& s, algorithm alg) {
   });
 }
 
-}  // namespace
-
-bool avg_pool2d_onednn_supported(const Pool2dShape& s) {
+bool avg_pool2d_shape_matches(const Pool2dShape& s) {
   if (!s.count_include_pad) return true;
   return (s.P - 1) * s.stride_h + s.kernel_h <= s.H + 2 * s.pad_h &&
          (s.Q - 1) * s.stride_w + s.kernel_w <= s.W + 2 * s.pad_w;
 }
 
-void avg_pool2d_forward_onednn(float* y, const float* x, const Pool2dShape& s) {
+void avg_forward(float* y, const float* x, const Pool2dShape& s) {
   translate_errors("avg_pool2d", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, avg_algorithm(s));
@@ -90,7 +88,7 @@ void avg_pool2d_forward_onednn(float* y, const float* x, const Pool2dShape& s) {
   });
 }
 
-void avg_pool2d_backward_onednn(float* dx, const float* dy, const Pool2dShape& s) {
+void avg_backward(float* dx, const float* dy, const Pool2dShape& s) {
   translate_errors("avg_pool2d_backward", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, avg_algorithm(s));
@@ -102,7 +100,7 @@ void avg_pool2d_backward_onednn(float* dx, const float* dy, const Pool2dShape& s
   });
 }
 
-size_t max_pool2d_workspace_bytes_onednn(const Pool2dShape& s) {
+size_t max_workspace_bytes(const Pool2dShape& s) {
   size_t bytes = 0;
   translate_errors("max_pool2d", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
@@ -111,7 +109,7 @@ size_t max_pool2d_workspace_bytes_onednn(const Pool2dShape& s) {
   return bytes;
 }
 
-void max_pool2d_forward_onednn(float* y, void* workspace, const float* x, const Pool2dShape& s) {
+void max_forward(float* y, void* workspace, const float* x, const Pool2dShape& s) {
   translate_errors("max_pool2d", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, algorithm::pooling_max);
@@ -126,8 +124,7 @@ void max_pool2d_forward_onednn(float* y, void* workspace, const float* x, const 
   });
 }
 
-void max_pool2d_backward_onednn(float* dx, const float* dy, const void* workspace,
-                                const Pool2dShape& s) {
+void max_backward(float* dx, const float* dy, const void* workspace, const Pool2dShape& s) {
   translate_errors("max_pool2d_backward", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, algorithm::pooling_max);
@@ -140,6 +137,42 @@ void max_pool2d_backward_onednn(float* dx, const float* dy, const void* workspac
                                        {DNNL_ARG_WORKSPACE, e->workspace}});
     cpu_stream().wait();
   });
+}
+
+}  // namespace
+
+bool max_pool2d_forward_onednn_supported(const MaxPool2dArgs& a) {
+  const Pool2dShape& s = a.s;
+  return a.dtype == DType::Float32 && !a.indices_needed &&
+         all_finite(static_cast<const float*>(a.x), s.N * s.C * s.H * s.W);
+}
+size_t max_pool2d_forward_onednn_reserve(const MaxPool2dArgs& a) {
+  return max_workspace_bytes(a.s);
+}
+void max_pool2d_forward_onednn(const MaxPool2dArgs& a, const Context& ctx) {
+  max_forward(static_cast<float*>(a.y), ctx.reserve, static_cast<const float*>(a.x), a.s);
+}
+
+bool max_pool2d_backward_onednn_supported(const MaxPool2dBackwardArgs& a) {
+  return a.dtype == DType::Float32 && a.reserve != nullptr;
+}
+void max_pool2d_backward_onednn(const MaxPool2dBackwardArgs& a, const Context&) {
+  max_backward(static_cast<float*>(a.dx), static_cast<const float*>(a.dy), a.reserve, a.s);
+}
+
+bool avg_pool2d_forward_onednn_supported(const AvgPool2dArgs& a) {
+  return a.dtype == DType::Float32 && avg_pool2d_shape_matches(a.s);
+}
+void avg_pool2d_forward_onednn(const AvgPool2dArgs& a, const Context&) {
+  avg_forward(static_cast<float*>(a.y), static_cast<const float*>(a.x), a.s);
+}
+
+bool avg_pool2d_backward_onednn_supported(const AvgPool2dBackwardArgs& a) {
+  const Pool2dShape& s = a.s;
+  return a.dtype == DType::Float32 && s.N * s.C * s.H * s.W > 0 && avg_pool2d_shape_matches(a.s);
+}
+void avg_pool2d_backward_onednn(const AvgPool2dBackwardArgs& a, const Context&) {
+  avg_backward(static_cast<float*>(a.dx), static_cast<const float*>(a.dy), a.s);
 }
 
 }  // namespace gpunn::kernels

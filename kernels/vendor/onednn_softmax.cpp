@@ -1,8 +1,8 @@
-// softmax through oneDNN (kernels/vendor/onednn.h): the [outer, C, inner]
+// softmax through oneDNN (kernels/softmax.h): the [outer, C, inner]
 // buffer is a 3-D tensor with the softmax on axis 1.
 #include <mutex>
 
-#include "kernels/vendor/onednn.h"
+#include "kernels/softmax.h"
 #include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
@@ -35,27 +35,35 @@ std::shared_ptr<Softmax> softmax_entry(int64_t outer, int64_t C, int64_t inner) 
 
 }  // namespace
 
-void softmax_forward_onednn(float* y, const float* x, int64_t outer, int64_t C, int64_t inner) {
+bool softmax_forward_onednn_supported(const SoftmaxArgs& a) {
+  return !a.log && a.dtype == DType::Float32 &&
+         all_finite(static_cast<const float*>(a.x), a.outer * a.C * a.inner);
+}
+
+bool softmax_backward_onednn_supported(const SoftmaxBackwardArgs& a) {
+  return !a.log && a.dtype == DType::Float32 && a.outer * a.C * a.inner > 0;
+}
+
+void softmax_forward_onednn(const SoftmaxArgs& a, const Context&) {
   translate_errors("softmax", [&] {
-    const ThreadLimit threads(outer * C * inner, kElementsPerThread);
-    auto e = softmax_entry(outer, C, inner);
+    const ThreadLimit threads(a.outer * a.C * a.inner, kElementsPerThread);
+    auto e = softmax_entry(a.outer, a.C, a.inner);
     std::lock_guard lock(e->mutex);
-    e->x.set_data_handle(const_cast<float*>(x));  // read only
-    e->y.set_data_handle(y);
+    e->x.set_data_handle(const_cast<void*>(a.x));  // read only
+    e->y.set_data_handle(a.y);
     e->forward.execute(cpu_stream(), {{DNNL_ARG_SRC, e->x}, {DNNL_ARG_DST, e->y}});
     cpu_stream().wait();
   });
 }
 
-void softmax_backward_onednn(float* dx, const float* dy, const float* y, int64_t outer, int64_t C,
-                             int64_t inner) {
+void softmax_backward_onednn(const SoftmaxBackwardArgs& a, const Context&) {
   translate_errors("softmax_backward", [&] {
-    const ThreadLimit threads(outer * C * inner, kElementsPerThread);
-    auto e = softmax_entry(outer, C, inner);
+    const ThreadLimit threads(a.outer * a.C * a.inner, kElementsPerThread);
+    auto e = softmax_entry(a.outer, a.C, a.inner);
     std::lock_guard lock(e->mutex);
-    e->y.set_data_handle(const_cast<float*>(y));    // read only
-    e->dy.set_data_handle(const_cast<float*>(dy));  // read only
-    e->dx.set_data_handle(dx);
+    e->y.set_data_handle(const_cast<void*>(a.y));    // read only
+    e->dy.set_data_handle(const_cast<void*>(a.dy));  // read only
+    e->dx.set_data_handle(a.dx);
     e->backward.execute(
         cpu_stream(),
         {{DNNL_ARG_DST, e->y}, {DNNL_ARG_DIFF_DST, e->dy}, {DNNL_ARG_DIFF_SRC, e->dx}});

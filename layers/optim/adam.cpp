@@ -1,15 +1,8 @@
-// Adam and AdamW (gpunn/optim/adam.h); the update loop is kernels::adam_step_cpu.
+// Adam and AdamW (gpunn/optim/adam.h); each step is one fused update (gpunn/ops/optim.h).
+#include <gpunn/ops/optim.h>
 #include <gpunn/optim/adam.h>
 
 #include <cmath>
-
-#include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/optim.cuh"
-#endif
-#include "kernels/optim.h"
 
 namespace gpunn::optim {
 
@@ -52,25 +45,16 @@ void Adam::check_options() const {
 
 void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state,
                   const ParamGroup& group) {
-  const kernels::AdamParams p{*group.lr,           o_.beta1,   o_.beta2,   o_.eps,
-                              *group.weight_decay, decoupled_, o_.amsgrad, state.step};
-  dispatch_floating(param.dtype(), name(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T* vmax = o_.amsgrad ? state.buffers[2].data<T>() : nullptr;
-    T* m = state.buffers[0].data<T>();
-    T* v = state.buffers[1].data<T>();
-    launch("adam_step", OpFamily::Optimizer, param.device(), {&param, &grad}, {&param},
-           {.cpu =
-                [&] {
-                  kernels::adam_step_cpu(param.data<T>(), grad.data<T>(), m, v, vmax, param.numel(),
-                                         p);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::adam_step_cuda(param.data<T>(), grad.data<T>(), m, v, vmax, param.numel(), p,
-                                      cuda::stream(param.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH("adam_step");
-            })});
-  });
+  adam_step_(param, grad, state.buffers[0], state.buffers[1],
+             o_.amsgrad ? state.buffers[2] : Tensor(),
+             {.lr = *group.lr,
+              .beta1 = o_.beta1,
+              .beta2 = o_.beta2,
+              .eps = o_.eps,
+              .weight_decay = *group.weight_decay,
+              .decoupled_weight_decay = decoupled_,
+              .amsgrad = o_.amsgrad,
+              .step = state.step});
 }
 
 }  // namespace gpunn::optim

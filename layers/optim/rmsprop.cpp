@@ -1,15 +1,8 @@
-// RMSprop (gpunn/optim/rmsprop.h); the update loop is kernels::rmsprop_step_cpu.
+// RMSprop (gpunn/optim/rmsprop.h); each step is one fused update (gpunn/ops/optim.h).
+#include <gpunn/ops/optim.h>
 #include <gpunn/optim/rmsprop.h>
 
 #include <cmath>
-
-#include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/optim.cuh"
-#endif
-#include "kernels/optim.h"
 
 namespace gpunn::optim {
 
@@ -45,27 +38,18 @@ void RMSprop::check_options() const {
 
 void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state,
                      const ParamGroup& group) {
-  const kernels::RmspropParams p{*group.lr,           o_.alpha,    o_.eps,
-                                 *group.weight_decay, o_.momentum, o_.centered};
-  dispatch_floating(param.dtype(), "rmsprop", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    size_t next = 1;
-    T* momentum = o_.momentum > 0 ? state.buffers[next++].data<T>() : nullptr;
-    T* grad_avg = o_.centered ? state.buffers[next++].data<T>() : nullptr;
-    T* square_avg = state.buffers[0].data<T>();
-    launch("rmsprop_step", OpFamily::Optimizer, param.device(), {&param, &grad}, {&param},
-           {.cpu =
-                [&] {
-                  kernels::rmsprop_step_cpu(param.data<T>(), grad.data<T>(), square_avg, grad_avg,
-                                            momentum, param.numel(), p);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::rmsprop_step_cuda(param.data<T>(), grad.data<T>(), square_avg, grad_avg,
-                                         momentum, param.numel(), p,
-                                         cuda::stream(param.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH("rmsprop_step");
-            })});
-  });
+  // Buffers in buffer_names() order: square_avg, then momentum_buffer and grad_avg as
+  // the options ask.
+  size_t next = 1;
+  const Tensor momentum = o_.momentum > 0 ? state.buffers[next++] : Tensor();
+  const Tensor grad_avg = o_.centered ? state.buffers[next++] : Tensor();
+  rmsprop_step_(param, grad, state.buffers[0], grad_avg, momentum,
+                {.lr = *group.lr,
+                 .alpha = o_.alpha,
+                 .eps = o_.eps,
+                 .weight_decay = *group.weight_decay,
+                 .momentum = o_.momentum,
+                 .centered = o_.centered});
 }
 
 }  // namespace gpunn::optim

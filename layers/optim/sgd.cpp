@@ -1,15 +1,8 @@
-// SGD (gpunn/optim/sgd.h); the update loop is kernels::sgd_step_cpu.
+// SGD (gpunn/optim/sgd.h); each step is one fused update (gpunn/ops/optim.h).
+#include <gpunn/ops/optim.h>
 #include <gpunn/optim/sgd.h>
 
 #include <cmath>
-
-#include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/optim.cuh"
-#endif
-#include "kernels/optim.h"
 
 namespace gpunn::optim {
 
@@ -43,21 +36,13 @@ void SGD::check_options() const {
 
 void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state,
                  const ParamGroup& group) {
-  const kernels::SgdParams p{*group.lr,           o_.momentum, o_.dampening,
-                             *group.weight_decay, o_.nesterov, state.step == 1};
-  dispatch_floating(param.dtype(), "sgd", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T* buf = state.buffers.empty() ? nullptr : state.buffers[0].data<T>();
-    launch(
-        "sgd_step", OpFamily::Optimizer, param.device(), {&param, &grad}, {&param},
-        {.cpu =
-             [&] { kernels::sgd_step_cpu(param.data<T>(), grad.data<T>(), buf, param.numel(), p); },
-         GPUNN_IF_CUDA(.cuda = [&] {
-           kernels::sgd_step_cuda(param.data<T>(), grad.data<T>(), buf, param.numel(), p,
-                                  cuda::stream(param.device().index));
-           GPUNN_CUDA_CHECK_LAUNCH("sgd_step");
-         })});
-  });
+  sgd_step_(param, grad, state.buffers.empty() ? Tensor() : state.buffers[0],
+            {.lr = *group.lr,
+             .momentum = o_.momentum,
+             .dampening = o_.dampening,
+             .weight_decay = *group.weight_decay,
+             .nesterov = o_.nesterov,
+             .first_step = state.step == 1});
 }
 
 }  // namespace gpunn::optim

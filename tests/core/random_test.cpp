@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "kernels/philox.h"
+#include "kernels/base/philox.h"
 #include "test_util.h"
 
 namespace gpunn {

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "core/cuda/context.h"
 #include "kernels/cuda/gemm.cuh"
 #include "test_util.h"
 
@@ -31,10 +30,10 @@ struct Case {
 int64_t stored_rows(int64_t rows, int64_t cols, bool t) { return t ? cols : rows; }
 
 // C = alpha * op(A) op(B) + beta * C for every batch, in float64 on the host.
-std::vector<double> reference(const Case& c, const std::vector<double>& a, int64_t lda,
-                              int64_t sa, const std::vector<double>& b, int64_t ldb, int64_t sb,
-                              const std::vector<double>& c0, int64_t ldc, int64_t sc,
-                              int64_t batch, double alpha, double beta) {
+std::vector<double> reference(const Case& c, const std::vector<double>& a, int64_t lda, int64_t sa,
+                              const std::vector<double>& b, int64_t ldb, int64_t sb,
+                              const std::vector<double>& c0, int64_t ldc, int64_t sc, int64_t batch,
+                              double alpha, double beta) {
   std::vector<double> out = c0;
   for (int64_t z = 0; z < batch; ++z) {
     for (int64_t m = 0; m < c.M; ++m) {
@@ -86,13 +85,14 @@ TEST(CudaGemm, EveryVariantEveryTransposeAgainstFloat64) {
       const std::string what = "variant " + std::to_string(v) + " " + std::to_string(c.M) + "x" +
                                std::to_string(c.N) + "x" + std::to_string(c.K) +
                                (c.ta ? " A^T" : " A") + (c.tb ? " B^T" : " B");
-      EXPECT_TRUE(kernels::gemm_cuda_variant_applies<float>(
-          v, a_gpu.data<float>(), lda, sa, b_gpu.data<float>(), ldb, sb))
+      EXPECT_TRUE(kernels::gemm_cuda_variant_applies<float>(v, a_gpu.data<float>(), lda, sa,
+                                                            b_gpu.data<float>(), ldb, sb))
           << what << ": the operands are aligned, so the variant itself must run";
       Tensor out = c0.to(kCuda);
-      kernels::gemm_batched_cuda_variant<float>(
-          v, c.ta, c.tb, c.M, c.N, c.K, alpha, a_gpu.data<float>(), lda, sa, b_gpu.data<float>(),
-          ldb, sb, beta, out.data<float>(), ldc, sc, batch, cuda::stream(0));
+      kernels::gemm_batched_cuda_variant<float>(v, c.ta, c.tb, c.M, c.N, c.K, alpha,
+                                                a_gpu.data<float>(), lda, sa, b_gpu.data<float>(),
+                                                ldb, sb, beta, out.data<float>(), ldc, sc, batch,
+                                                static_cast<cudaStream_t>(cuda::stream(0)));
       const std::vector<float> got = out.to(kCPU).to_vector<float>();
       int bad = 0;
       for (size_t i = 0; i < got.size(); ++i) {

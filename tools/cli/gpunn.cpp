@@ -31,74 +31,9 @@
 #include <string>
 #include <vector>
 
-#if GPUNN_WITH_CUDA
-#include <cuda_runtime.h>
-
-#include "core/cuda/context.h"
-#endif
-
 namespace {
 
 using namespace gpunn;
-
-// ---- timing -----------------------------------------------------------------------------------
-
-// Times one interval of the work queued on `device`: CUDA events recorded on
-// gpunn's stream for a CUDA device (the interval the GPU spent between them),
-// steady_clock for the CPU.
-class IntervalTimer {
- public:
-  explicit IntervalTimer(Device device) : device_(device) {
-#if GPUNN_WITH_CUDA
-    if (device_.is_cuda()) {
-      check(cudaEventCreate(&start_), "cudaEventCreate");
-      check(cudaEventCreate(&stop_), "cudaEventCreate");
-    }
-#endif
-  }
-  ~IntervalTimer() {
-#if GPUNN_WITH_CUDA
-    if (start_) cudaEventDestroy(start_);
-    if (stop_) cudaEventDestroy(stop_);
-#endif
-  }
-  IntervalTimer(const IntervalTimer&) = delete;
-  IntervalTimer& operator=(const IntervalTimer&) = delete;
-
-  void start() {
-#if GPUNN_WITH_CUDA
-    if (device_.is_cuda()) {
-      check(cudaEventRecord(start_, cuda::stream(device_.index)), "cudaEventRecord");
-      return;
-    }
-#endif
-    t0_ = std::chrono::steady_clock::now();
-  }
-  // Milliseconds since start(); waits for the device's work queued before it.
-  double stop_ms() {
-#if GPUNN_WITH_CUDA
-    if (device_.is_cuda()) {
-      check(cudaEventRecord(stop_, cuda::stream(device_.index)), "cudaEventRecord");
-      check(cudaEventSynchronize(stop_), "cudaEventSynchronize");
-      float ms = 0;
-      check(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
-      return ms;
-    }
-#endif
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_)
-        .count();
-  }
-
- private:
-#if GPUNN_WITH_CUDA
-  static void check(cudaError_t e, const char* what) {
-    GPUNN_CHECK(e == cudaSuccess, "time: ", what, " failed: ", cudaGetErrorString(e));
-  }
-  cudaEvent_t start_ = nullptr, stop_ = nullptr;
-#endif
-  Device device_;
-  std::chrono::steady_clock::time_point t0_;
-};
 
 double median(std::vector<double> v) {
   if (v.empty()) return std::nan("");
@@ -313,7 +248,7 @@ int run_time(const TimeOptions& o) {
     layers.push_back(r);
   }
   std::vector<Tensor> grads(layers.size());
-  IntervalTimer timer(device);
+  cuda::Timer timer(device);
   for (int it = 0; it < o.warmup + o.iters; ++it) {
     const bool record = it >= o.warmup;
     Tensor h = x;

@@ -3,7 +3,7 @@
 // RNN, layer l at step t (tanh or ReLU as f):
 //   s_t = f(U·x_t + W·s_{t-1} + b)     U = weight_ih_l{l}, W = weight_hh_l{l},
 //                                      b = bias_ih_l{l} + bias_hh_l{l}
-// LSTM: gates = W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh, then ops/norm.h's lstm_cell.
+// LSTM: gates = W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh, then ops/rnn.h's lstm_cell.
 // Parameter names and shapes follow the common convention (weight_ih_l0
 // [G·H, I], weight_hh_l0 [G·H, H], biases [G·H]; G = 1 for RNN, 4 for LSTM in
 // the order input, forget, cell, output), so state dicts move between gpunn and

@@ -1,4 +1,4 @@
-// Normalization ops and the LSTM cell.
+// Normalization ops. (The LSTM cell is in gpunn/ops/rnn.h.)
 #pragma once
 
 #include <gpunn/tensor.h>
@@ -28,16 +28,5 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 // (channels outside [0, C) count as zero).
 Tensor local_response_norm(const Tensor& x, int64_t size, double alpha = 1e-4, double beta = 0.75,
                            double k = 1.0);
-
-// One LSTM step from the gate pre-activations gates [N, 4H] (input, forget, cell,
-// output, in that order; typically x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) and the
-// previous cell state c_prev [N, H]:
-//   i, f, o = σ(·);  g = tanh(·);  c = f·c_prev + i·g;  h = o·tanh(c).
-// One fused op: h and c are views of one [N, 2H] result.
-struct LstmState {
-  Tensor h;
-  Tensor c;
-};
-LstmState lstm_cell(const Tensor& gates, const Tensor& c_prev);
 
 }  // namespace gpunn

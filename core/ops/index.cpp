@@ -1,4 +1,4 @@
-// Embedding lookup (gpunn/ops/embedding.h):
+// The index family's ops: embedding lookup (gpunn/ops/embedding.h):
 //   y[i..., :] = weight[idx[i...], :]
 //   dweight[v, :] = Σ_{i: idx[i] = v, v != padding_idx} dy[i, :]
 //   JVP: the same lookup in the weight's tangent.
@@ -9,11 +9,6 @@
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
-#if GPUNN_WITH_CUDA
-#include "core/cuda/context.h"
-#include "core/cuda/cuda_check.h"
-#include "kernels/cuda/index.cuh"
-#endif
 #include "core/ops/common.h"
 #include "kernels/index.h"
 
@@ -21,22 +16,14 @@ namespace gpunn {
 namespace {
 
 Tensor lookup(const Tensor& idx, const Tensor& w, const Shape& y_shape) {
-  const int64_t D = w.shape()[1];
   Tensor y = empty_as(w, y_shape);
-  dispatch_floating(w.dtype(), "embedding", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    launch("embedding", OpFamily::Index, w.device(), {&w, &idx}, {&y},
-           {.cpu =
-                [&] {
-                  kernels::embedding_forward_cpu(y.data<T>(), w.data<T>(), idx.data<int64_t>(),
-                                                 idx.numel(), D);
-                },
-            GPUNN_IF_CUDA(.cuda = [&] {
-              kernels::embedding_forward_cuda(y.data<T>(), w.data<T>(), idx.data<int64_t>(),
-                                              idx.numel(), D, cuda::stream(w.device().index));
-              GPUNN_CUDA_CHECK_LAUNCH("embedding");
-            })});
-  });
+  const kernels::EmbeddingArgs args{.dtype = w.dtype(),
+                                    .n = idx.numel(),
+                                    .D = w.shape()[1],
+                                    .weight = w.data_ptr(),
+                                    .idx = idx.data<int64_t>(),
+                                    .y = y.data_ptr()};
+  launch(kernels::embedding_forward, w.device(), args, {&w, &idx}, {&y});
   return y;
 }
 
@@ -53,25 +40,14 @@ class EmbeddingBackward final : public autograd::NodeWith<EmbeddingSaved> {
     const Tensor idx = saved.indices.unpack(*this);
     const Tensor dy = grads[0].contiguous();
     Tensor dw = zeros(weight_shape_, dy.options());
-    dispatch_floating(dy.dtype(), "embedding", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      KernelTable table{.cpu = [&] {
-        kernels::embedding_backward_cpu(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(),
-                                        idx.numel(), weight_shape_[1], padding_idx_);
-      }};
-#if GPUNN_WITH_CUDA
-      table.cuda = [&] {
-        // The atomic kernel's sums depend on the order its adds land in
-        // (docs/reproducibility.md); deterministic mode runs the ordered one.
-        auto* kernel = deterministic() ? &kernels::embedding_backward_deterministic_cuda<T>
-                                       : &kernels::embedding_backward_cuda<T>;
-        kernel(dw.data<T>(), dy.data<T>(), idx.data<int64_t>(), idx.numel(), weight_shape_[1],
-               padding_idx_, cuda::stream(dy.device().index));
-        GPUNN_CUDA_CHECK_LAUNCH("embedding_backward");
-      };
-#endif
-      launch("embedding_backward", OpFamily::Index, dy.device(), {&dy, &idx}, {&dw}, table);
-    });
+    const kernels::EmbeddingBackwardArgs args{.dtype = dy.dtype(),
+                                              .n = idx.numel(),
+                                              .D = weight_shape_[1],
+                                              .padding_idx = padding_idx_,
+                                              .dy = dy.data_ptr(),
+                                              .idx = idx.data<int64_t>(),
+                                              .dweight = dw.data_ptr()};
+    launch(kernels::embedding_backward, dy.device(), args, {&dy, &idx}, {&dw});
     return {dw};
   }
 

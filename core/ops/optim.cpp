@@ -1,0 +1,116 @@
+// The optim family's ops (gpunn/ops/optim.h): fused in-place parameter updates.
+// Checks here; the element formulas in kernels/optim_math.h.
+#include <gpunn/ops/optim.h>
+
+#include <initializer_list>
+
+#include "core/dispatch.h"
+#include "core/ops/common.h"
+#include "kernels/optim.h"
+
+namespace gpunn {
+namespace {
+
+// param and grad, and each defined buffer, contiguous and alike; `needed` buffers defined.
+void check_update(const char* op, const Tensor& param, const Tensor& grad,
+                  std::initializer_list<std::pair<const Tensor*, const char*>> buffers) {
+  check_floating(op, param, "param");
+  check_defined(op, grad, "grad");
+  check_same_dtype_device(op, param, "param", grad, "grad");
+  GPUNN_CHECK(grad.numel() == param.numel(), op, ": grad ", describe(grad),
+              " has a different size from param ", describe(param));
+  GPUNN_CHECK(param.is_contiguous() && grad.is_contiguous(), op,
+              ": param and grad must be contiguous (param ", describe(param), ", grad ",
+              describe(grad), ")");
+  for (const auto& [t, name] : buffers) {
+    if (!t->defined()) continue;
+    check_same_dtype_device(op, param, "param", *t, name);
+    GPUNN_CHECK(t->numel() == param.numel() && t->is_contiguous(), op, ": ", name, " ",
+                describe(*t), " must be contiguous with as many elements as param ",
+                describe(param));
+  }
+}
+
+void check_needed(const char* op, const Tensor& t, const char* name, const char* because) {
+  GPUNN_CHECK(t.defined(), op, ": ", name, " is needed ", because);
+}
+
+}  // namespace
+
+void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
+               const SgdStep& step) {
+  constexpr const char* op = "sgd_step_";
+  check_update(op, param, grad, {{&momentum_buffer, "momentum_buffer"}});
+  if (step.momentum != 0.0) check_needed(op, momentum_buffer, "momentum_buffer", "with momentum");
+  const kernels::SgdArgs args{
+      .dtype = param.dtype(),
+      .n = param.numel(),
+      .p = {.lr = step.lr,
+            .momentum = step.momentum,
+            .dampening = step.dampening,
+            .weight_decay = step.weight_decay,
+            .nesterov = step.nesterov,
+            .first_step = step.first_step},
+      .param = param.data_ptr(),
+      .grad = grad.data_ptr(),
+      .momentum_buffer = step.momentum != 0.0 ? momentum_buffer.data_ptr() : nullptr};
+  launch(kernels::sgd_step, param.device(), args, {&param, &grad}, {&param}, op);
+}
+
+void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, const AdamStep& step) {
+  constexpr const char* op = "adam_step_";
+  check_update(
+      op, param, grad,
+      {{&exp_avg, "exp_avg"}, {&exp_avg_sq, "exp_avg_sq"}, {&max_exp_avg_sq, "max_exp_avg_sq"}});
+  check_needed(op, exp_avg, "exp_avg", "always");
+  check_needed(op, exp_avg_sq, "exp_avg_sq", "always");
+  if (step.amsgrad) check_needed(op, max_exp_avg_sq, "max_exp_avg_sq", "with amsgrad");
+  GPUNN_CHECK(step.step >= 1, op, ": step must be at least 1, got ", step.step);
+  const kernels::AdamArgs args{
+      .dtype = param.dtype(),
+      .n = param.numel(),
+      .p = {.lr = step.lr,
+            .beta1 = step.beta1,
+            .beta2 = step.beta2,
+            .eps = step.eps,
+            .weight_decay = step.weight_decay,
+            .decoupled_weight_decay = step.decoupled_weight_decay,
+            .amsgrad = step.amsgrad,
+            .step = step.step},
+      .param = param.data_ptr(),
+      .grad = grad.data_ptr(),
+      .exp_avg = exp_avg.data_ptr(),
+      .exp_avg_sq = exp_avg_sq.data_ptr(),
+      .max_exp_avg_sq = step.amsgrad ? max_exp_avg_sq.data_ptr() : nullptr};
+  launch(kernels::adam_step, param.device(), args, {&param, &grad}, {&param}, op);
+}
+
+void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square_avg,
+                   const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step) {
+  constexpr const char* op = "rmsprop_step_";
+  check_update(op, param, grad,
+               {{&square_avg, "square_avg"},
+                {&grad_avg, "grad_avg"},
+                {&momentum_buffer, "momentum_buffer"}});
+  check_needed(op, square_avg, "square_avg", "always");
+  if (step.centered) check_needed(op, grad_avg, "grad_avg", "when centered");
+  if (step.momentum > 0.0) check_needed(op, momentum_buffer, "momentum_buffer", "with momentum");
+  const kernels::RmspropArgs args{
+      .dtype = param.dtype(),
+      .n = param.numel(),
+      .p = {.lr = step.lr,
+            .alpha = step.alpha,
+            .eps = step.eps,
+            .weight_decay = step.weight_decay,
+            .momentum = step.momentum,
+            .centered = step.centered},
+      .param = param.data_ptr(),
+      .grad = grad.data_ptr(),
+      .square_avg = square_avg.data_ptr(),
+      .grad_avg = step.centered ? grad_avg.data_ptr() : nullptr,
+      .momentum_buffer = step.momentum > 0.0 ? momentum_buffer.data_ptr() : nullptr};
+  launch(kernels::rmsprop_step, param.device(), args, {&param, &grad}, {&param}, op);
+}
+
+}  // namespace gpunn

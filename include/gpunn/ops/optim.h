@@ -1,0 +1,54 @@
+// Fused, in-place parameter updates: one step of SGD, Adam/AdamW or RMSprop for one
+// parameter tensor. gpunn::optim's optimizers call these once per parameter; they are
+// public for training loops that keep their own state. The formulas are those of
+// gpunn/optim/{sgd,adam,rmsprop}.h. Not recorded by autograd (they run as if under
+// NoGradGuard); param, grad and every state buffer given must be contiguous, of one
+// floating dtype and device, with as many elements as param. A buffer an option turns
+// off is passed as an undefined Tensor.
+#pragma once
+
+#include <gpunn/tensor.h>
+
+#include <cstdint>
+
+namespace gpunn {
+
+struct SgdStep {
+  double lr = 0.01;
+  double momentum = 0.0;
+  double dampening = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+  bool first_step = false;  // the momentum buffer starts as the first gradient
+};
+// momentum_buffer: needed when momentum ≠ 0.
+void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
+               const SgdStep& step);
+
+struct AdamStep {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  bool decoupled_weight_decay = false;  // AdamW
+  bool amsgrad = false;
+  int64_t step = 1;  // 1 on the first update (bias correction)
+};
+// max_exp_avg_sq: needed with amsgrad.
+void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, const AdamStep& step);
+
+struct RmspropStep {
+  double lr = 0.01;
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum = 0.0;
+  bool centered = false;
+};
+// grad_avg: needed when centered; momentum_buffer: when momentum ≠ 0.
+void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square_avg,
+                   const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step);
+
+}  // namespace gpunn

@@ -1,0 +1,492 @@
+// Every op table's rows (kernels/base/table.h): per family and pass, per dtype, the
+// reference loops, oneDNN, our CUDA kernels and cuBLAS/cuDNN. The only file whose
+// dispatch depends on the build: an implementation not built in is an empty entry.
+// A new dtype or kernel is a line here and its definition in kernels/<backend>/.
+#include "kernels/activation.h"
+#include "kernels/conv.h"
+#include "kernels/copy.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/index.h"
+#include "kernels/loss.h"
+#include "kernels/norm.h"
+#include "kernels/optim.h"
+#include "kernels/pool.h"
+#include "kernels/random.h"
+#include "kernels/reduce.h"
+#include "kernels/rnn.h"
+#include "kernels/softmax.h"
+
+// An entry present only in builds with that backend. Variadic, so braces with commas pass.
+#if GPUNN_WITH_ONEDNN
+#define ONEDNN(...) __VA_ARGS__
+#else
+#define ONEDNN(...)
+#endif
+#if GPUNN_WITH_CUDA
+#define CUDA(...) __VA_ARGS__
+#else
+#define CUDA(...)
+#endif
+#if GPUNN_WITH_CUDNN
+#define CUDNN(...) __VA_ARGS__
+#else
+#define CUDNN(...)
+#endif
+
+// An entry or row left out is empty on purpose (no such implementation); GCC 12 warns
+// about members omitted from designated initializers all the same.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+// The rows are laid out by hand, one entry per line (clang-format would indent each
+// macro as a continuation of the one before).
+// clang-format off
+namespace gpunn::kernels {
+
+// ---- softmax ----------------------------------------------------------------------------
+const OpTable<SoftmaxArgs> softmax_forward{
+    .name = "softmax",
+    .family = OpFamily::Softmax,
+    .f32 = {.cpu = {softmax_forward_cpu<float>},
+            ONEDNN(.cpu_vendor = {softmax_forward_onednn, softmax_forward_onednn_supported}, )
+            CUDA(.cuda = {softmax_forward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = softmax_forward_cudnn,
+                                  .supported = softmax_forward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {softmax_forward_cpu<double>},
+            CUDA(.cuda = {softmax_forward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = softmax_forward_cudnn,
+                                  .supported = softmax_forward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+const OpTable<SoftmaxBackwardArgs> softmax_backward{
+    .name = "softmax_backward",
+    .family = OpFamily::Softmax,
+    .f32 = {.cpu = {softmax_backward_cpu<float>},
+            ONEDNN(.cpu_vendor = {softmax_backward_onednn, softmax_backward_onednn_supported}, )
+            CUDA(.cuda = {softmax_backward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = softmax_backward_cudnn,
+                                  .supported = softmax_backward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {softmax_backward_cpu<double>},
+            CUDA(.cuda = {softmax_backward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = softmax_backward_cudnn,
+                                  .supported = softmax_backward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+// ---- activation ---------------------------------------------------------------------------
+const OpTable<ActivationArgs> activation_forward{
+    .name = "activation",
+    .family = OpFamily::Activation,
+    .f32 = {.cpu = {activation_forward_cpu<float>},
+            ONEDNN(.cpu_vendor = {activation_forward_onednn, activation_forward_onednn_supported}, )
+            CUDA(.cuda = {activation_forward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = activation_forward_cudnn,
+                                  .supported = activation_forward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {activation_forward_cpu<double>},
+            CUDA(.cuda = {activation_forward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = activation_forward_cudnn,
+                                  .supported = activation_forward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+const OpTable<ActivationBackwardArgs> activation_backward{
+    .name = "activation_backward",
+    .family = OpFamily::Activation,
+    .f32 = {.cpu = {activation_backward_cpu<float>},
+            ONEDNN(.cpu_vendor = {activation_backward_onednn,
+                                  activation_backward_onednn_supported}, )
+            CUDA(.cuda = {activation_backward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = activation_backward_cudnn,
+                                  .supported = activation_backward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {activation_backward_cpu<double>},
+            CUDA(.cuda = {activation_backward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = activation_backward_cudnn,
+                                  .supported = activation_backward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+// ---- conv ---------------------------------------------------------------------------------
+const OpTable<Conv2dForwardArgs> conv2d_forward{
+    .name = "conv2d",
+    .family = OpFamily::Conv,
+    .f32 = {.cpu = {conv2d_forward_cpu<float>},
+            ONEDNN(.cpu_vendor = {conv2d_forward_onednn, conv2d_forward_onednn_supported}, )
+            CUDA(.cuda = {.run = conv2d_forward_cuda<float>,
+                          .workspace_bytes = conv2d_forward_cuda_workspace}, )
+            CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
+                                  conv2d_forward_cudnn_workspace, kCudnn})},
+    .f64 = {.cpu = {conv2d_forward_cpu<double>},
+            CUDA(.cuda = {.run = conv2d_forward_cuda<double>,
+                          .workspace_bytes = conv2d_forward_cuda_workspace}, )
+            CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
+                                  conv2d_forward_cudnn_workspace, kCudnn})}};
+
+const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data{
+    .name = "conv2d_backward_data",
+    .family = OpFamily::Conv,
+    .f32 = {.cpu = {conv2d_backward_data_cpu<float>},
+            ONEDNN(.cpu_vendor = {conv2d_backward_data_onednn,
+                                  conv2d_backward_data_onednn_supported}, )
+            CUDA(.cuda = {.run = conv2d_backward_data_cuda<float>,
+                          .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
+            CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
+                                  conv2d_backward_data_cudnn_workspace, kCudnn})},
+    .f64 = {.cpu = {conv2d_backward_data_cpu<double>},
+            CUDA(.cuda = {.run = conv2d_backward_data_cuda<double>,
+                          .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
+            CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
+                                  conv2d_backward_data_cudnn_workspace, kCudnn})}};
+
+const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight{
+    .name = "conv2d_backward_weight",
+    .family = OpFamily::Conv,
+    .f32 = {.cpu = {conv2d_backward_weight_cpu<float>},
+            ONEDNN(.cpu_vendor = {conv2d_backward_weight_onednn,
+                                  conv2d_backward_weight_onednn_supported}, )
+            CUDA(.cuda = {.run = conv2d_backward_weight_cuda<float>,
+                          .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
+            CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
+                                  conv2d_backward_weight_cudnn_supported,
+                                  conv2d_backward_weight_cudnn_workspace, kCudnn})},
+    .f64 = {.cpu = {conv2d_backward_weight_cpu<double>},
+            CUDA(.cuda = {.run = conv2d_backward_weight_cuda<double>,
+                          .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
+            CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
+                                  conv2d_backward_weight_cudnn_supported,
+                                  conv2d_backward_weight_cudnn_workspace, kCudnn})}};
+
+const OpTable<Conv2dBackwardBiasArgs> conv2d_backward_bias{
+    .name = "conv2d_backward_bias",
+    .family = OpFamily::Conv,
+    .f32 = {.cpu = {conv2d_backward_bias_cpu<float>},
+            CUDA(.cuda = {conv2d_backward_bias_cuda<float>})},
+    .f64 = {.cpu = {conv2d_backward_bias_cpu<double>},
+            CUDA(.cuda = {conv2d_backward_bias_cuda<double>})}};
+
+// ---- pool ---------------------------------------------------------------------------------
+const OpTable<MaxPool2dArgs> max_pool2d_forward{
+    .name = "max_pool2d",
+    .family = OpFamily::Pool,
+    .f32 = {.cpu = {max_pool2d_forward_cpu<float>},
+            ONEDNN(.cpu_vendor = {.run = max_pool2d_forward_onednn,
+                                  .supported = max_pool2d_forward_onednn_supported,
+                                  .reserve_bytes = max_pool2d_forward_onednn_reserve}, )
+            CUDA(.cuda = {max_pool2d_forward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = max_pool2d_forward_cudnn,
+                                  .supported = max_pool2d_forward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {max_pool2d_forward_cpu<double>},
+            CUDA(.cuda = {max_pool2d_forward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = max_pool2d_forward_cudnn,
+                                  .supported = max_pool2d_forward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+const OpTable<MaxPool2dBackwardArgs> max_pool2d_backward{
+    .name = "max_pool2d_backward",
+    .family = OpFamily::Pool,
+    .f32 = {.cpu = {max_pool2d_backward_cpu<float>, max_pool2d_backward_has_indices},
+            ONEDNN(.cpu_vendor = {max_pool2d_backward_onednn,
+                                  max_pool2d_backward_onednn_supported}, )
+            CUDA(.cuda = {max_pool2d_backward_cuda<float>, max_pool2d_backward_has_indices}, )
+            CUDNN(.cuda_vendor = {.run = max_pool2d_backward_cudnn,
+                                  .supported = max_pool2d_backward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {max_pool2d_backward_cpu<double>, max_pool2d_backward_has_indices},
+            CUDA(.cuda = {max_pool2d_backward_cuda<double>, max_pool2d_backward_has_indices}, )
+            CUDNN(.cuda_vendor = {.run = max_pool2d_backward_cudnn,
+                                  .supported = max_pool2d_backward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+const OpTable<AvgPool2dArgs> avg_pool2d_forward{
+    .name = "avg_pool2d",
+    .family = OpFamily::Pool,
+    .f32 = {.cpu = {avg_pool2d_forward_cpu<float>},
+            ONEDNN(.cpu_vendor = {avg_pool2d_forward_onednn, avg_pool2d_forward_onednn_supported}, )
+            CUDA(.cuda = {avg_pool2d_forward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = avg_pool2d_forward_cudnn,
+                                  .supported = avg_pool2d_forward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {avg_pool2d_forward_cpu<double>},
+            CUDA(.cuda = {avg_pool2d_forward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = avg_pool2d_forward_cudnn,
+                                  .supported = avg_pool2d_forward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+const OpTable<AvgPool2dBackwardArgs> avg_pool2d_backward{
+    .name = "avg_pool2d_backward",
+    .family = OpFamily::Pool,
+    .f32 = {.cpu = {avg_pool2d_backward_cpu<float>},
+            ONEDNN(.cpu_vendor = {avg_pool2d_backward_onednn,
+                                  avg_pool2d_backward_onednn_supported}, )
+            CUDA(.cuda = {avg_pool2d_backward_cuda<float>}, )
+            CUDNN(.cuda_vendor = {.run = avg_pool2d_backward_cudnn,
+                                  .supported = avg_pool2d_backward_cudnn_supported,
+                                  .libraries = kCudnn})},
+    .f64 = {.cpu = {avg_pool2d_backward_cpu<double>},
+            CUDA(.cuda = {avg_pool2d_backward_cuda<double>}, )
+            CUDNN(.cuda_vendor = {.run = avg_pool2d_backward_cudnn,
+                                  .supported = avg_pool2d_backward_cudnn_supported,
+                                  .libraries = kCudnn})}};
+
+// ---- index --------------------------------------------------------------------------------
+const OpTable<GatherArgs> gather{
+    .name = "gather",
+    .family = OpFamily::Index,
+    .f32 = {.cpu = {gather_cpu<float>}, CUDA(.cuda = {gather_cuda<float>})},
+    .f64 = {.cpu = {gather_cpu<double>}, CUDA(.cuda = {gather_cuda<double>})}};
+
+const OpTable<ScatterAddArgs> scatter_add{
+    .name = "scatter_add",
+    .family = OpFamily::Index,
+    .f32 = {.cpu = {scatter_add_cpu<float>}, CUDA(.cuda = {scatter_add_cuda<float>})},
+    .f64 = {.cpu = {scatter_add_cpu<double>}, CUDA(.cuda = {scatter_add_cuda<double>})}};
+
+const OpTable<EmbeddingArgs> embedding_forward{
+    .name = "embedding",
+    .family = OpFamily::Index,
+    .f32 = {.cpu = {embedding_forward_cpu<float>}, CUDA(.cuda = {embedding_forward_cuda<float>})},
+    .f64 = {.cpu = {embedding_forward_cpu<double>},
+            CUDA(.cuda = {embedding_forward_cuda<double>})}};
+
+const OpTable<EmbeddingBackwardArgs> embedding_backward{
+    .name = "embedding_backward",
+    .family = OpFamily::Index,
+    .f32 = {.cpu = {embedding_backward_cpu<float>},
+            CUDA(.cuda = {embedding_backward_cuda<float>})},
+    .f64 = {.cpu = {embedding_backward_cpu<double>},
+            CUDA(.cuda = {embedding_backward_cuda<double>})}};
+
+// ---- reduce -------------------------------------------------------------------------------
+const OpTable<SumArgs> sum_rows{
+    .name = "sum",
+    .family = OpFamily::Reduce,
+    .f32 = {.cpu = {sum_rows_cpu<float>}, CUDA(.cuda = {sum_rows_cuda<float>})},
+    .f64 = {.cpu = {sum_rows_cpu<double>}, CUDA(.cuda = {sum_rows_cuda<double>})}};
+
+const OpTable<SumArgs> sum_leading{.name = "sum",
+                                   .family = OpFamily::Reduce,
+                                   .f32 = {.cpu = {sum_leading_cpu<float>}},
+                                   .f64 = {.cpu = {sum_leading_cpu<double>}}};
+
+const OpTable<MaxDimArgs> max_dim{
+    .name = "max",
+    .family = OpFamily::Reduce,
+    .f32 = {.cpu = {max_dim_cpu<float>}, CUDA(.cuda = {max_dim_cuda<float>})},
+    .f64 = {.cpu = {max_dim_cpu<double>}, CUDA(.cuda = {max_dim_cuda<double>})}};
+
+const OpTable<NonfiniteArgs> nonfinite{
+    .name = "anomaly check",
+    .family = OpFamily::Reduce,
+    .f32 = {.cpu = {nonfinite_cpu<float>}, CUDA(.cuda = {nonfinite_cuda<float>})},
+    .f64 = {.cpu = {nonfinite_cpu<double>}, CUDA(.cuda = {nonfinite_cuda<double>})}};
+
+// ---- elementwise --------------------------------------------------------------------------
+const OpTable<UnaryArgs> unary_forward{
+    .name = "unary",
+    .family = OpFamily::Elementwise,
+    .f32 = {.cpu = {unary_forward_cpu<float>}, CUDA(.cuda = {unary_forward_cuda<float>})},
+    .f64 = {.cpu = {unary_forward_cpu<double>}, CUDA(.cuda = {unary_forward_cuda<double>})}};
+
+const OpTable<UnaryBackwardArgs> unary_backward{
+    .name = "unary_backward",
+    .family = OpFamily::Elementwise,
+    .f32 = {.cpu = {unary_backward_cpu<float>}, CUDA(.cuda = {unary_backward_cuda<float>})},
+    .f64 = {.cpu = {unary_backward_cpu<double>}, CUDA(.cuda = {unary_backward_cuda<double>})}};
+
+const OpTable<BinaryArgs> binary_forward{
+    .name = "binary",
+    .family = OpFamily::Elementwise,
+    .f32 = {.cpu = {binary_forward_cpu<float>}, CUDA(.cuda = {binary_forward_cuda<float>})},
+    .f64 = {.cpu = {binary_forward_cpu<double>}, CUDA(.cuda = {binary_forward_cuda<double>})}};
+
+const OpTable<BinaryBackwardArgs> binary_backward{
+    .name = "binary_backward",
+    .family = OpFamily::Elementwise,
+    .f32 = {.cpu = {binary_backward_cpu<float>}, CUDA(.cuda = {binary_backward_cuda<float>})},
+    .f64 = {.cpu = {binary_backward_cpu<double>}, CUDA(.cuda = {binary_backward_cuda<double>})}};
+
+// ---- copy ---------------------------------------------------------------------------------
+const OpTable<CopyArgs> copy{
+    .name = "copy_",
+    .family = OpFamily::Copy,
+    .f32 = {.cpu = {copy_cpu<float>}, CUDA(.cuda = {copy_cuda<float>})},
+    .f64 = {.cpu = {copy_cpu<double>}, CUDA(.cuda = {copy_cuda<double>})},
+    .i64 = {.cpu = {copy_cpu<int64_t>}, CUDA(.cuda = {copy_cuda<int64_t>})}};
+
+const OpTable<FillArgs> fill{
+    .name = "fill_",
+    .family = OpFamily::Copy,
+    .f32 = {.cpu = {fill_cpu<float>}, CUDA(.cuda = {fill_cuda<float>})},
+    .f64 = {.cpu = {fill_cpu<double>}, CUDA(.cuda = {fill_cuda<double>})},
+    .i64 = {.cpu = {fill_cpu<int64_t>}, CUDA(.cuda = {fill_cuda<int64_t>})}};
+
+// ---- gemm ---------------------------------------------------------------------------------
+const OpTable<GemmArgs> gemm{
+    .name = "gemm",
+    .family = OpFamily::Gemm,
+    .f32 = {.cpu = {gemm_cpu<float>},
+            ONEDNN(.cpu_vendor = {gemm_onednn}, )
+            CUDA(.cuda = {gemm_cuda<float>},
+                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
+    .f64 = {.cpu = {gemm_cpu<double>},
+            CUDA(.cuda = {gemm_cuda<double>},
+                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})}};
+
+// ---- loss ---------------------------------------------------------------------------------
+const OpTable<NllArgs> nll_forward{
+    .name = "nll_loss",
+    .family = OpFamily::Loss,
+    .f32 = {.cpu = {nll_forward_cpu<float>}, CUDA(.cuda = {nll_forward_cuda<float>})},
+    .f64 = {.cpu = {nll_forward_cpu<double>}, CUDA(.cuda = {nll_forward_cuda<double>})}};
+
+const OpTable<NllBackwardArgs> nll_backward{
+    .name = "nll_loss_backward",
+    .family = OpFamily::Loss,
+    .f32 = {.cpu = {nll_backward_cpu<float>}, CUDA(.cuda = {nll_backward_cuda<float>})},
+    .f64 = {.cpu = {nll_backward_cpu<double>}, CUDA(.cuda = {nll_backward_cuda<double>})}};
+
+const OpTable<MultiMarginArgs> multi_margin_forward{
+    .name = "multi_margin_loss",
+    .family = OpFamily::Loss,
+    .f32 = {.cpu = {multi_margin_forward_cpu<float>}, CUDA(.cuda = {multi_margin_forward_cuda<float>})},
+    .f64 = {.cpu = {multi_margin_forward_cpu<double>}, CUDA(.cuda = {multi_margin_forward_cuda<double>})}};
+
+const OpTable<MultiMarginBackwardArgs> multi_margin_backward{
+    .name = "multi_margin_loss_backward",
+    .family = OpFamily::Loss,
+    .f32 = {.cpu = {multi_margin_backward_cpu<float>}, CUDA(.cuda = {multi_margin_backward_cuda<float>})},
+    .f64 = {.cpu = {multi_margin_backward_cpu<double>}, CUDA(.cuda = {multi_margin_backward_cuda<double>})}};
+
+const OpTable<BceLogitsArgs> bce_logits_forward{
+    .name = "binary_cross_entropy_with_logits",
+    .family = OpFamily::Loss,
+    .f32 = {.cpu = {bce_logits_forward_cpu<float>}, CUDA(.cuda = {bce_logits_forward_cuda<float>})},
+    .f64 = {.cpu = {bce_logits_forward_cpu<double>}, CUDA(.cuda = {bce_logits_forward_cuda<double>})}};
+
+const OpTable<BceLogitsBackwardArgs> bce_logits_backward{
+    .name = "binary_cross_entropy_with_logits_backward",
+    .family = OpFamily::Loss,
+    .f32 = {.cpu = {bce_logits_backward_cpu<float>}, CUDA(.cuda = {bce_logits_backward_cuda<float>})},
+    .f64 = {.cpu = {bce_logits_backward_cpu<double>}, CUDA(.cuda = {bce_logits_backward_cuda<double>})}};
+
+// ---- norm ---------------------------------------------------------------------------------
+const OpTable<BatchNormTrainingArgs> batch_norm_training{
+    .name = "batch_norm",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {batch_norm_training_cpu<float>},
+            ONEDNN(.cpu_vendor = {batch_norm_training_onednn,
+                                  batch_norm_training_onednn_supported}, )
+            CUDA(.cuda = {batch_norm_training_cuda<float>})},
+    .f64 = {.cpu = {batch_norm_training_cpu<double>},
+            CUDA(.cuda = {batch_norm_training_cuda<double>})}};
+
+const OpTable<BatchNormInferenceArgs> batch_norm_inference{
+    .name = "batch_norm",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {batch_norm_inference_cpu<float>},
+            ONEDNN(.cpu_vendor = {batch_norm_inference_onednn,
+                                  batch_norm_inference_onednn_supported}, )
+            CUDA(.cuda = {batch_norm_inference_cuda<float>})},
+    .f64 = {.cpu = {batch_norm_inference_cpu<double>},
+            CUDA(.cuda = {batch_norm_inference_cuda<double>})}};
+
+const OpTable<BatchNormBackwardArgs> batch_norm_backward{
+    .name = "batch_norm_backward",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {batch_norm_backward_cpu<float>},
+            ONEDNN(.cpu_vendor = {batch_norm_backward_onednn,
+                                  batch_norm_backward_onednn_supported}, )
+            CUDA(.cuda = {.run = batch_norm_backward_cuda<float>,
+                          .workspace_bytes = batch_norm_backward_cuda_workspace})},
+    .f64 = {.cpu = {batch_norm_backward_cpu<double>},
+            CUDA(.cuda = {.run = batch_norm_backward_cuda<double>,
+                          .workspace_bytes = batch_norm_backward_cuda_workspace})}};
+
+const OpTable<BatchNormJvpArgs> batch_norm_jvp{
+    .name = "batch_norm_jvp",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {batch_norm_jvp_cpu<float>},
+            CUDA(.cuda = {.run = batch_norm_jvp_cuda<float>,
+                          .workspace_bytes = batch_norm_jvp_cuda_workspace})},
+    .f64 = {.cpu = {batch_norm_jvp_cpu<double>},
+            CUDA(.cuda = {.run = batch_norm_jvp_cuda<double>,
+                          .workspace_bytes = batch_norm_jvp_cuda_workspace})}};
+
+const OpTable<LrnArgs> lrn_forward{
+    .name = "local_response_norm",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {lrn_forward_cpu<float>},
+            ONEDNN(.cpu_vendor = {lrn_forward_onednn, lrn_forward_onednn_supported}, )
+            CUDA(.cuda = {lrn_forward_cuda<float>})},
+    .f64 = {.cpu = {lrn_forward_cpu<double>}, CUDA(.cuda = {lrn_forward_cuda<double>})}};
+
+const OpTable<LrnBackwardArgs> lrn_backward{
+    .name = "local_response_norm_backward",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {.run = lrn_backward_cpu<float>,
+                    .workspace_bytes = lrn_backward_cpu_workspace},
+            ONEDNN(.cpu_vendor = {lrn_backward_onednn, lrn_backward_onednn_supported}, )
+            CUDA(.cuda = {lrn_backward_cuda<float>, lrn_backward_has_scale})},
+    .f64 = {.cpu = {.run = lrn_backward_cpu<double>,
+                    .workspace_bytes = lrn_backward_cpu_workspace},
+            CUDA(.cuda = {lrn_backward_cuda<double>, lrn_backward_has_scale})}};
+
+const OpTable<LrnJvpArgs> lrn_jvp{
+    .name = "local_response_norm_jvp",
+    .family = OpFamily::Norm,
+    .f32 = {.cpu = {lrn_jvp_cpu<float>}, CUDA(.cuda = {lrn_jvp_cuda<float>})},
+    .f64 = {.cpu = {lrn_jvp_cpu<double>}, CUDA(.cuda = {lrn_jvp_cuda<double>})}};
+
+// ---- rnn ----------------------------------------------------------------------------------
+const OpTable<LstmCellArgs> lstm_cell_forward{
+    .name = "lstm_cell",
+    .family = OpFamily::Rnn,
+    .f32 = {.cpu = {lstm_cell_forward_cpu<float>}, CUDA(.cuda = {lstm_cell_forward_cuda<float>})},
+    .f64 = {.cpu = {lstm_cell_forward_cpu<double>},
+            CUDA(.cuda = {lstm_cell_forward_cuda<double>})}};
+
+const OpTable<LstmCellBackwardArgs> lstm_cell_backward{
+    .name = "lstm_cell_backward",
+    .family = OpFamily::Rnn,
+    .f32 = {.cpu = {lstm_cell_backward_cpu<float>},
+            CUDA(.cuda = {lstm_cell_backward_cuda<float>})},
+    .f64 = {.cpu = {lstm_cell_backward_cpu<double>},
+            CUDA(.cuda = {lstm_cell_backward_cuda<double>})}};
+
+const OpTable<LstmCellJvpArgs> lstm_cell_jvp{
+    .name = "lstm_cell_jvp",
+    .family = OpFamily::Rnn,
+    .f32 = {.cpu = {lstm_cell_jvp_cpu<float>}, CUDA(.cuda = {lstm_cell_jvp_cuda<float>})},
+    .f64 = {.cpu = {lstm_cell_jvp_cpu<double>}, CUDA(.cuda = {lstm_cell_jvp_cuda<double>})}};
+
+// ---- random -------------------------------------------------------------------------------
+const OpTable<RandomArgs> random_numbers{
+    .name = "random",
+    .family = OpFamily::Random,
+    .f32 = {.cpu = {random_cpu<float>}, CUDA(.cuda = {random_cuda<float>})},
+    .f64 = {.cpu = {random_cpu<double>}, CUDA(.cuda = {random_cuda<double>})},
+    .i64 = {.cpu = {random_cpu<int64_t>, random_integer_supported},
+            CUDA(.cuda = {random_cuda<int64_t>, random_integer_supported})}};
+
+// ---- optim --------------------------------------------------------------------------------
+const OpTable<SgdArgs> sgd_step{
+    .name = "sgd_step_",
+    .family = OpFamily::Optim,
+    .f32 = {.cpu = {sgd_step_cpu<float>}, CUDA(.cuda = {sgd_step_cuda<float>})},
+    .f64 = {.cpu = {sgd_step_cpu<double>}, CUDA(.cuda = {sgd_step_cuda<double>})}};
+
+const OpTable<AdamArgs> adam_step{
+    .name = "adam_step_",
+    .family = OpFamily::Optim,
+    .f32 = {.cpu = {adam_step_cpu<float>}, CUDA(.cuda = {adam_step_cuda<float>})},
+    .f64 = {.cpu = {adam_step_cpu<double>}, CUDA(.cuda = {adam_step_cuda<double>})}};
+
+const OpTable<RmspropArgs> rmsprop_step{
+    .name = "rmsprop_step_",
+    .family = OpFamily::Optim,
+    .f32 = {.cpu = {rmsprop_step_cpu<float>}, CUDA(.cuda = {rmsprop_step_cuda<float>})},
+    .f64 = {.cpu = {rmsprop_step_cpu<double>}, CUDA(.cuda = {rmsprop_step_cuda<double>})}};
+
+}  // namespace gpunn::kernels
+// clang-format on
