@@ -8,4 +8,20 @@ function(gpunn_set_warnings target)
       target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
     endif()
   endif()
+  # CUDA sources: nvcc's own warnings and the host compiler's on the host code (not
+  # -Wpedantic or -Wshadow, which fire on the code nvcc generates around kernels).
+  # Registers and spills per kernel: GPUNN_CUDA_PTXAS_VERBOSE=ON (tools/cuda_resources.sh
+  # tabulates them); spills are not errors (GEMM variant 3 trades a few bytes of spill
+  # for two blocks per SM).
+  if(CMAKE_CUDA_COMPILER)
+    target_compile_options(${target} PRIVATE
+      $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>)
+    if(GPUNN_CUDA_PTXAS_VERBOSE)
+      target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Xptxas=-v>)
+    endif()
+    if(GPUNN_WARNINGS_AS_ERRORS)
+      target_compile_options(${target} PRIVATE
+        $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings -Xcompiler=-Werror>)
+    endif()
+  endif()
 endfunction()

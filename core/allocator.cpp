@@ -12,10 +12,12 @@
 
 #include <gpunn/error.h>
 #include <gpunn/memory.h>
+#include <gpunn/testing/poison.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <list>
 #include <mutex>
 #include <new>
@@ -181,16 +183,33 @@ void check_cuda_device(const char* op, Device device) {
 
 }  // namespace
 
+namespace {
+std::atomic<int> poison_scopes{0};
+}  // namespace
+
+namespace testing {
+PoisonNewTensors::PoisonNewTensors() { poison_scopes.fetch_add(1); }
+PoisonNewTensors::~PoisonNewTensors() { poison_scopes.fetch_sub(1); }
+bool poisoning_new_tensors() { return poison_scopes.load(std::memory_order_relaxed) > 0; }
+}  // namespace testing
+
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
+  const bool poison = testing::poisoning_new_tensors();
   if (device.is_cuda()) {
     check_cuda_device("allocate", device);
 #if GPUNN_WITH_CUDA
     cuda::CachingAllocator& a = cuda::allocator(device.index);
     void* p = a.allocate(nbytes);
-    return std::make_shared<Storage>(p, nbytes, device, [&a](void* ptr) { a.free(ptr); });
+    auto storage = std::make_shared<Storage>(p, nbytes, device, [&a](void* ptr) { a.free(ptr); });
+    if (poison && nbytes > 0) {
+      cuda::DeviceGuard guard(device.index);
+      GPUNN_CUDA_CHECK(cudaMemsetAsync(p, 0xFF, nbytes, cuda::device_stream(device.index)));
+    }
+    return storage;
 #endif
   }
   void* p = cpu_allocate(nbytes);
+  if (poison) std::memset(p, 0xFF, nbytes);
   return std::make_shared<Storage>(p, nbytes, device,
                                    [nbytes](void* ptr) { cpu_free(ptr, nbytes); });
 }

@@ -1,7 +1,6 @@
 // CIFAR-10 binary batches: records of 1 label byte and 32*32*3 pixel bytes
 // (the red plane, then green, then blue, each row-major), 10000 records a file.
 #include <gpunn/data/readers.h>
-#include <gpunn/parse.h>
 
 #include <cstring>
 #include <filesystem>

@@ -4,7 +4,6 @@
 // then the elements row-major, big-endian, with nothing after them. Type codes:
 // 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
 #include <gpunn/data/readers.h>
-#include <gpunn/parse.h>
 
 #include <cmath>
 #include <cstdlib>

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #if GPUNN_WITH_CUDA
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include "core/cuda/context.h"
@@ -19,9 +18,6 @@
 #endif
 #include "core/allocator.h"
 #include "core/cuda/runtime.h"
-#if GPUNN_WITH_CUDNN
-#include <cudnn.h>
-#endif
 #if GPUNN_WITH_ONEDNN
 #include "kernels/vendor/onednn.h"
 #endif
@@ -100,15 +96,8 @@ DeviceProperties device_properties(int device) {
   }
   GPUNN_CUDA_CHECK(cudaDriverGetVersion(&p.driver_version));
   GPUNN_CUDA_CHECK(cudaRuntimeGetVersion(&p.runtime_version));
-  int major = 0, minor = 0, patch = 0;
-  if (cublasGetProperty(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS &&
-      cublasGetProperty(MINOR_VERSION, &minor) == CUBLAS_STATUS_SUCCESS &&
-      cublasGetProperty(PATCH_LEVEL, &patch) == CUBLAS_STATUS_SUCCESS) {
-    p.cublas_version = major * 10000 + minor * 100 + patch;
-  }
-#endif
-#if GPUNN_WITH_CUDNN
-  p.cudnn_version = static_cast<int>(cudnnGetVersion());
+  p.cublas_version = kernels::cublas_version();
+  p.cudnn_version = kernels::cudnn_version();
 #endif
   return p;
 }
@@ -282,7 +271,7 @@ std::string build_info() {
   os << "cuda: not compiled in\n";
 #endif
 #if GPUNN_WITH_CUDNN
-  const size_t v = cudnnGetVersion();
+  const int v = kernels::cudnn_version();
   os << "cudnn: compiled in (" << v / 10000 << "." << (v % 10000) / 100 << "." << v % 100 << ")\n";
 #else
   os << "cudnn: not compiled in\n";

@@ -1,7 +1,6 @@
 // Training checkpoints (gpunn/io/checkpoint.h) on top of safetensors.
 #include <gpunn/io/checkpoint.h>
 #include <gpunn/io/safetensors.h>
-#include <gpunn/parse.h>
 
 #include <charconv>
 

@@ -11,11 +11,14 @@
 // forward pass gives the directional derivative J·v.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <string>
 #include <type_traits>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -137,3 +140,5 @@ auto jvp(F&& f, const std::vector<Tensor>& inputs, const std::vector<Tensor>& di
 
 }  // namespace autograd
 }  // namespace gpunn
+
+GPUNN_API_END

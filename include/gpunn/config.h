@@ -10,8 +10,12 @@
 // GPUNN_IMPL_<FAMILY> (e.g. GPUNN_IMPL_CONV=custom) sets one and wins over GPUNN_IMPL.
 #pragma once
 
+#include <gpunn/export.h>
+
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -137,3 +141,5 @@ int device_count();
 }  // namespace cuda
 
 }  // namespace gpunn
+
+GPUNN_API_END

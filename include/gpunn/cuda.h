@@ -6,10 +6,13 @@
 
 #include <gpunn/config.h>
 #include <gpunn/dtype.h>
+#include <gpunn/export.h>
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::cuda {
 
@@ -64,9 +67,11 @@ class Timer {
 
  private:
   Device device_;
-  void* start_ = nullptr;  // cudaEvent_t
-  void* stop_ = nullptr;
+  [[maybe_unused]] void* start_ = nullptr;  // cudaEvent_t (builds with CUDA)
+  [[maybe_unused]] void* stop_ = nullptr;
   std::chrono::steady_clock::time_point t0_;
 };
 
 }  // namespace gpunn::cuda
+
+GPUNN_API_END

@@ -4,10 +4,14 @@
 // embedding indices and argmax results.
 #pragma once
 
+#include <gpunn/export.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -65,3 +69,5 @@ inline const Device kCPU = Device::cpu();
 inline std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
 
 }  // namespace gpunn
+
+GPUNN_API_END

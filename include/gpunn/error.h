@@ -14,11 +14,15 @@
 // All derive from gpunn::Error, which derives from std::runtime_error.
 #pragma once
 
+#include <gpunn/export.h>
+
 #include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -90,3 +94,5 @@ template <typename... Args>
     if (!(cond))                                                                             \
       ::gpunn::detail::throw_internal(__FILE__, __LINE__, #cond __VA_OPT__(, ) __VA_ARGS__); \
   } while (0)
+
+GPUNN_API_END

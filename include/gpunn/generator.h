@@ -7,8 +7,12 @@
 // Numbers: As Easy as 1, 2, 3", SC11).
 #pragma once
 
+#include <gpunn/export.h>
+
 #include <cstdint>
 #include <mutex>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -47,3 +51,5 @@ Generator& default_generator();
 void manual_seed(uint64_t seed);
 
 }  // namespace gpunn
+
+GPUNN_API_END

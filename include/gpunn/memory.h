@@ -2,8 +2,11 @@
 #pragma once
 
 #include <gpunn/dtype.h>
+#include <gpunn/export.h>
 
 #include <cstdint>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -28,3 +31,5 @@ void reset_peak_memory_stats(Device device = kCPU);
 void empty_cache(Device device = kCPU);
 
 }  // namespace gpunn
+
+GPUNN_API_END

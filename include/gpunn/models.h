@@ -9,6 +9,7 @@
 // default generator, so gpunn::manual_seed makes a model reproducible.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/nn/container.h>
 #include <gpunn/nn/layers.h>
@@ -17,6 +18,8 @@
 #include <memory>
 #include <string>
 #include <utility>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::models {
 
@@ -113,3 +116,5 @@ std::shared_ptr<nn::Sequential> lenet5(int64_t num_classes = 10);
 std::shared_ptr<nn::Sequential> spiral_mlp(int64_t hidden = 100, int64_t num_classes = 3);
 
 }  // namespace gpunn::models
+
+GPUNN_API_END

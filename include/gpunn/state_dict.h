@@ -6,6 +6,7 @@
 // lookups by name are O(1).
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstddef>
@@ -13,6 +14,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -49,3 +52,5 @@ class StateDict {
 };
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -12,6 +12,7 @@
 
 #include <gpunn/dtype.h>
 #include <gpunn/error.h>
+#include <gpunn/export.h>
 
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,8 @@
 #include <ostream>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -260,3 +263,5 @@ Tensor operator-(const Tensor& a);
 int64_t shape_numel(const Shape& shape);
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -96,4 +96,22 @@ cudnnContext* cudnn_handle([[maybe_unused]] int device, [[maybe_unused]] CUstrea
 #endif
 }
 
+int cublas_version() {
+  int major = 0, minor = 0, patch = 0;
+  if (cublasGetProperty(MAJOR_VERSION, &major) != CUBLAS_STATUS_SUCCESS ||
+      cublasGetProperty(MINOR_VERSION, &minor) != CUBLAS_STATUS_SUCCESS ||
+      cublasGetProperty(PATCH_LEVEL, &patch) != CUBLAS_STATUS_SUCCESS) {
+    return 0;
+  }
+  return major * 10000 + minor * 100 + patch;
+}
+
+int cudnn_version() {
+#if GPUNN_WITH_CUDNN
+  return static_cast<int>(cudnnGetVersion());
+#else
+  return 0;
+#endif
+}
+
 }  // namespace gpunn::kernels

@@ -20,6 +20,11 @@ cublasHandle_t cublas_handle(int device, CUstream_st* stream);
 // Throws gpunn::InternalError in a build without cuDNN (no entry asks for it there).
 cudnnContext* cudnn_handle(int device, CUstream_st* stream);
 
+// major·10000 + minor·100 + patch of the cuBLAS loaded (0 when it cannot say); cuDNN's
+// version as cudnnGetVersion() reports it (0 in a build without cuDNN).
+int cublas_version();
+int cudnn_version();
+
 namespace detail {
 [[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* what, const char* file,
                                      int line);

@@ -111,5 +111,37 @@ TEST(CudaLayers, EveryLayerMatchesTheCpu) {
       "Dropout");
 }
 
+// A small network trained on the GPU follows the CPU's loss curve.
+TEST(CudaLayers, TrainingStepsFollowTheCpu) {
+  GPUNN_REQUIRE_GPU();
+  auto make = [] {
+    manual_seed(3);
+    auto net = std::make_shared<nn::Sequential>();
+    net->emplace<nn::Conv2d>(1, 4, 3, 1, 1);
+    net->emplace<nn::ReLU>();
+    net->emplace<nn::MaxPool2d>(Pool2dOptions{.kernel_size = 2});
+    net->emplace<nn::Flatten>();
+    net->emplace<nn::Linear>(4 * 4 * 4, 10);
+    return net;
+  };
+  auto cpu = make(), gpu = make();
+  gpu->to(Device::cuda(0));
+  optim::SGD opt_cpu(cpu->parameters(), {.lr = 0.1, .momentum = 0.9});
+  optim::SGD opt_gpu(gpu->parameters(), {.lr = 0.1, .momentum = 0.9});
+  const Tensor x = test::uniform({16, 1, 8, 8}).to(kFloat32);
+  const Tensor y = randint(0, 10, {16});
+  const Tensor xg = x.to(Device::cuda(0)), yg = y.to(Device::cuda(0));
+  for (int step = 0; step < 5; ++step) {
+    opt_cpu.zero_grad();
+    opt_gpu.zero_grad();
+    Tensor l_cpu = cross_entropy((*cpu)(x), y), l_gpu = cross_entropy((*gpu)(xg), yg);
+    EXPECT_NEAR(l_gpu.item(), l_cpu.item(), 1e-4) << "step " << step;
+    l_cpu.backward();
+    l_gpu.backward();
+    opt_cpu.step();
+    opt_gpu.step();
+  }
+}
+
 }  // namespace
 }  // namespace gpunn

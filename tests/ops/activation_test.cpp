@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -265,6 +266,25 @@ TEST(Activation, BadInput) {
   EXPECT_THROWS_WITH(tanh(idx), "tanh", "int64");
   EXPECT_THROWS_WITH(relu(Tensor()), "relu", "undefined");
   EXPECT_THROWS_WITH(sigmoid(Tensor()), "sigmoid", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(ActivationRows, EveryActivation) {
+  const Tensor x = test::away_from_zero({33, 9});
+  const auto A = OpFamily::Activation;
+  // oneDNN and cuDNN keep ours for relu's forward (NaN stays NaN) and have no leaky ReLU
+  // forward; their backward runs where they have one.
+  test::expect_rows(A, "relu", [](auto& in) { return relu(in[0]); }, {x},
+                    {.cpu_vendor_ops = {"relu_backward"}, .cuda_vendor_ops = {"relu_backward"}});
+  test::expect_rows(A, "leaky_relu", [](auto& in) { return leaky_relu(in[0], 0.1); }, {x},
+                    {.cpu_vendor_ops = {"leaky_relu_backward"}});
+  test::expect_rows(A, "sigmoid", [](auto& in) { return sigmoid(in[0]); }, {mul(x, 5.0)},
+                    {.cpu_vendor_ops = {"sigmoid", "sigmoid_backward"},
+                     .cuda_vendor_ops = {"sigmoid", "sigmoid_backward"}});
+  test::expect_rows(
+      A, "tanh", [](auto& in) { return tanh(in[0]); }, {x},
+      {.cpu_vendor_ops = {"tanh", "tanh_backward"}, .cuda_vendor_ops = {"tanh", "tanh_backward"}});
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -516,6 +517,32 @@ TEST(Conv, BadInput) {
                      "float64");
   EXPECT_THROWS_WITH(conv2d(Tensor(), zeros({4, 3, 3, 3})), "conv2d", "undefined");
   EXPECT_THROWS_WITH(conv2d(x, Tensor()), "conv2d", "weight", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(ConvRows, Conv2d) {
+  struct Case {
+    Shape x, w;
+    Conv2dOptions o;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 9, 8}, {4, 3, 3, 3}, {}, "3x3"},
+      {{2, 3, 11, 11}, {6, 3, 5, 3}, {.stride = {2, 1}, .padding = {2, 1}}, "stride, padding"},
+      {{1, 4, 10, 9}, {6, 2, 3, 3}, {.padding = 2, .dilation = 2, .groups = 2}, "dilation, groups"},
+      {{3, 3, 23, 23}, {8, 3, 11, 11}, {.stride = 4, .padding = 2}, "AlexNet-like first layer"},
+  };
+  const std::vector<std::string> passes = {"conv2d", "conv2d_backward_data",
+                                           "conv2d_backward_weight"};
+  for (const Case& c : cases) {
+    const Conv2dOptions o = c.o;
+    test::expect_rows(
+        OpFamily::Conv, std::string("conv2d ") + c.what,
+        [o](auto& in) { return conv2d(in[0], in[1], in[2], o); },
+        {test::uniform(c.x), test::uniform(c.w), test::uniform({c.w[0]})},
+        {.atol = 1e-4, .rtol = 1e-4, .cpu_vendor_ops = passes, .cuda_vendor_ops = passes});
+  }
 }
 
 }  // namespace

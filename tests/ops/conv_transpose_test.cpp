@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -787,6 +788,48 @@ TEST(ConvTranspose, BadInput) {
   EXPECT_THROWS_WITH(conv_transpose2d(Tensor(), zeros({3, 2, 3, 3})), "conv_transpose2d",
                      "undefined");
   EXPECT_THROWS_WITH(conv_transpose2d(x, Tensor()), "conv_transpose2d", "weight", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(ConvTransposeRows, ConvTranspose2d) {
+  struct Case {
+    Shape x, w;
+    ConvTranspose2dOptions o;
+    const char* what;
+    bool vendor;  // within the vendor libraries' output-size formula
+  };
+  const std::vector<Case> cases = {
+      {{2, 8, 7, 7}, {8, 4, 4, 4}, {.stride = 2, .padding = 1}, "DCGAN 4x4 stride 2", true},
+      {{1, 4, 5, 6},
+       {4, 3, 3, 2},
+       {.stride = {2, 3}, .padding = {1, 0}, .output_padding = {1, 2}},
+       "rectangular output_padding",
+       true},
+      {{2, 6, 5, 5},
+       {6, 2, 3, 3},
+       {.stride = 2, .padding = 1, .groups = 3, .dilation = 2},
+       "groups, dilation",
+       true},
+      // Beyond the vendors' size formula: the vendor rows run our kernels.
+      {{1, 2, 4, 4},
+       {2, 3, 3, 3},
+       {.output_padding = 1, .dilation = 2},
+       "output_padding >= stride",
+       false},
+  };
+  for (const Case& c : cases) {
+    const ConvTranspose2dOptions o = c.o;
+    const std::vector<std::string> vendor_ops =
+        c.vendor ? std::vector<std::string>{"conv_transpose2d", "conv_transpose2d_backward_data",
+                                            "conv_transpose2d_backward_weight"}
+                 : std::vector<std::string>{};
+    test::expect_rows(
+        OpFamily::Conv, std::string("conv_transpose2d ") + c.what,
+        [o](auto& in) { return conv_transpose2d(in[0], in[1], in[2], o); },
+        {test::uniform(c.x), test::uniform(c.w), test::uniform({c.w[1] * o.groups})},
+        {.atol = 1e-4, .rtol = 1e-4, .cpu_vendor_ops = vendor_ops, .cuda_vendor_ops = vendor_ops});
+  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <functional>
 #include <limits>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -261,6 +262,44 @@ TEST(Elementwise, BadInput) {
   EXPECT_THROWS_WITH(div(zeros({2}, kInt64), 2.0), "div", "int64");
   EXPECT_THROWS_WITH(pow(a, zeros({5})), "pow", "[2, 3]", "[5]");
   EXPECT_THROWS_WITH(clamp(a, std::nullopt, std::nullopt), "clamp", "min", "max");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(ElementwiseRows, UnaryOps) {
+  const Tensor pos = test::uniform({37, 5}, 0.1, 3.0), any = test::uniform({37, 5}, -3, 3);
+  const auto E = OpFamily::Elementwise;
+  test::expect_rows(E, "neg", [](auto& in) { return neg(in[0]); }, {any});
+  test::expect_rows(E, "exp", [](auto& in) { return exp(in[0]); }, {any});
+  test::expect_rows(E, "log", [](auto& in) { return log(in[0]); }, {pos});
+  test::expect_rows(E, "sqrt", [](auto& in) { return sqrt(in[0]); }, {pos});
+  test::expect_rows(E, "abs", [](auto& in) { return abs(in[0]); }, {test::away_from_zero({37, 5})});
+  test::expect_rows(E, "sin", [](auto& in) { return sin(in[0]); }, {any});
+  test::expect_rows(E, "cos", [](auto& in) { return cos(in[0]); }, {any});
+  test::expect_rows(E, "pow scalar", [](auto& in) { return pow(in[0], 2.5); }, {pos});
+  test::expect_rows(E, "clamp", [](auto& in) { return clamp(in[0], -1.0, 2.0); }, {any});
+  test::expect_rows(E, "scalar arithmetic",
+                    [](auto& in) { return rdiv(add(mul(in[0], 3.0), 10.0), 2.0); }, {pos});
+}
+
+TEST(ElementwiseRows, BinaryOpsWithBroadcasting) {
+  const Tensor a = test::uniform({4, 1, 6}, 0.5, 2.0), b = test::uniform({3, 1}, 0.5, 2.0);
+  const auto E = OpFamily::Elementwise;
+  test::expect_rows(E, "add", [](auto& in) { return add(in[0], in[1]); }, {a, b});
+  test::expect_rows(E, "sub", [](auto& in) { return sub(in[0], in[1]); }, {a, b});
+  test::expect_rows(E, "mul", [](auto& in) { return mul(in[0], in[1]); }, {a, b});
+  test::expect_rows(E, "div", [](auto& in) { return div(in[0], in[1]); }, {a, b});
+  test::expect_rows(E, "pow", [](auto& in) { return pow(in[0], in[1]); }, {a, b});
+  // Non-contiguous operands take the strided path.
+  test::expect_rows(E, "mul of a transposed view",
+                    [](auto& in) { return mul(in[0].transpose(0, 1), in[1]); },
+                    {test::uniform({5, 7}), test::uniform({7, 5})});
+}
+
+TEST(ElementwiseRows, MixedDevicesAreAnError) {
+  GPUNN_REQUIRE_GPU();
+  EXPECT_THROWS_WITH(add(ones({2}), ones({2}, Device::cuda(0))), "add", "second operand", "cpu",
+                     "cuda:0");
 }
 
 }  // namespace

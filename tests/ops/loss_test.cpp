@@ -1,5 +1,5 @@
-// Losses: nll_loss, cross_entropy, multiclass_hinge_loss, multi_margin_loss,
-// mse_loss, gaussian_kl_divergence.
+// The loss family: nll_loss, cross_entropy, multiclass_hinge_loss, multi_margin_loss,
+// mse_loss, binary_cross_entropy_with_logits, gaussian_kl_divergence, L1/L2 penalties.
 //
 // Same parts as every op test file (see elementwise_test.cpp): hand-checked
 // forward values in float32 and float64; values and gradients against fixed
@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
+#include "ops/seq.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -912,6 +914,121 @@ TEST(Loss, BadInput) {
   EXPECT_THROWS_WITH(cross_entropy(x, t, {.label_smoothing = -0.1}), "cross_entropy",
                      "label_smoothing");
   EXPECT_THROWS_WITH(multi_margin_loss(x, t, {.p = 3}), "multi_margin_loss", "p", "3");
+}
+
+// ---- binary_cross_entropy_with_logits and penalties, against references from seq() ----
+
+namespace bce {
+using test::leaf;
+using test::seq;
+using test::weights_like;
+constexpr double kAtol = 1e-12;
+constexpr double kRtol = 1e-10;
+
+const std::vector<double> kBceLoss = {2.3604438300430233};
+const std::vector<double> kBceDx = {
+    0.006733030704799595, 0.005720864583973473, -0.004586808674054588, -0.0033800997235199776,
+    -0.06101323643627299, -0.07271867708573511, -0.020040117379974808, 0.07508466134015272,
+    0.1599783468849553,   0.11825470763262795,  0.06965578023926011,   -0.13535419686167918};
+const std::vector<double> kBceDy = {
+    -0.054664585280659074, -0.2776612743666808, -0.3116916281336781,  -0.06067688547457093,
+    0.1813381797635568,    0.4983962933017037,  0.23036547259287754,  0.0034628115865569242,
+    -0.5560337088864793,   -0.4717996791057956, -0.12878527419824304, 0.842905354706101};
+const std::vector<double> kBceExtreme = {800.0, 800.0, 0.6931471805599453};
+
+// ---- binary_cross_entropy_with_logits and penalties ------------------------------------------
+
+TEST(BceWithLogits, MatchesReferenceWithWeights) {
+  Tensor x = leaf(seq({4, 3}, 0.9, 0.1, 4.0));
+  Tensor y = leaf(add(mul(seq({4, 3}, 0.53, 0.3, 1.0), 0.5), 0.5));
+  Tensor pw = tensor({0.5, 2.0, 3.0}, kFloat64);
+  Tensor wt = tensor({1.0, 0.5, 2.0, 1.5}, {4, 1}, kFloat64);
+  Tensor l = binary_cross_entropy_with_logits(x, y, {.weight = wt, .pos_weight = pw});
+  EXPECT_TRUE(values_near(l, kBceLoss, kAtol, kRtol));
+  l.backward();
+  EXPECT_TRUE(values_near(x.grad(), kBceDx, kAtol, kRtol));
+  EXPECT_TRUE(values_near(y.grad(), kBceDy, kAtol, kRtol));
+}
+
+TEST(BceWithLogits, StableForHugeLogits) {
+  Tensor l = binary_cross_entropy_with_logits(tensor({-800.0, 800.0, 0.0}, kFloat64),
+                                              tensor({1.0, 0.0, 0.5}, kFloat64),
+                                              {.reduction = Reduction::None});
+  EXPECT_TRUE(values_near(l, kBceExtreme, 1e-12));
+  Tensor l32 = binary_cross_entropy_with_logits(tensor({-800.0, 800.0}), tensor({1.0, 0.0}));
+  EXPECT_TRUE(std::isfinite(l32.item()));
+}
+
+TEST(BceWithLogits, Derivatives) {
+  for (const Shape& shape : std::vector<Shape>{{1}, {3, 2}, {2, 1, 3}}) {
+    Tensor x = leaf(test::uniform(shape, -3, 3)), y = leaf(test::uniform(shape, 0, 1));
+    Tensor pw = test::uniform({shape.back()}, 0.5, 2.0);
+    EXPECT_TRUE(derivatives_ok(
+        [&](const std::vector<Tensor>& in) {
+          return binary_cross_entropy_with_logits(in[0], in[1], {.pos_weight = pw});
+        },
+        {x, y}))
+        << ::testing::PrintToString(shape);
+  }
+}
+
+TEST(BceWithLogits, BadInput) {
+  EXPECT_THROWS_WITH(binary_cross_entropy_with_logits(zeros({2, 3}), zeros({3})),
+                     "binary_cross_entropy_with_logits", "[2, 3]", "[3]");
+  EXPECT_THROWS_WITH(
+      binary_cross_entropy_with_logits(zeros({2, 3}), zeros({2, 3}), {.pos_weight = zeros({2})}),
+      "pos_weight", "[3]");
+}
+
+TEST(Penalties, ValuesAndGradients) {
+  Tensor a = leaf(tensor({1.0, -2.0}, kFloat64)), b = leaf(tensor({3.0}, kFloat64));
+  Tensor l1 = l1_penalty({a, b}), l2 = l2_penalty({a, b});
+  EXPECT_DOUBLE_EQ(l1.item(), 6.0);
+  EXPECT_DOUBLE_EQ(l2.item(), 14.0);
+  add(l1, l2).backward();
+  EXPECT_TRUE(values_near(a.grad(), {1.0 + 2.0, -1.0 - 4.0}, 0));
+  EXPECT_TRUE(values_near(b.grad(), {1.0 + 6.0}, 0));
+  EXPECT_THROWS_WITH(l2_penalty({}), "l2_penalty");
+}
+
+}  // namespace bce
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(LossRows, EveryLoss) {
+  const auto L = OpFamily::Loss;
+  const Tensor logits = mul(test::uniform({9, 5}), 3.0);
+  const Tensor target = tensor_from(std::vector<int64_t>{0, 4, 2, 2, 1, 3, 0, 4, 1}, {9});
+  const Tensor w = tensor({1.0, 2.0, 0.5, 1.5, 1.0});
+  test::expect_rows(L, "cross_entropy",
+                    [&](auto& in) { return cross_entropy(in[0], test::like(target, in[0])); },
+                    {logits});
+  test::expect_rows(L, "cross_entropy, weights and smoothing",
+                    [&](auto& in) {
+                      return cross_entropy(
+                          in[0], test::like(target, in[0]),
+                          {.weight = test::like(w, in[0]), .label_smoothing = 0.1});
+                    },
+                    {logits});
+  test::expect_rows(
+      L, "hinge", [&](auto& in) { return multiclass_hinge_loss(in[0], test::like(target, in[0])); },
+      {logits});
+  test::expect_rows(
+      L, "multi_margin p=2",
+      [&](auto& in) { return multi_margin_loss(in[0], test::like(target, in[0]), {.p = 2}); },
+      {logits});
+  test::expect_rows(L, "mse", [](auto& in) { return mse_loss(in[0], in[1]); },
+                    {test::uniform({4, 3}), test::uniform({4, 3})});
+  test::expect_rows(L, "bce with logits",
+                    [](auto& in) { return binary_cross_entropy_with_logits(in[0], in[1]); },
+                    {test::uniform({4, 3}, -4, 4), test::uniform({4, 3}, 0, 1)});
+}
+
+TEST(LossRows, BadClassIndexOnEveryDevice) {
+  for (const test::ImplRow& row : test::impl_rows()) {
+    const Tensor bad = tensor_from(std::vector<int64_t>{0, 7}, {2}).to(row.device);
+    EXPECT_THROWS_WITH(cross_entropy(zeros({2, 5}, row.device), bad), "cross_entropy", "target 7");
+  }
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
-// Normalization ops and the LSTM cell: batch_norm, local_response_norm,
-// lstm_cell; and the binary cross-entropy with logits and penalties of loss.h.
+// The norm family: batch_norm and local_response_norm.
 //
 // Values and gradients against fixed float64 references, gradient and JVP
 // checks in double over several shapes (size-1 and odd sizes included), edge
@@ -10,6 +9,8 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/rows.h"
+#include "ops/seq.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -17,25 +18,12 @@ namespace {
 
 using test::derivatives_ok;
 using test::leaf;
+using test::seq;
 using test::values_near;
+using test::weights_like;
 
 constexpr double kAtol = 1e-12;
 constexpr double kRtol = 1e-10;
-
-// sin(a·i + b)·s over the flattened shape: the inputs the references were made from.
-Tensor seq(const Shape& shape, double a = 0.37, double b = 0.1, double s = 1.5) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  std::vector<double> v(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::sin(a * double(i) + b) * s;
-  return tensor(v, shape, kFloat64);
-}
-// cos(0.23·i): the upstream gradient r of L = Σ y ⊙ r.
-Tensor weights_like(const Tensor& y) {
-  std::vector<double> v(static_cast<size_t>(y.numel()));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = std::cos(0.23 * double(i));
-  return tensor(v, y.shape(), kFloat64);
-}
 
 // Reference values (float64), from the formulas in gpunn/ops/norm.h evaluated
 // independently; inputs are seq(...) as in each test.
@@ -174,58 +162,6 @@ const std::vector<double> kLrn4Dx = {
     -0.3641810046548164,  -0.2490122070738567,  -0.12547602144019152, -0.0025480533414741846,
     0.11549797875823818,  0.22804546300275005,  0.3371002760722999,   0.4247869181602943,
     0.4944970009471162,   0.5423065756555965,   0.5631425420536934,   0.55289688611414};
-const std::vector<double> kLstmH = {0.14180109641995087, 0.1002434060834216,   0.0336182429843349,
-                                    0.29317912721559297, 0.049505636470379755, -0.1192651367230296};
-const std::vector<double> kLstmC = {0.8571918252262472,  0.9215044235394333, 0.2898795086112212,
-                                    0.40671639197473175, 0.0826564041098932, -0.30791557893959715};
-const std::vector<double> kLstmDgFromH = {
-    0.018496445977310868,  0.0016493491454103316, -0.007438757805597962, 0.005394117054303397,
-    0.006551282505516672,  0.0133838532355548,    0.02958966635821612,   0.047138308384712745,
-    0.05510469578569866,   0.11286137356148912,   0.0841381684433843,    0.02653285821340306,
-    0.05672409016773042,   0.0562493324665551,    0.031142050295019912,  0.06403099330715314,
-    -0.011620015065718761, -0.016246365393274034, 0.005596102742936354,  0.005366832504103085,
-    0.006170412895521843,  0.05423110505274225,   0.011987720752070514,  -0.029255581690536166};
-const std::vector<double> kLstmDcFromH = {0.09275786905998944, 0.055356797053944515,
-                                          0.08119015333906296, 0.2661664463413366,
-                                          0.2581175123984314,  0.12262151328121251};
-const std::vector<double> kLstmDgFromC = {0.08760922985920434,
-                                          0.01266333428411146,
-                                          -0.033898090266751155,
-                                          0.025549472665052295,
-                                          0.05029928356155878,
-                                          0.060989627159842255,
-                                          0.14015275608157732,
-                                          0.36191740137267636,
-                                          0.25110966113989797,
-                                          0.0,
-                                          0.0,
-                                          0.0,
-                                          0.04383041796566177,
-                                          0.04717213446829503,
-                                          0.0427904986259468,
-                                          0.04947642511515501,
-                                          -0.009744842990441082,
-                                          -0.022323195468883228,
-                                          0.0043240803241869005,
-                                          0.004500763537112104,
-                                          0.008478409161440955,
-                                          0.0,
-                                          0.0,
-                                          0.0};
-const std::vector<double> kLstmDcFromC = {0.4393517263638162,  0.4250171214157436,
-                                          0.36997993732068946, 0.2056654687114296,
-                                          0.21646397334084333, 0.16848716272256234};
-const std::vector<double> kBceLoss = {2.3604438300430233};
-const std::vector<double> kBceDx = {
-    0.006733030704799595, 0.005720864583973473, -0.004586808674054588, -0.0033800997235199776,
-    -0.06101323643627299, -0.07271867708573511, -0.020040117379974808, 0.07508466134015272,
-    0.1599783468849553,   0.11825470763262795,  0.06965578023926011,   -0.13535419686167918};
-const std::vector<double> kBceDy = {
-    -0.054664585280659074, -0.2776612743666808, -0.3116916281336781,  -0.06067688547457093,
-    0.1813381797635568,    0.4983962933017037,  0.23036547259287754,  0.0034628115865569242,
-    -0.5560337088864793,   -0.4717996791057956, -0.12878527419824304, 0.842905354706101};
-const std::vector<double> kBceExtreme = {800.0, 800.0, 0.6931471805599453};
-
 // ---- batch_norm ---------------------------------------------------------------------
 
 TEST(BatchNorm, TrainingMatchesReferenceAndUpdatesRunningStats) {
@@ -354,99 +290,55 @@ TEST(LocalResponseNorm, BadInput) {
                      "local_response_norm", "k");
 }
 
-// ---- lstm_cell ---------------------------------------------------------------------------
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
 
-TEST(LstmCell, MatchesReference) {
-  Tensor g = leaf(seq({2, 12}, 0.41, 0.2, 2.0));
-  Tensor c = leaf(seq({2, 3}, 0.7, 0.5, 1.0));
-  LstmState s = lstm_cell(g, c);
-  EXPECT_EQ(s.h.shape(), (Shape{2, 3}));
-  EXPECT_TRUE(values_near(s.h, kLstmH, kAtol, kRtol));
-  EXPECT_TRUE(values_near(s.c, kLstmC, kAtol, kRtol));
-  s.h.backward(weights_like(s.h));
-  EXPECT_TRUE(values_near(g.grad(), kLstmDgFromH, kAtol, kRtol));
-  EXPECT_TRUE(values_near(c.grad(), kLstmDcFromH, kAtol, kRtol));
-
-  Tensor g2 = leaf(g.detach()), c2 = leaf(c.detach());
-  LstmState s2 = lstm_cell(g2, c2);
-  s2.c.backward(mul(weights_like(s2.c), 0.5));
-  EXPECT_TRUE(values_near(g2.grad(), kLstmDgFromC, kAtol, kRtol));
-  EXPECT_TRUE(values_near(c2.grad(), kLstmDcFromC, kAtol, kRtol));
-}
-
-TEST(LstmCell, Derivatives) {
-  for (auto [N, H] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {2, 3}, {3, 2}}) {
-    Tensor g = leaf(test::uniform({N, 4 * H}, -2, 2)), c = leaf(test::uniform({N, H}));
-    // h and c together, so that both outputs' rules are checked.
-    EXPECT_TRUE(derivatives_ok(
-        [](const std::vector<Tensor>& in) {
-          LstmState s = lstm_cell(in[0], in[1]);
-          return add(s.h, mul(s.c, 0.7));
+TEST(NormRows, BatchNorm) {
+  const Tensor x = test::uniform({4, 3, 5, 2});
+  const Tensor w = test::uniform({3}, 0.5, 1.5), b = test::uniform({3});
+  using V = std::vector<std::string>;
+  test::expect_rows(
+      OpFamily::Norm, "batch_norm, batch statistics",
+      [](auto& in) { return batch_norm(in[0], Tensor(), Tensor(), in[1], in[2]); }, {x, w, b},
+      {.atol = 1e-5, .rtol = 1e-4, .cpu_vendor_ops = V{"batch_norm", "batch_norm_backward"}});
+  const Tensor rm = test::uniform({3}), rv = test::uniform({3}, 0.5, 2.0);
+  for (bool training : {true, false}) {
+    test::expect_rows(
+        OpFamily::Norm, training ? "batch_norm, training with running stats" : "batch_norm, eval",
+        [&](auto& in) {
+          // Fresh running statistics per call: training updates them in place.
+          return batch_norm(in[0], test::like(rm, in[0]).clone(), test::like(rv, in[0]).clone(),
+                            in[1], in[2], {.training = training});
         },
-        {g, c}))
-        << "N " << N << ", H " << H;
+        {x, w, b}, {.atol = 1e-5, .rtol = 1e-4, .cpu_vendor_ops = V{"batch_norm"}});
   }
 }
 
-TEST(LstmCell, BadInput) {
-  EXPECT_THROWS_WITH(lstm_cell(zeros({2, 8}), zeros({2, 3})), "lstm_cell", "[2, 12]", "[2, 8]");
-  EXPECT_THROWS_WITH(lstm_cell(zeros({2, 12}), zeros({3})), "lstm_cell", "c_prev");
-  EXPECT_THROWS_WITH(lstm_cell(zeros({2, 12}), zeros({2, 3}, kFloat64)), "lstm_cell");
-}
-
-// ---- binary_cross_entropy_with_logits and penalties ------------------------------------------
-
-TEST(BceWithLogits, MatchesReferenceWithWeights) {
-  Tensor x = leaf(seq({4, 3}, 0.9, 0.1, 4.0));
-  Tensor y = leaf(add(mul(seq({4, 3}, 0.53, 0.3, 1.0), 0.5), 0.5));
-  Tensor pw = tensor({0.5, 2.0, 3.0}, kFloat64);
-  Tensor wt = tensor({1.0, 0.5, 2.0, 1.5}, {4, 1}, kFloat64);
-  Tensor l = binary_cross_entropy_with_logits(x, y, {.weight = wt, .pos_weight = pw});
-  EXPECT_TRUE(values_near(l, kBceLoss, kAtol, kRtol));
-  l.backward();
-  EXPECT_TRUE(values_near(x.grad(), kBceDx, kAtol, kRtol));
-  EXPECT_TRUE(values_near(y.grad(), kBceDy, kAtol, kRtol));
-}
-
-TEST(BceWithLogits, StableForHugeLogits) {
-  Tensor l = binary_cross_entropy_with_logits(tensor({-800.0, 800.0, 0.0}, kFloat64),
-                                              tensor({1.0, 0.0, 0.5}, kFloat64),
-                                              {.reduction = Reduction::None});
-  EXPECT_TRUE(values_near(l, kBceExtreme, 1e-12));
-  Tensor l32 = binary_cross_entropy_with_logits(tensor({-800.0, 800.0}), tensor({1.0, 0.0}));
-  EXPECT_TRUE(std::isfinite(l32.item()));
-}
-
-TEST(BceWithLogits, Derivatives) {
-  for (const Shape& shape : std::vector<Shape>{{1}, {3, 2}, {2, 1, 3}}) {
-    Tensor x = leaf(test::uniform(shape, -3, 3)), y = leaf(test::uniform(shape, 0, 1));
-    Tensor pw = test::uniform({shape.back()}, 0.5, 2.0);
-    EXPECT_TRUE(derivatives_ok(
-        [&](const std::vector<Tensor>& in) {
-          return binary_cross_entropy_with_logits(in[0], in[1], {.pos_weight = pw});
-        },
-        {x, y}))
-        << ::testing::PrintToString(shape);
+TEST(NormRows, RunningStatisticsAgreeAcrossDevices) {
+  for (const test::ImplRow& row : test::impl_rows()) {
+    set_impl(OpFamily::Norm, row.setting);
+    const Tensor x = test::uniform({4, 3, 5, 2});
+    Tensor rm_ref = zeros({3}, kFloat64), rv_ref = ones({3}, kFloat64);
+    batch_norm(x, rm_ref, rv_ref, Tensor(), Tensor(), {.training = true});
+    Tensor rm = zeros({3}, TensorOptions(kFloat32).device(row.device));
+    Tensor rv = ones({3}, TensorOptions(kFloat32).device(row.device));
+    batch_norm(x.to(kFloat32).to(row.device), rm, rv, Tensor(), Tensor(), {.training = true});
+    EXPECT_TRUE(test::tensors_near(rm.to(kCPU), rm_ref, 1e-6, 1e-5)) << row.name;
+    EXPECT_TRUE(test::tensors_near(rv.to(kCPU), rv_ref, 1e-6, 1e-5)) << row.name;
   }
+  set_impl(OpFamily::Norm, Impl::Auto);
 }
 
-TEST(BceWithLogits, BadInput) {
-  EXPECT_THROWS_WITH(binary_cross_entropy_with_logits(zeros({2, 3}), zeros({3})),
-                     "binary_cross_entropy_with_logits", "[2, 3]", "[3]");
-  EXPECT_THROWS_WITH(
-      binary_cross_entropy_with_logits(zeros({2, 3}), zeros({2, 3}), {.pos_weight = zeros({2})}),
-      "pos_weight", "[3]");
-}
-
-TEST(Penalties, ValuesAndGradients) {
-  Tensor a = leaf(tensor({1.0, -2.0}, kFloat64)), b = leaf(tensor({3.0}, kFloat64));
-  Tensor l1 = l1_penalty({a, b}), l2 = l2_penalty({a, b});
-  EXPECT_DOUBLE_EQ(l1.item(), 6.0);
-  EXPECT_DOUBLE_EQ(l2.item(), 14.0);
-  add(l1, l2).backward();
-  EXPECT_TRUE(values_near(a.grad(), {1.0 + 2.0, -1.0 - 4.0}, 0));
-  EXPECT_TRUE(values_near(b.grad(), {1.0 + 6.0}, 0));
-  EXPECT_THROWS_WITH(l2_penalty({}), "l2_penalty");
+TEST(NormRows, LocalResponseNorm) {
+  // oneDNN's window matches gpunn's for odd sizes only.
+  for (int64_t size : {2, 5}) {
+    test::expect_rows(
+        OpFamily::Norm, "lrn size " + std::to_string(size),
+        [size](auto& in) { return local_response_norm(in[0], size, 0.1, 0.75, 2.0); },
+        {test::uniform({2, 7, 3, 3})},
+        {.cpu_vendor_ops = size % 2 ? std::vector<std::string>{"local_response_norm",
+                                                               "local_response_norm_backward"}
+                                    : std::vector<std::string>{}});
+  }
 }
 
 }  // namespace

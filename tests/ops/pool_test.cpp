@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -655,6 +656,52 @@ TEST(Pool, BadInput) {
   }
   EXPECT_THROWS_WITH(max_pool2d_with_indices(zeros({4, 4}), pool_options(2)), "max_pool2d",
                      "[4, 4]");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(PoolRows, MaxAndAveragePooling) {
+  const Tensor x = test::uniform({2, 3, 9, 10});
+  struct Case {
+    Pool2dOptions o;
+    bool cpu_vendor_avg, cuda_vendor;  // the vendors describe the shape exactly
+  };
+  const std::vector<Case> cases = {
+      {{.kernel_size = 2}, true, true},
+      {{.kernel_size = 3, .stride = 2}, true, true},
+      {{.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true}, false, false},
+      {{.kernel_size = {2, 3}, .stride = {1, 2}, .padding = {1, 1}, .count_include_pad = false},
+       true,
+       true},
+  };
+  for (const Case& c : cases) {
+    const Pool2dOptions o = c.o;
+    using V = std::vector<std::string>;
+    test::expect_rows(
+        OpFamily::Pool, "max_pool2d", [o](auto& in) { return max_pool2d(in[0], o); }, {x},
+        {.cpu_vendor_ops = V{"max_pool2d", "max_pool2d_backward"},
+         .cuda_vendor_ops = c.cuda_vendor ? V{"max_pool2d", "max_pool2d_backward"} : V{}});
+    test::expect_rows(
+        OpFamily::Pool, "avg_pool2d", [o](auto& in) { return avg_pool2d(in[0], o); }, {x},
+        {.cpu_vendor_ops = c.cpu_vendor_avg ? V{"avg_pool2d", "avg_pool2d_backward"} : V{},
+         .cuda_vendor_ops = c.cuda_vendor ? V{"avg_pool2d", "avg_pool2d_backward"} : V{}});
+  }
+}
+
+TEST(PoolRows, MaxPoolWithIndicesRunsOursOnEveryDevice) {
+  // The vendor paths keep no indices: max_pool2d_with_indices runs our kernels whatever
+  // the setting, and its indices agree with the reference's.
+  const Tensor x = test::uniform({2, 3, 9, 10}).to(kFloat32);
+  const auto [ref_values, ref_indices] =
+      max_pool2d_with_indices(x, {.kernel_size = 3, .stride = 2});
+  set_impl(OpFamily::Pool, Impl::Vendor);
+  for (const test::ImplRow& row : test::impl_rows()) {
+    const auto [values, indices] =
+        max_pool2d_with_indices(x.to(row.device), {.kernel_size = 3, .stride = 2});
+    EXPECT_TRUE(test::tensors_near(values.to(kCPU), ref_values, 0, 0)) << row.name;
+    EXPECT_EQ(indices.to(kCPU).to_vector<int64_t>(), ref_indices.to_vector<int64_t>()) << row.name;
+  }
+  set_impl(OpFamily::Pool, Impl::Auto);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -454,6 +455,32 @@ TEST(Reduce, BadInput) {
   EXPECT_THROWS_WITH(argmax(zeros({2}, kInt64)), "argmax", "int64");
   EXPECT_THROWS_WITH(sum(Tensor()), "sum", "undefined");
   EXPECT_THROWS_WITH(max(Tensor(), 0), "max", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(ReduceRows, SumMeanMax) {
+  const Tensor x = test::uniform({3, 50, 7});
+  const auto R = OpFamily::Reduce;
+  test::expect_rows(R, "sum all", [](auto& in) { return sum(in[0]); }, {x});
+  test::expect_rows(R, "sum dim 1", [](auto& in) { return sum(in[0], {1}); }, {x});
+  test::expect_rows(R, "mean keepdim", [](auto& in) { return mean(in[0], {0, 2}, true); }, {x});
+  test::expect_rows(R, "sum over leading dims (bias gradients)",
+                    [](auto& in) { return sum(in[0], {0}); }, {test::uniform({9, 13})});
+  // float32 sums of 10^5 terms: the reference is float64.
+  test::expect_rows(R, "a long sum", [](auto& in) { return sum(in[0], {0}); },
+                    {test::uniform({100000, 1})}, {.atol = 1e-3, .rtol = 1e-5});
+  test::expect_rows(R, "max over dim 1", [](auto& in) { return max(in[0], 1).values; }, {x});
+  test::expect_rows(R, "max over everything", [](auto& in) { return max(in[0]); }, {x});
+}
+
+TEST(ReduceRows, ArgmaxAndEmptySumsAgreeAcrossDevices) {
+  GPUNN_REQUIRE_GPU();
+  const Tensor x = test::uniform({4, 7, 3}).to(kFloat32);
+  EXPECT_EQ(argmax(x.to(Device::cuda(0)), 2).to(kCPU).to_vector<int64_t>(),
+            argmax(x, 2).to_vector<int64_t>());
+  EXPECT_EQ(sum(zeros({0, 3}, Device::cuda(0)), {0}).to(kCPU).to_vector<float>(),
+            std::vector<float>(3, 0.0f));
 }
 
 }  // namespace

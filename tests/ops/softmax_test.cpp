@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -325,6 +326,40 @@ TEST(Softmax, BadInput) {
   EXPECT_THROWS_WITH(softmax(zeros({2, 3}, kInt64), 1), "softmax", "int64", "[2, 3]");
   EXPECT_THROWS_WITH(log_softmax(zeros({2, 3}, kInt64), 1), "log_softmax", "int64");
   EXPECT_THROWS_WITH(softmax(Tensor(), 0), "softmax", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(SoftmaxRows, OverRowsAndChannels) {
+  const auto S = OpFamily::Softmax;
+  // Rows ([N, C], the warp-per-row kernel), including C above one warp. oneDNN serves
+  // softmax (not log_softmax, whose accuracy it does not reach: kernels/softmax.h).
+  for (int64_t C : {3, 32, 100, 1000}) {
+    const Tensor x = mul(test::uniform({17, C}), 5.0);
+    const std::string c = " C " + std::to_string(C);
+    test::expect_rows(S, "softmax" + c, [](auto& in) { return softmax(in[0], 1); }, {x},
+                      {.cpu_vendor_ops = {"softmax", "softmax_backward"},
+                       .cuda_vendor_ops = {"softmax", "softmax_backward"}});
+    test::expect_rows(S, "log_softmax" + c, [](auto& in) { return log_softmax(in[0], -1); }, {x},
+                      {.cuda_vendor_ops = {"log_softmax", "log_softmax_backward"}});
+  }
+  // Channels of an image batch (the strided kernel).
+  const Tensor img = test::uniform({2, 5, 3, 4});
+  test::expect_rows(S, "softmax over channels", [](auto& in) { return softmax(in[0], 1); }, {img},
+                    {.cpu_vendor_ops = {"softmax"}, .cuda_vendor_ops = {"softmax"}});
+  test::expect_rows(S, "log_softmax over channels", [](auto& in) { return log_softmax(in[0], 1); },
+                    {img});
+}
+
+TEST(SoftmaxRows, NonFiniteRowsKeepTheReferenceOnOneDnn) {
+  // oneDNN does not turn a row holding +inf into NaN; its entry refuses such input.
+  const Tensor x = tensor({1.0, std::numeric_limits<double>::infinity(), 0.0}, kFloat32);
+  set_impl(OpFamily::Softmax, Impl::Vendor);
+  LaunchTrace trace;
+  const Tensor y = softmax(x, 0);
+  set_impl(OpFamily::Softmax, Impl::Auto);
+  EXPECT_EQ(trace.count("softmax", Implementation::CpuVendor), 0);
+  EXPECT_TRUE(std::isnan(y.to_vector<float>()[1]));
 }
 
 }  // namespace

@@ -11,11 +11,14 @@
 // construction.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -93,3 +96,5 @@ class Subset : public Dataset {
 Tensor gather_rows(const Tensor& x, const std::vector<int64_t>& indices);
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <gpunn/data/dataset.h>
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/tensor.h>
 
@@ -43,6 +44,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -141,3 +144,5 @@ class DataLoader::Iterator {
 std::vector<int64_t> shuffled_indices(int64_t n, uint64_t seed);
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

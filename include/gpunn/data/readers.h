@@ -10,12 +10,15 @@
 #pragma once
 
 #include <gpunn/data/dataset.h>
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -44,6 +47,12 @@ struct IdxHeader {
 // the bytes the header announces.
 Tensor read_idx(const std::string& path, DType dtype = kFloat32, double scale = 1.0);
 IdxHeader read_idx_header(const std::string& path);
+// read_idx on a file's content already in memory (a network buffer, an archive member,
+// a fuzzer's input): plain IDX bytes, or gzip data (which is decompressed first; a
+// `name` ending in ".gz" must hold gzip data). The same checks and errors; `name` stands
+// for the file in messages.
+Tensor parse_idx(const std::string& bytes, DType dtype = kFloat32, double scale = 1.0,
+                 const std::string& name = "<memory>");
 
 // ---- MNIST and Fashion-MNIST ------------------------------------------------------
 
@@ -69,6 +78,8 @@ std::optional<std::string> find_fashion_mnist();
 // (1024 red, 1024 green, 1024 blue, rows of 32). Images [N, 3, 32, 32] float32
 // in [0, 1]; labels [N] int64. The size must be a whole number of records.
 TensorDataset read_cifar10_batch(const std::string& path);
+// read_cifar10_batch on a batch file's content in memory (plain or gzip data).
+TensorDataset parse_cifar10_batch(const std::string& bytes, const std::string& name = "<memory>");
 // data_batch_1..5.bin (Train, 50000 images) or test_batch.bin (Test), in `dir`
 // or in dir/cifar-10-batches-bin; each plain or with ".gz".
 TensorDataset load_cifar10(const std::string& dir, Split split);
@@ -84,3 +95,5 @@ std::string read_text_file(const std::string& path);
 std::optional<std::string> find_propernames();
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <gpunn/data/dataset.h>
+#include <gpunn/export.h>
 
 #include <cstdint>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -18,3 +21,5 @@ TensorDataset spiral(int64_t classes, int64_t points_per_class, uint64_t seed, d
                      DType dtype = kFloat32);
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <gpunn/data/dataset.h>
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -64,3 +67,5 @@ class CharDataset : public Dataset {
 };
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

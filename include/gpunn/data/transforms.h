@@ -2,8 +2,11 @@
 // flips for image batches [N, C, H, W], and bilinear resizing.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -60,3 +63,5 @@ Tensor random_horizontal_flip(const Tensor& x, Generator& generator, double p = 
 Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width);
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <gpunn/data/dataset.h>
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
 #include <functional>
 #include <utility>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::data {
 
@@ -50,3 +53,5 @@ ConfidenceInterval bootstrap_ci(int64_t n, const SampleMetric& metric, int64_t r
                                 double confidence = 0.95, uint64_t seed = 0);
 
 }  // namespace gpunn::data
+
+GPUNN_API_END

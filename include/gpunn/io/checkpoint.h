@@ -10,12 +10,16 @@
 // the model's weights are the "model." entries.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/state_dict.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::io {
 
@@ -32,5 +36,10 @@ struct Checkpoint {
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // Throws gpunn::Error naming the file if it is not a valid gpunn checkpoint.
 Checkpoint load_checkpoint(const std::string& path);
+// load_checkpoint on a checkpoint file's bytes already in memory; `name` stands for the
+// file in messages.
+Checkpoint parse_checkpoint(const uint8_t* data, size_t size, const std::string& name = "<memory>");
 
 }  // namespace gpunn::io
+
+GPUNN_API_END

@@ -33,6 +33,7 @@
 // message naming them.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/state_dict.h>
 
 #include <cstddef>
@@ -40,6 +41,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::io {
 
@@ -66,3 +69,5 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size,
                                   const std::string& name_for_errors = "<memory>");
 
 }  // namespace gpunn::io
+
+GPUNN_API_END

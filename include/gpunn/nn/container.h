@@ -3,12 +3,15 @@
 // "0", "1", ... as users of other frameworks expect in state dicts.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/nn/module.h>
 
 #include <initializer_list>
 #include <memory>
 #include <utility>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn {
 
@@ -59,3 +62,5 @@ class ModuleList : public Module {
 };
 
 }  // namespace gpunn::nn
+
+GPUNN_API_END

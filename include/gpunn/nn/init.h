@@ -24,8 +24,11 @@
 //   leaky_relu(a) → √(2 / (1 + a²)); selu → 3/4 (PyTorch's values).
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn::init {
 
@@ -58,3 +61,5 @@ Tensor kaiming_normal_(const Tensor& t, double a = 0.0, FanMode mode = FanMode::
                        Generator* generator = nullptr);
 
 }  // namespace gpunn::nn::init
+
+GPUNN_API_END

@@ -7,6 +7,7 @@
 // gpunn::manual_seed makes models reproducible). nn/init.h re-initializes.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/nn/module.h>
 #include <gpunn/ops/conv.h>
@@ -16,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn {
 
@@ -215,3 +218,5 @@ class LocalResponseNorm : public Module {
 };
 
 }  // namespace gpunn::nn
+
+GPUNN_API_END

@@ -4,8 +4,11 @@
 // Module::to() moves them with the model.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/nn/module.h>
 #include <gpunn/ops/loss.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn {
 
@@ -50,3 +53,5 @@ class BCEWithLogitsLoss : public Module {
 };
 
 }  // namespace gpunn::nn
+
+GPUNN_API_END

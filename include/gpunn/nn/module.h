@@ -20,6 +20,7 @@
 // (Tensor::set_data / copy_), so optimizers built before keep working.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/state_dict.h>
 #include <gpunn/tensor.h>
 
@@ -30,6 +31,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn {
 
@@ -146,3 +149,5 @@ class ForwardObserverScope {
 }  // namespace detail
 
 }  // namespace gpunn::nn
+
+GPUNN_API_END

@@ -15,12 +15,15 @@
 // chunk (h = out.h_n.detach()), so gradients stop at the chunk boundary.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/nn/module.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn {
 
@@ -77,3 +80,5 @@ class LSTM : public RecurrentBase {
 };
 
 }  // namespace gpunn::nn
+
+GPUNN_API_END

@@ -11,12 +11,15 @@
 // through Module::operator().
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/nn/module.h>
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::nn {
 
@@ -47,3 +50,5 @@ ModelSummary summary(Module& module, const Shape& input_shape, std::ostream* out
 std::ostream& operator<<(std::ostream& os, const ModelSummary& s);
 
 }  // namespace gpunn::nn
+
+GPUNN_API_END

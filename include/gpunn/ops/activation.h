@@ -1,7 +1,10 @@
 // Activations, elementwise.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -15,3 +18,5 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 
 }  // namespace gpunn
+
+GPUNN_API_END

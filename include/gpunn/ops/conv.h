@@ -24,7 +24,10 @@
 // or the dilation.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -59,3 +62,5 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
                         const ConvTranspose2dOptions& options = {});
 
 }  // namespace gpunn
+
+GPUNN_API_END

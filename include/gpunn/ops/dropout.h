@@ -1,8 +1,11 @@
 // Inverted dropout.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -13,3 +16,5 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
                Generator* generator = nullptr);
 
 }  // namespace gpunn
+
+GPUNN_API_END

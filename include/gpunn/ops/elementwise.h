@@ -7,9 +7,12 @@
 // summed back to their shapes.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <optional>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -43,3 +46,5 @@ Tensor pow(const Tensor& x, const Tensor& exponent);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 
 }  // namespace gpunn
+
+GPUNN_API_END

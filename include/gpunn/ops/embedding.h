@@ -1,9 +1,12 @@
 // Embedding lookup.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <optional>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -15,3 +18,5 @@ Tensor embedding(const Tensor& indices, const Tensor& weight,
                  std::optional<int64_t> padding_idx = std::nullopt);
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -1,7 +1,10 @@
 // Matrix products.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -18,3 +21,5 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -9,9 +9,12 @@
 // -Wmissing-field-initializers.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -95,3 +98,5 @@ Tensor l1_penalty(const std::vector<Tensor>& params);
 Tensor l2_penalty(const std::vector<Tensor>& params);
 
 }  // namespace gpunn
+
+GPUNN_API_END

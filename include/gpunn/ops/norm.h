@@ -1,7 +1,10 @@
 // Normalization ops. (The LSTM cell is in gpunn/ops/rnn.h.)
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -30,3 +33,5 @@ Tensor local_response_norm(const Tensor& x, int64_t size, double alpha = 1e-4, d
                            double k = 1.0);
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -7,9 +7,12 @@
 // off is passed as an undefined Tensor.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -52,3 +55,5 @@ void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square
                    const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step);
 
 }  // namespace gpunn
+
+GPUNN_API_END

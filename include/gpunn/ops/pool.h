@@ -6,8 +6,11 @@
 // left padding), Q likewise. Padding must be at most half the kernel.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/ops/conv.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -34,3 +37,5 @@ MaxPool2dResult max_pool2d_with_indices(const Tensor& x, const Pool2dOptions& op
 Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& options);
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -2,7 +2,10 @@
 // keepdim leaves each reduced dim in place with size 1.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -23,3 +26,5 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // int64
 Tensor argmax(const Tensor& x);  // int64 index into the flattened tensor
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -1,7 +1,10 @@
 // Recurrent cells.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -17,3 +20,5 @@ struct LstmState {
 LstmState lstm_cell(const Tensor& gates, const Tensor& c_prev);
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -1,9 +1,12 @@
 // Shape ops: free-function forms of the Tensor view methods, and cat/stack.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -22,3 +25,5 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 
 }  // namespace gpunn
+
+GPUNN_API_END

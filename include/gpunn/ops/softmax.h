@@ -4,7 +4,10 @@
 // throughout. An empty slice gives an empty result.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn {
 
@@ -14,3 +17,5 @@ Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
 }  // namespace gpunn
+
+GPUNN_API_END

@@ -11,7 +11,10 @@
 // State: "exp_avg" (m), "exp_avg_sq" (v) and with amsgrad "max_exp_avg_sq" (v̂).
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/optim/optimizer.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::optim {
 
@@ -55,3 +58,5 @@ class AdamW final : public Adam {
 };
 
 }  // namespace gpunn::optim
+
+GPUNN_API_END

@@ -1,9 +1,12 @@
 // Gradient clipping, PyTorch's torch.nn.utils.clip_grad_norm_ / clip_grad_value_.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::optim {
 
@@ -18,3 +21,5 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
 void clip_grad_value(const std::vector<Tensor>& params, double clip_value);
 
 }  // namespace gpunn::optim
+
+GPUNN_API_END

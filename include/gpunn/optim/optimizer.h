@@ -20,12 +20,15 @@
 // gives bitwise the same parameters as never stopping.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/state_dict.h>
 #include <gpunn/tensor.h>
 
 #include <optional>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::optim {
 
@@ -93,3 +96,5 @@ class Optimizer {
 };
 
 }  // namespace gpunn::optim
+
+GPUNN_API_END

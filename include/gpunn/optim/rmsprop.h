@@ -10,7 +10,10 @@
 // when centered; all start at zero.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/optim/optimizer.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::optim {
 
@@ -40,3 +43,5 @@ class RMSprop final : public Optimizer {
 };
 
 }  // namespace gpunn::optim
+
+GPUNN_API_END

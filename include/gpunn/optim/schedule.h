@@ -28,7 +28,10 @@
 // load_state_dict() checks both and sets the optimizer's lr for that counter.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/optim/optimizer.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::optim {
 
@@ -122,3 +125,5 @@ class OneCycleLR final : public LRScheduler {
 };
 
 }  // namespace gpunn::optim
+
+GPUNN_API_END

@@ -11,7 +11,10 @@
 // State: "momentum_buffer" when momentum ≠ 0.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/optim/optimizer.h>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::optim {
 
@@ -40,3 +43,5 @@ class SGD final : public Optimizer {
 };
 
 }  // namespace gpunn::optim
+
+GPUNN_API_END

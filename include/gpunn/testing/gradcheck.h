@@ -15,12 +15,15 @@
 // a random op inside f must draw from a generator that f itself re-seeds.
 #pragma once
 
+#include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+GPUNN_API_BEGIN
 
 namespace gpunn::testing {
 
@@ -53,3 +56,5 @@ GradcheckResult jvpcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
                          const GradcheckOptions& options = {});
 
 }  // namespace gpunn::testing
+
+GPUNN_API_END

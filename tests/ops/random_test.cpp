@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -233,6 +234,38 @@ TEST(Dropout, BadInput) {
   EXPECT_THROWS_WITH(dropout(x, 2.0, false), "dropout", "p", "2");
   EXPECT_THROWS_WITH(dropout(ones({3}, kInt64), 0.5), "dropout", "int64");
   EXPECT_THROWS_WITH(dropout(Tensor(), 0.5), "dropout", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(RandomRows, EveryDeviceDrawsTheSameNumbers) {
+  for (const test::ImplRow& row : test::impl_rows()) {
+    for (DType dt : {kFloat32, kFloat64}) {
+      Generator a(123), b(123);
+      EXPECT_EQ(rand({1000}, TensorOptions(dt).device(row.device), &a).to(kCPU).to_vector<double>(),
+                rand({1000}, dt, &b).to_vector<double>())
+          << row.name;
+      // Normals come from the same uniforms through Box-Muller (log, sqrt, cos): CUDA's
+      // device math and the host's libm are each within an ulp or two of exact but not
+      // always the same ulp, so normals agree to a few ulp of the type, not bitwise (the
+      // uniforms above, and dropout below, are bitwise).
+      const double tol = dt == kFloat32 ? 1e-6 : 1e-14;
+      EXPECT_TRUE(test::tensors_near(randn({999}, TensorOptions(dt).device(row.device), &a).to(kCPU),
+                                     randn({999}, dt, &b), tol, tol))
+          << row.name << " " << dtype_name(dt);
+      EXPECT_EQ(a.state().offset, b.state().offset);
+    }
+    Generator a(7), b(7);
+    EXPECT_EQ(randint(-5, 9, {500}, TensorOptions(kInt64).device(row.device), &a)
+                  .to(kCPU)
+                  .to_vector<int64_t>(),
+              randint(-5, 9, {500}, kInt64, &b).to_vector<int64_t>())
+        << row.name;
+    Generator g1(5), g2(5);
+    EXPECT_EQ(dropout(ones({4000}, row.device), 0.3, true, &g1).to(kCPU).to_vector<float>(),
+              dropout(ones({4000}), 0.3, true, &g2).to_vector<float>())
+        << row.name;
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -633,6 +634,50 @@ TEST(Linalg, BadInput) {
   EXPECT_THROWS_WITH(linear(zeros({2, 4}), w), "linear", "float32", "float64");
   EXPECT_THROWS_WITH(linear(zeros({2, 4}, kInt64), zeros({3, 4}, kInt64)), "linear", "int64");
   EXPECT_THROWS_WITH(linear(scalar_tensor(1.0, kFloat64), w), "linear", "at least 1 dim");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(GemmRows, MatmulAndLinear) {
+  const auto G = OpFamily::Gemm;
+  // float32 products of up to ~1000 terms against float64: the tolerance covers rounding.
+  const test::RowOptions o{.atol = 1e-4,
+                           .rtol = 1e-4,
+                           .cpu_vendor_ops = {"matmul"},
+                           .cuda_vendor_ops = {"matmul"}};
+  // Sizes that are not multiples of any tile: every CUDA kernel's tile choice; the last is
+  // big enough for the 128-bit-load variants, with partial tiles in M and N and a K that
+  // ends in half a slice.
+  for (auto [M, K, N] : std::vector<std::array<int64_t, 3>>{
+           {1, 1, 1}, {37, 19, 53}, {300, 70, 260}, {1032, 44, 1028}}) {
+    const std::string s =
+        " " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N);
+    test::expect_rows(G, "matmul" + s, [](auto& in) { return matmul(in[0], in[1]); },
+                      {test::uniform({M, K}), test::uniform({K, N})}, o);
+    test::expect_rows(
+        G, "matmul of transposes" + s,
+        [](auto& in) { return matmul(in[0].transpose(0, 1), in[1].transpose(0, 1)); },
+        {test::uniform({K, M}), test::uniform({N, K})}, o);
+    test::expect_rows(G, "linear" + s, [](auto& in) { return linear(in[0], in[1], in[2]); },
+                      {test::uniform({M, K}), test::uniform({N, K}), test::uniform({N})},
+                      {.atol = 1e-4,
+                       .rtol = 1e-4,
+                       .cpu_vendor_ops = {"linear", "linear_backward"},
+                       .cuda_vendor_ops = {"linear", "linear_backward"}});
+  }
+  test::expect_rows(G, "batched, broadcast", [](auto& in) { return matmul(in[0], in[1]); },
+                    {test::uniform({3, 1, 9, 7}), test::uniform({4, 7, 5})}, o);
+}
+
+TEST(GemmRows, Tf32IsOffByDefault) {
+  GPUNN_REQUIRE_GPU();
+  EXPECT_FALSE(allow_tf32());
+  // Strict FP32: cuBLAS agrees with the CPU to float32 rounding on a 256-deep product.
+  Tensor a = test::uniform({64, 256}).to(kFloat32), b = test::uniform({256, 64}).to(kFloat32);
+  set_impl(OpFamily::Gemm, Impl::Vendor);
+  Tensor gpu = matmul(a.to(Device::cuda(0)), b.to(Device::cuda(0))).to(kCPU);
+  set_impl(OpFamily::Gemm, Impl::Auto);
+  EXPECT_TRUE(test::tensors_near(gpu, matmul(a, b), 1e-4, 1e-5));
 }
 
 }  // namespace

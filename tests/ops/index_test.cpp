@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/rows.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -231,6 +232,30 @@ TEST(Embedding, BadInput) {
   EXPECT_THROWS_WITH(embedding(Tensor(), w), "embedding", "indices", "undefined");
   EXPECT_THROWS_WITH(embedding(tensor_from(std::vector<int64_t>{0}, {1}), Tensor()), "embedding",
                      "weight", "undefined");
+}
+
+// ---- every implementation row (tests/ops/rows.h) -------------------------------------------
+
+TEST(IndexRows, EmbeddingGatherScatterCatStack) {
+  const Tensor idx = tensor_from(std::vector<int64_t>{3, 0, 3, 5, 1, 3}, {2, 3});
+  test::expect_rows(OpFamily::Index, "embedding with padding_idx",
+                    [&](auto& in) { return embedding(test::like(idx, in[0]), in[0], 5); },
+                    {test::uniform({6, 4})});
+  // max along a dim gathers its values and scatters its gradient.
+  test::expect_rows(OpFamily::Index, "max over a dim (gather, scatter_add)",
+                    [](auto& in) { return max(in[0], 1).values; }, {test::uniform({4, 7, 3})});
+  test::expect_rows(OpFamily::Copy, "cat", [](auto& in) { return cat({in[0], in[1]}, 1); },
+                    {test::uniform({2, 3}), test::uniform({2, 5})});
+  test::expect_rows(OpFamily::Copy, "stack", [](auto& in) { return stack({in[0], in[1]}, 0); },
+                    {test::uniform({2, 3}), test::uniform({2, 3})});
+}
+
+TEST(IndexRows, BadIndexOnEveryDevice) {
+  for (const test::ImplRow& row : test::impl_rows()) {
+    EXPECT_THROWS_WITH(embedding(tensor_from(std::vector<int64_t>{9}, {1}).to(row.device),
+                                 zeros({6, 4}, row.device)),
+                       "embedding", "index 9");
+  }
 }
 
 }  // namespace
