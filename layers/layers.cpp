@@ -189,6 +189,12 @@ std::string LeakyReLU::extra_repr() const {
 Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor Tanh::forward(const Tensor& x) { return gpunn::tanh(x); }
 
+GELU::GELU(GeluApproximation a) : Module("GELU"), approximate(a) {}
+Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate); }
+std::string GELU::extra_repr() const {
+  return approximate == GeluApproximation::Tanh ? "approximate=tanh" : "";
+}
+
 Softmax::Softmax(int64_t d) : Module("Softmax"), dim(d) {}
 Tensor Softmax::forward(const Tensor& x) { return softmax(x, dim); }
 std::string Softmax::extra_repr() const { return "dim=" + std::to_string(dim); }

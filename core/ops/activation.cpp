@@ -1,7 +1,7 @@
-// Activations: relu, leaky_relu, sigmoid, tanh (formulas in gpunn/ops/activation.h).
+// Activations: relu, leaky_relu, sigmoid, tanh, gelu (formulas in gpunn/ops/activation.h).
 //
 // Each saves the one tensor its derivative reads (y for relu/sigmoid/tanh, x for
-// leaky_relu), and its backward kernel doubles as the JVP with dy := tangent.
+// leaky_relu and gelu), and its backward kernel doubles as the JVP with dy := tangent.
 #include <gpunn/autograd.h>
 #include <gpunn/ops/activation.h>
 
@@ -26,6 +26,9 @@ const char* act_name(Activation f) {
       return "sigmoid";
     case Activation::Tanh:
       return "tanh";
+    case Activation::GeluErf:
+    case Activation::GeluTanh:
+      return "gelu";
   }
   return "activation";
 }
@@ -40,6 +43,9 @@ const char* act_backward_name(Activation f) {
       return "sigmoid_backward";
     case Activation::Tanh:
       return "tanh_backward";
+    case Activation::GeluErf:
+    case Activation::GeluTanh:
+      return "gelu_backward";
   }
   return "activation_backward";
 }
@@ -115,5 +121,9 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 }
 Tensor sigmoid(const Tensor& x) { return activation(Activation::Sigmoid, x); }
 Tensor tanh(const Tensor& x) { return activation(Activation::Tanh, x); }
+Tensor gelu(const Tensor& x, GeluApproximation approximate) {
+  return activation(
+      approximate == GeluApproximation::Tanh ? Activation::GeluTanh : Activation::GeluErf, x);
+}
 
 }  // namespace gpunn

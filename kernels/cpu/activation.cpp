@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "kernels/activation_math.h"
+
 namespace gpunn::kernels {
 namespace {
 
@@ -57,6 +59,24 @@ void tanh_backward_cpu(T* dx, const T* dy, const T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
 }
 
+template <typename T>
+void gelu_forward_loops(T* y, const T* x, int64_t n, bool tanh_form) {
+  if (tanh_form) {
+    for (int64_t i = 0; i < n; ++i) y[i] = math::gelu_tanh(x[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = math::gelu_erf(x[i]);
+  }
+}
+
+template <typename T>
+void gelu_backward_loops(T* dx, const T* dy, const T* x, int64_t n, bool tanh_form) {
+  if (tanh_form) {
+    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * math::gelu_tanh_derivative(x[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * math::gelu_erf_derivative(x[i]);
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -72,6 +92,9 @@ void activation_forward_cpu(const ActivationArgs& a, const Context&) {
       return sigmoid_forward_cpu(y, x, a.n);
     case Activation::Tanh:
       return tanh_forward_cpu(y, x, a.n);
+    case Activation::GeluErf:
+    case Activation::GeluTanh:
+      return gelu_forward_loops(y, x, a.n, a.f == Activation::GeluTanh);
   }
 }
 
@@ -89,6 +112,9 @@ void activation_backward_cpu(const ActivationBackwardArgs& a, const Context&) {
       return sigmoid_backward_cpu(dx, dy, saved, a.n);
     case Activation::Tanh:
       return tanh_backward_cpu(dx, dy, saved, a.n);
+    case Activation::GeluErf:
+    case Activation::GeluTanh:
+      return gelu_backward_loops(dx, dy, saved, a.n, a.f == Activation::GeluTanh);
   }
 }
 

@@ -2,6 +2,7 @@
 // direction, specialised by a small functor per activation. Formulas as in
 // kernels/activation.h (NaN passes through relu; sigmoid never overflows).
 #include "kernels/activation.h"
+#include "kernels/activation_math.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace gpunn::kernels {
@@ -37,6 +38,20 @@ struct Tanh {
   T slope;
   __device__ T forward(T x) const { return tanh(x); }
   __device__ T backward(T dy, T y) const { return dy * (T(1) - y * y); }
+};
+
+// GELU's backward reads x (the `saved` argument).
+template <typename T>
+struct GeluErf {
+  T slope;
+  __device__ T forward(T x) const { return math::gelu_erf(x); }
+  __device__ T backward(T dy, T x) const { return dy * math::gelu_erf_derivative(x); }
+};
+template <typename T>
+struct GeluTanh {
+  T slope;
+  __device__ T forward(T x) const { return math::gelu_tanh(x); }
+  __device__ T backward(T dy, T x) const { return dy * math::gelu_tanh_derivative(x); }
 };
 
 template <typename F, typename T>
@@ -80,6 +95,10 @@ void activation_forward_cuda(const ActivationArgs& a, const Context& ctx) {
       return run_forward(Sigmoid<T>{slope}, y, x, a.n, s);
     case Activation::Tanh:
       return run_forward(Tanh<T>{slope}, y, x, a.n, s);
+    case Activation::GeluErf:
+      return run_forward(GeluErf<T>{slope}, y, x, a.n, s);
+    case Activation::GeluTanh:
+      return run_forward(GeluTanh<T>{slope}, y, x, a.n, s);
   }
 }
 
@@ -99,6 +118,10 @@ void activation_backward_cuda(const ActivationBackwardArgs& a, const Context& ct
       return run_backward(Sigmoid<T>{slope}, dx, dy, saved, a.n, s);
     case Activation::Tanh:
       return run_backward(Tanh<T>{slope}, dx, dy, saved, a.n, s);
+    case Activation::GeluErf:
+      return run_backward(GeluErf<T>{slope}, dx, dy, saved, a.n, s);
+    case Activation::GeluTanh:
+      return run_backward(GeluTanh<T>{slope}, dx, dy, saved, a.n, s);
   }
 }
 

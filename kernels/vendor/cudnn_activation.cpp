@@ -15,6 +15,8 @@ cudnnActivationMode_t mode(Activation f) {
     case Activation::Tanh:
       return CUDNN_ACTIVATION_TANH;
     case Activation::LeakyRelu:
+    case Activation::GeluErf:
+    case Activation::GeluTanh:
       break;
   }
   GPUNN_ASSERT(false, "cuDNN has no such activation (see activation_*_cudnn_supported)");
@@ -48,7 +50,8 @@ bool activation_forward_cudnn_supported(const ActivationArgs& a) {
 }
 
 bool activation_backward_cudnn_supported(const ActivationBackwardArgs& a) {
-  return a.n > 0 && a.f != Activation::LeakyRelu;
+  return a.n > 0 &&
+         (a.f == Activation::Relu || a.f == Activation::Sigmoid || a.f == Activation::Tanh);
 }
 
 void activation_forward_cudnn(const ActivationArgs& a, const Context& ctx) {

@@ -1,8 +1,8 @@
-// relu, leaky_relu, sigmoid and tanh through oneDNN's eltwise primitive
+// relu, leaky_relu, sigmoid, tanh and GELU through oneDNN's eltwise primitive
 // (kernels/activation.h), over n contiguous floats as a 1-D tensor.
 //
 // relu, sigmoid and tanh use the *_use_dst_for_bwd algorithms, whose backward
-// reads y as gpunn's does; leaky_relu (relu with alpha = slope) reads x. relu
+// reads y as gpunn's does; leaky_relu (relu with alpha = slope) and GELU read x. relu
 // and leaky_relu run backward only (kernels/activation.h says why).
 #include <bit>
 #include <mutex>
@@ -77,7 +77,7 @@ void eltwise_backward(const char* op, algorithm alg, float alpha, bool saved_is_
 }  // namespace
 
 bool activation_forward_onednn_supported(const ActivationArgs& a) {
-  return a.dtype == DType::Float32 && (a.f == Activation::Sigmoid || a.f == Activation::Tanh);
+  return a.dtype == DType::Float32 && a.f != Activation::Relu && a.f != Activation::LeakyRelu;
 }
 
 bool activation_backward_onednn_supported(const ActivationBackwardArgs& a) {
@@ -93,6 +93,10 @@ void activation_forward_onednn(const ActivationArgs& a, const Context&) {
                              a.n);
     case Activation::Tanh:
       return eltwise_forward("tanh", algorithm::eltwise_tanh_use_dst_for_bwd, 0.f, y, x, a.n);
+    case Activation::GeluErf:
+      return eltwise_forward("gelu", algorithm::eltwise_gelu_erf, 0.f, y, x, a.n);
+    case Activation::GeluTanh:
+      return eltwise_forward("gelu", algorithm::eltwise_gelu_tanh, 0.f, y, x, a.n);
     case Activation::Relu:
     case Activation::LeakyRelu:
       break;
@@ -117,6 +121,12 @@ void activation_backward_onednn(const ActivationBackwardArgs& a, const Context&)
     case Activation::Tanh:
       return eltwise_backward("tanh_backward", algorithm::eltwise_tanh_use_dst_for_bwd, 0.f, true,
                               dx, dy, saved, a.n);
+    case Activation::GeluErf:
+      return eltwise_backward("gelu_backward", algorithm::eltwise_gelu_erf, 0.f, false, dx, dy,
+                              saved, a.n);
+    case Activation::GeluTanh:
+      return eltwise_backward("gelu_backward", algorithm::eltwise_gelu_tanh, 0.f, false, dx, dy,
+                              saved, a.n);
   }
 }
 

@@ -1,4 +1,4 @@
-// Activations: relu, leaky_relu, sigmoid, tanh.
+// The activation family: relu, leaky_relu, sigmoid, tanh, gelu (erf and tanh forms).
 //
 // Same parts as every op test file (see elementwise_test.cpp): hand-checked
 // forward values in float32 and float64; values and gradients against fixed
@@ -266,6 +266,82 @@ TEST(Activation, BadInput) {
   EXPECT_THROWS_WITH(tanh(idx), "tanh", "int64");
   EXPECT_THROWS_WITH(relu(Tensor()), "relu", "undefined");
   EXPECT_THROWS_WITH(sigmoid(Tensor()), "sigmoid", "undefined");
+}
+
+// ---- gelu ------------------------------------------------------------------------------------
+
+TEST(Gelu, HandChecked) {
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double tol = dt == kFloat32 ? 1e-6 : 1e-15;
+    const Tensor x = tensor({0.0, 1.0, -1.0}, dt);
+    // 1·Φ(1) and -1·Φ(-1) = -(1 - Φ(1)); the tanh form's 1/2·(1 + tanh(√(2/π)·1.044715)).
+    EXPECT_TRUE(values_near(gelu(x), {0.0, 0.8413447460685429, -0.15865525393145707}, tol));
+    EXPECT_TRUE(values_near(gelu(x, GeluApproximation::Tanh),
+                            {0.0, 0.8411919906082768, -0.15880800939172324}, tol));
+  }
+}
+
+// Expected values from PyTorch 1.13 in float64 (torch.nn.functional.gelu with
+// approximate="none" and "tanh"): y = f(x); (y * r).sum().backward() -> y, x.grad.
+TEST(Gelu, MatchesTorchReference) {
+  const Tensor x = tensor({-1.5, -0.3, 0.2, 0.7, 1.9, -2.4}, {2, 3}, kFloat64);
+  const Tensor r = tensor({0.5, -1.0, 2.0, 1.5, -0.25, 0.75}, {2, 3}, kFloat64);
+  {
+    SCOPED_TRACE("gelu, erf form");
+    expect_reference([](const Tensor& v) { return gelu(v); }, x, r,
+                     {-0.10021080190328704, -0.1146265733433142, 0.11585194188782061,
+                      0.5306254434438489, 1.8454385363495966, -0.019674086219030773},
+                     {-0.0637345961149898, -0.26767223317289013, 1.3149364964683883,
+                      1.4649211517004899, -0.273988372063971, -0.0341620025872701});
+  }
+  {
+    SCOPED_TRACE("gelu, tanh form");
+    expect_reference([](const Tensor& v) { return gelu(v, GeluApproximation::Tanh); }, x, r,
+                     {-0.10042842301976707, -0.11462907645724074, 0.11585142978210627,
+                      0.5305701347051167, 1.8454512344553327, -0.019276846155601702},
+                     {-0.06385539657571654, -0.26770454836119817, 1.3149162983913991,
+                      1.464535827984156, -0.2741954520249486, -0.03454496895429622});
+  }
+  // The tails, where 1 + erf(x/√2) and 1 + tanh(u) lose their last digits.
+  const Tensor xw = tensor({-9.0, -4.25, -0.05, 0.05, 3.5, 8.0}, kFloat64);
+  const Tensor rw = tensor({0.5, -1.0, 2.0, 1.5, -0.25, 0.75}, kFloat64);
+  {
+    SCOPED_TRACE("gelu, erf form, wide range");
+    expect_reference([](const Tensor& v) { return gelu(v); }, xw, rw,
+                     {0.0, -4.542623454358019e-05, -0.02400305970808138, 0.025996940291918624,
+                      3.4991857982233756, 7.999999999999995},
+                     {-4.625898107251012e-18, 0.000192115679525161, 0.9202779969137787,
+                      0.809791502314666, -0.2507054400884062, 0.7500000000000298});
+  }
+  {
+    SCOPED_TRACE("gelu, tanh form, wide range");
+    expect_reference([](const Tensor& v) { return gelu(v, GeluApproximation::Tanh); }, xw, rw,
+                     {0.0, -2.0142035844883388e-05, -0.024003061761377995, 0.025996938238622008,
+                      3.499383802344626, 8.0},
+                     {0.0, 0.00010528218415245503, 0.920278325156585, 0.8097912561325611,
+                      -0.2506056609400292, 0.75});
+  }
+}
+
+TEST(Gelu, Derivatives) {
+  for (const Shape& shape : kShapes) {
+    const Tensor x = test::uniform(shape, -3.0, 3.0);
+    EXPECT_TRUE(derivatives_ok([](const auto& in) { return gelu(in[0]); }, {test::leaf(x)}));
+    EXPECT_TRUE(derivatives_ok([](const auto& in) { return gelu(in[0], GeluApproximation::Tanh); },
+                               {test::leaf(x)}));
+  }
+}
+
+TEST(Gelu, EdgesAndBadInput) {
+  EXPECT_EQ(gelu(zeros({0, 4})).shape(), (Shape{0, 4}));
+  EXPECT_TRUE(std::isnan(gelu(tensor({std::nan("")}, kFloat64)).item()));
+  EXPECT_TRUE(values_near(gelu(tensor({-std::numeric_limits<double>::infinity(),
+                                       std::numeric_limits<double>::infinity()},
+                                      kFloat64)),
+                          {std::nan(""), std::numeric_limits<double>::infinity()}, 0));
+  EXPECT_THROWS_WITH(gelu(zeros({2}, kInt64)), "gelu", "int64");
+  EXPECT_THROWS_WITH(gelu(Tensor()), "gelu", "undefined");
+  EXPECT_EQ(nn::GELU(GeluApproximation::Tanh).extra_repr(), "approximate=tanh");
 }
 
 // ---- every implementation row (tests/ops/rows.h) -------------------------------------------

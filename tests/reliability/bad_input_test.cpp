@@ -155,6 +155,8 @@ Table activation_rows() {
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1); }},
       {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
       {"tanh", [](const Tensor& x) { return gpunn::tanh(x); }},
+      {"gelu", [](const Tensor& x) { return gelu(x); }},
+      {"gelu", [](const Tensor& x) { return gelu(x, GeluApproximation::Tanh); }},
   };
   for (const auto& [name, f] : acts) {
     t.err("dtype", name + " of int64", [f = f] { f(L({4})); }, {name + ":", "[4] int64"});
@@ -170,6 +172,10 @@ Table activation_rows() {
   });
   t.val("nonfinite", "sigmoid of +-inf and NaN", [] {
     return is(sigmoid(V({kInf, -kInf, kNaN}, {3})), {3}, {1, 0, kNaN});
+  });
+  // As PyTorch: -inf · Φ(-inf) = -inf · 0 is NaN.
+  t.val("nonfinite", "gelu of +-inf and NaN", [] {
+    return is(gelu(V({kInf, -kInf, kNaN}, {3})), {3}, {kInf, kNaN, kNaN});
   });
   t.val("nonfinite", "tanh of +-inf", [] {
     return is(gpunn::tanh(V({kInf, -kInf}, {2})), {2}, {1, -1});

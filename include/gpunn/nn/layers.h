@@ -10,6 +10,7 @@
 #include <gpunn/export.h>
 #include <gpunn/generator.h>
 #include <gpunn/nn/module.h>
+#include <gpunn/ops/activation.h>
 #include <gpunn/ops/conv.h>
 #include <gpunn/ops/pool.h>
 
@@ -122,6 +123,15 @@ class Tanh : public Module {
  public:
   Tanh() : Module("Tanh") {}
   Tensor forward(const Tensor& x) override;
+};
+
+// gelu(x, approximate) (ops/activation.h).
+class GELU : public Module {
+ public:
+  explicit GELU(GeluApproximation approximate = GeluApproximation::None);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  GeluApproximation approximate;
 };
 
 class Softmax : public Module {

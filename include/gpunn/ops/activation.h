@@ -17,6 +17,13 @@ Tensor sigmoid(const Tensor& x);
 // y = tanh x;                       dx = dy * (1 - y^2)
 Tensor tanh(const Tensor& x);
 
+// GELU (Hendrycks and Gimpel, 2016), PyTorch's approximate="none" and "tanh":
+//   None:  y = x·Φ(x) = x/2·(1 + erf(x/√2));         dx = dy·(Φ(x) + x·φ(x))
+//   Tanh:  y = x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))  and its derivative
+// with φ, Φ the standard normal density and distribution function.
+enum class GeluApproximation { None, Tanh };
+Tensor gelu(const Tensor& x, GeluApproximation approximate = GeluApproximation::None);
+
 }  // namespace gpunn
 
 GPUNN_API_END
