@@ -239,8 +239,19 @@ MemoryStats memory_stats(Device device) {
 }
 
 void empty_cache(Device device) {
-  GPUNN_CHECK(device.is_cpu(), "empty_cache: device ", device.str(), " is not available");
+  if (device.is_cuda()) {
+    check_cuda_device("empty_cache", device);
+#if GPUNN_WITH_CUDA
+    cuda::allocator(device.index).empty_cache();
+#endif
+    return;
+  }
   block_cache().clear();
+}
+
+void empty_cache() {
+  empty_cache(kCPU);
+  for (int i = 0; i < cuda::device_count(); ++i) empty_cache(Device::cuda(i));
 }
 
 void reset_peak_memory_stats(Device device) {

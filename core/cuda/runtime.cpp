@@ -210,17 +210,6 @@ void synchronize(int device) {
 #endif
 }
 
-void empty_cache(int device) {
-  if (device < 0) {
-    for (int i = 0; i < device_count(); ++i) empty_cache(i);
-    return;
-  }
-  check_device("empty_cache", device);
-#if GPUNN_WITH_CUDA
-  allocator(device).empty_cache();
-#endif
-}
-
 }  // namespace cuda
 
 void copy_between_devices([[maybe_unused]] void* dst, Device dst_device,

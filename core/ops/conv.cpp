@@ -17,7 +17,7 @@
 namespace gpunn {
 namespace {
 
-kernels::Conv2dShape conv_shape(const Tensor& x, const Tensor& w, const Conv2dOptions& o) {
+kernels::Conv2dShape conv_shape(const Tensor& x, const Tensor& w, const Conv2dFuncOptions& o) {
   kernels::Conv2dShape s;
   s.N = x.shape()[0];
   s.C = x.shape()[1];
@@ -41,7 +41,7 @@ kernels::Conv2dShape conv_shape(const Tensor& x, const Tensor& w, const Conv2dOp
 // x is the input as a batch ([N, C, H, W]); messages show `input`, the tensor the caller
 // passed ([C, H, W] for one image).
 void check_conv(const Tensor& input, const Tensor& x, const Tensor& w, const Tensor& b,
-                const Conv2dOptions& o) {
+                const Conv2dFuncOptions& o) {
   check_floating("conv2d", input, "input");
   check_floating("conv2d", w, "weight");
   check_same_dtype_device("conv2d", input, "input", w, "weight");
@@ -163,7 +163,7 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
 }  // namespace
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
-              const Conv2dOptions& options) {
+              const Conv2dFuncOptions& options) {
   check_defined("conv2d", input, "input");
   if (input.dim() == 3) {
     // One image: checked here so that messages show the [C, H, W] shape given.
@@ -211,7 +211,7 @@ namespace {
 
 // The convolution c above, for a batched input x [N, Cin, H, W].
 kernels::Conv2dShape transpose_shape(const Tensor& x, const Tensor& w,
-                                     const ConvTranspose2dOptions& o) {
+                                     const ConvTranspose2dFuncOptions& o) {
   kernels::Conv2dShape s;
   s.N = x.shape()[0];
   s.K = x.shape()[1];
@@ -233,7 +233,7 @@ kernels::Conv2dShape transpose_shape(const Tensor& x, const Tensor& w,
 }
 
 void check_conv_transpose(const Tensor& input, const Tensor& x, const Tensor& w, const Tensor& b,
-                          const ConvTranspose2dOptions& o) {
+                          const ConvTranspose2dFuncOptions& o) {
   constexpr const char* op = "conv_transpose2d";
   check_floating(op, input, "input");
   check_floating(op, w, "weight");
@@ -323,7 +323,7 @@ class ConvTranspose2dBackward final : public autograd::NodeWith<ConvSaved> {
 }  // namespace
 
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
-                        const ConvTranspose2dOptions& options) {
+                        const ConvTranspose2dFuncOptions& options) {
   check_defined("conv_transpose2d", input, "input");
   if (input.dim() == 3) {
     // One image: checked here so that messages show the [Cin, H, W] shape given.

@@ -74,7 +74,7 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
 }  // namespace
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                  const Tensor& weight, const Tensor& bias, const BatchNormOptions& o) {
+                  const Tensor& weight, const Tensor& bias, const BatchNormFuncOptions& o) {
   const char* op = "batch_norm";
   check_defined(op, input, "input");
   check_floating(op, input, "input");

@@ -42,10 +42,6 @@ std::string devices_json();
 // Waits for all of gpunn's work on `device` (-1: every device).
 void synchronize(int device = -1);
 
-// Returns the device memory cached by gpunn's allocator to the driver (-1: all
-// devices; a no-op for devices never used).
-void empty_cache(int device = -1);
-
 // The stream gpunn queues all work of `device` on, as a cudaStream_t (cast it), for
 // CUDA code of one's own that must be ordered with gpunn's ops. Created on first use.
 void* stream(int device = 0);

@@ -24,11 +24,13 @@ struct MemoryStats {
 MemoryStats memory_stats(Device device = kCPU);
 void reset_peak_memory_stats(Device device = kCPU);
 
-// Freed host blocks of 256 KiB and more are kept (up to 1 GiB) for reuse by the
-// next request of the same size, so a training loop does not fault in fresh
-// pages every step. They do not count in allocated_bytes; empty_cache() gives
-// them back to the system.
-void empty_cache(Device device = kCPU);
+// Gives the memory gpunn keeps for reuse back to the system: on the CPU, freed host
+// blocks of 256 KiB and more (kept up to 1 GiB for the next request of the same size,
+// so a training loop does not fault in fresh pages every step); on a CUDA device, the
+// caching allocator's free blocks (back to the driver). Neither counts in
+// allocated_bytes. Without an argument: the CPU and every CUDA device used so far.
+void empty_cache(Device device);
+void empty_cache();
 
 }  // namespace gpunn
 

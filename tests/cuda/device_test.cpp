@@ -24,7 +24,7 @@ TEST(CudaWithoutGpu, ClearErrors) {
   EXPECT_THROWS_WITH(memory_stats(kCuda), "memory_stats", "cuda:0");
   EXPECT_EQ(cuda::devices_json(), "{\"devices\": []}");
   cuda::synchronize();  // no devices: nothing to wait for
-  cuda::empty_cache();
+  empty_cache();
 }
 
 TEST(Cuda, DeviceProperties) {
@@ -109,7 +109,7 @@ TEST(Cuda, CachingAllocatorReusesMemory) {
     EXPECT_GE(memory_stats(kCuda).reserved_bytes, memory_stats(kCuda).allocated_bytes);
   }
   const int64_t reserved = memory_stats(kCuda).reserved_bytes;
-  cuda::empty_cache();
+  empty_cache();
   const MemoryStats released = memory_stats(kCuda);
   EXPECT_LT(released.reserved_bytes, reserved);  // the cached 4 MiB segments went back
   EXPECT_GT(released.num_device_frees, before.num_device_frees);

@@ -51,7 +51,7 @@ TEST(Layers, LinearAndConvEqualTheirOps) {
   Tensor img = test::uniform({2, 4, 7, 6}).to(kFloat32);
   EXPECT_TRUE(tensors_near(conv(img),
                            conv2d(img, conv.weight, conv.bias,
-                                  gpunn::Conv2dOptions{.stride = 2, .padding = 1, .groups = 2}),
+                                  gpunn::Conv2dFuncOptions{.stride = 2, .padding = 1, .groups = 2}),
                            0));
 }
 

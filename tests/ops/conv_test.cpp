@@ -31,8 +31,8 @@ using test::values_near;
 constexpr double kRefAtol = 1e-12;
 constexpr double kRefRtol = 1e-10;
 
-Conv2dOptions conv_options(Int2 stride, Int2 padding, Int2 dilation = 1, int64_t groups = 1) {
-  Conv2dOptions o;
+Conv2dFuncOptions conv_options(Int2 stride, Int2 padding, Int2 dilation = 1, int64_t groups = 1) {
+  Conv2dFuncOptions o;
   o.stride = stride;
   o.padding = padding;
   o.dilation = dilation;
@@ -86,7 +86,7 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, ConvTyped, ::testing::Values(kFloat32, kFloat64
 struct ConvReference {
   Shape x_shape;  // [N, C, H, W] or [C, H, W]
   Shape w_shape;
-  Conv2dOptions options;
+  Conv2dFuncOptions options;
   std::vector<double> x, w, b, gy;    // inputs (b empty: no bias), upstream gradient
   std::vector<double> y, dx, dw, db;  // output and the gradients of Σ y ⊙ gy
 };
@@ -309,7 +309,7 @@ struct ConvGradCase {
   std::string name;
   Shape x_shape, w_shape;
   bool bias;
-  Conv2dOptions options;
+  Conv2dFuncOptions options;
 };
 
 TEST(Conv, Derivatives) {
@@ -333,7 +333,7 @@ TEST(Conv, Derivatives) {
     SCOPED_TRACE(c.name);
     std::vector<Tensor> inputs = {leaf(uniform(c.x_shape)), leaf(uniform(c.w_shape))};
     if (c.bias) inputs.push_back(leaf(uniform({c.w_shape[0]})));
-    const Conv2dOptions o = c.options;
+    const Conv2dFuncOptions o = c.options;
     EXPECT_TRUE(derivatives_ok(
         [o](const std::vector<Tensor>& v) {
           return conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), o);
@@ -345,7 +345,7 @@ TEST(Conv, Derivatives) {
 TEST(Conv, DerivativesOfSomeInputsOnly) {
   test::reseed(12);
   Tensor x = uniform({2, 2, 4, 4}), w = uniform({3, 2, 2, 2}), b = uniform({3});
-  const Conv2dOptions o = conv_options(1, 1);
+  const Conv2dFuncOptions o = conv_options(1, 1);
   // Only the input, only the weight, only the bias.
   EXPECT_TRUE(derivatives_ok([&](const auto& v) { return conv2d(v[0], w, b, o); }, {leaf(x)}));
   EXPECT_TRUE(derivatives_ok([&](const auto& v) { return conv2d(x, v[0], b, o); }, {leaf(w)}));
@@ -362,7 +362,7 @@ TEST(Conv, DerivativesOfSomeInputsOnly) {
 TEST(Conv, BatchIsIndependentSamples) {
   test::reseed(13);
   Tensor x = uniform({3, 2, 5, 4}), w = uniform({4, 2, 3, 2}), b = uniform({4});
-  const Conv2dOptions o = conv_options({1, 2}, 1);
+  const Conv2dFuncOptions o = conv_options({1, 2}, 1);
   Tensor y = conv2d(x, w, b, o);
   ASSERT_EQ(y.shape(), (Shape{3, 4, 5, 3}));
   for (int64_t n = 0; n < 3; ++n) {
@@ -410,7 +410,7 @@ TEST(Conv, PaddingOnlyWindowsGiveBias) {
 TEST(Conv, Float32MatchesFloat64) {
   test::reseed(16);
   Tensor x = uniform({2, 4, 6, 5}), w = uniform({6, 2, 3, 3}), b = uniform({6});
-  const Conv2dOptions o = conv_options({2, 1}, {1, 2}, {1, 2}, 2);
+  const Conv2dFuncOptions o = conv_options({2, 1}, {1, 2}, {1, 2}, 2);
   Tensor y64 = conv2d(x, w, b, o);
   Tensor y32 = conv2d(x.to(kFloat32), w.to(kFloat32), b.to(kFloat32), o);
   EXPECT_EQ(y32.dtype(), kFloat32);
@@ -424,7 +424,7 @@ TEST(Conv, NonContiguousInputs) {
   Tensor x = xt.transpose(2, 3), w = wt.transpose(2, 3);
   ASSERT_FALSE(x.is_contiguous());
   ASSERT_FALSE(w.is_contiguous());
-  const Conv2dOptions o = conv_options(1, 1);
+  const Conv2dFuncOptions o = conv_options(1, 1);
   EXPECT_TRUE(test::tensors_near(conv2d(x, w, Tensor(), o),
                                  conv2d(x.contiguous(), w.contiguous(), Tensor(), o), 0));
   Tensor xl = leaf(x), wl = leaf(w);
@@ -524,7 +524,7 @@ TEST(Conv, BadInput) {
 TEST(ConvRows, Conv2d) {
   struct Case {
     Shape x, w;
-    Conv2dOptions o;
+    Conv2dFuncOptions o;
     const char* what;
   };
   const std::vector<Case> cases = {
@@ -536,7 +536,7 @@ TEST(ConvRows, Conv2d) {
   const std::vector<std::string> passes = {"conv2d", "conv2d_backward_data",
                                            "conv2d_backward_weight"};
   for (const Case& c : cases) {
-    const Conv2dOptions o = c.o;
+    const Conv2dFuncOptions o = c.o;
     test::expect_rows(
         OpFamily::Conv, std::string("conv2d ") + c.what,
         [o](auto& in) { return conv2d(in[0], in[1], in[2], o); },

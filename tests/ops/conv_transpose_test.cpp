@@ -32,9 +32,9 @@ using test::values_near;
 constexpr double kRefAtol = 1e-12;
 constexpr double kRefRtol = 1e-10;
 
-ConvTranspose2dOptions transpose_options(Int2 stride, Int2 padding, Int2 output_padding = 0,
+ConvTranspose2dFuncOptions transpose_options(Int2 stride, Int2 padding, Int2 output_padding = 0,
                                          int64_t groups = 1, Int2 dilation = 1) {
-  ConvTranspose2dOptions o;
+  ConvTranspose2dFuncOptions o;
   o.stride = stride;
   o.padding = padding;
   o.output_padding = output_padding;
@@ -93,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, ConvTransposeTyped, ::testing::Values(kFloat32,
 struct ConvTransposeReference {
   Shape x_shape;  // [N, Cin, H, W] or [Cin, H, W]
   Shape w_shape;
-  ConvTranspose2dOptions options;
+  ConvTranspose2dFuncOptions options;
   std::vector<double> x, w, b, gy;    // inputs (b empty: no bias), upstream gradient
   std::vector<double> y, dx, dw, db;  // output and the gradients of Σ y ⊙ gy
 };
@@ -584,7 +584,7 @@ struct ConvTransposeGradCase {
   std::string name;
   Shape x_shape, w_shape;
   bool bias;
-  ConvTranspose2dOptions options;
+  ConvTranspose2dFuncOptions options;
 };
 
 TEST(ConvTranspose, Derivatives) {
@@ -618,7 +618,7 @@ TEST(ConvTranspose, Derivatives) {
     SCOPED_TRACE(c.name);
     std::vector<Tensor> inputs = {leaf(uniform(c.x_shape)), leaf(uniform(c.w_shape))};
     if (c.bias) inputs.push_back(leaf(uniform({c.w_shape[1] * c.options.groups})));
-    const ConvTranspose2dOptions o = c.options;
+    const ConvTranspose2dFuncOptions o = c.options;
     EXPECT_TRUE(derivatives_ok(
         [o](const std::vector<Tensor>& v) {
           return conv_transpose2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), o);
@@ -630,7 +630,7 @@ TEST(ConvTranspose, Derivatives) {
 TEST(ConvTranspose, DerivativesOfSomeInputsOnly) {
   test::reseed(22);
   Tensor x = uniform({2, 2, 3, 3}), w = uniform({2, 3, 3, 3}), b = uniform({3});
-  const ConvTranspose2dOptions o = transpose_options(2, 1, 1);
+  const ConvTranspose2dFuncOptions o = transpose_options(2, 1, 1);
   EXPECT_TRUE(
       derivatives_ok([&](const auto& v) { return conv_transpose2d(v[0], w, b, o); }, {leaf(x)}));
   EXPECT_TRUE(
@@ -652,7 +652,7 @@ TEST(ConvTranspose, IsTheAdjointOfConv2d) {
   struct Case {
     Shape u;  // conv2d input [N, C, H, W]
     Shape w;  // [K, C/groups, R, S]
-    Conv2dOptions conv;
+    Conv2dFuncOptions conv;
     Int2 output_padding;
   };
   const std::vector<Case> cases = {
@@ -666,7 +666,7 @@ TEST(ConvTranspose, IsTheAdjointOfConv2d) {
     Tensor u = uniform(c.u), w = uniform(c.w);
     Tensor cu = conv2d(u, w, Tensor(), c.conv);
     Tensor v = uniform(cu.shape());
-    ConvTranspose2dOptions t{.stride = c.conv.stride,
+    ConvTranspose2dFuncOptions t{.stride = c.conv.stride,
                              .padding = c.conv.padding,
                              .output_padding = c.output_padding,
                              .groups = c.conv.groups,
@@ -680,7 +680,7 @@ TEST(ConvTranspose, IsTheAdjointOfConv2d) {
 TEST(ConvTranspose, BatchIsIndependentSamples) {
   test::reseed(24);
   Tensor x = uniform({3, 2, 3, 4}), w = uniform({2, 4, 3, 2}), b = uniform({4});
-  const ConvTranspose2dOptions o = transpose_options({2, 1}, 1, {1, 0});
+  const ConvTranspose2dFuncOptions o = transpose_options({2, 1}, 1, {1, 0});
   Tensor y = conv_transpose2d(x, w, b, o);
   ASSERT_EQ(y.shape(), (Shape{3, 4, 6, 3}));
   for (int64_t n = 0; n < 3; ++n) {
@@ -694,7 +694,7 @@ TEST(ConvTranspose, BatchIsIndependentSamples) {
 TEST(ConvTranspose, Float32MatchesFloat64) {
   test::reseed(25);
   Tensor x = uniform({2, 4, 5, 4}), w = uniform({4, 3, 4, 3}), b = uniform({6});
-  const ConvTranspose2dOptions o = transpose_options(2, 1, 1, 2);
+  const ConvTranspose2dFuncOptions o = transpose_options(2, 1, 1, 2);
   Tensor y64 = conv_transpose2d(x, w, b, o);
   Tensor y32 = conv_transpose2d(x.to(kFloat32), w.to(kFloat32), b.to(kFloat32), o);
   EXPECT_EQ(y32.dtype(), kFloat32);
@@ -708,7 +708,7 @@ TEST(ConvTranspose, NonContiguousInputs) {
   Tensor x = xt.transpose(2, 3), w = wt.transpose(2, 3);
   ASSERT_FALSE(x.is_contiguous());
   ASSERT_FALSE(w.is_contiguous());
-  const ConvTranspose2dOptions o = transpose_options(2, 1);
+  const ConvTranspose2dFuncOptions o = transpose_options(2, 1);
   EXPECT_TRUE(test::tensors_near(conv_transpose2d(x, w, Tensor(), o),
                                  conv_transpose2d(x.contiguous(), w.contiguous(), Tensor(), o), 0));
   EXPECT_TRUE(
@@ -795,7 +795,7 @@ TEST(ConvTranspose, BadInput) {
 TEST(ConvTransposeRows, ConvTranspose2d) {
   struct Case {
     Shape x, w;
-    ConvTranspose2dOptions o;
+    ConvTranspose2dFuncOptions o;
     const char* what;
     bool vendor;  // within the vendor libraries' output-size formula
   };
@@ -819,7 +819,7 @@ TEST(ConvTransposeRows, ConvTranspose2d) {
        false},
   };
   for (const Case& c : cases) {
-    const ConvTranspose2dOptions o = c.o;
+    const ConvTranspose2dFuncOptions o = c.o;
     const std::vector<std::string> vendor_ops =
         c.vendor ? std::vector<std::string>{"conv_transpose2d", "conv_transpose2d_backward_data",
                                             "conv_transpose2d_backward_weight"}

@@ -103,7 +103,7 @@ void expect_paths_agree(const std::function<Tensor(const std::vector<Tensor>&)>&
 struct ConvCase {
   Shape x, w;
   bool bias;
-  Conv2dOptions o;
+  Conv2dFuncOptions o;
 };
 
 TEST_F(OnednnTest, Conv2dForwardAndBothBackwardsMatchReference) {
@@ -122,7 +122,7 @@ TEST_F(OnednnTest, Conv2dForwardAndBothBackwardsMatchReference) {
     SCOPED_TRACE(::testing::PrintToString(c.x) + " * " + ::testing::PrintToString(c.w));
     std::vector<Tensor> inputs{f32(c.x), f32(c.w)};
     if (c.bias) inputs.push_back(f32({c.w[0]}));
-    const Conv2dOptions o = c.o;
+    const Conv2dFuncOptions o = c.o;
     expect_paths_agree(
         [o](const std::vector<Tensor>& v) {
           return conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), o);
@@ -134,7 +134,7 @@ TEST_F(OnednnTest, Conv2dForwardAndBothBackwardsMatchReference) {
 struct ConvTransposeCase {
   Shape x, w;
   bool bias;
-  ConvTranspose2dOptions o;
+  ConvTranspose2dFuncOptions o;
 };
 
 TEST_F(OnednnTest, ConvTranspose2dForwardAndBothBackwardsMatchReference) {
@@ -157,7 +157,7 @@ TEST_F(OnednnTest, ConvTranspose2dForwardAndBothBackwardsMatchReference) {
     SCOPED_TRACE(::testing::PrintToString(c.x) + " * " + ::testing::PrintToString(c.w));
     std::vector<Tensor> inputs{f32(c.x), f32(c.w)};
     if (c.bias) inputs.push_back(f32({c.w[1] * c.o.groups}));
-    const ConvTranspose2dOptions o = c.o;
+    const ConvTranspose2dFuncOptions o = c.o;
     expect_paths_agree(
         [o](const std::vector<Tensor>& v) {
           return conv_transpose2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), o);
@@ -171,7 +171,7 @@ TEST_F(OnednnTest, ConvTranspose2dVendorSettingReallyRunsOneDnn) {
   // reference's double accumulation somewhere, so identical outputs would mean that the
   // vendor setting ran the reference.
   const Tensor x = f32({2, 32, 7, 7}), w = f32({32, 16, 4, 4});
-  const ConvTranspose2dOptions o{.stride = 2, .padding = 1};
+  const ConvTranspose2dFuncOptions o{.stride = 2, .padding = 1};
   set_impl(Impl::Custom);
   const Tensor ref = conv_transpose2d(x, w, Tensor(), o);
   set_impl(Impl::Vendor);

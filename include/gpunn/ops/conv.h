@@ -40,7 +40,10 @@ struct Int2 {
   Int2(int64_t h_, int64_t w_) : h(h_), w(w_) {}
 };
 
-struct Conv2dOptions {
+// The functional ops' options (PyTorch's C++ API names them *FuncOptions too); the
+// modules' are nn::Conv2dOptions and nn::ConvTranspose2dOptions (gpunn/nn/layers.h),
+// which add the channel counts and the kernel size.
+struct Conv2dFuncOptions {
   Int2 stride = 1;
   Int2 padding = 0;
   Int2 dilation = 1;
@@ -48,9 +51,9 @@ struct Conv2dOptions {
 };
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
-              const Conv2dOptions& options = {});
+              const Conv2dFuncOptions& options = {});
 
-struct ConvTranspose2dOptions {
+struct ConvTranspose2dFuncOptions {
   Int2 stride = 1;
   Int2 padding = 0;
   Int2 output_padding = 0;
@@ -59,7 +62,7 @@ struct ConvTranspose2dOptions {
 };
 
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
-                        const ConvTranspose2dOptions& options = {});
+                        const ConvTranspose2dFuncOptions& options = {});
 
 }  // namespace gpunn
 

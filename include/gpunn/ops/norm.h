@@ -8,7 +8,8 @@ GPUNN_API_BEGIN
 
 namespace gpunn {
 
-struct BatchNormOptions {
+// The functional op's options; the modules' are nn::BatchNormOptions (gpunn/nn/layers.h).
+struct BatchNormFuncOptions {
   bool training = true;   // normalize with the batch's statistics and update the running ones
   double momentum = 0.1;  // running = (1 - momentum)·running + momentum·batch
   double eps = 1e-5;
@@ -24,7 +25,7 @@ struct BatchNormOptions {
 // statistics.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
-                  const BatchNormOptions& options = {});
+                  const BatchNormFuncOptions& options = {});
 
 // Local response normalization across channels, as in AlexNet, for x [N, C, ...]:
 //   y[c] = x[c] / (k + α/size · Σ_{c' = c - size/2}^{c + (size-1)/2} x[c']²)^β

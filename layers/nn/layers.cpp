@@ -92,7 +92,7 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2
 
 Tensor Conv2d::forward(const Tensor& x) {
   return conv2d(x, weight, bias,
-                gpunn::Conv2dOptions{.stride = options.stride,
+                gpunn::Conv2dFuncOptions{.stride = options.stride,
                                      .padding = options.padding,
                                      .dilation = options.dilation,
                                      .groups = options.groups});
@@ -147,7 +147,7 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
   return conv_transpose2d(x, weight, bias,
-                          gpunn::ConvTranspose2dOptions{.stride = options.stride,
+                          gpunn::ConvTranspose2dFuncOptions{.stride = options.stride,
                                                         .padding = options.padding,
                                                         .output_padding = options.output_padding,
                                                         .groups = options.groups,
