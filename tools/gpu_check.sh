@@ -140,14 +140,19 @@ fi
 
 # ---- tests, strict GPU mode ----------------------------------------------------------------
 export GPUNN_STRICT_GPU=$has_gpu
-# The install tests rebuild the library from scratch, and fashion_mnist's CPU
-# smoke tests run the CPU reference loops (oneDNN is off here): they prove
-# nothing about the GPU and CI runs them. fashion_mnist runs on the GPU below.
+# The install tests rebuild the library from scratch, the layering tests compile
+# probes against the build tree's include roots (links into the source tree where the
+# build was made), and fashion_mnist's CPU smoke tests run the CPU reference loops
+# (oneDNN is off here): they prove nothing about the GPU and CI runs them.
+# fashion_mnist runs on the GPU below.
 step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failure \
-  -E '^install\.|^example\.fashion_mnist'
+  -E '^install\.|^layering\.|^example\.fashion_mnist'
 grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT|Subprocess aborted)\)" "$out/tests.log" |
   tail -15 | tee -a "$summary"
-"$build/tests/gpunn_tests" --gtest_filter='Cuda*' --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
+# The GPU tests: Cuda* (devices, determinism, layers) and every family's *Rows tests
+# (each op on every implementation row, the CUDA ones included: tests/ops/rows.h).
+gpu_tests='Cuda*:*Rows.*'
+"$build/tests/gpunn_tests" --gtest_filter="$gpu_tests" --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
 note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
 
 # ---- end to end on the GPU: the main job's smoke run ---------------------------------------
@@ -191,7 +196,7 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
         [[ $tool == initcheck ]] && bench=0
         GPUNN_CUDA_NO_CACHE=1 GPUNN_CUDNN_BENCHMARK=$bench GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
           timeout --kill-after=10 "$limit" compute-sanitizer --tool "$tool" --error-exitcode 99 \
-          "$build/tests/gpunn_tests" --gtest_filter="Cuda*:-$oom_test" --gtest_brief=1 \
+          "$build/tests/gpunn_tests" --gtest_filter="$gpu_tests:-$oom_test" --gtest_brief=1 \
           >"$sdir/$tool.$i.log" 2>&1 &
       done
     done
