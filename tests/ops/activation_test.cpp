@@ -10,9 +10,11 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -365,3 +367,47 @@ TEST(ActivationRows, EveryActivation) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table activation_bad_input() {
+  Table t;
+  using Un = Tensor (*)(const Tensor&);
+  const std::vector<std::pair<std::string, Un>> acts = {
+      {"relu", [](const Tensor& x) { return relu(x); }},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1); }},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
+      {"tanh", [](const Tensor& x) { return gpunn::tanh(x); }},
+      {"gelu", [](const Tensor& x) { return gelu(x); }},
+      {"gelu", [](const Tensor& x) { return gelu(x, GeluApproximation::Tanh); }},
+  };
+  for (const auto& [name, f] : acts) {
+    t.err("dtype", name + " of int64", [f = f] { f(L({4})); }, {name + ":", "[4] int64"});
+    t.err("undefined", name + " of an undefined tensor", [f = f] { f(Tensor()); },
+          {name + ":", "undefined"});
+    t.val("empty", name + " of [3, 0]", [f = f] { return is(f(F({3, 0})), {3, 0}); });
+  }
+  t.val("nonfinite", "relu keeps NaN, clips -inf", [] {
+    return is(relu(V({kNaN, -kInf, kInf}, {3})), {3}, {kNaN, 0, kInf});
+  });
+  t.val("nonfinite", "leaky_relu of +-inf and NaN", [] {
+    return is(leaky_relu(V({kNaN, -kInf, kInf}, {3}), 0.5), {3}, {kNaN, -kInf, kInf});
+  });
+  t.val("nonfinite", "sigmoid of +-inf and NaN", [] {
+    return is(sigmoid(V({kInf, -kInf, kNaN}, {3})), {3}, {1, 0, kNaN});
+  });
+  // As PyTorch: -inf · Φ(-inf) = -inf · 0 is NaN.
+  t.val("nonfinite", "gelu of +-inf and NaN", [] {
+    return is(gelu(V({kInf, -kInf, kNaN}, {3})), {3}, {kInf, kNaN, kNaN});
+  });
+  t.val("nonfinite", "tanh of +-inf", [] {
+    return is(gpunn::tanh(V({kInf, -kInf}, {2})), {2}, {1, -1});
+  });
+  return t;
+}
+
+TEST(ActivationBadInput, Table) { run_table(activation_bad_input()); }
+
+}  // namespace gpunn::bad_input

@@ -12,10 +12,14 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -547,3 +551,122 @@ TEST(ConvRows, Conv2d) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table conv_bad_input() {
+  Table t;
+  t.err("rank", "conv2d of a 2-D input",
+        [] {
+          conv2d(F({5, 5}), F({2, 1, 3, 3}));
+        },
+        {"conv2d:", "[N, C, H, W]", "[5, 5] float32"});
+  t.err("rank", "conv2d of a 5-D input",
+        [] {
+          conv2d(F({1, 1, 1, 5, 5}), F({2, 1, 3, 3}));
+        },
+        {"conv2d:", "[1, 1, 1, 5, 5] float32"});
+  t.err("rank", "conv2d with a 3-D weight",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({2, 3, 3}));
+        },
+        {"conv2d:", "weight", "[2, 3, 3] float32"});
+  t.err("shape", "conv2d with the wrong channel count",
+        [] {
+          conv2d(F({8, 3, 32, 32}), F({16, 4, 3, 3}));
+        },
+        {"conv2d:", "3 channels", "expects 4", "[8, 3, 32, 32]", "[16, 4, 3, 3]"});
+  t.err("shape", "conv2d with a kernel larger than the padded input",
+        [] {
+          conv2d(F({1, 1, 4, 4}), F({1, 1, 7, 7}), Tensor(), {.padding = 1});
+        },
+        {"conv2d:", "7x7", "[1, 1, 4, 4]", "padding (1, 1)"});
+  t.err("shape", "conv2d with a dilated kernel that does not fit",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({1, 1, 3, 3}), Tensor(), {.dilation = 3});
+        },
+        {"conv2d:", "3x3", "dilation 3", "[1, 1, 5, 5]"});
+  t.err("size", "conv2d with stride 0",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({1, 1, 3, 3}), Tensor(), {.stride = 0});
+        },
+        {"conv2d:", "stride must be at least 1", "(0, 0)"});
+  t.err("size", "conv2d with a negative stride",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({1, 1, 3, 3}), Tensor(), {.stride = Int2(1, -2)});
+        },
+        {"conv2d:", "stride", "(1, -2)"});
+  t.err("size", "conv2d with negative padding",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({1, 1, 3, 3}), Tensor(), {.padding = -1});
+        },
+        {"conv2d:", "padding must be non-negative", "(-1, -1)"});
+  t.err("size", "conv2d with dilation 0",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({1, 1, 3, 3}), Tensor(), {.dilation = 0});
+        },
+        {"conv2d:", "dilation must be at least 1"});
+  t.err("size", "conv2d with groups 0",
+        [] {
+          conv2d(F({1, 2, 5, 5}), F({2, 1, 3, 3}), Tensor(), {.groups = 0});
+        },
+        {"conv2d:", "groups must be at least 1", "0"});
+  t.err("shape", "conv2d with groups that do not divide the channels",
+        [] {
+          conv2d(F({1, 3, 5, 5}), F({4, 1, 3, 3}), Tensor(), {.groups = 2});
+        },
+        {"conv2d:", "groups 2", "[1, 3, 5, 5]", "[4, 1, 3, 3]"});
+  t.err("size", "conv2d with a zero-size kernel",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({1, 1, 0, 3}));
+        },
+        {"conv2d:", "non-zero sizes", "[1, 1, 0, 3] float32"});
+  t.err("size", "conv2d with no output channels",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({0, 1, 3, 3}));
+        },
+        {"conv2d:", "[0, 1, 3, 3] float32"});
+  t.err("shape", "conv2d with a bias of the wrong size",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({2, 1, 3, 3}), F({3}));
+        },
+        {"conv2d:", "bias must be [2]", "[3] float32"});
+  t.err("dtype", "conv2d float64 input, float32 weight",
+        [] {
+          conv2d(D({1, 1, 5, 5}), F({2, 1, 3, 3}));
+        },
+        {"conv2d:", "float32", "float64", "different dtypes"});
+  t.err("dtype", "conv2d of int64",
+        [] {
+          conv2d(L({1, 1, 5, 5}), F({2, 1, 3, 3}));
+        },
+        {"conv2d:", "[1, 1, 5, 5] int64"});
+  t.err("dtype", "conv2d with a float64 bias",
+        [] {
+          conv2d(F({1, 1, 5, 5}), F({2, 1, 3, 3}), D({2}));
+        },
+        {"conv2d:", "bias", "float64"});
+  t.val("empty", "conv2d of an empty batch", [] {
+    return is(conv2d(F({0, 1, 5, 5}), F({2, 1, 3, 3}), F({2})), {0, 2, 3, 3});
+  });
+  t.err("empty", "conv2d of an empty image",
+        [] {
+          conv2d(F({1, 1, 0, 5}), F({2, 1, 1, 1}));
+        },
+        {"conv2d:", "[1, 1, 0, 5]"});
+  t.val("empty", "conv2d of one CHW image", [] {
+    return is(conv2d(F({1, 5, 5}), F({2, 1, 3, 3})), {2, 3, 3});
+  });
+  t.val("nonfinite", "conv2d propagates NaN to the windows that read it", [] {
+    Tensor x = F({1, 1, 3, 3});
+    x.narrow(2, 0, 1).narrow(3, 0, 1).fill_(kNaN);
+    return is(conv2d(x, full({1, 1, 2, 2}, 1.0)), {1, 1, 2, 2}, {kNaN, 0, 0, 0});
+  });
+  return t;
+}
+
+TEST(ConvBadInput, Table) { run_table(conv_bad_input()); }
+
+}  // namespace gpunn::bad_input

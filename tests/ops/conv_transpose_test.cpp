@@ -33,7 +33,7 @@ constexpr double kRefAtol = 1e-12;
 constexpr double kRefRtol = 1e-10;
 
 ConvTranspose2dFuncOptions transpose_options(Int2 stride, Int2 padding, Int2 output_padding = 0,
-                                         int64_t groups = 1, Int2 dilation = 1) {
+                                             int64_t groups = 1, Int2 dilation = 1) {
   ConvTranspose2dFuncOptions o;
   o.stride = stride;
   o.padding = padding;
@@ -667,10 +667,10 @@ TEST(ConvTranspose, IsTheAdjointOfConv2d) {
     Tensor cu = conv2d(u, w, Tensor(), c.conv);
     Tensor v = uniform(cu.shape());
     ConvTranspose2dFuncOptions t{.stride = c.conv.stride,
-                             .padding = c.conv.padding,
-                             .output_padding = c.output_padding,
-                             .groups = c.conv.groups,
-                             .dilation = c.conv.dilation};
+                                 .padding = c.conv.padding,
+                                 .output_padding = c.output_padding,
+                                 .groups = c.conv.groups,
+                                 .dilation = c.conv.dilation};
     Tensor tv = conv_transpose2d(v, w, Tensor(), t);
     ASSERT_EQ(tv.shape(), c.u);
     EXPECT_NEAR(sum(mul(cu, v)).item(), sum(mul(u, tv)).item(), 1e-12);

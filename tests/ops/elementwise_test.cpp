@@ -14,8 +14,12 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -304,3 +308,120 @@ TEST(ElementwiseRows, MixedDevicesAreAnError) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table elementwise_bad_input() {
+  Table t;
+  const auto binary = elementwise_binary_ops();
+  for (const auto& [name, f] : binary) {
+    t.err("shape", name + " of broadcast-incompatible shapes",
+          [f = f] {
+            f(F({2, 3}), F({4, 3}));
+          },
+          {name + ":", "[2, 3]", "[4, 3]", "cannot be broadcast"});
+    t.err("shape", name + " with a trailing-dim mismatch",
+          [f = f] {
+            f(F({5, 3}), F({2}));
+          },
+          {name + ":", "[5, 3]", "[2]"});
+    t.err("dtype", name + " float32 with float64", [f = f] { f(F({2}), D({2})); },
+          {name + ":", "float32", "float64", "different dtypes"});
+    t.err("dtype", name + " of int64 tensors", [f = f] { f(L({2}), L({2})); },
+          {name + ":", "[2] int64", "float32 or float64"});
+    t.err("undefined", name + " of an undefined tensor", [f = f] { f(Tensor(), F({2})); },
+          {name + ":", "undefined"});
+    t.val("empty", name + " of [0, 3] and [1, 3]", [f = f] {
+      return is(f(F({0, 3}), F({1, 3})), {0, 3});
+    });
+    t.err("empty", name + " of [0, 3] and [2, 3]",
+          [f = f] {
+            f(F({0, 3}), F({2, 3}));
+          },
+          {name + ":", "[0, 3]", "[2, 3]"});
+  }
+  using Un = Tensor (*)(const Tensor&);
+  const std::vector<std::pair<std::string, Un>> unary = {
+      {"neg", [](const Tensor& x) { return neg(x); }},
+      {"exp", [](const Tensor& x) { return exp(x); }},
+      {"log", [](const Tensor& x) { return log(x); }},
+      {"sqrt", [](const Tensor& x) { return sqrt(x); }},
+      {"abs", [](const Tensor& x) { return abs(x); }},
+      {"sin", [](const Tensor& x) { return sin(x); }},
+      {"cos", [](const Tensor& x) { return cos(x); }},
+      {"pow", [](const Tensor& x) { return pow(x, 2.0); }},
+      {"add", [](const Tensor& x) { return add(x, 1.0); }},
+      {"sub", [](const Tensor& x) { return sub(x, 1.0); }},
+      {"mul", [](const Tensor& x) { return mul(x, 2.0); }},
+      {"div", [](const Tensor& x) { return div(x, 2.0); }},
+      {"rsub", [](const Tensor& x) { return rsub(x, 1.0); }},
+      {"rdiv", [](const Tensor& x) { return rdiv(x, 1.0); }},
+      {"clamp", [](const Tensor& x) { return clamp(x, 0.0, 1.0); }},
+  };
+  for (const auto& [name, f] : unary) {
+    t.err("dtype", name + " of an int64 tensor",
+          [f = f] {
+            f(L({2, 3}));
+          },
+          {name + ":", "[2, 3] int64", "float32 or float64"});
+    t.val("empty", name + " of [0, 4]", [f = f] { return is(f(F({0, 4})), {0, 4}); });
+  }
+  t.err("undefined", "exp of an undefined tensor", [] { exp(Tensor()); }, {"exp:", "undefined"});
+  // Non-finite values follow IEEE arithmetic, as in PyTorch.
+  t.val("nonfinite", "log of -1, 0, +inf", [] {
+    return is(log(V({-1, 0, kInf}, {3})), {3}, {kNaN, -kInf, kInf});
+  });
+  t.val("nonfinite", "sqrt of -1 and NaN", [] {
+    return is(sqrt(V({-1, kNaN}, {2})), {2}, {kNaN, kNaN});
+  });
+  t.val("nonfinite", "div by zero", [] {
+    return is(div(V({1, -1, 0}, {3}), F({3})), {3}, {kInf, -kInf, kNaN});
+  });
+  t.val("nonfinite", "exp of +-inf and NaN", [] {
+    return is(exp(V({kInf, -kInf, kNaN}, {3})), {3}, {kInf, 0, kNaN});
+  });
+  // clamp: NaN stays NaN, infinities are clamped, min > max gives max.
+  t.err("size", "clamp with neither bound", [] { clamp(F({2}), std::nullopt, std::nullopt); },
+        {"clamp:", "at least one of min and max"});
+  t.val("nonfinite", "clamp of NaN and +-inf", [] {
+    return is(clamp(V({kNaN, kInf, -kInf, 0.5}, {4}), 0.0, 1.0), {4}, {kNaN, 1, 0, 0.5});
+  });
+  t.val("nonfinite", "clamp with only a max bound", [] {
+    return is(clamp(V({kNaN, kInf, -kInf}, {3}), std::nullopt, 1.0), {3}, {kNaN, 1, -kInf});
+  });
+  t.val("size", "clamp with min > max gives max", [] {
+    return is(clamp(V({0.5, 3}, {2}), 2.0, 1.0), {2}, {1, 1});
+  });
+  // In-place forms: the operand must broadcast to self.
+  t.err("shape", "add_ of a larger operand",
+        [] {
+          F({3}).add_(F({2, 3}));
+        },
+        {"add_:", "[2, 3]", "[3]"});
+  t.err("shape", "mul_ of an incompatible operand", [] { F({3}).mul_(F({2})); },
+        {"mul_:", "[3]", "[2]"});
+  t.err("shape", "sub_ of a larger operand", [] { F({1}).sub_(F({4})); }, {"sub_:", "[4]", "[1]"});
+  t.err("shape", "div_ of a larger operand",
+        [] {
+          F({2, 1}).div_(F({2, 2}));
+        },
+        {"div_:", "[2, 2]", "[2, 1]"});
+  t.err("dtype", "add_ float32 += float64", [] { F({2}).add_(D({2})); },
+        {"add", "float32", "float64"});
+  t.err("dtype", "mul_ on int64", [] { L({2}).mul_(2.0); }, {"mul", "int64"});
+  t.err("options", "add_ on a leaf that requires grad",
+        [] {
+          Tensor x = F({2}).requires_grad_(true);
+          x.add_(1.0);
+        },
+        {"add_:", "[2] float32", "requires grad"});
+  t.err("shape", "operator+ of incompatible shapes", [] { (void)(F({2}) + F({3})); },
+        {"add:", "[2]", "[3]"});
+  return t;
+}
+
+TEST(ElementwiseBadInput, Table) { run_table(elementwise_bad_input()); }
+
+}  // namespace gpunn::bad_input

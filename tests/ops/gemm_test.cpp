@@ -10,10 +10,13 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -641,10 +644,8 @@ TEST(Linalg, BadInput) {
 TEST(GemmRows, MatmulAndLinear) {
   const auto G = OpFamily::Gemm;
   // float32 products of up to ~1000 terms against float64: the tolerance covers rounding.
-  const test::RowOptions o{.atol = 1e-4,
-                           .rtol = 1e-4,
-                           .cpu_vendor_ops = {"matmul"},
-                           .cuda_vendor_ops = {"matmul"}};
+  const test::RowOptions o{
+      .atol = 1e-4, .rtol = 1e-4, .cpu_vendor_ops = {"matmul"}, .cuda_vendor_ops = {"matmul"}};
   // Sizes that are not multiples of any tile: every CUDA kernel's tile choice; the last is
   // big enough for the 128-bit-load variants, with partial tiles in M and N and a K that
   // ends in half a slice.
@@ -652,8 +653,9 @@ TEST(GemmRows, MatmulAndLinear) {
            {1, 1, 1}, {37, 19, 53}, {300, 70, 260}, {1032, 44, 1028}}) {
     const std::string s =
         " " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N);
-    test::expect_rows(G, "matmul" + s, [](auto& in) { return matmul(in[0], in[1]); },
-                      {test::uniform({M, K}), test::uniform({K, N})}, o);
+    test::expect_rows(
+        G, "matmul" + s, [](auto& in) { return matmul(in[0], in[1]); },
+        {test::uniform({M, K}), test::uniform({K, N})}, o);
     test::expect_rows(
         G, "matmul of transposes" + s,
         [](auto& in) { return matmul(in[0].transpose(0, 1), in[1].transpose(0, 1)); },
@@ -665,8 +667,9 @@ TEST(GemmRows, MatmulAndLinear) {
                        .cpu_vendor_ops = {"linear", "linear_backward"},
                        .cuda_vendor_ops = {"linear", "linear_backward"}});
   }
-  test::expect_rows(G, "batched, broadcast", [](auto& in) { return matmul(in[0], in[1]); },
-                    {test::uniform({3, 1, 9, 7}), test::uniform({4, 7, 5})}, o);
+  test::expect_rows(
+      G, "batched, broadcast", [](auto& in) { return matmul(in[0], in[1]); },
+      {test::uniform({3, 1, 9, 7}), test::uniform({4, 7, 5})}, o);
 }
 
 TEST(GemmRows, Tf32IsOffByDefault) {
@@ -682,3 +685,93 @@ TEST(GemmRows, Tf32IsOffByDefault) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table gemm_bad_input() {
+  Table t;
+  t.err("shape", "matmul [2, 3] @ [4, 5]",
+        [] {
+          matmul(F({2, 3}), F({4, 5}));
+        },
+        {"matmul:", "[2, 3]", "[4, 5]"});
+  t.err("shape", "matmul of vectors of different lengths", [] { matmul(F({3}), F({4})); },
+        {"matmul:", "[3]", "[4]", "equal lengths"});
+  t.err("shape", "matmul [3] @ [4, 2]", [] { matmul(F({3}), F({4, 2})); }, {"matmul:", "[4, 2]"});
+  t.err("shape", "matmul [2, 3] @ [4]", [] { matmul(F({2, 3}), F({4})); }, {"matmul:", "[2, 3]"});
+  t.err("shape", "matmul with batch dims that do not broadcast",
+        [] {
+          matmul(F({2, 2, 3}), F({3, 3, 4}));
+        },
+        {"matmul:", "[2, 2, 3]", "[3, 3, 4]"});
+  t.err("rank", "matmul of a 0-D operand", [] { matmul(F({}), F({3})); },
+        {"matmul:", "at least 1 dim", "[] float32"});
+  t.err("dtype", "matmul float32 @ float64",
+        [] {
+          matmul(F({2, 2}), D({2, 2}));
+        },
+        {"matmul:", "float64", "float32", "different dtypes"});
+  t.err("dtype", "matmul of int64",
+        [] {
+          matmul(L({2, 2}), L({2, 2}));
+        },
+        {"matmul:", "[2, 2] int64"});
+  t.val("empty", "matmul [0, 3] @ [3, 4]", [] { return is(matmul(F({0, 3}), F({3, 4})), {0, 4}); });
+  t.val("empty", "matmul [2, 0] @ [0, 4] is zeros", [] {
+    return is(matmul(F({2, 0}), F({0, 4})), {2, 4}, std::vector<double>(8, 0.0));
+  });
+  t.val("empty", "matmul [0] @ [0] is 0", [] { return is(matmul(F({0}), F({0})), {}, {0}); });
+  t.val("nonfinite", "matmul with NaN and inf", [] {
+    return is(matmul(V({kNaN, 1, kInf, 1}, {2, 2}), V({1, 0, 0, 1}, {2, 2})), {2, 2},
+              {kNaN, kNaN, kInf, kNaN});
+  });
+
+  t.err("shape", "linear with the wrong in_features",
+        [] {
+          linear(F({2, 5}), F({3, 4}));
+        },
+        {"linear:", "5 features", "[2, 5]", "[3, 4]"});
+  t.err("rank", "linear with a 1-D weight",
+        [] {
+          linear(F({2, 4}), F({4}));
+        },
+        {"linear:", "weight", "[4] float32"});
+  t.err("rank", "linear of a 0-D input",
+        [] {
+          linear(F({}), F({3, 1}));
+        },
+        {"linear:", "at least 1 dim", "[] float32"});
+  t.err("shape", "linear with the wrong bias",
+        [] {
+          linear(F({2, 4}), F({3, 4}), F({4}));
+        },
+        {"linear:", "bias", "[3]", "[4] float32"});
+  t.err("dtype", "linear float64 input, float32 weight",
+        [] {
+          linear(D({2, 4}), F({3, 4}));
+        },
+        {"linear:", "float32", "float64"});
+  t.err("dtype", "linear with a float64 bias",
+        [] {
+          linear(F({2, 4}), F({3, 4}), D({3}));
+        },
+        {"linear:", "bias", "float64"});
+  t.err("dtype", "linear of int64",
+        [] {
+          linear(L({2, 4}), F({3, 4}));
+        },
+        {"linear:", "[2, 4] int64"});
+  t.val("empty", "linear of an empty batch", [] {
+    return is(linear(F({0, 4}), F({3, 4}), F({3})), {0, 3});
+  });
+  t.val("empty", "linear with in_features 0 gives the bias", [] {
+    return is(linear(F({2, 0}), F({3, 0}), V({1, 2, 3}, {3})), {2, 3}, {1, 2, 3, 1, 2, 3});
+  });
+  return t;
+}
+
+TEST(GemmBadInput, Table) { run_table(gemm_bad_input()); }
+
+}  // namespace gpunn::bad_input

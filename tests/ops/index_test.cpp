@@ -12,11 +12,15 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -244,9 +248,15 @@ TEST(IndexRows, EmbeddingGatherScatterCatStack) {
   // max along a dim gathers its values and scatters its gradient.
   test::expect_rows(OpFamily::Index, "max over a dim (gather, scatter_add)",
                     [](auto& in) { return max(in[0], 1).values; }, {test::uniform({4, 7, 3})});
-  test::expect_rows(OpFamily::Copy, "cat", [](auto& in) { return cat({in[0], in[1]}, 1); },
+  test::expect_rows(OpFamily::Copy, "cat",
+                    [](auto& in) {
+                      return cat({in[0], in[1]}, 1);
+                    },
                     {test::uniform({2, 3}), test::uniform({2, 5})});
-  test::expect_rows(OpFamily::Copy, "stack", [](auto& in) { return stack({in[0], in[1]}, 0); },
+  test::expect_rows(OpFamily::Copy, "stack",
+                    [](auto& in) {
+                      return stack({in[0], in[1]}, 0);
+                    },
                     {test::uniform({2, 3}), test::uniform({2, 3})});
 }
 
@@ -260,3 +270,67 @@ TEST(IndexRows, BadIndexOnEveryDevice) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table index_bad_input() {
+  Table t;
+  t.err("index", "embedding index equal to num_embeddings",
+        [] {
+          embedding(I({0, 5}), F({5, 3}));
+        },
+        {"embedding:", "index 5", "position 1", "5 embeddings", "[5, 3]"});
+  t.err("index", "embedding of a negative index",
+        [] {
+          embedding(I({-1}), F({5, 3}));
+        },
+        {"embedding:", "index -1", "[5, 3]"});
+  t.err("index", "embedding of a huge index",
+        [] {
+          embedding(I({int64_t{1} << 40}), F({5, 3}));
+        },
+        {"embedding:", "index 1099511627776", "5 embeddings"});
+  t.err("dtype", "embedding of float indices",
+        [] {
+          embedding(F({2}), F({5, 3}));
+        },
+        {"embedding:", "indices", "int64", "[2] float32"});
+  t.err("dtype", "embedding with an int64 weight",
+        [] {
+          embedding(I({1}), L({5, 3}));
+        },
+        {"embedding:", "weight", "[5, 3] int64"});
+  t.err("rank", "embedding with a 1-D weight", [] { embedding(I({1}), F({5})); },
+        {"embedding:", "weight must be [num_embeddings, dim]", "[5] float32"});
+  t.err("index", "embedding with padding_idx out of range",
+        [] {
+          embedding(I({1}), F({5, 3}), 5);
+        },
+        {"embedding:", "padding_idx 5", "5 embeddings"});
+  t.err("index", "embedding with padding_idx below -V",
+        [] {
+          embedding(I({1}), F({5, 3}), -6);
+        },
+        {"embedding:", "padding_idx -6"});
+  t.val("empty", "embedding of no indices", [] {
+    return is(embedding(L({0}), F({5, 3})), {0, 3});
+  });
+  t.val("empty", "embedding of [2, 0] indices", [] {
+    return is(embedding(L({2, 0}), F({5, 3})), {2, 0, 3});
+  });
+  t.val("empty", "embedding from an empty table is fine without indices", [] {
+    return is(embedding(L({0}), F({0, 3})), {0, 3});
+  });
+  t.err("index", "embedding into an empty table",
+        [] {
+          embedding(I({0}), F({0, 3}));
+        },
+        {"embedding:", "index 0", "0 embeddings"});
+  return t;
+}
+
+TEST(IndexBadInput, Table) { run_table(index_bad_input()); }
+
+}  // namespace gpunn::bad_input

@@ -14,10 +14,12 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
 #include "ops/seq.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -1033,3 +1035,299 @@ TEST(LossRows, BadClassIndexOnEveryDevice) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table loss_bad_input() {
+  Table t;
+  t.err("index", "cross_entropy with target == C",
+        [] {
+          cross_entropy(R({2, 3}), I({0, 3}));
+        },
+        {"cross_entropy:", "target 3", "position 1", "3 classes", "[2]"});
+  t.err("index", "cross_entropy with a negative target",
+        [] {
+          cross_entropy(R({2, 3}), I({-1, 0}));
+        },
+        {"cross_entropy:", "target -1", "3 classes"});
+  t.err("index", "cross_entropy with -100 under another ignore_index",
+        [] {
+          cross_entropy(R({2, 3}), I({-100, 0}), {.ignore_index = 7});
+        },
+        {"cross_entropy:", "target -100"});
+  t.err("index", "cross_entropy spatial target out of range",
+        [] {
+          cross_entropy(R({1, 3, 2}), tensor_from(std::vector<int64_t>{0, 4}, {1, 2}));
+        },
+        {"cross_entropy:", "target 4", "[1, 2]"});
+  t.err("dtype", "cross_entropy with float targets",
+        [] {
+          cross_entropy(R({2, 3}), F({2}));
+        },
+        {"cross_entropy:", "target", "int64", "[2] float32"});
+  t.err("dtype", "cross_entropy of int64 logits",
+        [] {
+          cross_entropy(L({2, 3}), I({0, 1}));
+        },
+        {"cross_entropy:", "[2, 3] int64"});
+  t.err("shape", "cross_entropy with a target of the wrong length",
+        [] {
+          cross_entropy(R({2, 3}), I({0, 1, 2}));
+        },
+        {"cross_entropy:", "target has shape [3]", "[2, 3]", "[2]"});
+  t.err("shape", "cross_entropy of [C] with a 1-D target", [] { cross_entropy(R({3}), I({0})); },
+        {"cross_entropy:", "[3] float32", "0-D", "[1] int64"});
+  t.err("rank", "cross_entropy of 0-D logits", [] { cross_entropy(F({}), L({})); },
+        {"cross_entropy:", "[] float32"});
+  t.err("shape", "cross_entropy with a class weight of the wrong size",
+        [] {
+          cross_entropy(R({2, 3}), I({0, 1}), {.weight = F({4})});
+        },
+        {"cross_entropy:", "weight must be [3]", "[4] float32"});
+  t.err("dtype", "cross_entropy with a float64 class weight",
+        [] {
+          cross_entropy(R({2, 3}), I({0, 1}), {.weight = D({3})});
+        },
+        {"cross_entropy:", "weight", "float64", "float32"});
+  t.err("size", "cross_entropy with label_smoothing 1.5",
+        [] {
+          cross_entropy(R({2, 3}), I({0, 1}), {.label_smoothing = 1.5});
+        },
+        {"cross_entropy:", "label_smoothing", "1.5"});
+  t.err("nonfinite", "cross_entropy with label_smoothing NaN",
+        [] {
+          cross_entropy(R({2, 3}), I({0, 1}), {.label_smoothing = kNaN});
+        },
+        {"cross_entropy:", "label_smoothing"});
+  t.err("empty", "cross_entropy with no classes",
+        [] {
+          cross_entropy(F({2, 0}), I({0, 0}));
+        },
+        {"cross_entropy:", "[2, 0] float32", "no classes"});
+  t.val("empty", "cross_entropy of an empty batch (mean) is NaN", [] {
+    return is(cross_entropy(F({0, 3}), L({0})), {}, {kNaN});
+  });
+  t.val("empty", "cross_entropy of an empty batch (sum) is 0", [] {
+    return is(cross_entropy(F({0, 3}), L({0}), {.reduction = Reduction::Sum}), {}, {0});
+  });
+  t.val("empty", "cross_entropy of an empty batch (none) is empty", [] {
+    return is(cross_entropy(F({0, 3}), L({0}), {.reduction = Reduction::None}), {0});
+  });
+  t.val("index", "cross_entropy with every target ignored is NaN", [] {
+    return is(cross_entropy(R({2, 3}), I({-100, -100})), {}, {kNaN});
+  });
+  t.val("index", "cross_entropy ignores ignore_index", [] {
+    return is(cross_entropy(F({2, 3}), I({1, -100})), {}, {std::log(3.0)});
+  });
+  t.val("nonfinite", "cross_entropy with -inf on another class is finite", [] {
+    return is(cross_entropy(V({0, -kInf}, {1, 2}), I({0})), {}, {0});
+  });
+  t.val("nonfinite", "cross_entropy with -inf on the target class is inf", [] {
+    return is(cross_entropy(V({-kInf, 0}, {1, 2}), I({0})), {}, {kInf});
+  });
+  t.val("nonfinite", "cross_entropy with a NaN logit is NaN", [] {
+    return is(cross_entropy(V({kNaN, 0, 1, 2}, {2, 2}), I({1, 0}), {.reduction = Reduction::None}),
+              {2}, {kNaN, 1 + std::log1p(std::exp(-1.0))}, 1e-5);
+  });
+  t.val("nonfinite", "cross_entropy with +inf logits is NaN", [] {
+    return is(cross_entropy(V({kInf, 0}, {1, 2}), I({0})), {}, {kNaN});
+  });
+  t.val("nonfinite", "cross_entropy of large logits stays finite", [] {
+    return is(cross_entropy(V({1e4, -1e4}, {1, 2}), I({1})), {}, {2e4}, 1e-2);
+  });
+
+  t.err("index", "nll_loss with target == C",
+        [] {
+          nll_loss(R({2, 3}), I({3, 0}));
+        },
+        {"nll_loss:", "target 3", "3 classes"});
+  t.err("index", "nll_loss with a negative target",
+        [] {
+          nll_loss(R({2, 3}), I({0, -2}));
+        },
+        {"nll_loss:", "target -2", "position 1"});
+  t.err("dtype", "nll_loss with float targets",
+        [] {
+          nll_loss(R({2, 3}), F({2}));
+        },
+        {"nll_loss:", "target", "[2] float32"});
+  t.err("shape", "nll_loss with the wrong target shape",
+        [] {
+          nll_loss(R({2, 3, 4}), L({2, 3}));
+        },
+        {"nll_loss:", "target has shape [2, 3]", "[2, 3, 4]", "[2, 4]"});
+  t.err("shape", "nll_loss with a class weight of the wrong size",
+        [] {
+          nll_loss(R({2, 3}), I({0, 1}), {.weight = F({2})});
+        },
+        {"nll_loss:", "weight must be [3]", "[2] float32"});
+  t.val("empty", "nll_loss of an empty batch is NaN", [] {
+    return is(nll_loss(F({0, 3}), L({0})), {}, {kNaN});
+  });
+  t.val("nonfinite", "nll_loss of -inf is inf", [] {
+    return is(nll_loss(V({-kInf, 0}, {1, 2}), I({0})), {}, {kInf});
+  });
+
+  t.err("index", "multiclass_hinge_loss with target == C",
+        [] {
+          multiclass_hinge_loss(R({2, 3}), I({3, 0}));
+        },
+        {"multiclass_hinge_loss:", "target 3", "3 classes"});
+  t.err("index", "multiclass_hinge_loss with target -100 (no ignore_index)",
+        [] {
+          multiclass_hinge_loss(R({2, 3}), I({-100, 0}));
+        },
+        {"multiclass_hinge_loss:", "target -100"});
+  t.err("rank", "multiclass_hinge_loss of a 3-D input",
+        [] {
+          multiclass_hinge_loss(R({2, 3, 4}), L({2, 4}));
+        },
+        {"multiclass_hinge_loss:", "[N, C]", "[2, 3, 4] float32"});
+  t.err("nonfinite", "multiclass_hinge_loss with an infinite margin",
+        [] {
+          multiclass_hinge_loss(R({2, 3}), I({0, 1}), kInf);
+        },
+        {"multiclass_hinge_loss:", "margin must be finite", "inf"});
+  t.err("dtype", "multiclass_hinge_loss with float targets",
+        [] {
+          multiclass_hinge_loss(R({2, 3}), F({2}));
+        },
+        {"multiclass_hinge_loss:", "[2] float32"});
+  t.val("empty", "multiclass_hinge_loss of an empty batch is NaN", [] {
+    return is(multiclass_hinge_loss(F({0, 3}), L({0})), {}, {kNaN});
+  });
+  // A hinge term that is NaN counts as 0 (ops/loss.h), as in PyTorch: a NaN on
+  // another class drops its term, a NaN on the target class drops them all.
+  t.val("nonfinite", "multiclass_hinge_loss: a NaN term counts as 0", [] {
+    return is(multiclass_hinge_loss(V({kNaN, 0, 0}, {1, 3}), I({1})), {}, {1});
+  });
+  t.val("nonfinite", "multi_margin_loss: NaN on the target class gives 0", [] {
+    return is(multi_margin_loss(V({0, kNaN, 0}, {1, 3}), I({1})), {}, {0});
+  });
+  t.val("nonfinite", "multi_margin_loss with an inf score is inf", [] {
+    return is(multi_margin_loss(V({kInf, 0, 0}, {1, 3}), I({1})), {}, {kInf});
+  });
+
+  t.err("index", "multi_margin_loss with target == C",
+        [] {
+          multi_margin_loss(R({2, 3}), I({0, 3}));
+        },
+        {"multi_margin_loss:", "target 3", "3 classes"});
+  t.err("size", "multi_margin_loss with p = 3",
+        [] {
+          multi_margin_loss(R({2, 3}), I({0, 1}), {.p = 3});
+        },
+        {"multi_margin_loss:", "p must be 1 or 2", "3"});
+  t.err("nonfinite", "multi_margin_loss with a NaN margin",
+        [] {
+          multi_margin_loss(R({2, 3}), I({0, 1}), {.margin = kNaN});
+        },
+        {"multi_margin_loss:", "margin must be finite"});
+  t.err("shape", "multi_margin_loss with a class weight of the wrong size",
+        [] {
+          multi_margin_loss(R({2, 3}), I({0, 1}), {.weight = F({3, 1})});
+        },
+        {"multi_margin_loss:", "weight must be [3]", "[3, 1] float32"});
+  t.err("shape", "multi_margin_loss with the wrong target length",
+        [] {
+          multi_margin_loss(R({2, 3}), I({0}));
+        },
+        {"multi_margin_loss:", "target has shape [1]", "[2, 3]"});
+  t.err("rank", "multi_margin_loss of a 0-D input", [] { multi_margin_loss(F({}), L({})); },
+        {"multi_margin_loss:", "[] float32"});
+  t.val("empty", "multi_margin_loss of an empty batch is NaN", [] {
+    return is(multi_margin_loss(F({0, 3}), L({0})), {}, {kNaN});
+  });
+
+  t.err("shape", "mse_loss of different shapes",
+        [] {
+          mse_loss(F({2, 3}), F({3, 2}));
+        },
+        {"mse_loss:", "[2, 3]", "[3, 2]"});
+  t.err("shape", "mse_loss does not broadcast",
+        [] {
+          mse_loss(F({2, 3}), F({1, 3}));
+        },
+        {"mse_loss:", "[2, 3]", "[1, 3]"});
+  t.err("dtype", "mse_loss float32 and float64", [] { mse_loss(F({2}), D({2})); },
+        {"mse_loss:", "float64", "float32"});
+  t.err("dtype", "mse_loss with an int64 target", [] { mse_loss(F({2}), L({2})); },
+        {"mse_loss:", "target", "[2] int64"});
+  t.val("empty", "mse_loss of empty tensors (mean) is NaN",
+        [] { return is(mse_loss(F({0}), F({0})), {}, {kNaN}); });
+  t.val("empty", "mse_loss of empty tensors (sum) is 0",
+        [] { return is(mse_loss(F({0}), F({0}), Reduction::Sum), {}, {0}); });
+  t.val("nonfinite", "mse_loss with inf and NaN", [] {
+    return is(mse_loss(V({kInf, kNaN}, {2}), F({2}), Reduction::None), {2}, {kInf, kNaN});
+  });
+
+  const std::string bce = "binary_cross_entropy_with_logits:";
+  t.err("shape", "bce_with_logits of different shapes",
+        [] {
+          binary_cross_entropy_with_logits(F({4, 2}), F({4, 1}));
+        },
+        {bce, "[4, 2]", "[4, 1]"});
+  t.err("dtype", "bce_with_logits with int64 targets",
+        [] { binary_cross_entropy_with_logits(F({4}), L({4})); }, {bce, "target", "[4] int64"});
+  t.err("dtype", "bce_with_logits float32 and float64",
+        [] { binary_cross_entropy_with_logits(F({4}), D({4})); }, {bce, "float64", "float32"});
+  t.err("shape", "bce_with_logits with pos_weight of the wrong size",
+        [] {
+          binary_cross_entropy_with_logits(F({4, 2}), F({4, 2}), {.pos_weight = F({3})});
+        },
+        {bce, "pos_weight must be [2]", "[4, 2]", "[3] float32"});
+  t.err("shape", "bce_with_logits with a weight that does not broadcast",
+        [] {
+          binary_cross_entropy_with_logits(F({4, 2}), F({4, 2}), {.weight = F({3})});
+        },
+        {bce, "[3]", "[4, 2]"});
+  t.err("shape", "bce_with_logits with a weight larger than the input",
+        [] {
+          binary_cross_entropy_with_logits(F({2}), F({2}), {.weight = F({3, 2})});
+        },
+        {bce, "weight", "[3, 2]", "[2]"});
+  t.err("dtype", "bce_with_logits with a float64 pos_weight",
+        [] {
+          binary_cross_entropy_with_logits(F({4, 2}), F({4, 2}), {.pos_weight = D({2})});
+        },
+        {bce, "pos_weight", "float64"});
+  t.val("empty", "bce_with_logits of empty tensors (mean) is NaN", [] {
+    return is(binary_cross_entropy_with_logits(F({0, 2}), F({0, 2})), {}, {kNaN});
+  });
+  t.val("nonfinite", "bce_with_logits is finite for logits of +-1000", [] {
+    return is(binary_cross_entropy_with_logits(V({1000, -1000}, {2}), V({1, 0}, {2}),
+                                               {.reduction = Reduction::None}),
+              {2}, {0, 0});
+  });
+  t.val("nonfinite", "bce_with_logits of wrong-side logits +-1000 is 1000", [] {
+    return is(binary_cross_entropy_with_logits(V({1000, -1000}, {2}), V({0, 1}, {2}),
+                                               {.reduction = Reduction::None}),
+              {2}, {1000, 1000}, 1e-3);
+  });
+  t.val("nonfinite", "bce_with_logits of NaN is NaN", [] {
+    return is(binary_cross_entropy_with_logits(V({kNaN}, {1}), V({1}, {1})), {}, {kNaN});
+  });
+
+  t.err("empty", "l1_penalty of no parameters", [] { l1_penalty({}); },
+        {"l1_penalty:", "at least one parameter"});
+  t.err("undefined", "l2_penalty of an undefined parameter",
+        [] {
+          l2_penalty({F({2}), Tensor()});
+        },
+        {"l2_penalty:", "parameter 1", "undefined"});
+  t.err("dtype", "l2_penalty of int64", [] { l2_penalty({L({2})}); }, {"l2_penalty:", "[2] int64"});
+  t.err("dtype", "l1_penalty of float32 and float64",
+        [] {
+          l1_penalty({F({2}), D({3})});
+        },
+        {"l1_penalty:", "[3] float64", "float32"});
+  t.val("empty", "l2_penalty of an empty parameter is 0",
+        [] { return is(l2_penalty({F({0})}), {}, {0}); });
+  return t;
+}
+
+TEST(LossBadInput, Table) { run_table(loss_bad_input()); }
+
+}  // namespace gpunn::bad_input

@@ -7,10 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
 #include "ops/seq.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -343,3 +348,108 @@ TEST(NormRows, LocalResponseNorm) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table norm_bad_input() {
+  Table t;
+  const Tensor none;
+  t.err("rank", "batch_norm of a 1-D input", [none] { batch_norm(F({4}), none, none); },
+        {"batch_norm:", "[N, C]", "[4] float32"});
+  t.err("shape", "batch_norm with running_mean of the wrong size",
+        [] {
+          batch_norm(R({4, 3}), F({2}), F({2}));
+        },
+        {"batch_norm:", "running_mean must be [3]", "[4, 3]", "[2] float32"});
+  t.err("shape", "batch_norm with a weight of the wrong size",
+        [none] {
+          batch_norm(R({4, 3, 2}), none, none, F({4}));
+        },
+        {"batch_norm:", "weight must be [3]", "[4, 3, 2]"});
+  t.err("shape", "batch_norm with a bias of the wrong size",
+        [none] {
+          batch_norm(R({4, 3}), none, none, F({3}), F({3, 1}));
+        },
+        {"batch_norm:", "bias must be [3]", "[3, 1] float32"});
+  t.err("options", "batch_norm with running_mean but no running_var",
+        [none] {
+          batch_norm(R({4, 3}), F({3}), none);
+        },
+        {"batch_norm:", "running_mean and running_var"});
+  t.err("size", "batch_norm with eps 0",
+        [none] {
+          batch_norm(R({4, 3}), none, none, none, none, {.eps = 0.0});
+        },
+        {"batch_norm:", "eps must be positive", "0"});
+  t.err("size", "batch_norm with momentum 1.5",
+        [none] {
+          batch_norm(R({4, 3}), none, none, none, none, {.momentum = 1.5});
+        },
+        {"batch_norm:", "momentum", "1.5"});
+  t.err("dtype", "batch_norm float64 input, float32 running stats",
+        [] {
+          batch_norm(D({4, 3}), F({3}), F({3}));
+        },
+        {"batch_norm:", "running_mean", "float32", "float64"});
+  t.err("dtype", "batch_norm of int64",
+        [none] {
+          batch_norm(L({4, 3}), none, none);
+        },
+        {"batch_norm:", "[4, 3] int64"});
+  t.err("empty", "batch_norm training on one value per channel",
+        [none] {
+          batch_norm(F({1, 3}), none, none);
+        },
+        {"batch_norm:", "more than 1 value per channel", "[1, 3]"});
+  t.err("empty", "batch_norm training on an empty batch",
+        [none] {
+          batch_norm(F({0, 3}), none, none);
+        },
+        {"batch_norm:", "more than 1 value per channel", "[0, 3]"});
+  t.val("empty", "batch_norm eval on an empty batch", [] {
+    return is(
+        batch_norm(F({0, 3}), F({3}), full({3}, 1.0), Tensor(), Tensor(), {.training = false}),
+        {0, 3});
+  });
+  t.val("nonfinite", "batch_norm: a NaN poisons its channel only", [] {
+    Tensor x = V({kNaN, 1, 0, 3}, {2, 2});
+    return is(batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), {.eps = 1e-12}), {2, 2},
+              {kNaN, -1, kNaN, 1}, 1e-5);
+  });
+
+  t.err("rank", "local_response_norm of a 2-D input",
+        [] {
+          local_response_norm(F({2, 3}), 2);
+        },
+        {"local_response_norm:", "at least 3 dims", "[2, 3] float32"});
+  t.err("size", "local_response_norm with size 0",
+        [] {
+          local_response_norm(F({1, 3, 2}), 0);
+        },
+        {"local_response_norm:", "size must be at least 1", "0"});
+  t.err("size", "local_response_norm with k 0",
+        [] {
+          local_response_norm(F({1, 3, 2}), 2, 1e-4, 0.75, 0.0);
+        },
+        {"local_response_norm:", "k > 0"});
+  t.err("size", "local_response_norm with a negative alpha",
+        [] {
+          local_response_norm(F({1, 3, 2}), 2, -1.0);
+        },
+        {"local_response_norm:", "alpha >= 0"});
+  t.err("dtype", "local_response_norm of int64",
+        [] {
+          local_response_norm(L({1, 3, 2}), 2);
+        },
+        {"local_response_norm:", "[1, 3, 2] int64"});
+  t.val("empty", "local_response_norm of an empty batch", [] {
+    return is(local_response_norm(F({0, 3, 2}), 2), {0, 3, 2});
+  });
+  return t;
+}
+
+TEST(NormBadInput, Table) { run_table(norm_bad_input()); }
+
+}  // namespace gpunn::bad_input

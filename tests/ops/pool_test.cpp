@@ -13,11 +13,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -706,3 +709,94 @@ TEST(PoolRows, MaxPoolWithIndicesRunsOursOnEveryDevice) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table pool_bad_input() {
+  Table t;
+  const Pool2dOptions k2{.kernel_size = 2};
+  using PoolFn = std::function<Tensor(const Tensor&, const Pool2dOptions&)>;
+  const std::vector<std::pair<std::string, PoolFn>> pools = {
+      {"max_pool2d", [](const Tensor& x, const Pool2dOptions& o) { return max_pool2d(x, o); }},
+      {"max_pool2d_with_indices",
+       [](const Tensor& x, const Pool2dOptions& o) {
+         return max_pool2d_with_indices(x, o).values;
+       }},
+      {"avg_pool2d", [](const Tensor& x, const Pool2dOptions& o) { return avg_pool2d(x, o); }},
+  };
+  for (const auto& [name, f] : pools) {
+    // max_pool2d_with_indices reports as max_pool2d.
+    const std::string op = name == "avg_pool2d" ? "avg_pool2d:" : "max_pool2d";
+    t.err("rank", name + " of a 2-D input",
+          [f = f, k2] {
+            f(F({4, 4}), k2);
+          },
+          {op, "[N, C, H, W]", "[4, 4] float32"});
+    t.err("size", name + " with kernel_size 0",
+          [f = f] {
+            f(F({1, 1, 4, 4}), {.kernel_size = 0});
+          },
+          {op, "kernel_size must be at least 1", "(0, 0)"});
+    t.err("size", name + " with a negative kernel",
+          [f = f] {
+            f(F({1, 1, 4, 4}), {.kernel_size = Int2(2, -1)});
+          },
+          {op, "(2, -1)"});
+    t.err("size", name + " with a negative stride",
+          [f = f] {
+            f(F({1, 1, 4, 4}), {.kernel_size = 2, .stride = -1});
+          },
+          {op, "stride must be at least 1", "(-1, -1)"});
+    t.err("size", name + " with negative padding",
+          [f = f] {
+            f(F({1, 1, 4, 4}), {.kernel_size = 2, .padding = -1});
+          },
+          {op, "padding (-1, -1)", "non-negative"});
+    t.err("size", name + " with padding over half the kernel",
+          [f = f] {
+            f(F({1, 1, 4, 4}), {.kernel_size = 2, .padding = 2});
+          },
+          {op, "padding (2, 2)", "half the kernel (2, 2)"});
+    t.err("shape", name + " with a window larger than the input",
+          [f = f] {
+            f(F({1, 1, 3, 3}), {.kernel_size = 5});
+          },
+          {op, "5x5", "[1, 1, 3, 3]"});
+    t.err("dtype", name + " of int64",
+          [f = f, k2] {
+            f(L({1, 1, 4, 4}), k2);
+          },
+          {op, "[1, 1, 4, 4] int64"});
+    t.val("empty", name + " of an empty batch", [f = f, k2] {
+      return is(f(F({0, 1, 4, 4}), k2), {0, 1, 2, 2});
+    });
+    t.val("empty", name + " of zero channels", [f = f, k2] {
+      return is(f(F({2, 0, 4, 4}), k2), {2, 0, 2, 2});
+    });
+    t.err("empty", name + " of an empty plane",
+          [f = f, k2] {
+            f(F({1, 1, 0, 4}), k2);
+          },
+          {op, "[1, 1, 0, 4]"});
+  }
+  t.val("nonfinite", "max_pool2d: NaN wins its window", [] {
+    Tensor x =
+        V({1, kNaN, 3, 4, 5, 6, 7, 8, -kInf, -kInf, -kInf, -kInf, 1, 2, 3, kInf}, {1, 1, 4, 4});
+    return is(max_pool2d(x, {.kernel_size = 2}), {1, 1, 2, 2}, {kNaN, 8, 2, kInf});
+  });
+  t.val("nonfinite", "max_pool2d_with_indices points at the NaN", [] {
+    Tensor x = V({1, kNaN, 3, 4}, {1, 1, 2, 2});
+    return is(max_pool2d_with_indices(x, {.kernel_size = 2}).indices, {1, 1, 1, 1}, {1});
+  });
+  t.val("nonfinite", "avg_pool2d with inf and NaN", [] {
+    Tensor x = V({1, kInf, 3, 4, 1, 1, kNaN, 1}, {1, 1, 2, 4});
+    return is(avg_pool2d(x, {.kernel_size = 2}), {1, 1, 1, 2}, {kInf, kNaN});
+  });
+  return t;
+}
+
+TEST(PoolBadInput, Table) { run_table(pool_bad_input()); }
+
+}  // namespace gpunn::bad_input

@@ -13,11 +13,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -250,8 +253,9 @@ TEST(RandomRows, EveryDeviceDrawsTheSameNumbers) {
       // always the same ulp, so normals agree to a few ulp of the type, not bitwise (the
       // uniforms above, and dropout below, are bitwise).
       const double tol = dt == kFloat32 ? 1e-6 : 1e-14;
-      EXPECT_TRUE(test::tensors_near(randn({999}, TensorOptions(dt).device(row.device), &a).to(kCPU),
-                                     randn({999}, dt, &b), tol, tol))
+      EXPECT_TRUE(
+          test::tensors_near(randn({999}, TensorOptions(dt).device(row.device), &a).to(kCPU),
+                             randn({999}, dt, &b), tol, tol))
           << row.name << " " << dtype_name(dt);
       EXPECT_EQ(a.state().offset, b.state().offset);
     }
@@ -270,3 +274,23 @@ TEST(RandomRows, EveryDeviceDrawsTheSameNumbers) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table random_bad_input() {
+  Table t;
+  t.err("size", "dropout with p = -0.1", [] { dropout(F({4}), -0.1); },
+        {"dropout:", "p must be in [0, 1]", "-0.1"});
+  t.err("size", "dropout with p = 1.5", [] { dropout(F({4}), 1.5); }, {"dropout:", "1.5"});
+  t.err("nonfinite", "dropout with p = NaN", [] { dropout(F({4}), kNaN); },
+        {"dropout:", "p must be in [0, 1]"});
+  t.err("dtype", "dropout of int64", [] { dropout(L({4}), 0.5); }, {"dropout:", "[4] int64"});
+  t.val("empty", "dropout of [0, 5]", [] { return is(dropout(F({0, 5}), 0.5), {0, 5}); });
+  return t;
+}
+
+TEST(RandomBadInput, Table) { run_table(random_bad_input()); }
+
+}  // namespace gpunn::bad_input

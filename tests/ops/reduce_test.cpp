@@ -16,9 +16,11 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -485,3 +487,99 @@ TEST(ReduceRows, ArgmaxAndEmptySumsAgreeAcrossDevices) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table reduce_bad_input() {
+  Table t;
+  t.err("dim", "sum over dim 2 of a 2-D tensor",
+        [] {
+          sum(F({2, 3}), {2});
+        },
+        {"sum:", "dim 2", "out of range", "[2, 3]"});
+  t.err("dim", "sum over dim -3 of a 2-D tensor",
+        [] {
+          sum(F({2, 3}), {-3});
+        },
+        {"sum:", "dim -3", "[2, 3]"});
+  t.err("dim", "sum over a repeated dim",
+        [] {
+          sum(F({2, 3}), {1, -1});
+        },
+        {"sum:", "[1, -1]", "[2, 3]"});
+  t.err("dim", "mean over dim 1 of a 1-D tensor", [] { mean(F({4}), {1}); },
+        {"mean:", "dim 1", "[4]"});
+  t.err("dim", "mean over a repeated dim", [] { mean(F({2, 3}), {0, 0}); }, {"mean:", "[0, 0]"});
+  t.err("dim", "Tensor::sum over dim 5", [] { F({2}).sum({5}, false); }, {"sum:", "dim 5"});
+  t.err("dim", "Tensor::mean over dim -2", [] { F({2}).mean({-2}, false); }, {"mean:", "dim -2"});
+  t.err("dtype", "sum of int64", [] { sum(L({3})); }, {"sum:", "[3] int64"});
+  t.err("dtype", "mean of int64", [] { mean(L({3}), {0}); }, {"mean:", "[3] int64"});
+  t.val("empty", "sum of an empty tensor is 0", [] { return is(sum(F({0, 3})), {}, {0}); });
+  t.val("empty", "mean of an empty tensor is NaN", [] { return is(mean(F({0})), {}, {kNaN}); });
+  t.val("empty", "sum over an empty dim", [] { return is(sum(F({2, 0}), {1}), {2}, {0, 0}); });
+  t.val("empty", "mean over an empty dim is NaN", [] {
+    return is(mean(F({2, 0}), {1}), {2}, {kNaN, kNaN});
+  });
+  t.val("empty", "sum over a non-empty dim of [0, 3]", [] { return is(sum(F({0, 3}), {1}), {0}); });
+  t.val("nonfinite", "sum with NaN and inf", [] {
+    return is(sum(V({1, kInf, 1, kNaN}, {2, 2}), {1}), {2}, {kInf, kNaN});
+  });
+  t.val("nonfinite", "sum of +inf and -inf is NaN", [] {
+    return is(sum(V({kInf, -kInf}, {2})), {}, {kNaN});
+  });
+
+  t.err("dim", "max over dim 2 of a 2-D tensor",
+        [] {
+          max(F({2, 3}), 2);
+        },
+        {"max:", "dim 2", "[2, 3]"});
+  t.err("dim", "argmax over dim -3 of a 2-D tensor",
+        [] {
+          argmax(F({2, 3}), -3);
+        },
+        {"argmax:", "dim -3", "[2, 3]"});
+  t.err("dim", "Tensor::argmax over dim 1 of a 1-D tensor", [] { F({3}).argmax(1); },
+        {"argmax:", "dim 1", "[3]"});
+  t.err("dtype", "max of int64", [] { max(L({3})); }, {"max:", "[3] int64"});
+  t.err("dtype", "argmax of int64", [] { argmax(L({3}), 0); }, {"argmax:", "[3] int64"});
+  t.err("empty", "max of an empty tensor", [] { max(F({0, 2})); }, {"max:", "empty", "[0, 2]"});
+  t.err("empty", "argmax of an empty tensor", [] { argmax(F({0})); }, {"argmax:", "empty", "[0]"});
+  t.err("empty", "max over an empty dim",
+        [] {
+          max(F({2, 0}), 1);
+        },
+        {"max:", "dim 1", "size 0", "[2, 0]"});
+  t.err("empty", "argmax over an empty dim",
+        [] {
+          argmax(F({0, 3}), 0);
+        },
+        {"argmax:", "size 0", "[0, 3]"});
+  t.val("empty", "max over a non-empty dim of [0, 3]", [] {
+    const MaxResult r = max(F({0, 3}), 1);
+    ::testing::AssertionResult a = is(r.values, {0});
+    return a ? is(r.indices, {0}) : a;
+  });
+  // NaN counts as the maximum (its first position).
+  t.val("nonfinite", "max along a dim with NaN", [] {
+    const MaxResult r = max(V({1, kNaN, 3, kNaN}, {4}), 0);
+    ::testing::AssertionResult a = is(r.values, {}, {kNaN});
+    return a ? is(r.indices, {}, {1}) : a;
+  });
+  t.val("nonfinite", "max of everything with NaN", [] {
+    return is(max(V({1, 5, kNaN}, {3})), {}, {kNaN});
+  });
+  t.val("nonfinite", "argmax with NaN", [] { return is(argmax(V({1, kNaN, 3}, {3})), {}, {1}); });
+  t.val("nonfinite", "argmax with +inf", [] {
+    return is(argmax(V({1, kInf, 3}, {3}), 0), {}, {1});
+  });
+  t.val("nonfinite", "max with -inf only", [] {
+    return is(max(V({-kInf, -kInf}, {2})), {}, {-kInf});
+  });
+  return t;
+}
+
+TEST(ReduceBadInput, Table) { run_table(reduce_bad_input()); }
+
+}  // namespace gpunn::bad_input

@@ -4,10 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
 #include "ops/seq.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -118,3 +123,46 @@ TEST(RnnRows, LstmCell) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table rnn_bad_input() {
+  Table t;
+  t.err("shape", "lstm_cell with gates of the wrong width",
+        [] {
+          lstm_cell(F({2, 12}), F({2, 4}));
+        },
+        {"lstm_cell:", "[2, 16]", "[2, 4]", "[2, 12] float32"});
+  t.err("shape", "lstm_cell with a batch mismatch",
+        [] {
+          lstm_cell(F({3, 16}), F({2, 4}));
+        },
+        {"lstm_cell:", "[2, 16]", "[3, 16] float32"});
+  t.err("rank", "lstm_cell with a 1-D c_prev",
+        [] {
+          lstm_cell(F({1, 16}), F({4}));
+        },
+        {"lstm_cell:", "c_prev [N, H]", "[4] float32"});
+  t.err("dtype", "lstm_cell float32 gates, float64 c_prev",
+        [] {
+          lstm_cell(F({2, 16}), D({2, 4}));
+        },
+        {"lstm_cell:", "float64", "float32", "different dtypes"});
+  t.err("dtype", "lstm_cell of int64",
+        [] {
+          lstm_cell(L({2, 16}), L({2, 4}));
+        },
+        {"lstm_cell:", "[2, 16] int64"});
+  t.val("empty", "lstm_cell of an empty batch", [] {
+    const LstmState s = lstm_cell(F({0, 16}), F({0, 4}));
+    ::testing::AssertionResult a = is(s.h, {0, 4});
+    return a ? is(s.c, {0, 4}) : a;
+  });
+  return t;
+}
+
+TEST(RnnBadInput, Table) { run_table(rnn_bad_input()); }
+
+}  // namespace gpunn::bad_input

@@ -9,11 +9,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/rows.h"
+#include "reliability/bad_input.h"
 #include "test_util.h"
 
 namespace gpunn {
@@ -364,3 +367,52 @@ TEST(SoftmaxRows, NonFiniteRowsKeepTheReferenceOnOneDnn) {
 
 }  // namespace
 }  // namespace gpunn
+
+// ---- bad input: this family's rows of the bad-input table (tests/reliability/bad_input.h) ----
+
+namespace gpunn::bad_input {
+
+Table softmax_bad_input() {
+  Table t;
+  using Sm = Tensor (*)(const Tensor&, int64_t);
+  const std::vector<std::pair<std::string, Sm>> sms = {
+      {"softmax", [](const Tensor& x, int64_t d) { return softmax(x, d); }},
+      {"log_softmax", [](const Tensor& x, int64_t d) { return log_softmax(x, d); }},
+  };
+  for (const auto& [name, f] : sms) {
+    t.err("dim", name + " over dim 2 of a 2-D tensor",
+          [f = f] {
+            f(F({2, 3}), 2);
+          },
+          {name + ":", "dim 2", "out of range", "[2, 3]"});
+    t.err("dim", name + " over dim -3 of a 2-D tensor",
+          [f = f] {
+            f(F({2, 3}), -3);
+          },
+          {name + ":", "dim -3", "[2, 3]"});
+    t.err("dtype", name + " of int64", [f = f] { f(L({2, 3}), 1); }, {name + ":", "[2, 3] int64"});
+    t.val("empty", name + " of [2, 0] over dim 1", [f = f] { return is(f(F({2, 0}), 1), {2, 0}); });
+    t.val("empty", name + " of [0, 3] over dim 1", [f = f] { return is(f(F({0, 3}), 1), {0, 3}); });
+  }
+  // A NaN poisons its own row only; +inf gives NaN (inf - inf); -inf is a zero weight.
+  t.val("nonfinite", "softmax with a NaN in one row", [] {
+    return is(softmax(V({kNaN, 0, 0, 0}, {2, 2}), 1), {2, 2}, {kNaN, kNaN, 0.5, 0.5});
+  });
+  t.val("nonfinite", "softmax with -inf", [] {
+    return is(softmax(V({-kInf, 0}, {2}), 0), {2}, {0, 1});
+  });
+  t.val("nonfinite", "softmax with +inf", [] {
+    return is(softmax(V({kInf, 0}, {2}), 0), {2}, {kNaN, kNaN});
+  });
+  t.val("nonfinite", "softmax of an all -inf row", [] {
+    return is(softmax(V({-kInf, -kInf}, {2}), 0), {2}, {kNaN, kNaN});
+  });
+  t.val("nonfinite", "log_softmax with -inf", [] {
+    return is(log_softmax(V({-kInf, 0}, {2}), 0), {2}, {-kInf, 0});
+  });
+  return t;
+}
+
+TEST(SoftmaxBadInput, Table) { run_table(softmax_bad_input()); }
+
+}  // namespace gpunn::bad_input

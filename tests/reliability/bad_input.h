@@ -125,4 +125,21 @@ inline ::testing::AssertionResult is(const Tensor& t, const Shape& shape,
   return test::values_near(t.to(kCPU), values, atol);
 }
 
+// Each op family's rows, defined in tests/ops/<family>_test.cpp next to the family's
+// other tests; the layers', state dicts', optimizers' and data's rows are in
+// tests/reliability/bad_input_test.cpp, which counts the whole table.
+Table elementwise_bad_input();
+Table activation_bad_input();
+Table reduce_bad_input();
+Table shape_bad_input();
+Table gemm_bad_input();
+Table softmax_bad_input();
+Table conv_bad_input();
+Table pool_bad_input();
+Table loss_bad_input();
+Table random_bad_input();
+Table index_bad_input();
+Table norm_bad_input();
+Table rnn_bad_input();
+
 }  // namespace gpunn::bad_input
