@@ -42,8 +42,8 @@ struct RowOptions {
   double rtol = 1e-5;
   bool backward = true;  // also compare the gradients of L = Σ f ⊙ r
   // Ops that must run on the vendor entry in the vendor rows (others may fall back).
-  std::vector<std::string> cpu_vendor_ops;
-  std::vector<std::string> cuda_vendor_ops;
+  std::vector<std::string> cpu_vendor_ops{};
+  std::vector<std::string> cuda_vendor_ops{};
 };
 
 // f on float32 copies of `values` on every row against f on `values` (float64, CPU,
