@@ -9,6 +9,7 @@
 // Indices are int64 and in range (core checks them); values are the row's dtype.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/base/table.h"
@@ -42,6 +43,7 @@ struct EmbeddingArgs {
 struct EmbeddingBackwardArgs {
   DType dtype;
   int64_t n, D;
+  int64_t rows;  // weight's rows: every idx[i] is in [0, rows)
   int64_t padding_idx;
   const void* dy;
   const int64_t* idx;
@@ -69,9 +71,13 @@ template <typename T>
 void scatter_add_cuda(const ScatterAddArgs& a, const Context& ctx);
 template <typename T>
 void embedding_forward_cuda(const EmbeddingArgs& a, const Context& ctx);
-// Atomic adds, whose sums depend on the order they land in (docs/reproducibility.md);
-// with settings.deterministic an ordered kernel runs instead.
+// Atomic adds, whose sums depend on the order they land in (docs/reproducibility.md).
+// With settings.deterministic the indices are sorted (a stable cub::DeviceRadixSort of
+// (index, position) pairs, in the workspace) and each weight row's segment is summed
+// in position order: the CPU loop's order, so the result equals the CPU's bit for bit.
 template <typename T>
 void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx);
+template <typename T>
+size_t embedding_backward_cuda_workspace(const EmbeddingBackwardArgs& a, const Context& ctx);
 
 }  // namespace gpunn::kernels

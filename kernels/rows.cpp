@@ -253,9 +253,11 @@ const OpTable<EmbeddingBackwardArgs> embedding_backward{
     .name = "embedding_backward",
     .family = OpFamily::Index,
     .f32 = {.cpu = {embedding_backward_cpu<float>},
-            CUDA(.cuda = {embedding_backward_cuda<float>})},
+            CUDA(.cuda = {.run = embedding_backward_cuda<float>,
+                          .workspace_bytes = embedding_backward_cuda_workspace<float>})},
     .f64 = {.cpu = {embedding_backward_cpu<double>},
-            CUDA(.cuda = {embedding_backward_cuda<double>})}};
+            CUDA(.cuda = {.run = embedding_backward_cuda<double>,
+                          .workspace_bytes = embedding_backward_cuda_workspace<double>})}};
 
 // ---- reduce -------------------------------------------------------------------------------
 const OpTable<SumArgs> sum_rows{
@@ -278,8 +280,18 @@ const OpTable<MaxDimArgs> max_dim{
 const OpTable<NonfiniteArgs> nonfinite{
     .name = "anomaly check",
     .family = OpFamily::Reduce,
-    .f32 = {.cpu = {nonfinite_cpu<float>}, CUDA(.cuda = {nonfinite_cuda<float>})},
-    .f64 = {.cpu = {nonfinite_cpu<double>}, CUDA(.cuda = {nonfinite_cuda<double>})}};
+    .f32 = {.cpu = {nonfinite_cpu<float>},
+            CUDA(.cuda = {.run = nonfinite_cuda<float>, .workspace_bytes = nonfinite_cuda_workspace<float>})},
+    .f64 = {.cpu = {nonfinite_cpu<double>},
+            CUDA(.cuda = {.run = nonfinite_cuda<double>, .workspace_bytes = nonfinite_cuda_workspace<double>})}};
+
+const OpTable<AbsPowSumArgs> abs_pow_sum{
+    .name = "total_norm",
+    .family = OpFamily::Reduce,
+    .f32 = {.cpu = {abs_pow_sum_cpu<float>},
+            CUDA(.cuda = {.run = abs_pow_sum_cuda<float>, .workspace_bytes = abs_pow_sum_cuda_workspace<float>})},
+    .f64 = {.cpu = {abs_pow_sum_cpu<double>},
+            CUDA(.cuda = {.run = abs_pow_sum_cuda<double>, .workspace_bytes = abs_pow_sum_cuda_workspace<double>})}};
 
 // ---- elementwise --------------------------------------------------------------------------
 const OpTable<UnaryArgs> unary_forward{

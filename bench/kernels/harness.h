@@ -102,6 +102,19 @@ std::vector<Impl> implementations(const gpunn::kernels::OpTable<Args>& table, co
   return out;
 }
 
+// One more CUDA implementation under `name` (a hand-written kernel that a table entry
+// replaced, kernels/cuda/variants.h), run with a context like the table's entries get
+// and `workspace_bytes` of scratch. Nothing on the CPU.
+template <typename Args>
+void add_variant(std::vector<Impl>& impls, const char* name,
+                 void (*run)(const Args&, const gpunn::kernels::Context&), const Args& args,
+                 size_t workspace_bytes = 0) {
+  if (!on_cuda()) return;
+  auto prepared = detail::context(gpunn::kernels::kNoLibrary, false);
+  detail::attach(*prepared, workspace_bytes, 0);
+  impls.push_back({name, kTolFp32, [run, args, prepared] { run(args, prepared->ctx); }, prepared});
+}
+
 // Runs the reference loops of `table` on host buffers (args point to host memory).
 template <typename Args>
 void run_reference(const gpunn::kernels::OpTable<Args>& table, const Args& args) {
@@ -150,5 +163,6 @@ void bench_softmax();
 void bench_pool();
 void bench_activation();
 void bench_elementwise();
+void bench_reduce();
 
 }  // namespace bench

@@ -3,7 +3,8 @@
 // reported; a check over its tolerance fails the run) and then timed. One file per
 // family over a shared harness (harness.h); this file holds the options and the JSON.
 //
-//   kernel_bench [--device cpu|cuda] [--families gemm,fc,conv,softmax,pool,activation,elementwise]
+//   kernel_bench [--device cpu|cuda] [--families
+//   gemm,fc,conv,softmax,pool,activation,elementwise,reduce]
 //                [--sizes 256,512,...] [--max-size N] [--fc-batch N] [--conv-batch N]
 //                [--conv-layers 1,2,3,4,5] [--reference-max-gflop 2.5] [--iters N]
 //                [--warmup N] [--json FILE]
@@ -16,6 +17,10 @@
 //                backward-weights
 //   softmax, pool, activation (relu), elementwise (add): achieved bandwidth against
 //                the ceiling (a large device-to-device copy)
+//   reduce       row sums, batch norm statistics, the finite check, the total norm of
+//                gradient clipping and the deterministic embedding backward: CUB-based
+//                kernels against the hand-written ones they replaced
+//                ("custom-handwritten", kernels/cuda/variants.h) and the composed ops
 // On the CPU, "reference" is gpunn's loops (kernels/cpu/) and "vendor" oneDNN; on the
 // GPU, "custom" is our CUDA kernel (kernels/cuda/), "vendor" cuBLAS or cuDNN with
 // strict FP32 and "vendor-tf32" the same with TensorFloat-32. Times are medians of
@@ -83,7 +88,8 @@ std::vector<int64_t> parse_list(const std::string& text, const char* what) {
 
 int main(int argc, char** argv) {
   Options& o = mutable_options();
-  std::string device = "cpu", families = "gemm,fc,conv,softmax,pool,activation,elementwise", json;
+  std::string device = "cpu", families = "gemm,fc,conv,softmax,pool,activation,elementwise,reduce",
+              json;
   std::string sizes_text = "256,512,1024,2048,4096,8192", conv_layers = "1,2,3,4,5";
   int64_t max_size = 0, conv_batch = 0;
   for (int i = 1; i < argc; ++i) {
@@ -118,7 +124,7 @@ int main(int argc, char** argv) {
       json = value();
     } else {
       std::cerr << "usage: kernel_bench [--device cpu|cuda] [--families "
-                   "gemm,fc,conv,softmax,pool,activation,elementwise] [--sizes 256,...] "
+                   "gemm,fc,conv,softmax,pool,activation,elementwise,reduce] [--sizes 256,...] "
                    "[--max-size N] [--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] "
                    "[--reference-max-gflop N] [--iters N] [--warmup N] [--json FILE]\n";
       return 2;
@@ -170,9 +176,11 @@ int main(int argc, char** argv) {
         bench_activation();
       else if (fam == "elementwise")
         bench_elementwise();
+      else if (fam == "reduce")
+        bench_reduce();
       else
         fail("unknown family \"" + fam +
-             "\" (gemm, fc, conv, softmax, pool, activation, elementwise)");
+             "\" (gemm, fc, conv, softmax, pool, activation, elementwise, reduce)");
     }
   } catch (const std::exception& e) {
     fail(e.what());

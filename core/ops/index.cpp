@@ -43,6 +43,7 @@ class EmbeddingBackward final : public autograd::NodeWith<EmbeddingSaved> {
     const kernels::EmbeddingBackwardArgs args{.dtype = dy.dtype(),
                                               .n = idx.numel(),
                                               .D = weight_shape_[1],
+                                              .rows = weight_shape_[0],
                                               .padding_idx = padding_idx_,
                                               .dy = dy.data_ptr(),
                                               .idx = idx.data<int64_t>(),

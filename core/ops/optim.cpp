@@ -1,12 +1,16 @@
 // The optim family's ops (gpunn/ops/optim.h): fused in-place parameter updates.
-// Checks here; the element formulas in kernels/optim_math.h.
+// Checks here; the element formulas in kernels/optim_math.h. And total_norm, whose
+// per-tensor reduction is the reduce family's abs_pow_sum.
+#include <gpunn/autograd.h>
 #include <gpunn/ops/optim.h>
 
+#include <cmath>
 #include <initializer_list>
 
 #include "core/dispatch.h"
 #include "core/ops/common.h"
 #include "kernels/optim.h"
+#include "kernels/reduce.h"
 
 namespace gpunn {
 namespace {
@@ -111,6 +115,40 @@ void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square
       .grad_avg = step.centered ? grad_avg.data_ptr() : nullptr,
       .momentum_buffer = step.momentum > 0.0 ? momentum_buffer.data_ptr() : nullptr};
   launch(kernels::rmsprop_step, param.device(), args, {&param, &grad}, {&param}, op);
+}
+
+Tensor total_norm(const std::vector<Tensor>& tensors, double norm_type) {
+  const char* op = "total_norm";
+  GPUNN_CHECK(norm_type > 0 && !std::isnan(norm_type), op,
+              ": norm_type must be > 0 or infinity, got ", norm_type);
+  NoGradGuard no_grad;
+  Device device = kCPU;
+  int64_t nonempty = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    const std::string name = "tensors[" + std::to_string(i) + "]";
+    check_floating(op, t, name.c_str());
+    if (i == 0) device = t.device();
+    GPUNN_CHECK(t.device() == device, op, ": ", name, " ", describe(t), " is on ", t.device().str(),
+                " but tensors[0] is on ", device.str(),
+                "; expected one device (take the norm per device)");
+    if (t.numel() > 0) ++nonempty;
+  }
+  const TensorOptions f64 = TensorOptions(kFloat64).device(device);
+  if (nonempty == 0) return zeros({}, f64);
+  // partial[j]: Σ |v|^p (or max |v|) of the j-th non-empty tensor, in double.
+  Tensor partial = empty({nonempty}, f64);
+  double* out = partial.data<double>();
+  for (const Tensor& t : tensors) {
+    if (t.numel() == 0) continue;
+    const Tensor c = t.contiguous();
+    const kernels::AbsPowSumArgs args{
+        .dtype = c.dtype(), .n = c.numel(), .p = norm_type, .x = c.data_ptr(), .out = out++};
+    launch(kernels::abs_pow_sum, device, args, {&c}, {&partial}, op);
+  }
+  if (std::isinf(norm_type)) return partial.max();
+  const Tensor sum = partial.sum();
+  return norm_type == 2.0 ? sum.sqrt() : norm_type == 1.0 ? sum : sum.pow(1.0 / norm_type);
 }
 
 }  // namespace gpunn

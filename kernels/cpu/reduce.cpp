@@ -59,6 +59,25 @@ int nonfinite_loops(const T* x, int64_t n) {
   return flags;
 }
 
+template <typename T>
+double abs_pow_sum_loops(const T* x, int64_t n, double p) {
+  double acc = 0.0;
+  if (std::isinf(p)) {
+    for (int64_t i = 0; i < n; ++i) {
+      const double v = std::fabs(static_cast<double>(x[i]));
+      if (!(v <= acc)) acc = v;  // a NaN wins and stays
+      if (std::isnan(acc)) break;
+    }
+  } else if (p == 2.0) {
+    for (int64_t i = 0; i < n; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  } else if (p == 1.0) {
+    for (int64_t i = 0; i < n; ++i) acc += std::fabs(static_cast<double>(x[i]));
+  } else {
+    for (int64_t i = 0; i < n; ++i) acc += std::pow(std::fabs(static_cast<double>(x[i])), p);
+  }
+  return acc;
+}
+
 }  // namespace
 
 template <typename T>
@@ -79,14 +98,20 @@ void max_dim_cpu(const MaxDimArgs& a, const Context&) {
 
 template <typename T>
 void nonfinite_cpu(const NonfiniteArgs& a, const Context&) {
-  *a.flags |= nonfinite_loops(static_cast<const T*>(a.x), a.n);
+  *a.flags = nonfinite_loops(static_cast<const T*>(a.x), a.n);
 }
 
-#define GPUNN_INSTANTIATE(T)                                        \
-  template void sum_rows_cpu<T>(const SumArgs&, const Context&);    \
-  template void sum_leading_cpu<T>(const SumArgs&, const Context&); \
-  template void max_dim_cpu<T>(const MaxDimArgs&, const Context&);  \
-  template void nonfinite_cpu<T>(const NonfiniteArgs&, const Context&);
+template <typename T>
+void abs_pow_sum_cpu(const AbsPowSumArgs& a, const Context&) {
+  *a.out = abs_pow_sum_loops(static_cast<const T*>(a.x), a.n, a.p);
+}
+
+#define GPUNN_INSTANTIATE(T)                                            \
+  template void sum_rows_cpu<T>(const SumArgs&, const Context&);        \
+  template void sum_leading_cpu<T>(const SumArgs&, const Context&);     \
+  template void max_dim_cpu<T>(const MaxDimArgs&, const Context&);      \
+  template void nonfinite_cpu<T>(const NonfiniteArgs&, const Context&); \
+  template void abs_pow_sum_cpu<T>(const AbsPowSumArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

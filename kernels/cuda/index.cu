@@ -3,10 +3,18 @@
 // scatter_add_dim gathers instead of scattering: one thread per destination
 // element sums the y_size sources along its line whose index points at it, so
 // the result is deterministic. Embedding's backward sums rows over arbitrary
-// repeated indices and uses atomics; its deterministic variant gives each
-// thread one column and walks the indices in order, which is the order of the
-// CPU loop, so its result equals the CPU's bit for bit.
+// repeated indices and uses atomics. Its deterministic variant sorts the
+// (index, position) pairs with cub::DeviceRadixSort, which is stable, so each
+// weight row's positions come out in increasing order; one thread per (segment,
+// column) then adds them in that order, which is the order of the CPU loop, so
+// the result equals the CPU's bit for bit, with parallelism (distinct rows × D).
+// The kernel it replaced (one thread per column walking all n indices, parallel
+// only over D) stays for the benchmark: handwritten:: in kernels/cuda/variants.h.
+#include <cub/device/device_radix_sort.cuh>
+
+#include "kernels/base/cuda_check.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/variants.h"
 #include "kernels/index.h"
 
 namespace gpunn::kernels {
@@ -75,6 +83,74 @@ __global__ void embedding_backward_ordered_kernel(T* dw, const T* __restrict__ d
   }
 }
 
+__global__ void iota_kernel(int64_t* v, int64_t n) {
+  GPUNN_GRID_STRIDE(i, n) { v[i] = i; }
+}
+
+// keys: the sorted indices; pos: their positions in the input, increasing within a key.
+// The thread for (i, d) works only where a key's segment starts at i.
+template <typename T>
+__global__ void embedding_backward_segments_kernel(T* dw, const T* __restrict__ dy,
+                                                   const uint64_t* __restrict__ keys,
+                                                   const int64_t* __restrict__ pos, int64_t n,
+                                                   int64_t D, int64_t padding_idx) {
+  GPUNN_GRID_STRIDE(e, n * D) {
+    const int64_t i = e / D, d = e % D;
+    const uint64_t row = keys[i];
+    if ((i > 0 && keys[i - 1] == row) || static_cast<int64_t>(row) == padding_idx) continue;
+    T acc = dw[row * D + d];
+    for (int64_t j = i; j < n && keys[j] == row; ++j) acc += dy[pos[j] * D + d];
+    dw[row * D + d] = acc;
+  }
+}
+
+// The deterministic backward's workspace: sorted keys, positions in and out, then CUB's
+// scratch, each 256-byte aligned.
+struct SortLayout {
+  size_t keys = 0, pos_in = 0, pos_out = 0, temp = 0, temp_bytes = 0, total = 0;
+};
+
+int key_bits(int64_t rows) {
+  int bits = 1;
+  while (bits < 63 && (int64_t{1} << bits) < rows) ++bits;
+  return bits;
+}
+
+size_t align256(size_t b) { return (b + 255) / 256 * 256; }
+
+// With base == nullptr only the layout is computed (CUB reports its scratch size).
+SortLayout sort_indices(char* base, const int64_t* idx, int64_t n, int64_t rows,
+                        cudaStream_t stream) {
+  SortLayout l;
+  const size_t array = align256(static_cast<size_t>(n) * sizeof(int64_t));
+  l.keys = 0;
+  l.pos_in = array;
+  l.pos_out = 2 * array;
+  l.temp = 3 * array;
+  const auto* keys_in = reinterpret_cast<const uint64_t*>(idx);  // in range, so >= 0
+  auto* keys = base ? reinterpret_cast<uint64_t*>(base + l.keys) : nullptr;
+  auto* pos_in = base ? reinterpret_cast<int64_t*>(base + l.pos_in) : nullptr;
+  auto* pos_out = base ? reinterpret_cast<int64_t*>(base + l.pos_out) : nullptr;
+  if (base) iota_kernel<<<grid_for(n), kThreads, 0, stream>>>(pos_in, n);
+  GPUNN_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(base ? base + l.temp : nullptr, l.temp_bytes,
+                                                   keys_in, keys, pos_in, pos_out, n, 0,
+                                                   key_bits(rows), stream));
+  l.total = l.temp + l.temp_bytes;
+  return l;
+}
+
+template <typename T>
+void embedding_backward_sorted_launch(T* dweight, const T* dy, const int64_t* idx, int64_t n,
+                                      int64_t D, int64_t rows, int64_t padding_idx, void* workspace,
+                                      cudaStream_t stream) {
+  if (n * D == 0) return;
+  char* base = static_cast<char*>(workspace);
+  const SortLayout l = sort_indices(base, idx, n, rows, stream);
+  embedding_backward_segments_kernel<<<grid_for(n * D), kThreads, 0, stream>>>(
+      dweight, dy, reinterpret_cast<const uint64_t*>(base + l.keys),
+      reinterpret_cast<const int64_t*>(base + l.pos_out), n, D, padding_idx);
+}
+
 template <typename T>
 void gather_launch(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
                    int64_t y_size, int64_t inner, cudaStream_t stream) {
@@ -136,18 +212,39 @@ void embedding_forward_cuda(const EmbeddingArgs& a, const Context& ctx) {
 }
 
 template <typename T>
-void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
-  auto* launch = ctx.settings.deterministic ? &embedding_backward_deterministic_launch<T>
-                                            : &embedding_backward_launch<T>;
-  launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, a.n, a.D, a.padding_idx,
-         ctx.stream);
+size_t embedding_backward_cuda_workspace(const EmbeddingBackwardArgs& a, const Context& ctx) {
+  if (!ctx.settings.deterministic || a.n * a.D == 0) return 0;
+  return sort_indices(nullptr, a.idx, a.n, a.rows, nullptr).total;
 }
 
-#define GPUNN_INSTANTIATE(T)                                                     \
-  template void gather_cuda<T>(const GatherArgs&, const Context&);               \
-  template void scatter_add_cuda<T>(const ScatterAddArgs&, const Context&);      \
-  template void embedding_forward_cuda<T>(const EmbeddingArgs&, const Context&); \
-  template void embedding_backward_cuda<T>(const EmbeddingBackwardArgs&, const Context&);
+template <typename T>
+void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
+  if (ctx.settings.deterministic) {
+    embedding_backward_sorted_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx,
+                                     a.n, a.D, a.rows, a.padding_idx, ctx.workspace, ctx.stream);
+  } else {
+    embedding_backward_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, a.n,
+                              a.D, a.padding_idx, ctx.stream);
+  }
+}
+
+namespace handwritten {
+template <typename T>
+void embedding_backward_ordered_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
+  embedding_backward_deterministic_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy),
+                                          a.idx, a.n, a.D, a.padding_idx, ctx.stream);
+}
+}  // namespace handwritten
+
+#define GPUNN_INSTANTIATE(T)                                                                  \
+  template void gather_cuda<T>(const GatherArgs&, const Context&);                            \
+  template void scatter_add_cuda<T>(const ScatterAddArgs&, const Context&);                   \
+  template void embedding_forward_cuda<T>(const EmbeddingArgs&, const Context&);              \
+  template void embedding_backward_cuda<T>(const EmbeddingBackwardArgs&, const Context&);     \
+  template size_t embedding_backward_cuda_workspace<T>(const EmbeddingBackwardArgs&,          \
+                                                       const Context&);                       \
+  template void handwritten::embedding_backward_ordered_cuda<T>(const EmbeddingBackwardArgs&, \
+                                                                const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

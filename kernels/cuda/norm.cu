@@ -1,10 +1,13 @@
 // CUDA batch norm and LRN (kernels/norm.h).
 //
 // Batch norm: one block per channel reduces over its N·inner values (double
-// accumulators, warp shuffles, two passes for the variance as on the CPU), then
+// accumulators, cub::BlockReduce, two passes for the variance as on the CPU; the
+// hand-written shuffles it replaced: kernels/cuda/variants.h), then
 // a grid-stride pass writes the elements. LRN: one thread per
 // output element, with the element formulas of kernels/norm_math.h.
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/reduce.cuh"
+#include "kernels/cuda/variants.h"
 #include "kernels/norm.h"
 #include "kernels/norm_math.h"
 
@@ -18,22 +21,11 @@ using cuda_detail::kThreads;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
        i += int64_t{gridDim.x} * blockDim.x)
 
-// Sum of v over the block (every thread gets the result).
-__device__ double block_sum(double v) {
-  __shared__ double partial[kThreads / 32];
-  __shared__ double total;
-  for (int o = 16; o > 0; o /= 2) v += __shfl_down_sync(0xffffffffu, v, o);
-  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = v;
-  __syncthreads();
-  if (threadIdx.x < 32) {
-    double w = threadIdx.x < blockDim.x / 32 ? partial[threadIdx.x] : 0.0;
-    for (int o = 16; o > 0; o /= 2) w += __shfl_down_sync(0xffffffffu, w, o);
-    if (threadIdx.x == 0) total = w;
-  }
-  __syncthreads();
-  const double r = total;
-  __syncthreads();  // partial/total are reused by the next call
-  return r;
+using cuda_detail::Reducer;
+
+template <Reducer R>
+__device__ __forceinline__ double block_sum(double v) {
+  return cuda_detail::block_sum<R, kThreads>(v);
 }
 
 // Element m of channel c (m over N·inner).
@@ -41,7 +33,7 @@ __device__ __forceinline__ int64_t channel_at(const NormShape& s, int64_t c, int
   return ((m / s.inner) * s.C + c) * s.inner + m % s.inner;
 }
 
-template <typename T>
+template <Reducer R, typename T>
 __global__ void bn_stats_kernel(T* mean, T* invstd, T* var_unbiased, const T* __restrict__ x,
                                 NormShape s, double eps) {
   const int64_t M = s.N * s.inner;
@@ -49,13 +41,13 @@ __global__ void bn_stats_kernel(T* mean, T* invstd, T* var_unbiased, const T* __
     double acc = 0.0;
     for (int64_t m = threadIdx.x; m < M; m += blockDim.x)
       acc += static_cast<double>(x[channel_at(s, c, m)]);
-    const double mu = block_sum(acc) / static_cast<double>(M);
+    const double mu = block_sum<R>(acc) / static_cast<double>(M);
     acc = 0.0;
     for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
       const double d = static_cast<double>(x[channel_at(s, c, m)]) - mu;
       acc += d * d;
     }
-    const double sq = block_sum(acc);
+    const double sq = block_sum<R>(acc);
     if (threadIdx.x == 0) {
       mean[c] = static_cast<T>(mu);
       invstd[c] = static_cast<T>(1.0 / sqrt(sq / static_cast<double>(M) + eps));
@@ -77,7 +69,7 @@ __global__ void bn_forward_kernel(T* y, const T* __restrict__ x, const T* mean, 
 
 // Per channel: sums[2c] = Σ g, sums[2c+1] = Σ g·x̂, with g = dy (backward) or
 // the tangent (JVP).
-template <typename T>
+template <Reducer R, typename T>
 __global__ void bn_channel_sums_kernel(double* sums, const T* __restrict__ g,
                                        const T* __restrict__ x, const T* mean, const T* invstd,
                                        NormShape s) {
@@ -91,8 +83,8 @@ __global__ void bn_channel_sums_kernel(double* sums, const T* __restrict__ g,
       a += v;
       b += v * (static_cast<double>(x[k]) - mu) * r;
     }
-    a = block_sum(a);
-    b = block_sum(b);
+    a = block_sum<R>(a);
+    b = block_sum<R>(b);
     if (threadIdx.x == 0) {
       sums[2 * c] = a;
       sums[2 * c + 1] = b;
@@ -174,12 +166,12 @@ unsigned channel_blocks(int64_t C) {
   return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(C, 65535)));
 }
 
-template <typename T>
+template <Reducer R, typename T>
 void batch_norm_stats_launch(T* mean, T* invstd, T* var_unbiased, const T* x, NormShape s,
                              double eps, cudaStream_t stream) {
   if (s.C == 0) return;
-  bn_stats_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(mean, invstd, var_unbiased, x, s,
-                                                                eps);
+  bn_stats_kernel<R>
+      <<<channel_blocks(s.C), kThreads, 0, stream>>>(mean, invstd, var_unbiased, x, s, eps);
 }
 
 template <typename T>
@@ -189,14 +181,14 @@ void batch_norm_forward_launch(T* y, const T* x, const T* mean, const T* invstd,
   if (n > 0) bn_forward_kernel<<<grid_for(n), kThreads, 0, stream>>>(y, x, mean, invstd, w, b, s);
 }
 
-template <typename T>
+template <Reducer R, typename T>
 void batch_norm_backward_launch(T* dx, T* dw, T* db, const T* dy, const T* x, const T* mean,
                                 const T* invstd, const T* w, NormShape s, bool training,
                                 double* sums, cudaStream_t stream) {
   const int64_t n = s.N * s.C * s.inner;
   if (n == 0) return;
-  bn_channel_sums_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, dy, x, mean, invstd,
-                                                                       s);
+  bn_channel_sums_kernel<R>
+      <<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, dy, x, mean, invstd, s);
   bn_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dw, db, dy, x, mean, invstd, w, sums,
                                                            s, training);
 }
@@ -208,8 +200,8 @@ void batch_norm_jvp_launch(T* t, const T* tx, const T* tw, const T* tb, const T*
   const int64_t n = s.N * s.C * s.inner;
   if (n == 0) return;
   if (tx) {
-    bn_channel_sums_kernel<<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, tx, x, mean, invstd,
-                                                                         s);
+    bn_channel_sums_kernel<Reducer::kCub>
+        <<<channel_blocks(s.C), kThreads, 0, stream>>>(sums, tx, x, mean, invstd, s);
   }
   bn_jvp_kernel<<<grid_for(n), kThreads, 0, stream>>>(t, tx, tw, tb, x, mean, invstd, w, sums, s,
                                                       training);
@@ -238,17 +230,35 @@ void lrn_jvp_launch(T* t, const T* tx, const T* x, const T* scale, NormShape s, 
     lrn_jvp_kernel<<<grid_for(n), kThreads, 0, stream>>>(t, tx, x, scale, s, size, alpha, beta);
 }
 
-}  // namespace
-
-template <typename T>
-void batch_norm_training_cuda(const BatchNormTrainingArgs& a, const Context& ctx) {
-  batch_norm_stats_launch(static_cast<T*>(a.mean), static_cast<T*>(a.invstd),
-                          static_cast<T*>(a.var_unbiased), static_cast<const T*>(a.x), a.s, a.eps,
-                          ctx.stream);
+template <Reducer R, typename T>
+void batch_norm_training_impl(const BatchNormTrainingArgs& a, const Context& ctx) {
+  batch_norm_stats_launch<R>(static_cast<T*>(a.mean), static_cast<T*>(a.invstd),
+                             static_cast<T*>(a.var_unbiased), static_cast<const T*>(a.x), a.s,
+                             a.eps, ctx.stream);
   batch_norm_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x),
                             static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
                             static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s,
                             ctx.stream);
+}
+
+template <Reducer R, typename T>
+void batch_norm_backward_impl(const BatchNormBackwardArgs& a, const Context& ctx) {
+  batch_norm_backward_launch<R>(static_cast<T*>(a.dx), static_cast<T*>(a.dw), static_cast<T*>(a.db),
+                                static_cast<const T*>(a.dy), static_cast<const T*>(a.x),
+                                static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
+                                static_cast<const T*>(a.w), a.s, a.training,
+                                static_cast<double*>(ctx.workspace), ctx.stream);
+}
+
+}  // namespace
+
+template <typename T>
+void batch_norm_training_cuda(const BatchNormTrainingArgs& a, const Context& ctx) {
+  batch_norm_training_impl<Reducer::kCub, T>(a, ctx);
+}
+template <typename T>
+void handwritten::batch_norm_training_cuda(const BatchNormTrainingArgs& a, const Context& ctx) {
+  batch_norm_training_impl<Reducer::kHandwritten, T>(a, ctx);
 }
 
 template <typename T>
@@ -265,11 +275,11 @@ size_t batch_norm_backward_cuda_workspace(const BatchNormBackwardArgs& a, const 
 
 template <typename T>
 void batch_norm_backward_cuda(const BatchNormBackwardArgs& a, const Context& ctx) {
-  batch_norm_backward_launch(static_cast<T*>(a.dx), static_cast<T*>(a.dw), static_cast<T*>(a.db),
-                             static_cast<const T*>(a.dy), static_cast<const T*>(a.x),
-                             static_cast<const T*>(a.mean), static_cast<const T*>(a.invstd),
-                             static_cast<const T*>(a.w), a.s, a.training,
-                             static_cast<double*>(ctx.workspace), ctx.stream);
+  batch_norm_backward_impl<Reducer::kCub, T>(a, ctx);
+}
+template <typename T>
+void handwritten::batch_norm_backward_cuda(const BatchNormBackwardArgs& a, const Context& ctx) {
+  batch_norm_backward_impl<Reducer::kHandwritten, T>(a, ctx);
 }
 
 size_t batch_norm_jvp_cuda_workspace(const BatchNormJvpArgs& a, const Context&) {
@@ -313,7 +323,11 @@ void lrn_jvp_cuda(const LrnJvpArgs& a, const Context& ctx) {
   template void batch_norm_jvp_cuda<T>(const BatchNormJvpArgs&, const Context&);             \
   template void lrn_forward_cuda<T>(const LrnArgs&, const Context&);                         \
   template void lrn_backward_cuda<T>(const LrnBackwardArgs&, const Context&);                \
-  template void lrn_jvp_cuda<T>(const LrnJvpArgs&, const Context&);
+  template void lrn_jvp_cuda<T>(const LrnJvpArgs&, const Context&);                          \
+  template void handwritten::batch_norm_training_cuda<T>(const BatchNormTrainingArgs&,       \
+                                                         const Context&);                    \
+  template void handwritten::batch_norm_backward_cuda<T>(const BatchNormBackwardArgs&,       \
+                                                         const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE

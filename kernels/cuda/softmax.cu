@@ -1,33 +1,37 @@
 // CUDA softmax (kernels/softmax.h).
 //
 // Rows with inner == 1 (the [N, C] case of classifiers): one warp per row, the
-// maximum and the sum reduced with warp shuffles, three passes over the row in
-// registers/L1. Otherwise (softmax over channels of [N, C, H, W]): one thread per
-// (outer, inner) position walks the C values, which are inner apart, so
-// neighbouring threads read neighbouring addresses. Arithmetic in T, as the
-// row is short; the maximum is subtracted before exponentiating.
+// maximum and the sum reduced with cub::WarpReduce (the hand-written butterfly it
+// replaced: kernels/cuda/variants.h), three passes over the row in registers/L1. Otherwise (softmax
+// over channels of [N, C, H, W]): one thread per (outer, inner) position walks the C values, which
+// are inner apart, so neighbouring threads read neighbouring addresses. Arithmetic in T, as the row
+// is short; the maximum is subtracted before exponentiating.
 #include <cfloat>
 
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/reduce.cuh"
+#include "kernels/cuda/variants.h"
 #include "kernels/softmax.h"
 
 namespace gpunn::kernels {
 namespace {
 
-template <typename T>
-__device__ __forceinline__ T warp_max(T v) {
-  for (int o = 16; o > 0; o /= 2) v = fmax(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
-template <typename T>
-__device__ __forceinline__ T warp_sum(T v) {
-  for (int o = 16; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
+using cuda_detail::MaxOp;
+using cuda_detail::Reducer;
+using cuda_detail::SumOp;
 
 constexpr int kWarpsPerBlock = 8;
 
-template <typename T>
+template <Reducer R, typename T>
+__device__ __forceinline__ T warp_max(T v) {
+  return cuda_detail::warp_all_reduce<R, kWarpsPerBlock>(v, MaxOp{});
+}
+template <Reducer R, typename T>
+__device__ __forceinline__ T warp_sum(T v) {
+  return cuda_detail::warp_all_reduce<R, kWarpsPerBlock>(v, SumOp{});
+}
+
+template <Reducer R, typename T>
 __global__ void softmax_rows_forward(T* __restrict__ y, const T* __restrict__ x, int64_t rows,
                                      int64_t C, bool log) {
   const int lane = threadIdx.x % 32;
@@ -37,10 +41,10 @@ __global__ void softmax_rows_forward(T* __restrict__ y, const T* __restrict__ x,
     T* yr = y + r * C;
     T m = -INFINITY;
     for (int64_t c = lane; c < C; c += 32) m = fmax(m, xr[c]);
-    m = warp_max(m);
+    m = warp_max<R>(m);
     T sum = 0;
     for (int64_t c = lane; c < C; c += 32) sum += exp(xr[c] - m);
-    sum = warp_sum(sum);
+    sum = warp_sum<R>(sum);
     const T log_sum = ::log(sum);
     for (int64_t c = lane; c < C; c += 32) {
       const T z = xr[c] - m;
@@ -49,7 +53,7 @@ __global__ void softmax_rows_forward(T* __restrict__ y, const T* __restrict__ x,
   }
 }
 
-template <typename T>
+template <Reducer R, typename T>
 __global__ void softmax_rows_backward(T* __restrict__ dx, const T* __restrict__ dy,
                                       const T* __restrict__ y, int64_t rows, int64_t C, bool log) {
   const int lane = threadIdx.x % 32;
@@ -58,7 +62,7 @@ __global__ void softmax_rows_backward(T* __restrict__ dx, const T* __restrict__ 
     const int64_t base = r * C;
     T dot = 0;  // Σ dy·y (softmax) or Σ dy (log_softmax)
     for (int64_t c = lane; c < C; c += 32) dot += log ? dy[base + c] : dy[base + c] * y[base + c];
-    dot = warp_sum(dot);
+    dot = warp_sum<R>(dot);
     for (int64_t c = lane; c < C; c += 32) {
       const T g = dy[base + c], v = y[base + c];
       dx[base + c] = log ? g - exp(v) * dot : v * (g - dot);
@@ -107,18 +111,16 @@ unsigned row_blocks(int64_t rows) {
       1, std::min<int64_t>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock, 65535 * 16)));
 }
 
-}  // namespace
-
-template <typename T>
-void softmax_forward_cuda(const SoftmaxArgs& a, const Context& ctx) {
+template <Reducer R, typename T>
+void softmax_forward_impl(const SoftmaxArgs& a, const Context& ctx) {
   const T* x = static_cast<const T*>(a.x);
   T* y = static_cast<T*>(a.y);
   const int64_t outer = a.outer, C = a.C, inner = a.inner;
   cudaStream_t stream = ctx.stream;
   if (outer * C * inner == 0) return;
   if (inner == 1) {
-    softmax_rows_forward<<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(y, x, outer, C,
-                                                                                a.log);
+    softmax_rows_forward<R>
+        <<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(y, x, outer, C, a.log);
   } else {
     const int64_t n = outer * inner;
     softmax_strided_forward<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
@@ -126,8 +128,8 @@ void softmax_forward_cuda(const SoftmaxArgs& a, const Context& ctx) {
   }
 }
 
-template <typename T>
-void softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Context& ctx) {
+template <Reducer R, typename T>
+void softmax_backward_impl(const SoftmaxBackwardArgs& a, const Context& ctx) {
   const T* dy = static_cast<const T*>(a.dy);
   const T* y = static_cast<const T*>(a.y);
   T* dx = static_cast<T*>(a.dx);
@@ -135,8 +137,8 @@ void softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Context& ctx) {
   cudaStream_t stream = ctx.stream;
   if (outer * C * inner == 0) return;
   if (inner == 1) {
-    softmax_rows_backward<<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(dx, dy, y, outer,
-                                                                                 C, a.log);
+    softmax_rows_backward<R>
+        <<<row_blocks(outer), 32 * kWarpsPerBlock, 0, stream>>>(dx, dy, y, outer, C, a.log);
   } else {
     const int64_t n = outer * inner;
     softmax_strided_backward<<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, stream>>>(
@@ -144,9 +146,32 @@ void softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Context& ctx) {
   }
 }
 
-template void softmax_forward_cuda<float>(const SoftmaxArgs&, const Context&);
-template void softmax_forward_cuda<double>(const SoftmaxArgs&, const Context&);
-template void softmax_backward_cuda<float>(const SoftmaxBackwardArgs&, const Context&);
-template void softmax_backward_cuda<double>(const SoftmaxBackwardArgs&, const Context&);
+}  // namespace
+
+template <typename T>
+void softmax_forward_cuda(const SoftmaxArgs& a, const Context& ctx) {
+  softmax_forward_impl<Reducer::kCub, T>(a, ctx);
+}
+template <typename T>
+void softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Context& ctx) {
+  softmax_backward_impl<Reducer::kCub, T>(a, ctx);
+}
+template <typename T>
+void handwritten::softmax_forward_cuda(const SoftmaxArgs& a, const Context& ctx) {
+  softmax_forward_impl<Reducer::kHandwritten, T>(a, ctx);
+}
+template <typename T>
+void handwritten::softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Context& ctx) {
+  softmax_backward_impl<Reducer::kHandwritten, T>(a, ctx);
+}
+
+#define GPUNN_INSTANTIATE(T)                                                              \
+  template void softmax_forward_cuda<T>(const SoftmaxArgs&, const Context&);              \
+  template void softmax_backward_cuda<T>(const SoftmaxBackwardArgs&, const Context&);     \
+  template void handwritten::softmax_forward_cuda<T>(const SoftmaxArgs&, const Context&); \
+  template void handwritten::softmax_backward_cuda<T>(const SoftmaxBackwardArgs&, const Context&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+#undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -1,9 +1,12 @@
-// Gradient clipping (gpunn/optim/clip.h), built from the tensor ops.
+// Gradient clipping (gpunn/optim/clip.h), built from the tensor ops and total_norm.
 #include <gpunn/autograd.h>
+#include <gpunn/ops/optim.h>
 #include <gpunn/optim/clip.h>
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace gpunn::optim {
 
@@ -19,20 +22,26 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
     if (p.grad().defined()) grads.push_back(p.grad());
   }
   if (grads.empty()) return 0.0;
-  // Accumulated in double whatever the gradients' dtype.
+  // gpunn::total_norm per device (in double whatever the gradients' dtype: one device-wide
+  // reduction per gradient, then one read per device), the devices' norms then combined.
   const bool inf = std::isinf(norm_type);
-  double total = 0.0;
+  std::vector<std::pair<Device, std::vector<Tensor>>> by_device;
   for (const Tensor& g : grads) {
-    if (g.numel() == 0) continue;
-    const Tensor a = g.to(kFloat64).abs();
-    if (inf)
-      total = std::max(total, a.max().item());
-    else if (norm_type == 2.0)
-      total += a.mul(a).sum().item();
-    else
-      total += a.pow(norm_type).sum().item();
+    auto it = std::find_if(by_device.begin(), by_device.end(),
+                           [&](const auto& d) { return d.first == g.device(); });
+    if (it == by_device.end()) it = by_device.insert(by_device.end(), {g.device(), {}});
+    it->second.push_back(g);
   }
-  if (!inf) total = norm_type == 2.0 ? std::sqrt(total) : std::pow(total, 1.0 / norm_type);
+  double total = 0.0;
+  if (by_device.size() == 1) {
+    total = total_norm(by_device[0].second, norm_type).item();
+  } else {
+    for (const auto& on_device : by_device) {
+      const double n = total_norm(on_device.second, norm_type).item();
+      total = inf ? (std::isnan(n) || n > total ? n : total) : total + std::pow(n, norm_type);
+    }
+    if (!inf) total = std::pow(total, 1.0 / norm_type);
+  }
   const double coef = max_norm / (total + 1e-6);
   if (coef < 1.0) {
     for (Tensor& g : grads) g.mul_(coef);

@@ -1,5 +1,6 @@
 // Reductions: sum and mean over everything, one dim, several dims, negative
-// dims, keepdim; max over a dim (values and indices) and over everything; argmax.
+// dims, keepdim; max over a dim (values and indices) and over everything; argmax;
+// total_norm (gradient clipping's norm of a list of tensors, not differentiable).
 //
 // Same parts as every op test file (see elementwise_test.cpp):
 //   1. hand-checked forward values in float32 and float64, and values and
@@ -459,6 +460,46 @@ TEST(Reduce, BadInput) {
   EXPECT_THROWS_WITH(max(Tensor(), 0), "max", "undefined");
 }
 
+// ---- total_norm --------------------------------------------------------------------------
+
+TEST(TotalNorm, HandChecked) {
+  // [3, 4] and [[12]]: |v| sums 19, squares 169, cubes 1819, largest 12.
+  const std::vector<Tensor> ts{tensor({3.0, -4.0}, {2}).to(kFloat32), tensor({-12.0}, {1, 1})};
+  const Tensor two = total_norm(ts);
+  EXPECT_EQ(two.dtype(), kFloat64);
+  EXPECT_EQ(two.dim(), 0);
+  EXPECT_EQ(two.item(), 13.0);
+  EXPECT_EQ(total_norm(ts, 1.0).item(), 19.0);
+  EXPECT_NEAR(total_norm(ts, 3.0).item(), std::cbrt(1819.0), 1e-12);
+  EXPECT_EQ(total_norm(ts, kInf).item(), 12.0);
+  EXPECT_NEAR(total_norm(ts, 0.5).item(), std::pow(std::sqrt(3.0) + 2.0 + std::sqrt(12.0), 2.0),
+              1e-12);
+}
+
+TEST(TotalNorm, AccumulatesInDouble) {
+  // 2^24 + 1 ones: float32 accumulation would stop at 2^24.
+  const int64_t n = (int64_t{1} << 24) + 1;
+  EXPECT_EQ(total_norm({ones({n}, kFloat32)}, 1.0).item(), static_cast<double>(n));
+}
+
+TEST(TotalNorm, EmptyNanAndNonContiguous) {
+  EXPECT_EQ(total_norm({}).item(), 0.0);
+  EXPECT_EQ(total_norm({zeros({0, 3})}).item(), 0.0);
+  EXPECT_EQ(total_norm({zeros({0}), tensor({-2.0}, {1})}, kInf).item(), 2.0);
+  EXPECT_TRUE(std::isnan(total_norm({tensor({1.0, kNan}, {2})}).item()));
+  EXPECT_TRUE(std::isnan(total_norm({tensor({kNan, 1.0}, {2}), tensor({kInf}, {1})}, kInf).item()));
+  EXPECT_EQ(total_norm({tensor({1.0, kInf}, {2})}).item(), kInf);
+  const Tensor x = test::uniform({5, 7});
+  const Tensor xt = x.t();
+  ASSERT_FALSE(xt.is_contiguous());
+  EXPECT_NEAR(total_norm({xt}).item(), std::sqrt(x.mul(x).sum().item()), 1e-12);
+}
+
+TEST(TotalNorm, IsNotRecorded) {
+  const Tensor x = leaf(test::uniform({4}));
+  EXPECT_FALSE(total_norm({x}).requires_grad());
+}
+
 // ---- every implementation row (tests/ops/rows.h) -------------------------------------------
 
 TEST(ReduceRows, SumMeanMax) {
@@ -474,6 +515,18 @@ TEST(ReduceRows, SumMeanMax) {
                     {test::uniform({100000, 1})}, {.atol = 1e-3, .rtol = 1e-5});
   test::expect_rows(R, "max over dim 1", [](auto& in) { return max(in[0], 1).values; }, {x});
   test::expect_rows(R, "max over everything", [](auto& in) { return max(in[0]); }, {x});
+}
+
+TEST(ReduceRows, TotalNorm) {
+  const auto R = OpFamily::Reduce;
+  const Tensor a = test::uniform({3, 50, 7}), b = test::uniform({1000});
+  for (const double p : {2.0, 1.0, 3.0, kInf}) {
+    test::expect_rows(R, "total_norm p=" + std::to_string(p),
+                      [p](auto& in) {
+                        return total_norm({in[0], in[1]}, p);
+                      },
+                      {a, b}, {.backward = false});
+  }
 }
 
 TEST(ReduceRows, ArgmaxAndEmptySumsAgreeAcrossDevices) {
@@ -576,6 +629,24 @@ Table reduce_bad_input() {
   });
   t.val("nonfinite", "max with -inf only", [] {
     return is(max(V({-kInf, -kInf}, {2})), {}, {-kInf});
+  });
+
+  t.err("options", "total_norm with norm_type 0", [] { total_norm({F({3})}, 0.0); },
+        {"total_norm:", "norm_type", "> 0", "got 0"});
+  t.err("options", "total_norm with a negative norm_type", [] { total_norm({F({3})}, -2.0); },
+        {"total_norm:", "norm_type", "got -2"});
+  t.err("options", "total_norm with norm_type NaN", [] { total_norm({F({3})}, kNaN); },
+        {"total_norm:", "norm_type", "nan"});
+  t.err("dtype", "total_norm of an int64 tensor",
+        [] {
+          total_norm({F({3}), L({2})});
+        },
+        {"total_norm:", "tensors[1]", "[2] int64"});
+  t.err("undefined", "total_norm of an undefined tensor", [] { total_norm({Tensor()}); },
+        {"total_norm:", "tensors[0]", "undefined"});
+  t.val("empty", "total_norm of no tensors is 0", [] { return is(total_norm({}), {}, {0}); });
+  t.val("nonfinite", "total_norm with inf is inf", [] {
+    return is(total_norm({V({1, kInf}, {2})}), {}, {kInf});
   });
   return t;
 }

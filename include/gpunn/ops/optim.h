@@ -1,16 +1,17 @@
 // Fused, in-place parameter updates: one step of SGD, Adam/AdamW or RMSprop for one
-// parameter tensor. gpunn::optim's optimizers call these once per parameter; they are
-// public for training loops that keep their own state. The formulas are those of
-// gpunn/optim/{sgd,adam,rmsprop}.h. Not recorded by autograd (they run as if under
-// NoGradGuard); param, grad and every state buffer given must be contiguous, of one
-// floating dtype and device, with as many elements as param. A buffer an option turns
-// off is passed as an undefined Tensor.
+// parameter tensor; and the total norm that gradient clipping scales by. gpunn::optim's optimizers
+// call these once per parameter; they are public for training loops that keep their own state. The
+// formulas are those of gpunn/optim/{sgd,adam,rmsprop}.h. Not recorded by autograd (they run as if
+// under NoGradGuard); param, grad and every state buffer given must be contiguous, of one floating
+// dtype and device, with as many elements as param. A buffer an option turns off is passed as an
+// undefined Tensor.
 #pragma once
 
 #include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 GPUNN_API_BEGIN
 
@@ -53,6 +54,14 @@ struct RmspropStep {
 // grad_avg: needed when centered; momentum_buffer: when momentum ≠ 0.
 void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square_avg,
                    const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step);
+
+// The p-norm of the values of `tensors` taken together, (Σ |v|^p)^(1/p), or the largest
+// |v| for norm_type = infinity: gradient clipping's total norm. Accumulated in double,
+// and returned as a float64 scalar on the tensors' device without a synchronising read
+// (one device-wide reduction per tensor, then one over their partial results). The
+// tensors must be floating and on one device; an empty list or empty tensors add
+// nothing (the norm of nothing is 0). A NaN anywhere gives NaN. Not recorded.
+Tensor total_norm(const std::vector<Tensor>& tensors, double norm_type = 2.0);
 
 }  // namespace gpunn
 
