@@ -7,8 +7,14 @@
 //   Normal:     mean a, standard deviation b (Box-Muller)
 //   Bernoulli:  a mask: b with probability a, else 0 (dropout: a = the keep
 //               probability, b = 1/a)
+//
+// randperm: a uniform random permutation of 0..n-1 (int64): position i gets the 64-bit
+// key of block offset + i (math::sort_key_at), and the positions sorted by key, stably,
+// are the permutation. The CPU sorts with std::stable_sort, the GPU with a stable
+// cub::DeviceRadixSort, so both give the same permutation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/base/table.h"
@@ -27,7 +33,15 @@ struct RandomArgs {
   void* out;
 };
 
+struct RandpermArgs {
+  DType dtype;  // int64
+  int64_t n;
+  uint64_t seed, offset;
+  int64_t* out;
+};
+
 extern const OpTable<RandomArgs> random_numbers;
+extern const OpTable<RandpermArgs> randperm;
 
 // ---- implementations (kernels/rows.cpp) ----
 template <typename T>
@@ -36,5 +50,8 @@ template <typename T>
 void random_cuda(const RandomArgs& a, const Context& ctx);
 // The int64 rows draw uniform integers only.
 bool random_integer_supported(const RandomArgs& a);
+void randperm_cpu(const RandpermArgs& a, const Context& ctx);
+void randperm_cuda(const RandpermArgs& a, const Context& ctx);
+size_t randperm_cuda_workspace(const RandpermArgs& a, const Context& ctx);
 
 }  // namespace gpunn::kernels

@@ -43,6 +43,13 @@ GPUNN_HOST_DEVICE inline T normal_at(uint64_t seed, uint64_t offset, int64_t i, 
   return static_cast<T>(mean + stddev * z);
 }
 
+// randperm's sort key for position i: 64 random bits. Sorting 0..n-1 by these keys
+// (stably, so equal keys keep index order) gives a uniform random permutation.
+GPUNN_HOST_DEVICE inline uint64_t sort_key_at(uint64_t seed, uint64_t offset, int64_t i) {
+  const Philox4 r = philox_block(seed, offset + i);
+  return (static_cast<uint64_t>(r.v[0]) << 32) | r.v[1];
+}
+
 // low + k with k uniform in [0, high - low): multiply-shift maps 64 random bits
 // onto the range with bias below 2^-64·range.
 GPUNN_HOST_DEVICE inline int64_t randint_at(uint64_t seed, uint64_t offset, int64_t i, int64_t low,

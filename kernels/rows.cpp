@@ -481,6 +481,12 @@ const OpTable<RandomArgs> random_numbers{
     .i64 = {.cpu = {random_cpu<int64_t>, random_integer_supported},
             CUDA(.cuda = {random_cuda<int64_t>, random_integer_supported})}};
 
+const OpTable<RandpermArgs> randperm{
+    .name = "randperm",
+    .family = OpFamily::Random,
+    .i64 = {.cpu = {randperm_cpu},
+            CUDA(.cuda = {.run = randperm_cuda, .workspace_bytes = randperm_cuda_workspace})}};
+
 // ---- optim --------------------------------------------------------------------------------
 const OpTable<SgdArgs> sgd_step{
     .name = "sgd_step_",

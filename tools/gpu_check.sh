@@ -240,7 +240,7 @@ left=$((budget - 20 - $(elapsed)))
 if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; then
   echo "==== kernel_bench" >>"$out/gpu_runs.log"
   step kernel_bench $((left < 120 ? left : 120)) gpu_runs.log "$build/bench/kernels/kernel_bench" --device cuda \
-    --families gemm,conv,reduce,softmax --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
+    --families gemm,conv,reduce,softmax,random --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
     --json "$kernels_json"
 fi
 # PyTorch side by side (AlexNet FP32 and TF32, the spiral MLP; about 50 s) when

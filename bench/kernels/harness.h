@@ -76,13 +76,13 @@ std::shared_ptr<Prepared> context(unsigned libraries, bool tf32);
 void attach(Prepared& p, size_t workspace_bytes, size_t reserve_bytes);
 }  // namespace detail
 
-// One callable per implementation of `table`'s float32 row that this build has on the
+// One callable per implementation of `table`'s row for args.dtype that this build has on the
 // benchmark's device and that accepts `args` (with_tf32: a "vendor-tf32" twin of the
 // vendor entry). The args are copied; their pointers must stay valid.
 template <typename Args>
 std::vector<Impl> implementations(const gpunn::kernels::OpTable<Args>& table, const Args& args,
                                   bool with_tf32 = false) {
-  const gpunn::kernels::Row<Args>& row = table.row(gpunn::kFloat32);
+  const gpunn::kernels::Row<Args>& row = table.row(args.dtype);
   std::vector<Impl> out;
   auto add = [&](const char* name, const gpunn::kernels::Kernel<Args>& k, bool tf32, double tol) {
     if (!k.accepts(args)) return;
@@ -118,7 +118,7 @@ void add_variant(std::vector<Impl>& impls, const char* name,
 // Runs the reference loops of `table` on host buffers (args point to host memory).
 template <typename Args>
 void run_reference(const gpunn::kernels::OpTable<Args>& table, const Args& args) {
-  const gpunn::kernels::Kernel<Args>& k = table.row(gpunn::kFloat32).cpu;
+  const gpunn::kernels::Kernel<Args>& k = table.row(args.dtype).cpu;
   std::vector<double> workspace;
   gpunn::kernels::Context ctx;
   if (k.workspace_bytes) {
@@ -164,5 +164,6 @@ void bench_pool();
 void bench_activation();
 void bench_elementwise();
 void bench_reduce();
+void bench_random();
 
 }  // namespace bench

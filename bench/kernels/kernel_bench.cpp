@@ -4,7 +4,7 @@
 // family over a shared harness (harness.h); this file holds the options and the JSON.
 //
 //   kernel_bench [--device cpu|cuda] [--families
-//   gemm,fc,conv,softmax,pool,activation,elementwise,reduce]
+//   gemm,fc,conv,softmax,pool,activation,elementwise,reduce,random]
 //                [--sizes 256,512,...] [--max-size N] [--fc-batch N] [--conv-batch N]
 //                [--conv-layers 1,2,3,4,5] [--reference-max-gflop 2.5] [--iters N]
 //                [--warmup N] [--json FILE]
@@ -21,6 +21,8 @@
 //                gradient clipping and the deterministic embedding backward: CUB-based
 //                kernels against the hand-written ones they replaced
 //                ("custom-handwritten", kernels/cuda/variants.h) and the composed ops
+//   random       randperm (a CUB radix sort on the GPU) against the loader's host
+//                shuffle and a copy to the device
 // On the CPU, "reference" is gpunn's loops (kernels/cpu/) and "vendor" oneDNN; on the
 // GPU, "custom" is our CUDA kernel (kernels/cuda/), "vendor" cuBLAS or cuDNN with
 // strict FP32 and "vendor-tf32" the same with TensorFloat-32. Times are medians of
@@ -88,8 +90,8 @@ std::vector<int64_t> parse_list(const std::string& text, const char* what) {
 
 int main(int argc, char** argv) {
   Options& o = mutable_options();
-  std::string device = "cpu", families = "gemm,fc,conv,softmax,pool,activation,elementwise,reduce",
-              json;
+  std::string device = "cpu",
+              families = "gemm,fc,conv,softmax,pool,activation,elementwise,reduce,random", json;
   std::string sizes_text = "256,512,1024,2048,4096,8192", conv_layers = "1,2,3,4,5";
   int64_t max_size = 0, conv_batch = 0;
   for (int i = 1; i < argc; ++i) {
@@ -123,10 +125,11 @@ int main(int argc, char** argv) {
     } else if (arg == "--json") {
       json = value();
     } else {
-      std::cerr << "usage: kernel_bench [--device cpu|cuda] [--families "
-                   "gemm,fc,conv,softmax,pool,activation,elementwise,reduce] [--sizes 256,...] "
-                   "[--max-size N] [--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] "
-                   "[--reference-max-gflop N] [--iters N] [--warmup N] [--json FILE]\n";
+      std::cerr
+          << "usage: kernel_bench [--device cpu|cuda] [--families "
+             "gemm,fc,conv,softmax,pool,activation,elementwise,reduce,random] [--sizes 256,...] "
+             "[--max-size N] [--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] "
+             "[--reference-max-gflop N] [--iters N] [--warmup N] [--json FILE]\n";
       return 2;
     }
   }
@@ -178,9 +181,11 @@ int main(int argc, char** argv) {
         bench_elementwise();
       else if (fam == "reduce")
         bench_reduce();
+      else if (fam == "random")
+        bench_random();
       else
         fail("unknown family \"" + fam +
-             "\" (gemm, fc, conv, softmax, pool, activation, elementwise, reduce)");
+             "\" (gemm, fc, conv, softmax, pool, activation, elementwise, reduce, random)");
     }
   } catch (const std::exception& e) {
     fail(e.what());

@@ -1,4 +1,4 @@
-// The random family's ops: rand, randn, randint (gpunn/tensor.h) and inverted dropout
+// The random family's ops: rand, randn, randint, randperm (gpunn/tensor.h) and inverted dropout
 // (gpunn/ops/dropout.h). Draws come from a Generator's Philox stream (kernels/random.h),
 // so the CPU and a GPU give the same numbers for the same generator state.
 //
@@ -59,6 +59,17 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions opti
   GPUNN_CHECK(!options.requires_grad(), "randint: integer tensors cannot require grad");
   Tensor t = empty(shape, TensorOptions(kInt64).device(options.device()));
   draw("randint", t, generator, kernels::Distribution::Uniform, 0.0, 0.0, low, high);
+  return options.dtype() == kInt64 ? t : t.to(options.dtype());
+}
+
+Tensor randperm(int64_t n, TensorOptions options, Generator* generator) {
+  GPUNN_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
+  GPUNN_CHECK(!options.requires_grad(), "randperm: a permutation cannot require grad");
+  Tensor t = empty({n}, TensorOptions(kInt64).device(options.device()));
+  const Generator::State at = pick(generator).reserve(static_cast<uint64_t>(n));
+  const kernels::RandpermArgs args{
+      .dtype = kInt64, .n = n, .seed = at.seed, .offset = at.offset, .out = t.data<int64_t>()};
+  launch(kernels::randperm, t.device(), args, {}, {&t}, "randperm");
   return options.dtype() == kInt64 ? t : t.to(options.dtype());
 }
 

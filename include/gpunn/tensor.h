@@ -230,6 +230,11 @@ Tensor randn(const Shape& shape, TensorOptions options = {}, Generator* generato
 // Integers uniform in [low, high), int64 unless options say otherwise.
 Tensor randint(int64_t low, int64_t high, const Shape& shape,
                TensorOptions options = TensorOptions(kInt64), Generator* generator = nullptr);
+// A uniform random permutation of 0, 1, ..., n-1 (int64 unless options say otherwise),
+// from the generator's next n blocks: the same permutation on the CPU and every GPU
+// (the positions sorted by Philox keys, kernels/random.h). PyTorch's randperm.
+Tensor randperm(int64_t n, TensorOptions options = TensorOptions(kInt64),
+                Generator* generator = nullptr);
 Tensor rand_like(const Tensor& t, Generator* generator = nullptr);
 Tensor randn_like(const Tensor& t, Generator* generator = nullptr);
 // A copy of `values` (row-major) as a tensor of `shape` (1-D of values.size()

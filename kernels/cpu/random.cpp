@@ -2,7 +2,9 @@
 // offset + i only, so results do not depend on how the loop is split.
 #include "kernels/random.h"
 
+#include <algorithm>
 #include <type_traits>
+#include <vector>
 
 #include "kernels/random_math.h"
 
@@ -34,6 +36,17 @@ void random_cpu(const RandomArgs& a, const Context&) {
 }
 
 bool random_integer_supported(const RandomArgs& a) { return a.dist == Distribution::Uniform; }
+
+void randperm_cpu(const RandpermArgs& a, const Context&) {
+  std::vector<uint64_t> keys(static_cast<size_t>(a.n));
+  for (int64_t i = 0; i < a.n; ++i) {
+    keys[static_cast<size_t>(i)] = math::sort_key_at(a.seed, a.offset, i);
+    a.out[i] = i;
+  }
+  std::stable_sort(a.out, a.out + a.n, [&](int64_t x, int64_t y) {
+    return keys[static_cast<size_t>(x)] < keys[static_cast<size_t>(y)];
+  });
+}
 
 template void random_cpu<float>(const RandomArgs&, const Context&);
 template void random_cpu<double>(const RandomArgs&, const Context&);

@@ -1,5 +1,5 @@
 // Inverted dropout: y = x · m / (1 - p) with m ~ Bernoulli(1 - p) drawn from a
-// seeded Philox generator.
+// seeded Philox generator; and randperm, a uniform random permutation.
 //
 // Same parts as every op test file (see elementwise_test.cpp):
 //   1. forward values in float32 and float64: identity in evaluation and at
@@ -12,9 +12,11 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -241,6 +243,53 @@ TEST(Dropout, BadInput) {
 
 // ---- every implementation row (tests/ops/rows.h) -------------------------------------------
 
+// ---- randperm ----------------------------------------------------------------------------
+
+TEST(Randperm, IsAPermutation) {
+  Generator g(11);
+  for (const int64_t n : {0, 1, 2, 7, 1000, 65537}) {
+    const Tensor p = randperm(n, kInt64, &g);
+    EXPECT_EQ(p.dtype(), kInt64);
+    EXPECT_EQ(p.shape(), (Shape{n}));
+    std::vector<int64_t> v = p.to_vector<int64_t>();
+    std::sort(v.begin(), v.end());
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(v[static_cast<size_t>(i)], i) << "n = " << n;
+  }
+}
+
+TEST(Randperm, SeedDecidesAndTheGeneratorAdvancesByN) {
+  Generator a(3), b(3), c(4);
+  const std::vector<int64_t> pa = randperm(500, kInt64, &a).to_vector<int64_t>();
+  EXPECT_EQ(pa, randperm(500, kInt64, &b).to_vector<int64_t>());
+  EXPECT_NE(pa, randperm(500, kInt64, &c).to_vector<int64_t>());
+  EXPECT_EQ(a.offset(), 500u);
+  EXPECT_NE(pa, randperm(500, kInt64, &a).to_vector<int64_t>());  // the next 500 blocks
+  EXPECT_EQ(randperm(5, kFloat32, &b).dtype(), kFloat32);
+}
+
+// All 24 orders of 4 items, 24,000 draws: each count is Binomial(24000, 1/24), mean 1000,
+// standard deviation 31; the bounds are 5 standard deviations. Also each item's position
+// (6,000 per position, sd 67).
+TEST(Randperm, EveryOrderIsEquallyLikely) {
+  Generator g(2024);
+  std::map<std::vector<int64_t>, int> orders;
+  std::vector<std::vector<int>> at(4, std::vector<int>(4, 0));
+  for (int t = 0; t < 24000; ++t) {
+    const std::vector<int64_t> p = randperm(4, kInt64, &g).to_vector<int64_t>();
+    ++orders[p];
+    for (size_t i = 0; i < 4; ++i) ++at[static_cast<size_t>(p[i])][i];
+  }
+  EXPECT_EQ(orders.size(), 24u);
+  for (const auto& [order, count] : orders) EXPECT_NEAR(count, 1000, 155);
+  for (const auto& item : at)
+    for (int count : item) EXPECT_NEAR(count, 6000, 335);
+}
+
+TEST(Randperm, BadInput) {
+  EXPECT_THROWS_WITH(randperm(-1), "randperm", "non-negative", "-1");
+  EXPECT_THROWS_WITH(randperm(3, TensorOptions(kFloat32).requires_grad(true)), "randperm", "grad");
+}
+
 TEST(RandomRows, EveryDeviceDrawsTheSameNumbers) {
   for (const test::ImplRow& row : test::impl_rows()) {
     for (DType dt : {kFloat32, kFloat64}) {
@@ -269,6 +318,13 @@ TEST(RandomRows, EveryDeviceDrawsTheSameNumbers) {
     EXPECT_EQ(dropout(ones({4000}, row.device), 0.3, true, &g1).to(kCPU).to_vector<float>(),
               dropout(ones({4000}), 0.3, true, &g2).to_vector<float>())
         << row.name;
+    // randperm: the CPU's std::stable_sort and the GPU's radix sort of the same keys.
+    for (const int64_t n : {0, 1, 1000, 300001}) {
+      EXPECT_EQ(
+          randperm(n, TensorOptions(kInt64).device(row.device), &g1).to(kCPU).to_vector<int64_t>(),
+          randperm(n, kInt64, &g2).to_vector<int64_t>())
+          << row.name << " randperm " << n;
+    }
   }
 }
 
@@ -288,6 +344,8 @@ Table random_bad_input() {
         {"dropout:", "p must be in [0, 1]"});
   t.err("dtype", "dropout of int64", [] { dropout(L({4}), 0.5); }, {"dropout:", "[4] int64"});
   t.val("empty", "dropout of [0, 5]", [] { return is(dropout(F({0, 5}), 0.5), {0, 5}); });
+  t.err("size", "randperm of -3", [] { randperm(-3); }, {"randperm:", "non-negative", "-3"});
+  t.val("empty", "randperm of 0", [] { return is(randperm(0), {0}); });
   return t;
 }
 
