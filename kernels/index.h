@@ -6,6 +6,10 @@
 // Embedding, with rows of D values:
 //   forward:      y[i, :] = weight[idx[i], :] for i < n
 //   backward:     dweight[idx[i], :] += dy[i, :], skipping idx[i] == padding_idx (-1: none)
+// index_select views x as [outer, x_size, inner] and y as [outer, y_size, inner], with
+// one index per j (idx has y_size entries):
+//   index_select: y[o, j, i] = x[o, idx[j], i]                (int64 values too)
+//   index_add:    dx[o, idx[j], i] += dy[o, j, i]             (dx is not cleared first)
 // Indices are int64 and in range (core checks them); values are the row's dtype.
 #pragma once
 
@@ -50,7 +54,25 @@ struct EmbeddingBackwardArgs {
   void* dweight;  // accumulated into
 };
 
+struct IndexSelectArgs {
+  DType dtype;
+  int64_t outer, x_size, y_size, inner;
+  const void* x;
+  const int64_t* idx;
+  void* y;
+};
+
+struct IndexAddArgs {
+  DType dtype;
+  int64_t outer, x_size, y_size, inner;
+  const void* dy;
+  const int64_t* idx;
+  void* dx;  // accumulated into
+};
+
 extern const OpTable<GatherArgs> gather;
+extern const OpTable<IndexSelectArgs> index_select;
+extern const OpTable<IndexAddArgs> index_add;
 extern const OpTable<ScatterAddArgs> scatter_add;
 extern const OpTable<EmbeddingArgs> embedding_forward;
 extern const OpTable<EmbeddingBackwardArgs> embedding_backward;
@@ -61,6 +83,10 @@ void gather_cpu(const GatherArgs& a, const Context& ctx);
 template <typename T>
 void scatter_add_cpu(const ScatterAddArgs& a, const Context& ctx);
 template <typename T>
+void index_select_cpu(const IndexSelectArgs& a, const Context& ctx);
+template <typename T>
+void index_add_cpu(const IndexAddArgs& a, const Context& ctx);
+template <typename T>
 void embedding_forward_cpu(const EmbeddingArgs& a, const Context& ctx);
 template <typename T>
 void embedding_backward_cpu(const EmbeddingBackwardArgs& a, const Context& ctx);
@@ -69,6 +95,14 @@ template <typename T>
 void gather_cuda(const GatherArgs& a, const Context& ctx);
 template <typename T>
 void scatter_add_cuda(const ScatterAddArgs& a, const Context& ctx);
+template <typename T>
+void index_select_cuda(const IndexSelectArgs& a, const Context& ctx);
+// Atomic adds, or with settings.deterministic the sorted sums that embedding_backward
+// uses (below), equal to the CPU's bit for bit.
+template <typename T>
+void index_add_cuda(const IndexAddArgs& a, const Context& ctx);
+template <typename T>
+size_t index_add_cuda_workspace(const IndexAddArgs& a, const Context& ctx);
 template <typename T>
 void embedding_forward_cuda(const EmbeddingArgs& a, const Context& ctx);
 // Atomic adds, whose sums depend on the order they land in (docs/reproducibility.md).

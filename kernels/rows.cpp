@@ -236,6 +236,21 @@ const OpTable<GatherArgs> gather{
     .f32 = {.cpu = {gather_cpu<float>}, CUDA(.cuda = {gather_cuda<float>})},
     .f64 = {.cpu = {gather_cpu<double>}, CUDA(.cuda = {gather_cuda<double>})}};
 
+const OpTable<IndexSelectArgs> index_select{
+    .name = "index_select",
+    .family = OpFamily::Index,
+    .f32 = {.cpu = {index_select_cpu<float>}, CUDA(.cuda = {index_select_cuda<float>})},
+    .f64 = {.cpu = {index_select_cpu<double>}, CUDA(.cuda = {index_select_cuda<double>})},
+    .i64 = {.cpu = {index_select_cpu<int64_t>}, CUDA(.cuda = {index_select_cuda<int64_t>})}};
+
+const OpTable<IndexAddArgs> index_add{
+    .name = "index_select_backward",
+    .family = OpFamily::Index,
+    .f32 = {.cpu = {index_add_cpu<float>},
+            CUDA(.cuda = {.run = index_add_cuda<float>, .workspace_bytes = index_add_cuda_workspace<float>})},
+    .f64 = {.cpu = {index_add_cpu<double>},
+            CUDA(.cuda = {.run = index_add_cuda<double>, .workspace_bytes = index_add_cuda_workspace<double>})}};
+
 const OpTable<ScatterAddArgs> scatter_add{
     .name = "scatter_add",
     .family = OpFamily::Index,

@@ -2,9 +2,13 @@
 //   y[i..., :] = weight[idx[i...], :]
 //   dweight[v, :] = Σ_{i: idx[i] = v, v != padding_idx} dy[i, :]
 //   JVP: the same lookup in the weight's tangent.
+// and index_select (gpunn/ops/index.h), x viewed as [outer, x_size, inner]:
+//   y[o, j, i] = x[o, idx[j], i];  dx[o, k, i] = Σ_{j: idx[j] = k} dy[o, j, i];
+//   JVP: the same selection of the tangent.
 #include <gpunn/autograd.h>
 #include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/embedding.h>
+#include <gpunn/ops/index.h>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
@@ -95,6 +99,99 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
     autograd::fw::TangentScope scope;
     autograd::fw::set_tangent(y,
                               lookup(idx, autograd::fw::tangent_of(weight).contiguous(), y_shape));
+  }
+  return y;
+}
+
+namespace {
+
+// x viewed as [outer, x_size, inner] around `dim`.
+struct AroundDim {
+  int64_t outer, size, inner;
+};
+AroundDim around(const Shape& shape, int64_t dim) {
+  const auto n = static_cast<int64_t>(shape.size());
+  return {prod(shape, 0, dim), shape[static_cast<size_t>(dim)], prod(shape, dim + 1, n)};
+}
+
+// x and idx contiguous.
+Tensor select_along(const Tensor& x, int64_t dim, const Tensor& idx) {
+  const AroundDim v = around(x.shape(), dim);
+  Shape y_shape = x.shape();
+  y_shape[static_cast<size_t>(dim)] = idx.numel();
+  Tensor y = empty_as(x, y_shape);
+  const kernels::IndexSelectArgs args{.dtype = x.dtype(),
+                                      .outer = v.outer,
+                                      .x_size = v.size,
+                                      .y_size = idx.numel(),
+                                      .inner = v.inner,
+                                      .x = x.data_ptr(),
+                                      .idx = idx.data<int64_t>(),
+                                      .y = y.data_ptr()};
+  launch(kernels::index_select, x.device(), args, {&x, &idx}, {&y});
+  return y;
+}
+
+struct IndexSelectSaved {
+  autograd::SavedTensor index;  // contiguous, 1-D
+};
+
+class IndexSelectBackward final : public autograd::NodeWith<IndexSelectSaved> {
+ public:
+  IndexSelectBackward(Shape x_shape, int64_t dim) : x_shape_(std::move(x_shape)), dim_(dim) {}
+  const char* name() const override { return "index_select_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    const Tensor idx = saved.index.unpack(*this);
+    const Tensor dy = grads[0].contiguous();
+    Tensor dx = zeros(x_shape_, dy.options());
+    const AroundDim v = around(x_shape_, dim_);
+    const kernels::IndexAddArgs args{.dtype = dy.dtype(),
+                                     .outer = v.outer,
+                                     .x_size = v.size,
+                                     .y_size = idx.numel(),
+                                     .inner = v.inner,
+                                     .dy = dy.data_ptr(),
+                                     .idx = idx.data<int64_t>(),
+                                     .dx = dx.data_ptr()};
+    launch(kernels::index_add, dy.device(), args, {&dy, &idx}, {&dx});
+    return {dx};
+  }
+
+ private:
+  Shape x_shape_;
+  int64_t dim_;
+};
+
+}  // namespace
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  const char* op = "index_select";
+  check_defined(op, x, "input");
+  check_index(op, index, "index");
+  GPUNN_CHECK(x.dim() >= 1, op, ": input must have at least one dim, got ", describe(x));
+  GPUNN_CHECK(index.dim() <= 1, op, ": index must have 0 or 1 dims, got ", describe(index));
+  GPUNN_CHECK(index.device() == x.device(), op, ": index is on ", index.device().str(),
+              " but input is on ", x.device().str());
+  const int64_t d = normalize_dim(op, dim, x.dim(), x);
+  const int64_t size = x.shape()[static_cast<size_t>(d)];
+  const Tensor idx = index.contiguous().view({index.numel()});
+  // Checked on the host (one small transfer for CUDA indices), so a bad index is a clear
+  // error rather than an out-of-bounds read in a kernel.
+  const Tensor idx_host = idx.to(kCPU);
+  const int64_t* ip = idx_host.data<int64_t>();
+  for (int64_t j = 0; j < idx.numel(); ++j) {
+    GPUNN_CHECK(ip[j] >= 0 && ip[j] < size, op, ": index ", ip[j], " at position ", j,
+                " is out of range for dim ", d, " of size ", size, " (input ", describe(x), ")");
+  }
+  Tensor y = select_along(x.detach().contiguous(), d, idx);
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<IndexSelectBackward>({&x}, x.shape(), d);
+    node->saved.index = idx;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, select_along(autograd::fw::tangent_of(x).contiguous(), d, idx));
   }
   return y;
 }

@@ -29,6 +29,28 @@ void scatter_add_loops(T* dx, const T* dy, const int64_t* idx, int64_t outer, in
 }
 
 template <typename T>
+void index_select_loops(T* y, const T* x, const int64_t* idx, int64_t outer, int64_t x_size,
+                        int64_t y_size, int64_t inner) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < y_size; ++j) {
+      const T* from = x + (o * x_size + idx[j]) * inner;
+      T* to = y + (o * y_size + j) * inner;
+      for (int64_t i = 0; i < inner; ++i) to[i] = from[i];
+    }
+}
+
+template <typename T>
+void index_add_loops(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
+                     int64_t y_size, int64_t inner) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < y_size; ++j) {
+      const T* from = dy + (o * y_size + j) * inner;
+      T* to = dx + (o * x_size + idx[j]) * inner;
+      for (int64_t i = 0; i < inner; ++i) to[i] += from[i];
+    }
+}
+
+template <typename T>
 void embedding_forward_loops(T* y, const T* weight, const int64_t* idx, int64_t n, int64_t D) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t d = 0; d < D; ++d) y[i * D + d] = weight[idx[i] * D + d];
@@ -52,6 +74,18 @@ void gather_cpu(const GatherArgs& a, const Context&) {
 }
 
 template <typename T>
+void index_select_cpu(const IndexSelectArgs& a, const Context&) {
+  index_select_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), a.idx, a.outer, a.x_size,
+                     a.y_size, a.inner);
+}
+
+template <typename T>
+void index_add_cpu(const IndexAddArgs& a, const Context&) {
+  index_add_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.idx, a.outer, a.x_size,
+                  a.y_size, a.inner);
+}
+
+template <typename T>
 void scatter_add_cpu(const ScatterAddArgs& a, const Context&) {
   scatter_add_loops(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.idx, a.outer, a.x_size,
                     a.y_size, a.inner);
@@ -68,13 +102,17 @@ void embedding_backward_cpu(const EmbeddingBackwardArgs& a, const Context&) {
                            a.padding_idx);
 }
 
-#define GPUNN_INSTANTIATE(T)                                                    \
-  template void gather_cpu<T>(const GatherArgs&, const Context&);               \
-  template void scatter_add_cpu<T>(const ScatterAddArgs&, const Context&);      \
-  template void embedding_forward_cpu<T>(const EmbeddingArgs&, const Context&); \
-  template void embedding_backward_cpu<T>(const EmbeddingBackwardArgs&, const Context&);
+#define GPUNN_INSTANTIATE(T)                                                             \
+  template void gather_cpu<T>(const GatherArgs&, const Context&);                        \
+  template void scatter_add_cpu<T>(const ScatterAddArgs&, const Context&);               \
+  template void embedding_forward_cpu<T>(const EmbeddingArgs&, const Context&);          \
+  template void embedding_backward_cpu<T>(const EmbeddingBackwardArgs&, const Context&); \
+  template void index_add_cpu<T>(const IndexAddArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE
+template void index_select_cpu<float>(const IndexSelectArgs&, const Context&);
+template void index_select_cpu<double>(const IndexSelectArgs&, const Context&);
+template void index_select_cpu<int64_t>(const IndexSelectArgs&, const Context&);
 
 }  // namespace gpunn::kernels

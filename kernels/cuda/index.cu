@@ -2,8 +2,8 @@
 //
 // scatter_add_dim gathers instead of scattering: one thread per destination
 // element sums the y_size sources along its line whose index points at it, so
-// the result is deterministic. Embedding's backward sums rows over arbitrary
-// repeated indices and uses atomics. Its deterministic variant sorts the
+// the result is deterministic. Embedding's backward and index_add sum rows over
+// arbitrary repeated indices and use atomics. Their deterministic variant sorts the
 // (index, position) pairs with cub::DeviceRadixSort, which is stable, so each
 // weight row's positions come out in increasing order; one thread per (segment,
 // column) then adds them in that order, which is the order of the CPU loop, so
@@ -87,20 +87,45 @@ __global__ void iota_kernel(int64_t* v, int64_t n) {
   GPUNN_GRID_STRIDE(i, n) { v[i] = i; }
 }
 
-// keys: the sorted indices; pos: their positions in the input, increasing within a key.
-// The thread for (i, d) works only where a key's segment starts at i.
 template <typename T>
-__global__ void embedding_backward_segments_kernel(T* dw, const T* __restrict__ dy,
-                                                   const uint64_t* __restrict__ keys,
-                                                   const int64_t* __restrict__ pos, int64_t n,
-                                                   int64_t D, int64_t padding_idx) {
-  GPUNN_GRID_STRIDE(e, n * D) {
-    const int64_t i = e / D, d = e % D;
-    const uint64_t row = keys[i];
-    if ((i > 0 && keys[i - 1] == row) || static_cast<int64_t>(row) == padding_idx) continue;
-    T acc = dw[row * D + d];
-    for (int64_t j = i; j < n && keys[j] == row; ++j) acc += dy[pos[j] * D + d];
-    dw[row * D + d] = acc;
+__global__ void index_select_kernel(T* y, const T* __restrict__ x, const int64_t* __restrict__ idx,
+                                    int64_t outer, int64_t x_size, int64_t y_size, int64_t inner) {
+  GPUNN_GRID_STRIDE(e, outer * y_size * inner) {
+    const int64_t i = e % inner, j = (e / inner) % y_size, o = e / (y_size * inner);
+    y[e] = x[(o * x_size + idx[j]) * inner + i];
+  }
+}
+
+template <typename T>
+__global__ void index_add_atomic_kernel(T* dx, const T* __restrict__ dy,
+                                        const int64_t* __restrict__ idx, int64_t outer,
+                                        int64_t x_size, int64_t y_size, int64_t inner) {
+  GPUNN_GRID_STRIDE(e, outer * y_size * inner) {
+    const int64_t i = e % inner, j = (e / inner) % y_size, o = e / (y_size * inner);
+    atomicAdd(&dx[(o * x_size + idx[j]) * inner + i], dy[e]);
+  }
+}
+
+// dx[o, idx[j], i] += dy[o, j, i] with the indices sorted: keys are the sorted indices
+// and pos their positions, increasing within a key. The thread for (o, j, i) works only
+// where a key's segment starts at j and adds the segment's dy rows in position order
+// (the CPU loop's order). Rows equal to `skip` (-1: none) get nothing. Embedding's
+// backward is the case outer = 1, inner = D.
+template <typename T>
+__global__ void index_add_segments_kernel(T* dx, const T* __restrict__ dy,
+                                          const uint64_t* __restrict__ keys,
+                                          const int64_t* __restrict__ pos, int64_t outer,
+                                          int64_t x_size, int64_t y_size, int64_t inner,
+                                          int64_t skip) {
+  GPUNN_GRID_STRIDE(e, outer * y_size * inner) {
+    const int64_t i = e % inner, j = (e / inner) % y_size, o = e / (y_size * inner);
+    const uint64_t row = keys[j];
+    if ((j > 0 && keys[j - 1] == row) || static_cast<int64_t>(row) == skip) continue;
+    T* to = dx + (o * x_size + static_cast<int64_t>(row)) * inner + i;
+    T acc = *to;
+    for (int64_t k = j; k < y_size && keys[k] == row; ++k)
+      acc += dy[(o * y_size + pos[k]) * inner + i];
+    *to = acc;
   }
 }
 
@@ -140,15 +165,16 @@ SortLayout sort_indices(char* base, const int64_t* idx, int64_t n, int64_t rows,
 }
 
 template <typename T>
-void embedding_backward_sorted_launch(T* dweight, const T* dy, const int64_t* idx, int64_t n,
-                                      int64_t D, int64_t rows, int64_t padding_idx, void* workspace,
-                                      cudaStream_t stream) {
-  if (n * D == 0) return;
+void index_add_sorted_launch(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
+                             int64_t y_size, int64_t inner, int64_t skip, void* workspace,
+                             cudaStream_t stream) {
+  const int64_t n = outer * y_size * inner;
+  if (n == 0) return;
   char* base = static_cast<char*>(workspace);
-  const SortLayout l = sort_indices(base, idx, n, rows, stream);
-  embedding_backward_segments_kernel<<<grid_for(n * D), kThreads, 0, stream>>>(
-      dweight, dy, reinterpret_cast<const uint64_t*>(base + l.keys),
-      reinterpret_cast<const int64_t*>(base + l.pos_out), n, D, padding_idx);
+  const SortLayout l = sort_indices(base, idx, y_size, x_size, stream);
+  index_add_segments_kernel<<<grid_for(n), kThreads, 0, stream>>>(
+      dx, dy, reinterpret_cast<const uint64_t*>(base + l.keys),
+      reinterpret_cast<const int64_t*>(base + l.pos_out), outer, x_size, y_size, inner, skip);
 }
 
 template <typename T>
@@ -212,6 +238,36 @@ void embedding_forward_cuda(const EmbeddingArgs& a, const Context& ctx) {
 }
 
 template <typename T>
+void index_select_cuda(const IndexSelectArgs& a, const Context& ctx) {
+  const int64_t n = a.outer * a.y_size * a.inner;
+  if (n == 0) return;
+  index_select_kernel<<<grid_for(n), kThreads, 0, ctx.stream>>>(
+      static_cast<T*>(a.y), static_cast<const T*>(a.x), a.idx, a.outer, a.x_size, a.y_size,
+      a.inner);
+}
+
+template <typename T>
+size_t index_add_cuda_workspace(const IndexAddArgs& a, const Context& ctx) {
+  if (!ctx.settings.deterministic || a.outer * a.y_size * a.inner == 0) return 0;
+  return sort_indices(nullptr, a.idx, a.y_size, a.x_size, nullptr).total;
+}
+
+template <typename T>
+void index_add_cuda(const IndexAddArgs& a, const Context& ctx) {
+  T* dx = static_cast<T*>(a.dx);
+  const T* dy = static_cast<const T*>(a.dy);
+  if (ctx.settings.deterministic) {
+    index_add_sorted_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.workspace,
+                            ctx.stream);
+    return;
+  }
+  const int64_t n = a.outer * a.y_size * a.inner;
+  if (n == 0) return;
+  index_add_atomic_kernel<<<grid_for(n), kThreads, 0, ctx.stream>>>(dx, dy, a.idx, a.outer,
+                                                                    a.x_size, a.y_size, a.inner);
+}
+
+template <typename T>
 size_t embedding_backward_cuda_workspace(const EmbeddingBackwardArgs& a, const Context& ctx) {
   if (!ctx.settings.deterministic || a.n * a.D == 0) return 0;
   return sort_indices(nullptr, a.idx, a.n, a.rows, nullptr).total;
@@ -220,8 +276,8 @@ size_t embedding_backward_cuda_workspace(const EmbeddingBackwardArgs& a, const C
 template <typename T>
 void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
   if (ctx.settings.deterministic) {
-    embedding_backward_sorted_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx,
-                                     a.n, a.D, a.rows, a.padding_idx, ctx.workspace, ctx.stream);
+    index_add_sorted_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
+                            a.rows, a.n, a.D, a.padding_idx, ctx.workspace, ctx.stream);
   } else {
     embedding_backward_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, a.n,
                               a.D, a.padding_idx, ctx.stream);
@@ -244,9 +300,14 @@ void embedding_backward_ordered_cuda(const EmbeddingBackwardArgs& a, const Conte
   template size_t embedding_backward_cuda_workspace<T>(const EmbeddingBackwardArgs&,          \
                                                        const Context&);                       \
   template void handwritten::embedding_backward_ordered_cuda<T>(const EmbeddingBackwardArgs&, \
-                                                                const Context&);
+                                                                const Context&);              \
+  template void index_add_cuda<T>(const IndexAddArgs&, const Context&);                       \
+  template size_t index_add_cuda_workspace<T>(const IndexAddArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE
+template void index_select_cuda<float>(const IndexSelectArgs&, const Context&);
+template void index_select_cuda<double>(const IndexSelectArgs&, const Context&);
+template void index_select_cuda<int64_t>(const IndexSelectArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -102,7 +102,7 @@ TEST(CudaDeterminism, TrainingTwiceIsBitwiseIdenticalOnCudnnAndCublas) {
   EXPECT_EQ(a.state, b.state);
 }
 
-// The ordered kernel adds in the CPU loop's order, in T: the same bits.
+// The sorted kernel adds in the CPU loop's order, in T: the same bits.
 TEST(CudaDeterminism, EmbeddingBackwardEqualsTheCpuBitwise) {
   GPUNN_REQUIRE_GPU();
   DeterministicScope scope(Impl::Auto);
@@ -115,6 +115,24 @@ TEST(CudaDeterminism, EmbeddingBackwardEqualsTheCpuBitwise) {
     Tensor out = embedding(idx.to(d), wl);
     sum(mul(out, dy.to(d))).backward();
     return bits(wl.grad());
+  };
+  const std::vector<uint32_t> cpu = grad_on(kCPU), gpu = grad_on(kCuda);
+  EXPECT_EQ(gpu, cpu);
+  EXPECT_EQ(grad_on(kCuda), gpu);
+}
+
+// index_select's backward sums like embedding's (sorted, in a fixed order): the same bits.
+TEST(CudaDeterminism, IndexSelectBackwardEqualsTheCpuBitwise) {
+  GPUNN_REQUIRE_GPU();
+  DeterministicScope scope(Impl::Auto);
+  test::reseed(12);
+  const Tensor x = test::uniform({3, 9, 17}).to(kFloat32);
+  const Tensor idx = randint(0, 9, {3000}, kInt64, &test::rng());
+  const Tensor dy = test::uniform({3, 3000, 17}).to(kFloat32);
+  auto grad_on = [&](Device d) {
+    Tensor xl = test::leaf(x.to(d));
+    sum(mul(index_select(xl, 1, idx.to(d)), dy.to(d))).backward();
+    return bits(xl.grad());
   };
   const std::vector<uint32_t> cpu = grad_on(kCPU), gpu = grad_on(kCuda);
   EXPECT_EQ(gpu, cpu);

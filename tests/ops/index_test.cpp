@@ -1,4 +1,5 @@
-// embedding: rows of a [V, D] weight looked up by int64 indices of any shape.
+// embedding: rows of a [V, D] weight looked up by int64 indices of any shape; and
+// index_select: slices along any dim picked by a list of indices (repeats allowed).
 //
 // Same parts as every op test file (see elementwise_test.cpp):
 //   1. hand-checked lookups in float32 and float64, and values and weight
@@ -240,11 +241,77 @@ TEST(Embedding, BadInput) {
 
 // ---- every implementation row (tests/ops/rows.h) -------------------------------------------
 
+// ---- index_select ---------------------------------------------------------------------------
+
+// x = [[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]] in every dtype index_select takes.
+TEST(IndexSelect, HandChecked) {
+  for (const DType dt : {kFloat32, kFloat64, kInt64}) {
+    SCOPED_TRACE(dtype_name(dt));
+    const Tensor x = tensor({0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23}, {3, 4}, dt);
+    const Tensor rows = index_select(x, 0, tensor_from(std::vector<int64_t>{2, 0, 2}, {3}));
+    EXPECT_EQ(rows.dtype(), dt);
+    EXPECT_EQ(rows.shape(), (Shape{3, 4}));
+    EXPECT_EQ(rows.to(kFloat64).to_vector<double>(),
+              (std::vector<double>{20, 21, 22, 23, 0, 1, 2, 3, 20, 21, 22, 23}));
+    const Tensor cols = index_select(x, -1, tensor_from(std::vector<int64_t>{3, 1}, {2}));
+    EXPECT_EQ(cols.shape(), (Shape{3, 2}));
+    EXPECT_EQ(cols.to(kFloat64).to_vector<double>(), (std::vector<double>{3, 1, 13, 11, 23, 21}));
+    // A 0-D index keeps the dim, with size 1; an empty one leaves size 0.
+    EXPECT_EQ(index_select(x, 1, tensor_from(std::vector<int64_t>{2}, {})).shape(), (Shape{3, 1}));
+    EXPECT_EQ(index_select(x, 0, tensor_from(std::vector<int64_t>{}, {0})).shape(), (Shape{0, 4}));
+  }
+}
+
+TEST(IndexSelect, MiddleDimOfA3DTensor) {
+  const Tensor x = arange(24.0, kFloat64).view({2, 3, 4});
+  const Tensor y = index_select(x, 1, tensor_from(std::vector<int64_t>{1, 1, 0}, {3}));
+  EXPECT_EQ(y.shape(), (Shape{2, 3, 4}));
+  EXPECT_EQ(y.to_vector<double>(),
+            (std::vector<double>{4,  5,  6,  7,  4,  5,  6,  7,  0,  1,  2,  3,
+                                 16, 17, 18, 19, 16, 17, 18, 19, 12, 13, 14, 15}));
+}
+
+// dx sums dy over repeated indices: rows 1 (twice) and 3 (once) of x [4, 2].
+TEST(IndexSelect, RepeatedIndicesAddUpInTheGradient) {
+  Tensor x = leaf(uniform({4, 2}));
+  const Tensor y = index_select(x, 0, tensor_from(std::vector<int64_t>{1, 3, 1}, {3}));
+  sum(mul(y, tensor({1, 2, 3, 4, 5, 6}, {3, 2}, kFloat64))).backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0, 6, 8, 0, 0, 3, 4}));
+}
+
+TEST(IndexSelect, Derivatives) {
+  test::reseed(52);
+  const Tensor repeats = tensor_from(std::vector<int64_t>{2, 0, 2, 1, 2}, {5});
+  for (const int64_t dim : {0, 1, 2, -1}) {
+    SCOPED_TRACE(dim);
+    EXPECT_TRUE(derivatives_ok([&](const auto& v) { return index_select(v[0], dim, repeats); },
+                               {leaf(uniform({3, 3, 3}))}));
+  }
+  const Tensor one = tensor_from(std::vector<int64_t>{0}, {});
+  EXPECT_TRUE(derivatives_ok([&](const auto& v) { return index_select(v[0], 0, one); },
+                             {leaf(uniform({1}))}));
+  // Non-contiguous input.
+  EXPECT_TRUE(
+      derivatives_ok([&](const auto& v) { return index_select(v[0].transpose(0, 1), 0, repeats); },
+                     {leaf(uniform({4, 3}))}));
+}
+
+TEST(IndexSelect, IntegerInputHasNoGradientButSelects) {
+  const Tensor labels = tensor_from(std::vector<int64_t>{7, 8, 9}, {3});
+  const Tensor y = index_select(labels, 0, tensor_from(std::vector<int64_t>{2, 2, 0}, {3}));
+  EXPECT_EQ(y.to_vector<int64_t>(), (std::vector<int64_t>{9, 9, 7}));
+  EXPECT_FALSE(y.requires_grad());
+}
+
 TEST(IndexRows, EmbeddingGatherScatterCatStack) {
   const Tensor idx = tensor_from(std::vector<int64_t>{3, 0, 3, 5, 1, 3}, {2, 3});
   test::expect_rows(OpFamily::Index, "embedding with padding_idx",
                     [&](auto& in) { return embedding(test::like(idx, in[0]), in[0], 5); },
                     {test::uniform({6, 4})});
+  const Tensor picks = tensor_from(std::vector<int64_t>{4, 0, 4, 2, 4, 4, 1}, {7});
+  test::expect_rows(OpFamily::Index, "index_select dim 1 with repeats",
+                    [&](auto& in) { return index_select(in[0], 1, test::like(picks, in[0])); },
+                    {test::uniform({3, 5, 6})});
   // max along a dim gathers its values and scatters its gradient.
   test::expect_rows(OpFamily::Index, "max over a dim (gather, scatter_add)",
                     [](auto& in) { return max(in[0], 1).values; }, {test::uniform({4, 7, 3})});
@@ -277,6 +344,32 @@ namespace gpunn::bad_input {
 
 Table index_bad_input() {
   Table t;
+  t.err("index", "index_select index equal to the dim's size",
+        [] {
+          index_select(F({3, 4}), 1, I({0, 4}));
+        },
+        {"index_select:", "index 4", "position 1", "dim 1 of size 4", "[3, 4]"});
+  t.err("index", "index_select of a negative index", [] { index_select(F({3}), 0, I({-1})); },
+        {"index_select:", "index -1", "size 3"});
+  t.err("dim", "index_select over dim 2 of a 2-D tensor",
+        [] {
+          index_select(F({3, 4}), 2, I({0}));
+        },
+        {"index_select:", "dim 2", "[3, 4]"});
+  t.err("dtype", "index_select with float indices", [] { index_select(F({3}), 0, F({2})); },
+        {"index_select:", "index", "int64", "[2] float32"});
+  t.err("rank", "index_select with a 2-D index",
+        [] {
+          index_select(F({3}), 0, L({1, 2}));
+        },
+        {"index_select:", "0 or 1 dims", "[1, 2] int64"});
+  t.err("rank", "index_select of a 0-D input", [] { index_select(F({}), 0, I({0})); },
+        {"index_select:", "at least one dim"});
+  t.err("undefined", "index_select of an undefined tensor",
+        [] { index_select(Tensor(), 0, I({0})); }, {"index_select:", "undefined"});
+  t.val("empty", "index_select with no indices", [] {
+    return is(index_select(F({3, 2}), 0, I({})), {0, 2});
+  });
   t.err("index", "embedding index equal to num_embeddings",
         [] {
           embedding(I({0, 5}), F({5, 3}));
