@@ -1,7 +1,9 @@
 // Dataset's default batching, TensorDataset, Subset and gather_rows.
 #include <gpunn/data/dataset.h>
+#include <gpunn/ops/index.h>
 
 #include <cstring>
+#include <utility>
 
 namespace gpunn::data {
 namespace {
@@ -61,10 +63,17 @@ Batch Dataset::get_batch(const std::vector<int64_t>& indices) const {
   return {stack_field(data, indices, "data"), stack_field(target, indices, "target"), indices};
 }
 
+Batch Dataset::gather(const Tensor&, std::vector<int64_t> host_indices) const {
+  return get_batch(host_indices);
+}
+
 Tensor gather_rows(const Tensor& x, const std::vector<int64_t>& indices) {
   GPUNN_CHECK(x.defined() && x.dim() >= 1, "gather_rows: expected a tensor with at least one dim");
-  GPUNN_CHECK(x.device().is_cpu(), "gather_rows: expected a CPU tensor, got one on ",
-              x.device().str());
+  if (!x.device().is_cpu()) {
+    for (int64_t i : indices) check_index("gather_rows", i, x.size(0));
+    return index_select(
+        x, 0, tensor_from(indices, {static_cast<int64_t>(indices.size())}).to(x.device()));
+  }
   const Tensor c = x.contiguous();
   const int64_t n = c.size(0);
   Shape shape = c.shape();
@@ -83,14 +92,12 @@ Tensor gather_rows(const Tensor& x, const std::vector<int64_t>& indices) {
 TensorDataset::TensorDataset(Tensor data, Tensor target) {
   GPUNN_CHECK(data.defined() && data.dim() >= 1,
               "TensorDataset: data must be a tensor with at least one dim (examples first)");
-  GPUNN_CHECK(data.device().is_cpu(), "TensorDataset: data must be on the CPU, got ",
-              data.device().str());
   if (target.defined()) {
     GPUNN_CHECK(target.dim() >= 1 && target.size(0) == data.size(0), "TensorDataset: data ",
                 data.shape(), " and target ", target.shape(),
                 " must have the same first dim (one row per example)");
-    GPUNN_CHECK(target.device().is_cpu(), "TensorDataset: target must be on the CPU, got ",
-                target.device().str());
+    GPUNN_CHECK(target.device() == data.device(), "TensorDataset: data is on ", data.device().str(),
+                " but target is on ", target.device().str(), "; expected one device");
     target_ = target.detach().contiguous();
   }
   data_ = data.detach().contiguous();
@@ -107,6 +114,18 @@ Batch TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
   GPUNN_CHECK(data_.defined(), "TensorDataset::get_batch: the dataset is empty");
   return {gather_rows(data_, indices), target_.defined() ? gather_rows(target_, indices) : Tensor(),
           indices};
+}
+
+Device TensorDataset::device() const { return data_.defined() ? data_.device() : kCPU; }
+
+Batch TensorDataset::gather(const Tensor& indices, std::vector<int64_t> host_indices) const {
+  if (device().is_cpu()) return get_batch(host_indices);
+  GPUNN_CHECK(data_.defined(), "TensorDataset::gather: the dataset is empty");
+  GPUNN_CHECK(indices.defined() && indices.numel() == static_cast<int64_t>(host_indices.size()),
+              "TensorDataset::gather: the index tensor and the host indices differ in length");
+  return {index_select(data_, 0, indices),
+          target_.defined() ? index_select(target_, 0, indices) : Tensor(),
+          std::move(host_indices)};
 }
 
 TensorDataset TensorDataset::subset(const std::vector<int64_t>& indices) const {

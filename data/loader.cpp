@@ -68,12 +68,15 @@ Batch deliver(Batch batch, Device device) {
 
 class DataLoader::Run {
  public:
+  // device_order: for a device-resident dataset, `order` as an int64 tensor on its
+  // device (batches are gathered with slices of it); undefined otherwise.
   Run(std::shared_ptr<const Dataset> dataset, const DataLoaderOptions& options, int64_t epoch,
-      std::vector<int64_t> order, int64_t num_batches)
+      std::vector<int64_t> order, Tensor device_order, int64_t num_batches)
       : dataset_(std::move(dataset)),
         options_(options),
         epoch_(epoch),
         order_(std::move(order)),
+        device_order_(std::move(device_order)),
         num_batches_(num_batches) {
     if (options_.prefetch && num_batches_ > 0) worker_ = std::thread([this] { work(); });
   }
@@ -139,7 +142,10 @@ class DataLoader::Run {
     const int64_t start = b * bs;
     const int64_t stop = std::min<int64_t>(start + bs, static_cast<int64_t>(order_.size()));
     std::vector<int64_t> indices(order_.begin() + start, order_.begin() + stop);
-    Batch batch = dataset_->get_batch(indices);
+    Batch batch =
+        device_order_.defined()
+            ? dataset_->gather(device_order_.narrow(0, start, stop - start), std::move(indices))
+            : dataset_->get_batch(indices);
     if (options_.transform) {
       Generator generator(detail::derive_key(options_.seed, detail::Stream::Transform,
                                              static_cast<uint64_t>(epoch_),
@@ -183,6 +189,7 @@ class DataLoader::Run {
   const DataLoaderOptions options_;
   const int64_t epoch_;
   const std::vector<int64_t> order_;
+  const Tensor device_order_;
   const int64_t num_batches_;
 
   // Consumer side.
@@ -233,8 +240,14 @@ std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {
   GPUNN_CHECK(epoch >= 0, "DataLoader::epoch_order: epoch must be non-negative, got ", epoch);
   const int64_t n = dataset_->size();
   if (options_.shuffle) {
-    return shuffled_indices(n, detail::derive_key(options_.seed, detail::Stream::Shuffle,
-                                                  static_cast<uint64_t>(epoch)));
+    const uint64_t key =
+        detail::derive_key(options_.seed, detail::Stream::Shuffle, static_cast<uint64_t>(epoch));
+    if (!dataset_->device().is_cpu()) {
+      // randperm on the CPU gives the permutation start_epoch draws on the device.
+      Generator generator(key);
+      return randperm(n, kInt64, &generator).to_vector<int64_t>();
+    }
+    return shuffled_indices(n, key);
   }
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
@@ -244,7 +257,26 @@ std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {
 void DataLoader::start_epoch() {
   run_.reset();  // stops an epoch still in progress first
   epoch_ = next_epoch_++;
-  run_ = std::make_unique<Run>(dataset_, options_, epoch_, epoch_order(epoch_), num_batches());
+  const Device where = dataset_->device();
+  if (where.is_cpu()) {
+    run_ = std::make_unique<Run>(dataset_, options_, epoch_, epoch_order(epoch_), Tensor(),
+                                 num_batches());
+    return;
+  }
+  // A device-resident dataset: the order is drawn on its device (randperm: Philox keys and
+  // a radix sort), and read back once for Batch::indices.
+  const int64_t n = dataset_->size();
+  Tensor order;
+  if (options_.shuffle) {
+    Generator generator(
+        detail::derive_key(options_.seed, detail::Stream::Shuffle, static_cast<uint64_t>(epoch_)));
+    order = randperm(n, TensorOptions(kInt64).device(where), &generator);
+  } else {
+    order = arange(static_cast<double>(n), TensorOptions(kInt64)).to(where);
+  }
+  std::vector<int64_t> host = order.to(kCPU).to_vector<int64_t>();
+  run_ = std::make_unique<Run>(dataset_, options_, epoch_, std::move(host), std::move(order),
+                               num_batches());
 }
 
 bool DataLoader::next(Batch& batch) {

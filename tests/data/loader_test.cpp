@@ -1,9 +1,11 @@
 // DataLoader and datasets: order, determinism, batching, drop_last, the last
 // partial batch, transforms, exceptions from the background thread, early
-// destruction; TensorDataset, Subset and the default get_batch.
+// destruction; TensorDataset, Subset and the default get_batch; device-resident
+// datasets (shuffled and gathered on the GPU; skipped without one).
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -333,6 +335,96 @@ TEST(Dataset, DefaultGetBatchAndSubset) {
     data::Example get(int64_t i) const override { return {zeros({i + 1}), Tensor()}; }
   };
   EXPECT_THROWS_WITH(Ragged().get_batch({0, 1}), "get_batch", "example 1", "[2]", "[1]");
+}
+
+// A dataset that counts the host batches asked of it, to see which path a caller took.
+class CountingSquares : public Squares {
+ public:
+  mutable int host_batches = 0;
+  Batch get_batch(const std::vector<int64_t>& indices) const override {
+    ++host_batches;
+    return Squares::get_batch(indices);
+  }
+};
+
+TEST(Dataset, HostDatasetsLiveOnTheCpuAndGatherThroughGetBatch) {
+  EXPECT_EQ(counting(3).device(), kCPU);
+  CountingSquares s;
+  EXPECT_EQ(s.device(), kCPU);
+  const Batch b = s.gather(tensor_from(std::vector<int64_t>{4, 0}, {2}), {4, 0});
+  EXPECT_EQ(s.host_batches, 1);
+  EXPECT_EQ(b.indices, (std::vector<int64_t>{4, 0}));
+  EXPECT_EQ(b.target.to_vector<int64_t>(), (std::vector<int64_t>{4, 0}));
+  // The loader over a host dataset keeps the host shuffle: DataLoader.ShuffleOrderIsPinned.
+}
+
+// ---- device-resident datasets (GPU) --------------------------------------------------------
+
+const Device kCuda0 = Device::cuda(0);
+
+TensorDataset counting_on(int64_t n, Device d) {
+  const TensorDataset host = counting(n);
+  return TensorDataset(host.data().to(d), host.target().to(d));
+}
+
+TEST(CudaLoader, DeviceResidentDatasetIsShuffledAndGatheredOnTheDevice) {
+  GPUNN_REQUIRE_GPU();
+  const int64_t n = 103;
+  const TensorDataset d = counting_on(n, kCuda0);
+  EXPECT_EQ(d.device(), kCuda0);
+  for (const bool prefetch : {false, true}) {
+    SCOPED_TRACE(prefetch ? "prefetch" : "no prefetch");
+    DataLoader loader(
+        d, {.batch_size = 16, .shuffle = true, .seed = 5, .prefetch = prefetch, .device = kCuda0});
+    for (int64_t epoch = 0; epoch < 2; ++epoch) {
+      std::vector<int64_t> seen;
+      for (Batch& b : loader) {
+        EXPECT_EQ(b.data.device(), kCuda0);
+        EXPECT_EQ(b.target.device(), kCuda0);
+        // Row i is [i, 10 i] with target i: the gathered rows match the indices.
+        const std::vector<int64_t> t = b.target.to(kCPU).to_vector<int64_t>();
+        EXPECT_EQ(t, b.indices);
+        const std::vector<float> x = b.data.to(kCPU).to_vector<float>();
+        for (size_t i = 0; i < t.size(); ++i)
+          EXPECT_EQ(x[2 * i + 1], 10.0f * static_cast<float>(t[i]));
+        seen.insert(seen.end(), t.begin(), t.end());
+      }
+      EXPECT_EQ(seen, loader.epoch_order(epoch));
+      std::vector<int64_t> sorted = seen;
+      std::sort(sorted.begin(), sorted.end());
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(sorted[static_cast<size_t>(i)], i);
+    }
+    EXPECT_NE(loader.epoch_order(0), loader.epoch_order(1));
+  }
+  // The permutation is randperm's for the epoch's key: the CPU computes the same one.
+  DataLoader a(d, {.batch_size = 16, .shuffle = true, .seed = 5, .device = kCuda0});
+  DataLoader b(counting_on(n, kCuda0), {.batch_size = 16, .shuffle = true, .seed = 5});
+  EXPECT_EQ(a.epoch_order(3), b.epoch_order(3));
+}
+
+TEST(CudaLoader, DeviceResidentUnshuffledSubsetAndDeliveryElsewhere) {
+  GPUNN_REQUIRE_GPU();
+  const auto d = std::make_shared<const TensorDataset>(counting_on(20, kCuda0));
+  // Unshuffled: 0..n-1; delivered to the CPU when asked.
+  DataLoader loader(d, {.batch_size = 6, .device = kCPU});
+  std::vector<int64_t> seen;
+  for (Batch& b : loader) {
+    EXPECT_EQ(b.data.device(), kCPU);
+    const std::vector<int64_t> t = b.target.to_vector<int64_t>();
+    seen.insert(seen.end(), t.begin(), t.end());
+  }
+  std::vector<int64_t> want(20);
+  for (int64_t i = 0; i < 20; ++i) want[static_cast<size_t>(i)] = i;
+  EXPECT_EQ(seen, want);
+  // A Subset of it lives there too and gathers through TensorDataset::get_batch.
+  data::Subset sub(d, {19, 2, 7});
+  EXPECT_EQ(sub.device(), kCuda0);
+  const Batch sb = sub.get_batch({2, 0});
+  EXPECT_EQ(sb.target.device(), kCuda0);
+  EXPECT_EQ(sb.target.to(kCPU).to_vector<int64_t>(), (std::vector<int64_t>{7, 19}));
+  EXPECT_THROWS_WITH(data::gather_rows(d->data(), {20}), "gather_rows", "index 20", "20 examples");
+  EXPECT_THROWS_WITH(TensorDataset(zeros({3, 2}, kCuda0), zeros({3})), "TensorDataset", "cuda:0",
+                     "cpu");
 }
 
 TEST(DataLoader, EpochOverFashionMnistSizedDataIsCheap) {

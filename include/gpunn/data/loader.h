@@ -8,7 +8,11 @@
 //
 // Order. Epoch e visits the dataset in the order epoch_order(e): 0..N-1, or with
 // shuffle a permutation that is a pure function of (seed, e), the same on every
-// machine and with or without prefetch. Each range-for (each begin()) runs the
+// machine and with or without prefetch. A device-resident dataset (a TensorDataset
+// of CUDA tensors, Dataset::device()) is shuffled on its device by gpunn::randperm,
+// and its batches are gathered there with slices of that order: no host copy of the
+// data, one read of the order per epoch for Batch::indices. Its permutation differs
+// from the host shuffle's (epoch_order says which applies). Each range-for (each begin()) runs the
 // next epoch: 0, 1, 2, ...; set_epoch(e) makes the next one e (to resume from a
 // checkpoint). Batches are consecutive slices of that order; the last one holds
 // the remainder unless drop_last is set.
