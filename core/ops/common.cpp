@@ -68,29 +68,6 @@ void check_max_dims(const char* op, const Tensor& t) {
               " dims are supported, got ", describe(t));
 }
 
-namespace {
-template <typename T>
-bool any_non_finite(const T* p, int64_t n) {
-  bool found = false;
-  // v - v is 0 for finite v and NaN otherwise; no early exit, so this vectorizes.
-  for (int64_t i = 0; i < n; ++i) found |= (p[i] - p[i]) != T(0);
-  return found;
-}
-}  // namespace
-
-bool holds_non_finite(const Tensor& t) {
-  if (!t.device().is_cpu()) return false;
-  GPUNN_ASSERT(t.is_contiguous(), "holds_non_finite needs a contiguous tensor");
-  switch (t.dtype()) {
-    case kFloat32:
-      return any_non_finite(t.data<float>(), t.numel());
-    case kFloat64:
-      return any_non_finite(t.data<double>(), t.numel());
-    default:
-      return false;
-  }
-}
-
 int64_t normalize_dim(const char* op, int64_t dim, int64_t ndim) {
   return normalize_dim(op, dim, ndim, Tensor());
 }

@@ -28,12 +28,6 @@ void check_cpu(const char* op, std::initializer_list<const Tensor*> tensors);
 void check_same_device(const char* op, std::initializer_list<const Tensor*> tensors);
 void check_max_dims(const char* op, const Tensor& t);
 
-// True when `t` (contiguous, float32/float64, on the CPU) holds a NaN or an
-// infinity; false for tensors on other devices. Ops whose CPU vendor kernels do
-// not follow IEEE rules for such values (oneDNN's max pooling lets NaN lose,
-// its softmax does not spread a row's NaN) run the reference loops instead.
-bool holds_non_finite(const Tensor& t);
-
 // dim in [-ndim, ndim) -> [0, ndim); `ndim` may be 0 for ops that accept 0-D
 // tensors, where dims -1 and 0 both mean "the scalar" (returns 0).
 int64_t normalize_dim(const char* op, int64_t dim, int64_t ndim);
