@@ -156,11 +156,16 @@ SortLayout sort_indices(char* base, const int64_t* idx, int64_t n, int64_t rows,
   auto* keys = base ? reinterpret_cast<uint64_t*>(base + l.keys) : nullptr;
   auto* pos_in = base ? reinterpret_cast<int64_t*>(base + l.pos_in) : nullptr;
   auto* pos_out = base ? reinterpret_cast<int64_t*>(base + l.pos_out) : nullptr;
-  if (base) iota_kernel<<<grid_for(n), kThreads, 0, stream>>>(pos_in, n);
-  GPUNN_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(base ? base + l.temp : nullptr, l.temp_bytes,
-                                                   keys_in, keys, pos_in, pos_out, n, 0,
-                                                   key_bits(rows), stream));
+  // CUB's scratch for these n pairs: asked first, so the sort below is given exactly the
+  // size it checks for (a zero size with a real pointer would be refused).
+  GPUNN_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, l.temp_bytes, keys_in, keys, pos_in,
+                                                   pos_out, n, 0, key_bits(rows), stream));
   l.total = l.temp + l.temp_bytes;
+  if (base) {
+    iota_kernel<<<grid_for(n), kThreads, 0, stream>>>(pos_in, n);
+    GPUNN_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(
+        base + l.temp, l.temp_bytes, keys_in, keys, pos_in, pos_out, n, 0, key_bits(rows), stream));
+  }
   return l;
 }
 
