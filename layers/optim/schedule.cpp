@@ -129,8 +129,11 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleOptions o) : LRScheduler(op
 
 void OneCycleLR::check_epoch(int64_t epoch) const {
   LRScheduler::check_epoch(epoch);
-  GPUNN_CHECK(epoch < o_.total_steps, "OneCycleLR: stepped to ", epoch, " but total_steps is ",
-              o_.total_steps, " (the last step is ", o_.total_steps - 1, ")");
+  // As PyTorch's OneCycleLR: step() may be called total_steps times, once per batch; the
+  // last call sets the lr for a step no batch takes (the cosine continued past its end).
+  GPUNN_CHECK(epoch <= o_.total_steps, "OneCycleLR: step() called ", epoch,
+              " times but total_steps is ", o_.total_steps,
+              " (at most total_steps calls, one per batch)");
 }
 
 double OneCycleLR::lr_at(int64_t epoch, size_t /*group*/) const {

@@ -60,7 +60,13 @@ TEST(Schedule, OneCycleMatchesTorch) {
        0.081174565394976306, 0.06112620219362893, 0.038874197806371073, 0.018825834605023701,
        0.0049519367986526289, 3.9999999999999998e-07},
       1e-17, 1e-15));
-  EXPECT_THROWS_WITH(s.step(), "OneCycleLR: stepped to 10 but total_steps is 10");
+  // PyTorch allows total_steps calls of step(): the loop of docs/training.md, one per batch.
+  // The last sets the lr of a step no batch takes: the cosine continued past its end,
+  // pct = 8/7 (torch.optim.lr_scheduler.OneCycleLR's formula, evaluated in Python).
+  s.step();
+  EXPECT_EQ(s.last_epoch(), 10);
+  EXPECT_NEAR(f.opt.lr(), 0.004951936798652624, 1e-17);
+  EXPECT_THROWS_WITH(s.step(), "OneCycleLR: step() called 11 times but total_steps is 10");
 
   Fixture g;
   optim::OneCycleLR three(
@@ -71,6 +77,19 @@ TEST(Schedule, OneCycleMatchesTorch) {
        0.0040000000000000001, 0.0036180721853510196, 0.0026181721853510195, 0.0013822278146489802,
        0.00038232781464898029, 3.9999999999999998e-07},
       1e-17, 1e-15));
+  three.step();
+  EXPECT_NEAR(g.opt.lr(), 0.00038232781464897985, 1e-17);
+  EXPECT_THROWS_WITH(three.step(), "total_steps is 10");
+}
+
+// docs/training.md's loop: total_steps = epochs · batches and one step() per batch.
+TEST(Schedule, OneCycleTakesOneStepPerBatchOfEveryEpoch) {
+  Fixture f;
+  const int epochs = 3, batches = 4;
+  optim::OneCycleLR s(f.opt, {.max_lr = 0.1, .total_steps = epochs * batches});
+  for (int e = 0; e < epochs; ++e)
+    for (int b = 0; b < batches; ++b) s.step();
+  EXPECT_EQ(s.last_epoch(), epochs * batches);
 }
 
 TEST(Schedule, SaveLoadResumesTheSameLr) {

@@ -19,7 +19,9 @@
 //                    phase 2 from max_lr to final over [pct_start·total − 1, total − 1];
 //                    with three_phase: initial→max_lr, max_lr→initial over the same
 //                    length, then initial→final. Within a phase from a to b at fraction x:
-//                    lr = b + (a − b) · (1 + cos(π·x)) / 2. Stepping past total − 1 throws.
+//                    lr = b + (a − b) · (1 + cos(π·x)) / 2. As in PyTorch, step() may be
+//                    called total_steps times (once per batch; the last call sets the lr
+//                    of a step no batch takes, the cosine continued); once more throws.
 //                    (Momentum cycling is not done: momentum stays as configured.)
 //
 // A schedule keeps a reference to its optimizer, which must outlive it.
@@ -54,7 +56,7 @@ class LRScheduler {
 
  protected:
   explicit LRScheduler(Optimizer& optimizer);
-  // Checks the counter (OneCycleLR: at most total_steps − 1).
+  // Checks the counter (OneCycleLR: at most total_steps).
   virtual void check_epoch(int64_t epoch) const;
   // Sets the lr for last_epoch(); derived constructors call it last.
   void apply();
