@@ -19,11 +19,23 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled)
   check_all();
 }
 
+namespace {
+AdamOptions as_adam(const AdamWOptions& o) {
+  return {.lr = o.lr,
+          .beta1 = o.beta1,
+          .beta2 = o.beta2,
+          .eps = o.eps,
+          .weight_decay = o.weight_decay,
+          .amsgrad = o.amsgrad};
+}
+}  // namespace
+
 AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options)
-    : Adam(std::vector<ParamGroup>{ParamGroup{std::move(params), {}, {}}}, options, true) {}
+    : Adam(std::vector<ParamGroup>{ParamGroup{std::move(params), {}, {}}}, as_adam(options), true) {
+}
 
 AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions options)
-    : Adam(std::move(groups), options, true) {}
+    : Adam(std::move(groups), as_adam(options), true) {}
 
 std::vector<std::string> Adam::buffer_names() const {
   if (o_.amsgrad) return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};

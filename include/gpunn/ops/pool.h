@@ -15,8 +15,8 @@ GPUNN_API_BEGIN
 namespace gpunn {
 
 struct Pool2dOptions {
-  Int2 kernel_size;  // required
-  Int2 stride = 0;   // 0: equal to kernel_size
+  Int2 kernel_size = 0;  // required: at least 1 (0 is refused by name)
+  Int2 stride = 0;       // 0: equal to kernel_size
   Int2 padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;  // avg_pool2d: padding counts in the divisor

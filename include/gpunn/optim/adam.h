@@ -27,8 +27,16 @@ struct AdamOptions {
   bool amsgrad = false;
 };
 
-struct AdamWOptions : AdamOptions {
-  AdamWOptions() { weight_decay = 1e-2; }
+// AdamW's options: Adam's fields, with AdamW's default weight decay (1e-2, decoupled).
+// Its own aggregate rather than a subclass of AdamOptions, so designated initializers
+// work: optim::AdamW opt(params, {.lr = 1e-3}).
+struct AdamWOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 1e-2;
+  bool amsgrad = false;
 };
 
 class Adam : public Optimizer {
