@@ -228,22 +228,22 @@ int main(int argc, char** argv) {
                  "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "
                  "/usr/share/datasets/fashion-mnist)");
   app.add_option("--batch", o.batch, "batch size (default: 128 on a GPU, 8 on the CPU, smoke 2)")
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--steps", o.steps,
                  "training steps (default: 100 on a GPU, 20 on the CPU, smoke 2)")
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--warmup", o.warmup, "steps left out of the timing (at most steps - 1)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(gpunn::cli::non_negative);
   app.add_option("--num-classes", o.num_classes, "classes (default: 1000 synthetic, 10 fashion)")
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--synthetic-batches", o.synthetic_batches,
                  "K: the synthetic set is K batches, visited in turn")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--lr", o.lr, "SGD learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--momentum", o.momentum, "SGD momentum")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.999));

@@ -283,13 +283,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{1}, int64_t{65536}));
   app.add_option("--epochs", o.epochs, "epochs (smoke: at most 2 of 24 steps)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--batch", o.batch, "batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--lr", o.lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--manifold", o.manifold, "grid side of the --latent 2 manifold picture")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{64}));

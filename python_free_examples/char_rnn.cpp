@@ -209,32 +209,32 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"rnn", "lstm"}));
   app.add_option("--epochs", s.epochs, "passes over the list of names")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--batch", s.batch, "parallel streams of text (B)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--seq-len", s.seq_len, "characters per chunk: how far gradients reach back (T)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--embed", s.embed, "embedding size (E)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--hidden", s.hidden, "hidden units (H)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--lr", s.lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--clip", s.clip, "largest gradient norm (0: no clipping)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(gpunn::cli::non_negative);
   app.add_option("--temperature", s.temperature,
                  "sampling temperature: low picks likely characters, high adds variety")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--samples", s.samples, "names to sample")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--names", s.names_path,
                  "list of names, one per line, plain or .gz (default: miscfiles' propernames)");
   CLI11_PARSE(app, argc, argv);

@@ -425,11 +425,15 @@ int main(int argc, char** argv) {
   app.add_option("--model", o.model, "cnn (2 conv + 2 FC) or mlp (784-256-128-10)")
       ->check(CLI::IsMember({"cnn", "mlp"}))
       ->capture_default_str();
-  app.add_option("--epochs", o.epochs, "epochs (default: cnn 5, mlp 10, smoke 2)");
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "epochs (default: cnn 5, mlp 10, smoke 2)")
+      ->check(gpunn::cli::positive);
+  app.add_option("--batch", o.batch, "batch size")
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
   app.add_option("--lr", o.lr,
                  "peak learning rate of SGD with Nesterov momentum, linear warmup over half an "
-                 "epoch then cosine decay (default: cnn 0.05, mlp 0.1)");
+                 "epoch then cosine decay (default: cnn 0.05, mlp 0.1)")
+      ->check(gpunn::cli::positive);
   app.add_option("--momentum", o.momentum, "SGD momentum (0: plain SGD)")->capture_default_str();
   app.add_option("--weight-decay", o.weight_decay, "L2 weight decay")->capture_default_str();
   app.add_option("--val-fraction", o.val_fraction,
@@ -441,7 +445,9 @@ int main(int argc, char** argv) {
   app.add_option("--resume", o.resume,
                  "continue from a checkpoint.safetensors (same --model, --batch, --epochs)");
   app.add_option("--stop-after", o.stop_after,
-                 "stop after this many epochs, keeping the --epochs schedule (to resume later)");
+                 "stop after this many epochs, keeping the --epochs schedule (to resume later; "
+                 "default: run every epoch)")
+      ->check(gpunn::cli::positive);
   app.add_flag("--test-each-epoch", o.test_each_epoch,
                "also measure test accuracy after every epoch (for the curves only; the epoch is "
                "still chosen on validation accuracy)");

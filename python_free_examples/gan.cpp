@@ -365,11 +365,14 @@ int main(int argc, char** argv) {
       "and loss curves."};
   Options o;
   gx::add_common_options(app, o.common);
-  app.add_option("--epochs", o.epochs,
-                 "passes over the 60000 training images (default 2, smoke 1)");
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "passes over the 60000 training images (default 2, smoke 1)")
+      ->check(gpunn::cli::positive);
+  app.add_option("--batch", o.batch, "batch size (at least 2)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   app.add_option("--lr", o.lr, "Adam learning rate of both networks (betas 0.5, 0.999)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
   app.add_option("--z-dim", o.z_dim, "size of the generator's noise input")->capture_default_str();
   app.add_option("--data", o.data_dir,
                  "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "

@@ -170,22 +170,22 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(int64_t{2}, int64_t{6}));
   app.add_option("--hidden", s.hidden, "hidden units of the two-layer network")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--linear-steps", s.linear_steps, "full-batch steps for each linear classifier")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--steps", s.mlp_steps, "full-batch steps for the network")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--linear-lr", s.linear_lr, "learning rate of the linear classifiers")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--lr", s.mlp_lr, "learning rate of the network")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(gpunn::cli::positive);
   app.add_option("--reg", s.reg, "L2 regularization strength (loss + reg/2 * sum of W^2)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(gpunn::cli::non_negative);
   CLI11_PARSE(app, argc, argv);
   if (common.smoke) {
     s.linear_steps = std::min<int64_t>(s.linear_steps, 20);

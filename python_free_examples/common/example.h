@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_checks.h"  // tools/common: gpunn::cli::positive, non_negative
+
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>

@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "cli_checks.h"
+
 namespace {
 
 using namespace gpunn;
@@ -433,15 +435,17 @@ int main(int argc, char** argv) {
   time->add_option("model", t.model, "alexnet, mlp (spiral 2-100-3), lenet or cnn (Fashion-MNIST)")
       ->required();
   time->add_option("--batch", t.batch,
-                   "batch size (default: alexnet 128, mlp 300, lenet and cnn 64)");
+                   "batch size (default: alexnet 128, mlp 300, lenet and cnn 64)")
+      ->check(gpunn::cli::positive);
   time->add_option("--device", t.device, "auto (CUDA when usable), cpu, cuda or cuda:i");
   time->add_option("--impl", t.impl,
                    "custom|vendor|auto, or a list with FAMILY=IMPL items, e.g. vendor,gemm=custom");
   time->add_option("--precision", t.precision, "fp32 (strict) or tf32 (TensorFloat-32 allowed)")
       ->check(CLI::IsMember({"fp32", "tf32"}));
   time->add_option("--iters", t.iters, "timed iterations (medians are reported)")
-      ->check(CLI::PositiveNumber);
-  time->add_option("--warmup", t.warmup, "untimed iterations first")->check(CLI::NonNegativeNumber);
+      ->check(gpunn::cli::positive);
+  time->add_option("--warmup", t.warmup, "untimed iterations first")
+      ->check(gpunn::cli::non_negative);
   time->add_option("--json", t.json, "also write the results to this JSON file");
 
   CLI11_PARSE(app, argc, argv);
