@@ -57,16 +57,6 @@ __global__ void embedding_forward_kernel(T* y, const T* __restrict__ w,
   GPUNN_GRID_STRIDE(e, n * D) { y[e] = w[idx[e / D] * D + e % D]; }
 }
 
-template <typename T>
-__global__ void embedding_backward_kernel(T* dw, const T* __restrict__ dy,
-                                          const int64_t* __restrict__ idx, int64_t n, int64_t D,
-                                          int64_t padding_idx) {
-  GPUNN_GRID_STRIDE(e, n * D) {
-    const int64_t row = idx[e / D];
-    if (row != padding_idx) atomicAdd(&dw[row * D + e % D], dy[e]);
-  }
-}
-
 // One thread per column d: dw[idx[i], d] += dy[i, d] for i = 0, 1, ..., n-1.
 // Threads of a warp touch consecutive d, so reads and writes coalesce; the
 // parallelism is only D, the price of a fixed order.
@@ -96,13 +86,17 @@ __global__ void index_select_kernel(T* y, const T* __restrict__ x, const int64_t
   }
 }
 
+// dx[o, idx[j], i] += dy[o, j, i] with atomics; rows equal to `skip` (-1: none) get
+// nothing. Embedding's backward is the case outer = 1, inner = D.
 template <typename T>
 __global__ void index_add_atomic_kernel(T* dx, const T* __restrict__ dy,
                                         const int64_t* __restrict__ idx, int64_t outer,
-                                        int64_t x_size, int64_t y_size, int64_t inner) {
+                                        int64_t x_size, int64_t y_size, int64_t inner,
+                                        int64_t skip) {
   GPUNN_GRID_STRIDE(e, outer * y_size * inner) {
     const int64_t i = e % inner, j = (e / inner) % y_size, o = e / (y_size * inner);
-    atomicAdd(&dx[(o * x_size + idx[j]) * inner + i], dy[e]);
+    const int64_t row = idx[j];
+    if (row != skip) atomicAdd(&dx[(o * x_size + row) * inner + i], dy[e]);
   }
 }
 
@@ -170,6 +164,15 @@ SortLayout sort_indices(char* base, const int64_t* idx, int64_t n, int64_t rows,
 }
 
 template <typename T>
+void index_add_atomic_launch(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
+                             int64_t y_size, int64_t inner, int64_t skip, cudaStream_t stream) {
+  const int64_t n = outer * y_size * inner;
+  if (n == 0) return;
+  index_add_atomic_kernel<<<grid_for(n), kThreads, 0, stream>>>(dx, dy, idx, outer, x_size, y_size,
+                                                                inner, skip);
+}
+
+template <typename T>
 void index_add_sorted_launch(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
                              int64_t y_size, int64_t inner, int64_t skip, void* workspace,
                              cudaStream_t stream) {
@@ -204,14 +207,6 @@ void embedding_forward_launch(T* y, const T* weight, const int64_t* idx, int64_t
                               cudaStream_t stream) {
   if (n * D > 0)
     embedding_forward_kernel<<<grid_for(n * D), kThreads, 0, stream>>>(y, weight, idx, n, D);
-}
-
-template <typename T>
-void embedding_backward_launch(T* dweight, const T* dy, const int64_t* idx, int64_t n, int64_t D,
-                               int64_t padding_idx, cudaStream_t stream) {
-  if (n * D > 0)
-    embedding_backward_kernel<<<grid_for(n * D), kThreads, 0, stream>>>(dweight, dy, idx, n, D,
-                                                                        padding_idx);
 }
 
 template <typename T>
@@ -266,10 +261,7 @@ void index_add_cuda(const IndexAddArgs& a, const Context& ctx) {
                             ctx.stream);
     return;
   }
-  const int64_t n = a.outer * a.y_size * a.inner;
-  if (n == 0) return;
-  index_add_atomic_kernel<<<grid_for(n), kThreads, 0, ctx.stream>>>(dx, dy, a.idx, a.outer,
-                                                                    a.x_size, a.y_size, a.inner);
+  index_add_atomic_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.stream);
 }
 
 template <typename T>
@@ -284,8 +276,8 @@ void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx)
     index_add_sorted_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
                             a.rows, a.n, a.D, a.padding_idx, ctx.workspace, ctx.stream);
   } else {
-    embedding_backward_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, a.n,
-                              a.D, a.padding_idx, ctx.stream);
+    index_add_atomic_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
+                            a.rows, a.n, a.D, a.padding_idx, ctx.stream);
   }
 }
 
