@@ -37,19 +37,6 @@ struct TypeTag {
 };
 
 template <typename F>
-decltype(auto) dispatch_floating(DType dtype, const char* op, F&& f) {
-  switch (dtype) {
-    case DType::Float32:
-      return f(TypeTag<float>{});
-    case DType::Float64:
-      return f(TypeTag<double>{});
-    case DType::Int64:
-      break;
-  }
-  detail::throw_error(op, ": expected a float32 or float64 tensor, got ", dtype_name(dtype));
-}
-
-template <typename F>
 decltype(auto) dispatch_all(DType dtype, F&& f) {
   switch (dtype) {
     case DType::Float32:
@@ -58,6 +45,10 @@ decltype(auto) dispatch_all(DType dtype, F&& f) {
       return f(TypeTag<double>{});
     case DType::Int64:
       return f(TypeTag<int64_t>{});
+    case DType::BFloat16:
+      return f(TypeTag<BFloat16>{});
+    case DType::Float16:
+      return f(TypeTag<Half>{});
   }
   GPUNN_ASSERT(false, "unknown dtype");
 }

@@ -8,6 +8,9 @@ namespace gpunn {
 
 size_t dtype_size(DType dtype) {
   switch (dtype) {
+    case DType::BFloat16:
+    case DType::Float16:
+      return 2;
     case DType::Float32:
       return 4;
     case DType::Float64:
@@ -25,8 +28,27 @@ const char* dtype_name(DType dtype) {
       return "float64";
     case DType::Int64:
       return "int64";
+    case DType::BFloat16:
+      return "bfloat16";
+    case DType::Float16:
+      return "float16";
   }
   return "unknown";
+}
+
+DType parse_dtype(const std::string& text) {
+  static const struct {
+    const char* name;
+    DType dtype;
+  } kNames[] = {{"float32", kFloat32},   {"float", kFloat32},   {"fp32", kFloat32},
+                {"f32", kFloat32},       {"float64", kFloat64}, {"double", kFloat64},
+                {"fp64", kFloat64},      {"f64", kFloat64},     {"int64", kInt64},
+                {"bfloat16", kBFloat16}, {"bf16", kBFloat16},   {"float16", kFloat16},
+                {"half", kFloat16},      {"fp16", kFloat16},    {"f16", kFloat16}};
+  for (const auto& n : kNames)
+    if (text == n.name) return n.dtype;
+  detail::throw_error("parse_dtype: unknown dtype \"", text,
+                      "\" (expected float32, float64, int64, bfloat16 or float16)");
 }
 
 std::string Device::str() const {

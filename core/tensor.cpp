@@ -110,6 +110,8 @@ T* Tensor::data() const {
 template float* Tensor::data<float>() const;
 template double* Tensor::data<double>() const;
 template int64_t* Tensor::data<int64_t>() const;
+template BFloat16* Tensor::data<BFloat16>() const;
+template Half* Tensor::data<Half>() const;
 
 void* Tensor::data_ptr() const { return checked(impl_, "data_ptr").data(); }
 
@@ -134,6 +136,8 @@ std::vector<T> Tensor::to_vector() const {
 template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<BFloat16> Tensor::to_vector<BFloat16>() const;
+template std::vector<Half> Tensor::to_vector<Half>() const;
 
 Tensor Tensor::detach() const {
   const TensorImpl& impl = checked(impl_, "detach");

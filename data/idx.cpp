@@ -167,6 +167,12 @@ Tensor idx_to_tensor(const std::string& bytes, const ParsedIdx& idx, DType dtype
     case DType::Int64:
       convert(t.data<int64_t>(), p, idx.numel, code, 1.0);
       break;
+    case DType::BFloat16:
+      convert(t.data<BFloat16>(), p, idx.numel, code, scale);
+      break;
+    case DType::Float16:
+      convert(t.data<Half>(), p, idx.numel, code, scale);
+      break;
   }
   return t;
 }

@@ -10,7 +10,7 @@ TensorDataset spiral(int64_t classes, int64_t points_per_class, uint64_t seed, d
                      DType dtype) {
   GPUNN_CHECK(classes >= 1 && points_per_class >= 1, "spiral: expected at least one class and ",
               "one point per class, got ", classes, " classes of ", points_per_class, " points");
-  GPUNN_CHECK(is_floating(dtype), "spiral: dtype must be float32 or float64, got ", dtype);
+  GPUNN_CHECK(is_floating(dtype), "spiral: dtype must be floating-point, got ", dtype);
   GPUNN_CHECK(std::isfinite(noise) && noise >= 0, "spiral: noise must be finite and >= 0, got ",
               noise);
   const int64_t K = classes;

@@ -14,8 +14,7 @@ namespace gpunn::data {
 namespace {
 
 void check_floating_cpu(const char* op, const Tensor& x) {
-  GPUNN_CHECK(x.defined() && is_floating(x.dtype()), op,
-              ": expected a float32 or float64 tensor, got ",
+  GPUNN_CHECK(x.defined() && is_floating(x.dtype()), op, ": expected a floating-point tensor, got ",
               x.defined() ? dtype_name(x.dtype()) : "an undefined tensor");
   GPUNN_CHECK(x.device().is_cpu(), op, ": expected a CPU tensor, got one on ", x.device().str());
 }
@@ -197,8 +196,7 @@ Tensor interpolation_matrix(int64_t n_in, int64_t n_out, TensorOptions options) 
 
 Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width) {
   const char* op = "resize_bilinear";
-  GPUNN_CHECK(x.defined() && is_floating(x.dtype()), op,
-              ": expected a float32 or float64 tensor, got ",
+  GPUNN_CHECK(x.defined() && is_floating(x.dtype()), op, ": expected a floating-point tensor, got ",
               x.defined() ? dtype_name(x.dtype()) : "an undefined tensor");
   GPUNN_CHECK(x.dim() >= 2, op, ": expected images [..., H, W], got ", x.shape());
   const int64_t H = x.size(-2), W = x.size(-1);

@@ -1,7 +1,11 @@
 // One sample (or one gradient element) of each loss kernel (kernels/loss.h),
 // shared by the CPU loops and the CUDA kernels so that both compute the same
 // formulas. Layout as in kernels/loss.h: scores [N, C, inner], targets [N, inner].
+// Values are read into compute_t<T> (float for the 16-bit types) or double, and rounded
+// to T once on store.
 #pragma once
+
+#include <gpunn/half.h>
 
 #include <cmath>
 #include <cstdint>
@@ -22,11 +26,12 @@ GPUNN_HOST_DEVICE inline void nll_forward_at(T* loss, T* wsum, const T* logp, co
     wsum[p] = T(0);
     return;
   }
-  const T w = weight ? weight[y] : T(1);
+  using A = compute_t<T>;
+  const A w = weight ? static_cast<A>(weight[y]) : A(1);
   const T* lp = logp + n * C * inner + i;  // lp[c · inner] = logp[n, c, i]
   if (smoothing == 0.0) {
     // Only the target's entry is read: the others may be -inf (log of 0).
-    loss[p] = -w * lp[y * inner];
+    loss[p] = static_cast<T>(-w * static_cast<A>(lp[y * inner]));
   } else {
     double all = 0.0;  // Σ_c w[c] · logp[n, c, i]
     for (int64_t c = 0; c < C; ++c)
@@ -35,7 +40,7 @@ GPUNN_HOST_DEVICE inline void nll_forward_at(T* loss, T* wsum, const T* logp, co
                                  static_cast<double>(lp[y * inner]) -
                              smoothing / static_cast<double>(C) * all);
   }
-  wsum[p] = w;
+  wsum[p] = static_cast<T>(w);
 }
 
 // dlogp[e] for element e = (n·C + c)·inner + i; exactly 0 where the target is
@@ -112,17 +117,21 @@ GPUNN_HOST_DEVICE inline T sigmoid(T z) {
 template <typename T>
 GPUNN_HOST_DEVICE inline T bce_logits_at(const T* x, const T* y, const T* pos_weight, int64_t C,
                                          int64_t i) {
-  const T pw = pos_weight ? pos_weight[i % C] : T(1);
-  return (T(1) - y[i]) * x[i] + (T(1) + (pw - T(1)) * y[i]) * softplus(-x[i]);
+  using A = compute_t<T>;
+  const A pw = pos_weight ? static_cast<A>(pos_weight[i % C]) : A(1);
+  const A xi = static_cast<A>(x[i]), yi = static_cast<A>(y[i]);
+  return static_cast<T>((A(1) - yi) * xi + (A(1) + (pw - A(1)) * yi) * softplus(-xi));
 }
 
 template <typename T>
 GPUNN_HOST_DEVICE inline void bce_logits_backward_at(T* dx, T* dy, const T* g, const T* x,
                                                      const T* y, const T* pos_weight, int64_t C,
                                                      int64_t i) {
-  const T pw = pos_weight ? pos_weight[i % C] : T(1);
-  if (dx) dx[i] = g[i] * ((T(1) - y[i]) - (T(1) + (pw - T(1)) * y[i]) * sigmoid(-x[i]));
-  if (dy) dy[i] = g[i] * (-x[i] + (pw - T(1)) * softplus(-x[i]));
+  using A = compute_t<T>;
+  const A pw = pos_weight ? static_cast<A>(pos_weight[i % C]) : A(1);
+  const A gi = static_cast<A>(g[i]), xi = static_cast<A>(x[i]), yi = static_cast<A>(y[i]);
+  if (dx) dx[i] = static_cast<T>(gi * ((A(1) - yi) - (A(1) + (pw - A(1)) * yi) * sigmoid(-xi)));
+  if (dy) dy[i] = static_cast<T>(gi * (-xi + (pw - A(1)) * softplus(-xi)));
 }
 
 }  // namespace gpunn::kernels::math

@@ -1,7 +1,10 @@
 // One element of each optimizer update, shared by the CPU loops and the fused
 // CUDA kernels (formulas in kernels/optim.h). The per-step constants are formed
-// once on the host, in double where it matters, and converted to T.
+// once on the host, in double where it matters, and converted to A = compute_t<T>;
+// each element is read into A, updated there, and each value stored to T once.
 #pragma once
+
+#include <gpunn/half.h>
 
 #include <cmath>
 #include <cstdint>
@@ -13,13 +16,14 @@ namespace gpunn::kernels::math {
 
 template <typename T>
 struct SgdConsts {
-  T lr, mu, damp, wd;
+  using A = compute_t<T>;
+  A lr, mu, damp, wd;
   bool weight_decay, momentum, nesterov, first_step;
   explicit SgdConsts(const SgdParams& p, bool has_buffer)
-      : lr(T(p.lr)),
-        mu(T(p.momentum)),
-        damp(T(1.0 - p.dampening)),
-        wd(T(p.weight_decay)),
+      : lr(A(p.lr)),
+        mu(A(p.momentum)),
+        damp(A(1.0 - p.dampening)),
+        wd(A(p.weight_decay)),
         weight_decay(p.weight_decay != 0),
         momentum(has_buffer),
         nesterov(p.nesterov),
@@ -29,31 +33,34 @@ struct SgdConsts {
 template <typename T>
 GPUNN_HOST_DEVICE inline void sgd_update(T* param, const T* grad, T* buf, int64_t i,
                                          const SgdConsts<T>& c) {
-  T g = grad[i];
-  if (c.weight_decay) g += c.wd * param[i];
+  using A = compute_t<T>;
+  const A p = static_cast<A>(param[i]);
+  A g = static_cast<A>(grad[i]);
+  if (c.weight_decay) g += c.wd * p;
   if (c.momentum) {
-    T& b = buf[i];
-    b = c.first_step ? g : c.mu * b + c.damp * g;
+    const A b = c.first_step ? g : c.mu * static_cast<A>(buf[i]) + c.damp * g;
+    buf[i] = static_cast<T>(b);
     g = c.nesterov ? g + c.mu * b : b;
   }
-  param[i] -= c.lr * g;
+  param[i] = static_cast<T>(p - c.lr * g);
 }
 
 template <typename T>
 struct AdamConsts {
-  T step_size, bias2_sqrt, b1, b2, eps, wd, one_minus_b1, one_minus_b2, decay;
+  using A = compute_t<T>;
+  A step_size, bias2_sqrt, b1, b2, eps, wd, one_minus_b1, one_minus_b2, decay;
   bool decoupled, weight_decay;
   explicit AdamConsts(const AdamParams& p)
-      : step_size(T(p.lr / (1.0 - std::pow(p.beta1, static_cast<double>(p.step))))),
-        bias2_sqrt(T(std::sqrt(1.0 - std::pow(p.beta2, static_cast<double>(p.step))))),
-        b1(T(p.beta1)),
-        b2(T(p.beta2)),
-        eps(T(p.eps)),
-        wd(T(p.weight_decay)),
+      : step_size(A(p.lr / (1.0 - std::pow(p.beta1, static_cast<double>(p.step))))),
+        bias2_sqrt(A(std::sqrt(1.0 - std::pow(p.beta2, static_cast<double>(p.step))))),
+        b1(A(p.beta1)),
+        b2(A(p.beta2)),
+        eps(A(p.eps)),
+        wd(A(p.weight_decay)),
         // 1 − β is formed in double: in float32, 1 − 0.999f is off by 1.3e-5 relative.
-        one_minus_b1(T(1.0 - p.beta1)),
-        one_minus_b2(T(1.0 - p.beta2)),
-        decay(T(1.0 - p.lr * p.weight_decay)),
+        one_minus_b1(A(1.0 - p.beta1)),
+        one_minus_b2(A(1.0 - p.beta2)),
+        decay(A(1.0 - p.lr * p.weight_decay)),
         decoupled(p.decoupled_weight_decay),
         weight_decay(p.weight_decay != 0) {}
 };
@@ -61,32 +68,37 @@ struct AdamConsts {
 template <typename T>
 GPUNN_HOST_DEVICE inline void adam_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
                                           T* max_exp_avg_sq, int64_t i, const AdamConsts<T>& c) {
-  T g = grad[i];
+  using A = compute_t<T>;
+  A p = static_cast<A>(param[i]);
+  A g = static_cast<A>(grad[i]);
   if (c.decoupled)
-    param[i] *= c.decay;
+    p *= c.decay;
   else if (c.weight_decay)
-    g += c.wd * param[i];
-  exp_avg[i] = c.b1 * exp_avg[i] + c.one_minus_b1 * g;
-  exp_avg_sq[i] = c.b2 * exp_avg_sq[i] + c.one_minus_b2 * g * g;
-  T v = exp_avg_sq[i];
+    g += c.wd * p;
+  const A m = c.b1 * static_cast<A>(exp_avg[i]) + c.one_minus_b1 * g;
+  A v = c.b2 * static_cast<A>(exp_avg_sq[i]) + c.one_minus_b2 * g * g;
+  exp_avg[i] = static_cast<T>(m);
+  exp_avg_sq[i] = static_cast<T>(v);
   if (max_exp_avg_sq != nullptr) {
-    max_exp_avg_sq[i] = max_exp_avg_sq[i] > v ? max_exp_avg_sq[i] : v;
-    v = max_exp_avg_sq[i];
+    const A old_max = static_cast<A>(max_exp_avg_sq[i]);
+    v = old_max > v ? old_max : v;
+    max_exp_avg_sq[i] = static_cast<T>(v);
   }
-  param[i] -= c.step_size * exp_avg[i] / (std::sqrt(v) / c.bias2_sqrt + c.eps);
+  param[i] = static_cast<T>(p - c.step_size * m / (std::sqrt(v) / c.bias2_sqrt + c.eps));
 }
 
 template <typename T>
 struct RmspropConsts {
-  T lr, a, eps, wd, one_minus_a, mu;
+  using A = compute_t<T>;
+  A lr, a, eps, wd, one_minus_a, mu;
   bool weight_decay;
   explicit RmspropConsts(const RmspropParams& p)
-      : lr(T(p.lr)),
-        a(T(p.alpha)),
-        eps(T(p.eps)),
-        wd(T(p.weight_decay)),
-        one_minus_a(T(1.0 - p.alpha)),  // formed in double, as in AdamConsts
-        mu(T(p.momentum)),
+      : lr(A(p.lr)),
+        a(A(p.alpha)),
+        eps(A(p.eps)),
+        wd(A(p.weight_decay)),
+        one_minus_a(A(1.0 - p.alpha)),  // formed in double, as in AdamConsts
+        mu(A(p.momentum)),
         weight_decay(p.weight_decay != 0) {}
 };
 
@@ -94,21 +106,26 @@ template <typename T>
 GPUNN_HOST_DEVICE inline void rmsprop_update(T* param, const T* grad, T* square_avg, T* grad_avg,
                                              T* momentum_buffer, int64_t i,
                                              const RmspropConsts<T>& c) {
-  T g = grad[i];
-  if (c.weight_decay) g += c.wd * param[i];
-  square_avg[i] = c.a * square_avg[i] + c.one_minus_a * g * g;
-  T avg;
+  using A = compute_t<T>;
+  const A p = static_cast<A>(param[i]);
+  A g = static_cast<A>(grad[i]);
+  if (c.weight_decay) g += c.wd * p;
+  const A sq = c.a * static_cast<A>(square_avg[i]) + c.one_minus_a * g * g;
+  square_avg[i] = static_cast<T>(sq);
+  A avg;
   if (grad_avg != nullptr) {
-    grad_avg[i] = c.a * grad_avg[i] + c.one_minus_a * g;
-    avg = std::sqrt(square_avg[i] - grad_avg[i] * grad_avg[i]) + c.eps;
+    const A ga = c.a * static_cast<A>(grad_avg[i]) + c.one_minus_a * g;
+    grad_avg[i] = static_cast<T>(ga);
+    avg = std::sqrt(sq - ga * ga) + c.eps;
   } else {
-    avg = std::sqrt(square_avg[i]) + c.eps;
+    avg = std::sqrt(sq) + c.eps;
   }
   if (momentum_buffer != nullptr) {
-    momentum_buffer[i] = c.mu * momentum_buffer[i] + g / avg;
-    param[i] -= c.lr * momentum_buffer[i];
+    const A buf = c.mu * static_cast<A>(momentum_buffer[i]) + g / avg;
+    momentum_buffer[i] = static_cast<T>(buf);
+    param[i] = static_cast<T>(p - c.lr * buf);
   } else {
-    param[i] -= c.lr * g / avg;
+    param[i] = static_cast<T>(p - c.lr * g / avg);
   }
 }
 

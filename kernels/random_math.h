@@ -3,6 +3,8 @@
 // only, so every device and every split of the work draws the same numbers.
 #pragma once
 
+#include <gpunn/half.h>
+
 #include <cmath>
 #include <cstdint>
 
@@ -11,10 +13,11 @@
 
 namespace gpunn::kernels::math {
 
-// Uniform in [0, 1) from lane pair 0 or 1: float from one word, double from two.
+// Uniform in [0, 1) from lane pair 0 or 1: float (and the 16-bit types, which round
+// the float once on store) from one word, double from two.
 template <typename T>
-GPUNN_HOST_DEVICE inline T uniform01(const Philox4& r, int lane_pair) {
-  if constexpr (sizeof(T) == 4) {
+GPUNN_HOST_DEVICE inline compute_t<T> uniform01(const Philox4& r, int lane_pair) {
+  if constexpr (sizeof(T) <= 4) {
     return uniform_float(r.v[2 * lane_pair]);
   } else {
     return uniform_double(r.v[2 * lane_pair], r.v[2 * lane_pair + 1]);

@@ -1,6 +1,9 @@
 // One output element of the LSTM-cell kernels (kernels/rnn.h), shared by the CPU loops
-// and the CUDA kernels. Positions are (n, j) with j < H.
+// and the CUDA kernels. Positions are (n, j) with j < H. Values are read into
+// A = compute_t<T> (float for the 16-bit types) and each output rounded to T once.
 #pragma once
+
+#include <gpunn/half.h>
 
 #include <cmath>
 #include <cstdint>
@@ -22,58 +25,63 @@ struct LstmGates {
   T i, f, g, o;
 };
 template <typename T>
-GPUNN_HOST_DEVICE inline LstmGates<T> lstm_gates(const T* gates, int64_t H, int64_t n, int64_t j) {
+GPUNN_HOST_DEVICE inline LstmGates<compute_t<T>> lstm_gates(const T* gates, int64_t H, int64_t n,
+                                                            int64_t j) {
+  using A = compute_t<T>;
   const T* g = gates + n * 4 * H;
-  return {stable_sigmoid(g[j]), stable_sigmoid(g[H + j]), std::tanh(g[2 * H + j]),
-          stable_sigmoid(g[3 * H + j])};
+  return {stable_sigmoid(static_cast<A>(g[j])), stable_sigmoid(static_cast<A>(g[H + j])),
+          std::tanh(static_cast<A>(g[2 * H + j])), stable_sigmoid(static_cast<A>(g[3 * H + j]))};
 }
 
 template <typename T>
 GPUNN_HOST_DEVICE inline void lstm_forward_at(T* out, const T* gates, const T* c_prev, int64_t H,
                                               int64_t n, int64_t j) {
-  const LstmGates<T> a = lstm_gates(gates, H, n, j);
-  const T c = a.f * c_prev[n * H + j] + a.i * a.g;
-  out[n * 2 * H + j] = a.o * std::tanh(c);
-  out[n * 2 * H + H + j] = c;
+  using A = compute_t<T>;
+  const LstmGates<A> a = lstm_gates(gates, H, n, j);
+  const A c = a.f * static_cast<A>(c_prev[n * H + j]) + a.i * a.g;
+  out[n * 2 * H + j] = static_cast<T>(a.o * std::tanh(c));
+  out[n * 2 * H + H + j] = static_cast<T>(c);
 }
 
 template <typename T>
 GPUNN_HOST_DEVICE inline void lstm_backward_at(T* dgates, T* dc_prev, const T* dout, const T* gates,
                                                const T* c_prev, int64_t H, int64_t n, int64_t j) {
-  const LstmGates<T> a = lstm_gates(gates, H, n, j);
-  const T cp = c_prev[n * H + j];
-  const T tc = std::tanh(a.f * cp + a.i * a.g);
-  const T dh = dout[n * 2 * H + j];
-  const T dc = dout[n * 2 * H + H + j] + dh * a.o * (T(1) - tc * tc);
+  using A = compute_t<T>;
+  const LstmGates<A> a = lstm_gates(gates, H, n, j);
+  const A cp = static_cast<A>(c_prev[n * H + j]);
+  const A tc = std::tanh(a.f * cp + a.i * a.g);
+  const A dh = static_cast<A>(dout[n * 2 * H + j]);
+  const A dc = static_cast<A>(dout[n * 2 * H + H + j]) + dh * a.o * (A(1) - tc * tc);
   if (dgates) {
     T* dg = dgates + n * 4 * H;
-    dg[j] = dc * a.g * a.i * (T(1) - a.i);
-    dg[H + j] = dc * cp * a.f * (T(1) - a.f);
-    dg[2 * H + j] = dc * a.i * (T(1) - a.g * a.g);
-    dg[3 * H + j] = dh * tc * a.o * (T(1) - a.o);
+    dg[j] = static_cast<T>(dc * a.g * a.i * (A(1) - a.i));
+    dg[H + j] = static_cast<T>(dc * cp * a.f * (A(1) - a.f));
+    dg[2 * H + j] = static_cast<T>(dc * a.i * (A(1) - a.g * a.g));
+    dg[3 * H + j] = static_cast<T>(dh * tc * a.o * (A(1) - a.o));
   }
-  if (dc_prev) dc_prev[n * H + j] = dc * a.f;
+  if (dc_prev) dc_prev[n * H + j] = static_cast<T>(dc * a.f);
 }
 
 template <typename T>
 GPUNN_HOST_DEVICE inline void lstm_jvp_at(T* tout, const T* tgates, const T* tc_prev,
                                           const T* gates, const T* c_prev, int64_t H, int64_t n,
                                           int64_t j) {
-  const LstmGates<T> a = lstm_gates(gates, H, n, j);
-  const T cp = c_prev[n * H + j];
-  const T tc = std::tanh(a.f * cp + a.i * a.g);
-  T ti = 0, tf = 0, tg = 0, to = 0;
+  using A = compute_t<T>;
+  const LstmGates<A> a = lstm_gates(gates, H, n, j);
+  const A cp = static_cast<A>(c_prev[n * H + j]);
+  const A tc = std::tanh(a.f * cp + a.i * a.g);
+  A ti = 0, tf = 0, tg = 0, to = 0;
   if (tgates) {
     const T* d = tgates + n * 4 * H;
-    ti = d[j] * a.i * (T(1) - a.i);
-    tf = d[H + j] * a.f * (T(1) - a.f);
-    tg = d[2 * H + j] * (T(1) - a.g * a.g);
-    to = d[3 * H + j] * a.o * (T(1) - a.o);
+    ti = static_cast<A>(d[j]) * a.i * (A(1) - a.i);
+    tf = static_cast<A>(d[H + j]) * a.f * (A(1) - a.f);
+    tg = static_cast<A>(d[2 * H + j]) * (A(1) - a.g * a.g);
+    to = static_cast<A>(d[3 * H + j]) * a.o * (A(1) - a.o);
   }
-  const T tcp = tc_prev ? tc_prev[n * H + j] : T(0);
-  const T dc = tf * cp + a.f * tcp + ti * a.g + a.i * tg;
-  tout[n * 2 * H + j] = to * tc + a.o * (T(1) - tc * tc) * dc;
-  tout[n * 2 * H + H + j] = dc;
+  const A tcp = tc_prev ? static_cast<A>(tc_prev[n * H + j]) : A(0);
+  const A dc = tf * cp + a.f * tcp + ti * a.g + a.i * tg;
+  tout[n * 2 * H + j] = static_cast<T>(to * tc + a.o * (A(1) - tc * tc) * dc);
+  tout[n * 2 * H + H + j] = static_cast<T>(dc);
 }
 
 }  // namespace gpunn::kernels::math

@@ -149,9 +149,10 @@ step tests 240 tests.log ctest --test-dir "$build" -j "$jobs" --output-on-failur
   -E '^install\.|^layering\.|^example\.fashion_mnist'
 grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT|Subprocess aborted)\)" "$out/tests.log" |
   tail -15 | tee -a "$summary"
-# The GPU tests: Cuda* (devices, determinism, layers) and every family's *Rows tests
+# The GPU tests: Cuda* (devices, determinism, layers), every family's *Rows tests and the
+# 16-bit rows against the CPU's (Precision.Cuda*)
 # (each op on every implementation row, the CUDA ones included: tests/ops/rows.h).
-gpu_tests='Cuda*:*Rows.*'
+gpu_tests='Cuda*:*Rows.*:*Precision.Cuda*'
 "$build/tests/gpunn_tests" --gtest_filter="$gpu_tests" --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
 note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
 

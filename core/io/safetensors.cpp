@@ -28,7 +28,7 @@ static_assert(std::endian::native == std::endian::little,
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the format's limit
 constexpr int kMaxJsonDepth = 8;                   // header is 3 levels deep
 
-enum class Decode { Native, Half, BFloat16, SignedInt, UnsignedInt, Bool, U64 };
+enum class Decode { Native, SignedInt, UnsignedInt, Bool, U64 };
 
 struct FileDType {
   const char* name;
@@ -39,8 +39,8 @@ struct FileDType {
 
 constexpr FileDType kDTypes[] = {
     {"F32", 4, kFloat32, Decode::Native},    {"F64", 8, kFloat64, Decode::Native},
-    {"I64", 8, kInt64, Decode::Native},      {"F16", 2, kFloat32, Decode::Half},
-    {"BF16", 2, kFloat32, Decode::BFloat16}, {"I32", 4, kInt64, Decode::SignedInt},
+    {"I64", 8, kInt64, Decode::Native},      {"F16", 2, kFloat16, Decode::Native},
+    {"BF16", 2, kBFloat16, Decode::Native},  {"I32", 4, kInt64, Decode::SignedInt},
     {"I16", 2, kInt64, Decode::SignedInt},   {"I8", 1, kInt64, Decode::SignedInt},
     {"U32", 4, kInt64, Decode::UnsignedInt}, {"U16", 2, kInt64, Decode::UnsignedInt},
     {"U8", 1, kInt64, Decode::UnsignedInt},  {"BOOL", 1, kInt64, Decode::Bool},
@@ -55,6 +55,10 @@ const char* file_dtype_name(DType dtype) {
       return "F64";
     case DType::Int64:
       return "I64";
+    case DType::BFloat16:
+      return "BF16";
+    case DType::Float16:
+      return "F16";
   }
   GPUNN_ASSERT(false, "unknown dtype");
 }
@@ -206,29 +210,6 @@ Header parse_header(const std::string& file, const char* text, size_t size, uint
   return h;
 }
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);  // inf / nan
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else {
-    // Subnormal: normalize.
-    int e = -1;
-    do {
-      ++e;
-      mant <<= 1;
-    } while ((mant & 0x400) == 0);
-    bits = sign | (static_cast<uint32_t>(112 - e) << 23) | ((mant & 0x3ff) << 13);
-  }
-  return std::bit_cast<float>(bits);
-}
-
 template <typename U>
 U load_le(const uint8_t* p) {
   U v;
@@ -244,17 +225,6 @@ Tensor decode(const std::string& file, const Entry& e, const uint8_t* src) {
     case Decode::Native:
       std::memcpy(t.data_ptr(), src, static_cast<size_t>(n * e.type->itemsize));
       break;
-    case Decode::Half: {
-      float* out = t.data<float>();
-      for (int64_t i = 0; i < n; ++i) out[i] = half_to_float(load_le<uint16_t>(src + 2 * i));
-      break;
-    }
-    case Decode::BFloat16: {
-      float* out = t.data<float>();
-      for (int64_t i = 0; i < n; ++i)
-        out[i] = std::bit_cast<float>(static_cast<uint32_t>(load_le<uint16_t>(src + 2 * i)) << 16);
-      break;
-    }
     case Decode::SignedInt:
     case Decode::UnsignedInt: {
       int64_t* out = t.data<int64_t>();

@@ -24,7 +24,8 @@ void check_defined(const char* op, const Tensor& t, const char* name) {
 
 void check_floating(const char* op, const Tensor& t, const char* name) {
   check_defined(op, t, name);
-  GPUNN_CHECK(is_floating(t.dtype()), op, ": ", name, " must be float32 or float64, got ",
+  GPUNN_CHECK(is_floating(t.dtype()), op, ": ", name,
+              " must be a floating-point tensor (float32, float64, bfloat16 or float16), got ",
               describe(t));
 }
 

@@ -1,10 +1,12 @@
 // Element types and devices.
 //
-// Float32 and Float64 are the differentiable types; Int64 holds class indices,
+// Float32, Float64, BFloat16 and Float16 are the differentiable types (the 16-bit ones
+// store values and compute in float32: gpunn/half.h); Int64 holds class indices,
 // embedding indices and argmax results.
 #pragma once
 
 #include <gpunn/export.h>
+#include <gpunn/half.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -15,15 +17,26 @@ GPUNN_API_BEGIN
 
 namespace gpunn {
 
-enum class DType : int8_t { Float32, Float64, Int64 };
+enum class DType : int8_t { Float32, Float64, Int64, BFloat16, Float16 };
 
 constexpr DType kFloat32 = DType::Float32;
 constexpr DType kFloat64 = DType::Float64;
 constexpr DType kInt64 = DType::Int64;
+constexpr DType kBFloat16 = DType::BFloat16;
+constexpr DType kFloat16 = DType::Float16;
+constexpr DType kHalf = DType::Float16;
 
 size_t dtype_size(DType dtype);
-const char* dtype_name(DType dtype);  // "float32", "float64", "int64"
+// "float32", "float64", "int64", "bfloat16", "float16" (PyTorch's names).
+const char* dtype_name(DType dtype);
+// The inverse of dtype_name(), also accepting "half", "bf16", "fp16", "f16", "fp32",
+// "f32", "fp64", "f64", "double" and "float"; throws gpunn::Error naming the choices.
+DType parse_dtype(const std::string& text);
 inline bool is_floating(DType dtype) { return dtype != DType::Int64; }
+// bfloat16 and float16: stored in 16 bits, computed in float32.
+inline bool is_reduced_float(DType dtype) {
+  return dtype == DType::BFloat16 || dtype == DType::Float16;
+}
 
 template <typename T>
 struct dtype_of;
@@ -38,6 +51,14 @@ struct dtype_of<double> {
 template <>
 struct dtype_of<int64_t> {
   static constexpr DType value = DType::Int64;
+};
+template <>
+struct dtype_of<BFloat16> {
+  static constexpr DType value = DType::BFloat16;
+};
+template <>
+struct dtype_of<Half> {
+  static constexpr DType value = DType::Float16;
 };
 
 inline std::ostream& operator<<(std::ostream& os, DType dtype) { return os << dtype_name(dtype); }

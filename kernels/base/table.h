@@ -55,7 +55,7 @@ template <typename Args>
 struct OpTable {
   const char* name;  // the op or pass, for messages: "softmax", "conv2d_backward_data"
   OpFamily family;
-  Row<Args> f32, f64, i64;
+  Row<Args> f32, f64, i64, bf16, f16;
 
   // The row for `dtype`. The switch has no default: -Wswitch names this place when a
   // DType is added, and each table then says what it has for it.
@@ -67,6 +67,10 @@ struct OpTable {
         return f64;
       case DType::Int64:
         return i64;
+      case DType::BFloat16:
+        return bf16;
+      case DType::Float16:
+        return f16;
     }
     return f32;
   }

@@ -8,119 +8,83 @@
 namespace gpunn::kernels {
 namespace {
 
-template <typename T>
-void relu_forward_cpu(T* y, const T* x, int64_t n) {
-  // x > 0 ? x : 0 would turn NaN into 0; this keeps it.
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] < T(0) ? T(0) : x[i];
+// y[i] = f(x[i]), computed in A = compute_t<T> (float for the 16-bit types) and rounded
+// to T once on store; the lambdas inline, so the float loops still vectorise.
+template <typename T, typename F>
+void map(T* y, const T* x, int64_t n, F f) {
+  using A = compute_t<T>;
+  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(f(static_cast<A>(x[i])));
 }
 
-template <typename T>
-void relu_backward_cpu(T* dx, const T* dy, const T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
-}
-
-template <typename T>
-void leaky_relu_forward_cpu(T* y, const T* x, int64_t n, double slope) {
-  const T s = static_cast<T>(slope);
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : x[i] * s;
-}
-
-template <typename T>
-void leaky_relu_backward_cpu(T* dx, const T* dy, const T* x, int64_t n, double slope) {
-  const T s = static_cast<T>(slope);
-  for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : dy[i] * s;
-}
-
-template <typename T>
-void sigmoid_forward_cpu(T* y, const T* x, int64_t n) {
-  // Two forms so that e^(-x) never overflows: for x < 0 use e^x / (1 + e^x).
-  for (int64_t i = 0; i < n; ++i) {
-    if (x[i] >= T(0)) {
-      y[i] = T(1) / (T(1) + std::exp(-x[i]));
-    } else {
-      T e = std::exp(x[i]);
-      y[i] = e / (T(1) + e);
-    }
-  }
-}
-
-template <typename T>
-void sigmoid_backward_cpu(T* dx, const T* dy, const T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
-}
-
-template <typename T>
-void tanh_forward_cpu(T* y, const T* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
-}
-
-template <typename T>
-void tanh_backward_cpu(T* dx, const T* dy, const T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
-}
-
-template <typename T>
-void gelu_forward_loops(T* y, const T* x, int64_t n, bool tanh_form) {
-  if (tanh_form) {
-    for (int64_t i = 0; i < n; ++i) y[i] = math::gelu_tanh(x[i]);
-  } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = math::gelu_erf(x[i]);
-  }
-}
-
-template <typename T>
-void gelu_backward_loops(T* dx, const T* dy, const T* x, int64_t n, bool tanh_form) {
-  if (tanh_form) {
-    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * math::gelu_tanh_derivative(x[i]);
-  } else {
-    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * math::gelu_erf_derivative(x[i]);
-  }
+// dx[i] = f(dy[i], saved[i]), the same way.
+template <typename T, typename F>
+void map(T* dx, const T* dy, const T* saved, int64_t n, F f) {
+  using A = compute_t<T>;
+  for (int64_t i = 0; i < n; ++i)
+    dx[i] = static_cast<T>(f(static_cast<A>(dy[i]), static_cast<A>(saved[i])));
 }
 
 }  // namespace
 
 template <typename T>
 void activation_forward_cpu(const ActivationArgs& a, const Context&) {
+  using A = compute_t<T>;
   const T* x = static_cast<const T*>(a.x);
   T* y = static_cast<T*>(a.y);
+  const A slope = static_cast<A>(a.slope);
   switch (a.f) {
     case Activation::Relu:
-      return relu_forward_cpu(y, x, a.n);
+      // x > 0 ? x : 0 would turn NaN into 0; this keeps it.
+      return map(y, x, a.n, [](A v) { return v < A(0) ? A(0) : v; });
     case Activation::LeakyRelu:
-      return leaky_relu_forward_cpu(y, x, a.n, a.slope);
+      return map(y, x, a.n, [slope](A v) { return v > A(0) ? v : v * slope; });
     case Activation::Sigmoid:
-      return sigmoid_forward_cpu(y, x, a.n);
+      // Two forms so that e^(-x) never overflows: for x < 0 use e^x / (1 + e^x).
+      return map(y, x, a.n, [](A v) {
+        if (v >= A(0)) return A(1) / (A(1) + std::exp(-v));
+        const A e = std::exp(v);
+        return e / (A(1) + e);
+      });
     case Activation::Tanh:
-      return tanh_forward_cpu(y, x, a.n);
+      return map(y, x, a.n, [](A v) { return std::tanh(v); });
     case Activation::GeluErf:
+      return map(y, x, a.n, [](A v) { return math::gelu_erf(v); });
     case Activation::GeluTanh:
-      return gelu_forward_loops(y, x, a.n, a.f == Activation::GeluTanh);
+      return map(y, x, a.n, [](A v) { return math::gelu_tanh(v); });
   }
 }
 
+// `saved` is x where activation_backward_reads_x(f), y otherwise (kernels/activation.h).
 template <typename T>
 void activation_backward_cpu(const ActivationBackwardArgs& a, const Context&) {
+  using A = compute_t<T>;
   const T* dy = static_cast<const T*>(a.dy);
   const T* saved = static_cast<const T*>(a.saved);
   T* dx = static_cast<T*>(a.dx);
+  const A slope = static_cast<A>(a.slope);
   switch (a.f) {
     case Activation::Relu:
-      return relu_backward_cpu(dx, dy, saved, a.n);
+      return map(dx, dy, saved, a.n, [](A g, A y) { return y > A(0) ? g : A(0); });
     case Activation::LeakyRelu:
-      return leaky_relu_backward_cpu(dx, dy, saved, a.n, a.slope);
+      return map(dx, dy, saved, a.n, [slope](A g, A x) { return x > A(0) ? g : g * slope; });
     case Activation::Sigmoid:
-      return sigmoid_backward_cpu(dx, dy, saved, a.n);
+      return map(dx, dy, saved, a.n, [](A g, A y) { return g * y * (A(1) - y); });
     case Activation::Tanh:
-      return tanh_backward_cpu(dx, dy, saved, a.n);
+      return map(dx, dy, saved, a.n, [](A g, A y) { return g * (A(1) - y * y); });
     case Activation::GeluErf:
+      return map(dx, dy, saved, a.n, [](A g, A x) { return g * math::gelu_erf_derivative(x); });
     case Activation::GeluTanh:
-      return gelu_backward_loops(dx, dy, saved, a.n, a.f == Activation::GeluTanh);
+      return map(dx, dy, saved, a.n, [](A g, A x) { return g * math::gelu_tanh_derivative(x); });
   }
 }
 
-template void activation_forward_cpu<float>(const ActivationArgs&, const Context&);
-template void activation_forward_cpu<double>(const ActivationArgs&, const Context&);
-template void activation_backward_cpu<float>(const ActivationBackwardArgs&, const Context&);
-template void activation_backward_cpu<double>(const ActivationBackwardArgs&, const Context&);
+#define GPUNN_INSTANTIATE(T)                                                      \
+  template void activation_forward_cpu<T>(const ActivationArgs&, const Context&); \
+  template void activation_backward_cpu<T>(const ActivationBackwardArgs&, const Context&);
+GPUNN_INSTANTIATE(float)
+GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
+#undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -137,6 +137,8 @@ void conv2d_backward_bias_cpu(const Conv2dBackwardBiasArgs& a, const Context&) {
   template void conv2d_backward_bias_cpu<T>(const Conv2dBackwardBiasArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -1,5 +1,6 @@
 // Reference loops for elementwise math (kernels/elementwise.h).
-// Each computes in T; derivatives follow the formulas in gpunn/ops/elementwise.h.
+// Each computes in compute_t<T> (float for the 16-bit types, which round once on store);
+// derivatives follow the formulas in gpunn/ops/elementwise.h.
 #include "kernels/elementwise.h"
 
 #include <cmath>
@@ -49,20 +50,24 @@ void with_constant(UnaryOp op, F&& f) {
 
 template <typename T>
 void unary_forward_loops(UnaryOp op, T* y, const T* x, int64_t n, double a, double b) {
-  const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+  using A = compute_t<T>;
+  const A ta = static_cast<A>(a), tb = static_cast<A>(b);
   with_constant(op, [&](auto k) {
-    for (int64_t i = 0; i < n; ++i) y[i] = unary_value(decltype(k)::value, x[i], ta, tb);
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = static_cast<T>(unary_value(decltype(k)::value, static_cast<A>(x[i]), ta, tb));
   });
 }
 
 template <typename T>
 void unary_backward_loops(UnaryOp op, T* dx, const T* dy, const T* x, const T* y, int64_t n,
                           double a, double b) {
-  const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+  using A = compute_t<T>;
+  const A ta = static_cast<A>(a), tb = static_cast<A>(b);
   with_constant(op, [&](auto k) {
     for (int64_t i = 0; i < n; ++i) {
-      const T xi = x ? x[i] : T(0), yi = y ? y[i] : T(0);
-      dx[i] = dy[i] * unary_derivative(decltype(k)::value, xi, yi, ta, tb);
+      const A xi = x ? static_cast<A>(x[i]) : A(0), yi = y ? static_cast<A>(y[i]) : A(0);
+      dx[i] = static_cast<T>(static_cast<A>(dy[i]) *
+                             unary_derivative(decltype(k)::value, xi, yi, ta, tb));
     }
   });
 }
@@ -94,7 +99,9 @@ void binary_forward_loops(BinaryOp op, T* z, const T* a, const T* b, const Strid
                           int64_t n) {
   with_constant(op, [&](auto k) {
     for_each_strided(ix, n, [&](int64_t i, int64_t oa, int64_t ob) {
-      z[i] = binary_value(decltype(k)::value, a[oa], b[ob]);
+      using A = compute_t<T>;
+      z[i] = static_cast<T>(
+          binary_value(decltype(k)::value, static_cast<A>(a[oa]), static_cast<A>(b[ob])));
     });
   });
 }
@@ -104,10 +111,12 @@ void binary_backward_loops(BinaryOp op, T* da, T* db, const T* dz, const T* a, c
                            const T* z, const StridedPair& ix, int64_t n) {
   with_constant(op, [&](auto k) {
     for_each_strided(ix, n, [&](int64_t i, int64_t oa, int64_t ob) {
-      T pa = T(0), pb = T(0);
-      binary_partials(decltype(k)::value, a[oa], b[ob], z ? z[i] : T(0), &pa, &pb);
-      if (da) da[i] = dz[i] * pa;
-      if (db) db[i] = dz[i] * pb;
+      using A = compute_t<T>;
+      A pa = A(0), pb = A(0);
+      binary_partials(decltype(k)::value, static_cast<A>(a[oa]), static_cast<A>(b[ob]),
+                      z ? static_cast<A>(z[i]) : A(0), &pa, &pb);
+      if (da) da[i] = static_cast<T>(static_cast<A>(dz[i]) * pa);
+      if (db) db[i] = static_cast<T>(static_cast<A>(dz[i]) * pb);
     });
   });
 }
@@ -145,6 +154,8 @@ void binary_backward_cpu(const BinaryBackwardArgs& a, const Context&) {
   template void binary_backward_cpu<T>(const BinaryBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -11,8 +11,8 @@ namespace gpunn::kernels {
 namespace {
 
 template <typename T>
-void gemm_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-                int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+void gemm_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+                const T* A, int64_t lda, const T* B, int64_t ldb, double beta, T* C, int64_t ldc) {
   std::vector<double> row(static_cast<size_t>(N));
   for (int64_t i = 0; i < M; ++i) {
     std::fill(row.begin(), row.end(), 0.0);
@@ -28,16 +28,16 @@ void gemm_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T a
     T* c = C + i * ldc;
     for (int64_t j = 0; j < N; ++j) {
       // beta == 0 must not read C: it may hold NaN from an uninitialized buffer.
-      const double old = beta == T(0) ? 0.0 : static_cast<double>(beta) * c[j];
-      c[j] = static_cast<T>(static_cast<double>(alpha) * row[j] + old);
+      const double old = beta == 0.0 ? 0.0 : beta * static_cast<double>(c[j]);
+      c[j] = static_cast<T>(alpha * row[j] + old);
     }
   }
 }
 
 template <typename T>
-void gemm_batched_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+void gemm_batched_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
                         const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
-                        int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c,
+                        int64_t stride_b, double beta, T* C, int64_t ldc, int64_t stride_c,
                         int64_t batch) {
   for (int64_t b = 0; b < batch; ++b)
     gemm_loops(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
@@ -48,13 +48,14 @@ void gemm_batched_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_
 
 template <typename T>
 void gemm_cpu(const GemmArgs& a, const Context&) {
-  gemm_batched_loops<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
-                        static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
-                        a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
-                        a.stride_c, a.batch);
+  gemm_batched_loops<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, a.alpha, static_cast<const T*>(a.A),
+                        a.lda, a.stride_a, static_cast<const T*>(a.B), a.ldb, a.stride_b, a.beta,
+                        static_cast<T*>(a.C), a.ldc, a.stride_c, a.batch);
 }
 
 template void gemm_cpu<float>(const GemmArgs&, const Context&);
 template void gemm_cpu<double>(const GemmArgs&, const Context&);
+template void gemm_cpu<BFloat16>(const GemmArgs&, const Context&);
+template void gemm_cpu<Half>(const GemmArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -102,6 +102,8 @@ void bce_logits_backward_cpu(const BceLogitsBackwardArgs& a, const Context&) {
   template void bce_logits_backward_cpu<T>(const BceLogitsBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

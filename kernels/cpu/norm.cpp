@@ -1,5 +1,5 @@
 // Reference loops for batch norm and LRN (kernels/norm.h).
-// Sums accumulate in double.
+// Sums accumulate in double; elementwise steps compute in compute_t<T>.
 #include "kernels/norm.h"
 
 #include "kernels/norm_math.h"
@@ -41,10 +41,12 @@ void batch_norm_forward_loops(T* y, const T* x, const T* mean, const T* invstd, 
                               const T* b, NormShape s) {
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t c = 0; c < s.C; ++c) {
-      const T scale = invstd[c] * (w ? w[c] : T(1));
-      const T shift = (b ? b[c] : T(0)) - mean[c] * scale;
+      using A = compute_t<T>;
+      const A scale = static_cast<A>(invstd[c]) * (w ? static_cast<A>(w[c]) : A(1));
+      const A shift = (b ? static_cast<A>(b[c]) : A(0)) - static_cast<A>(mean[c]) * scale;
       const int64_t base = at(s, n, c, 0);
-      for (int64_t i = 0; i < s.inner; ++i) y[base + i] = x[base + i] * scale + shift;
+      for (int64_t i = 0; i < s.inner; ++i)
+        y[base + i] = static_cast<T>(static_cast<A>(x[base + i]) * scale + shift);
     }
 }
 
@@ -217,6 +219,8 @@ void lrn_jvp_cpu(const LrnJvpArgs& a, const Context&) {
   template void lrn_jvp_cpu<T>(const LrnJvpArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -57,6 +57,8 @@ void rmsprop_step_cpu(const RmspropArgs& a, const Context&) {
   template void rmsprop_step_cpu<T>(const RmspropArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace gpunn::kernels {
 
@@ -21,29 +22,45 @@ void max_pool2d_forward_loops(T* y, int64_t* indices, const T* x, const Pool2dSh
         const int64_t w0 = std::max<int64_t>(q * s.stride_w - s.pad_w, 0);
         const int64_t h1 = std::min(p * s.stride_h - s.pad_h + s.kernel_h, s.H);
         const int64_t w1 = std::min(q * s.stride_w - s.pad_w + s.kernel_w, s.W);
-        T best = -std::numeric_limits<T>::infinity();
+        using A = compute_t<T>;
+        A best = -std::numeric_limits<A>::infinity();
         int64_t best_index = h0 * s.W + w0;
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t w = w0; w < w1; ++w) {
-            const T v = xp[h * s.W + w];
+            const A v = static_cast<A>(xp[h * s.W + w]);
             if (v > best || std::isnan(v)) {
               best = v;
               best_index = h * s.W + w;
             }
           }
         const int64_t at = (plane * s.P + p) * s.Q + q;
-        y[at] = best;
+        y[at] = static_cast<T>(best);  // exact: best is one of the inputs
         indices[at] = best_index;
       }
   }
 }
 
+// dx, one plane at a time: add_plane(plane, acc) adds the plane's gradient into acc, summed
+// in compute_t<T> and stored once (with the 16-bit types, overlapping windows must not
+// round after every addition).
+template <typename T, typename F>
+void scatter_planes(T* dx, const Pool2dShape& s, F add_plane) {
+  using A = compute_t<T>;
+  const int64_t hw = s.H * s.W;
+  std::vector<A> acc(static_cast<size_t>(hw));
+  for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
+    std::fill(acc.begin(), acc.end(), A(0));
+    add_plane(plane, acc.data());
+    for (int64_t k = 0; k < hw; ++k) dx[plane * hw + k] = static_cast<T>(acc[k]);
+  }
+}
+
 template <typename T>
 void max_pool2d_backward_loops(T* dx, const T* dy, const int64_t* indices, const Pool2dShape& s) {
-  std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
-  for (int64_t plane = 0; plane < s.N * s.C; ++plane)
+  scatter_planes(dx, s, [&](int64_t plane, compute_t<T>* acc) {
     for (int64_t i = 0; i < s.P * s.Q; ++i)
-      dx[plane * s.H * s.W + indices[plane * s.P * s.Q + i]] += dy[plane * s.P * s.Q + i];
+      acc[indices[plane * s.P * s.Q + i]] += static_cast<compute_t<T>>(dy[plane * s.P * s.Q + i]);
+  });
 }
 
 struct Window {
@@ -82,17 +99,16 @@ void avg_pool2d_forward_loops(T* y, const T* x, const Pool2dShape& s) {
 
 template <typename T>
 void avg_pool2d_backward_loops(T* dx, const T* dy, const Pool2dShape& s) {
-  std::fill(dx, dx + s.N * s.C * s.H * s.W, T(0));
-  for (int64_t plane = 0; plane < s.N * s.C; ++plane) {
-    T* dxp = dx + plane * s.H * s.W;
+  using A = compute_t<T>;
+  scatter_planes(dx, s, [&](int64_t plane, A* acc) {
     for (int64_t p = 0; p < s.P; ++p)
       for (int64_t q = 0; q < s.Q; ++q) {
         const Window win = avg_window(s, p, q);
-        const T g = dy[(plane * s.P + p) * s.Q + q] / static_cast<T>(win.divisor);
+        const A g = static_cast<A>(dy[(plane * s.P + p) * s.Q + q]) / static_cast<A>(win.divisor);
         for (int64_t h = win.h0; h < win.h1; ++h)
-          for (int64_t w = win.w0; w < win.w1; ++w) dxp[h * s.W + w] += g;
+          for (int64_t w = win.w0; w < win.w1; ++w) acc[h * s.W + w] += g;
       }
-  }
+  });
 }
 
 }  // namespace
@@ -128,6 +144,8 @@ bool max_pool2d_backward_has_indices(const MaxPool2dBackwardArgs& a) {
   template void avg_pool2d_backward_cpu<T>(const AvgPool2dBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -51,5 +51,7 @@ void randperm_cpu(const RandpermArgs& a, const Context&) {
 template void random_cpu<float>(const RandomArgs&, const Context&);
 template void random_cpu<double>(const RandomArgs&, const Context&);
 template void random_cpu<int64_t>(const RandomArgs&, const Context&);
+template void random_cpu<BFloat16>(const RandomArgs&, const Context&);
+template void random_cpu<Half>(const RandomArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -114,6 +114,8 @@ void abs_pow_sum_cpu(const AbsPowSumArgs& a, const Context&) {
   template void abs_pow_sum_cpu<T>(const AbsPowSumArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)  // values convert to double (exactly) where the loops read them
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

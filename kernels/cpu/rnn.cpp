@@ -45,6 +45,8 @@ void lstm_cell_jvp_cpu(const LstmCellJvpArgs& a, const Context&) {
   template void lstm_cell_jvp_cpu<T>(const LstmCellJvpArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

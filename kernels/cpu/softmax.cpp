@@ -58,5 +58,9 @@ template void softmax_forward_cpu<float>(const SoftmaxArgs&, const Context&);
 template void softmax_forward_cpu<double>(const SoftmaxArgs&, const Context&);
 template void softmax_backward_cpu<float>(const SoftmaxBackwardArgs&, const Context&);
 template void softmax_backward_cpu<double>(const SoftmaxBackwardArgs&, const Context&);
+template void softmax_forward_cpu<BFloat16>(const SoftmaxArgs&, const Context&);
+template void softmax_forward_cpu<Half>(const SoftmaxArgs&, const Context&);
+template void softmax_backward_cpu<BFloat16>(const SoftmaxBackwardArgs&, const Context&);
+template void softmax_backward_cpu<Half>(const SoftmaxBackwardArgs&, const Context&);
 
 }  // namespace gpunn::kernels

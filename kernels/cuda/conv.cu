@@ -6,9 +6,15 @@
 //   backward weights: dw_g[K/g, CRS] += dy_g · col_gᵀ  (summed over images)
 // The groups of one image are one batched GEMM. col2im gathers (one thread per
 // input element sums the column entries that read it), so there are no atomics
-// and results do not depend on scheduling.
+// and results do not depend on scheduling. bfloat16 and float16 multiply on the tensor
+// cores (kernels/cuda/gemm_tc.cuh) with float32 sums; their weight gradient is summed over
+// the images in a float32 buffer (after the column buffer in the workspace) and rounded
+// once at the end.
+#include <type_traits>
+
 #include "kernels/conv.h"
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/gemm_tc.cuh"
 #include "kernels/cuda/launch.cuh"
 
 namespace gpunn::kernels {
@@ -42,7 +48,7 @@ __global__ void col2im_kernel(T* __restrict__ dx, const T* __restrict__ col, Con
   const int64_t total = s.C * s.H * s.W, PQ = s.P * s.Q;
   GPUNN_GRID_STRIDE(e, total) {
     const int64_t w = e % s.W, h = (e / s.W) % s.H, c = e / (s.W * s.H);
-    T acc = T(0);
+    compute_t<T> acc = 0;
     for (int64_t r = 0; r < s.R; ++r) {
       const int64_t hp = h + s.pad_h - r * s.dil_h;  // = p · stride_h
       if (hp < 0 || hp % s.stride_h != 0) continue;
@@ -53,17 +59,42 @@ __global__ void col2im_kernel(T* __restrict__ dx, const T* __restrict__ col, Con
         if (wq < 0 || wq % s.stride_w != 0) continue;
         const int64_t q = wq / s.stride_w;
         if (q >= s.Q) continue;
-        acc += col[((c * s.R + r) * s.S + ss) * PQ + p * s.Q + q];
+        acc += static_cast<compute_t<T>>(col[((c * s.R + r) * s.S + ss) * PQ + p * s.Q + q]);
       }
     }
-    dx[e] = acc;
+    dx[e] = static_cast<T>(acc);
   }
 }
 
 template <typename T>
 __global__ void add_bias_kernel(T* __restrict__ y, const T* __restrict__ b, int64_t K, int64_t PQ,
                                 int64_t total) {
-  GPUNN_GRID_STRIDE(e, total) { y[e] += b[(e / PQ) % K]; }
+  using A = compute_t<T>;
+  GPUNN_GRID_STRIDE(e, total) {
+    y[e] = static_cast<T>(static_cast<A>(y[e]) + static_cast<A>(b[(e / PQ) % K]));
+  }
+}
+
+template <typename T>
+__global__ void round_kernel(T* __restrict__ out, const float* __restrict__ in, int64_t n) {
+  GPUNN_GRID_STRIDE(i, n) { out[i] = static_cast<T>(in[i]); }
+}
+
+// C = op(A)·op(B) + beta·C for one image's groups: our register-blocked kernel for float
+// and double, the tensor-core kernel (float32 sums, C of type Out) for the 16-bit dtypes.
+template <typename T, typename Out>
+void conv_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+               int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, double beta, Out* C,
+               int64_t ldc, int64_t stride_c, int64_t batch, cudaStream_t stream) {
+  if constexpr (sizeof(T) == 2) {
+    gemm_tc_batched_cuda<T, Out>(trans_a, trans_b, M, N, K, 1.0f, A, lda, stride_a, B, ldb,
+                                 stride_b, static_cast<float>(beta), C, ldc, stride_c, batch,
+                                 stream);
+  } else {
+    static_assert(std::is_same_v<T, Out>);
+    gemm_batched_cuda<T>(trans_a, trans_b, M, N, K, T(1), A, lda, stride_a, B, ldb, stride_b,
+                         static_cast<T>(beta), C, ldc, stride_c, batch, stream);
+  }
 }
 
 // db[k] = Σ_{n, pq} dy[n, k, pq]: one block per channel, double accumulation.
@@ -106,9 +137,8 @@ void conv2d_forward_launch(T* y, const T* x, const T* w, const T* b, const Conv2
   for (int64_t n = 0; n < s.N; ++n) {
     im2col_kernel<<<grid_for(col_n), kThreads, 0, stream>>>(col, x + n * s.C * s.H * s.W, s);
     // Per group: y_g = w_g · col_g.
-    gemm_batched_cuda<T>(false, false, g.Kg, g.PQ, g.CRS, T(1), w, g.CRS, g.Kg * g.CRS, col, g.PQ,
-                         g.CRS * g.PQ, T(0), y + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, s.groups,
-                         stream);
+    conv_gemm<T, T>(false, false, g.Kg, g.PQ, g.CRS, w, g.CRS, g.Kg * g.CRS, col, g.PQ,
+                    g.CRS * g.PQ, 0.0, y + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, s.groups, stream);
   }
   if (b) {
     const int64_t total = s.N * s.K * g.PQ;
@@ -123,11 +153,15 @@ void conv2d_backward_data_launch(T* dx, const T* dy, const T* w, const Conv2dSha
   const int64_t image = s.C * s.H * s.W;
   for (int64_t n = 0; n < s.N; ++n) {
     // col_g = w_gᵀ · dy_g
-    gemm_batched_cuda<T>(true, false, g.CRS, g.PQ, g.Kg, T(1), w, g.CRS, g.Kg * g.CRS,
-                         dy + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, T(0), col, g.PQ, g.CRS * g.PQ,
-                         s.groups, stream);
+    conv_gemm<T, T>(true, false, g.CRS, g.PQ, g.Kg, w, g.CRS, g.Kg * g.CRS, dy + n * s.K * g.PQ,
+                    g.PQ, g.Kg * g.PQ, 0.0, col, g.PQ, g.CRS * g.PQ, s.groups, stream);
     col2im_kernel<<<grid_for(image), kThreads, 0, stream>>>(dx + n * image, col, s);
   }
+}
+
+// The 16-bit dtypes' float32 weight-gradient sums, after the column buffer.
+size_t conv2d_col_bytes(const Conv2dShape& s, DType dtype) {
+  return (static_cast<size_t>(conv2d_col_elements(s)) * dtype_size(dtype) + 255) / 256 * 256;
 }
 
 template <typename T>
@@ -139,12 +173,21 @@ void conv2d_backward_weight_launch(T* dw, const T* dy, const T* x, const Conv2dS
     cudaMemsetAsync(dw, 0, static_cast<size_t>(s.K * g.CRS) * sizeof(T), stream);
     return;
   }
+  using Acc = std::conditional_t<sizeof(T) == 2, float, T>;
+  Acc* sums = reinterpret_cast<Acc*>(dw);
+  if constexpr (sizeof(T) == 2)
+    sums = reinterpret_cast<float*>(reinterpret_cast<char*>(col) +
+                                    conv2d_col_bytes(s, dtype_of<T>::value));
   for (int64_t n = 0; n < s.N; ++n) {
     im2col_kernel<<<grid_for(col_n), kThreads, 0, stream>>>(col, x + n * s.C * s.H * s.W, s);
     // dw_g (+)= dy_g · col_gᵀ; the first image overwrites.
-    gemm_batched_cuda<T>(false, true, g.Kg, g.CRS, g.PQ, T(1), dy + n * s.K * g.PQ, g.PQ,
-                         g.Kg * g.PQ, col, g.PQ, g.CRS * g.PQ, n == 0 ? T(0) : T(1), dw, g.CRS,
-                         g.Kg * g.CRS, s.groups, stream);
+    conv_gemm<T, Acc>(false, true, g.Kg, g.CRS, g.PQ, dy + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, col,
+                      g.PQ, g.CRS * g.PQ, n == 0 ? 0.0 : 1.0, sums, g.CRS, g.Kg * g.CRS, s.groups,
+                      stream);
+  }
+  if constexpr (sizeof(T) == 2) {
+    const int64_t total = s.K * g.CRS;
+    round_kernel<<<grid_for(total), kThreads, 0, stream>>>(dw, sums, total);
   }
 }
 
@@ -194,7 +237,10 @@ size_t conv2d_backward_data_cuda_workspace(const Conv2dBackwardDataArgs& a, cons
   return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
 }
 size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, const Context&) {
-  return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
+  if (dtype_size(a.dtype) != 2)
+    return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
+  const GroupDims g = group_dims(a.s);
+  return conv2d_col_bytes(a.s, a.dtype) + static_cast<size_t>(a.s.K * g.CRS) * sizeof(float);
 }
 
 #define GPUNN_INSTANTIATE(T)                                                                     \
@@ -204,6 +250,8 @@ size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, 
   template void conv2d_backward_bias_cuda<T>(const Conv2dBackwardBiasArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

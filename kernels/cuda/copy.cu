@@ -1,6 +1,7 @@
 // CUDA copy and fill (kernels/copy.h): grid-stride loops, with a
 // contiguous fast path that skips the stride arithmetic.
 #include "kernels/copy.h"
+#include "kernels/copy_math.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace gpunn::kernels {
@@ -14,7 +15,7 @@ __global__ void copy_contiguous_kernel(To* __restrict__ dst, const From* __restr
                                        int64_t n) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x)
-    dst[i] = static_cast<To>(src[i]);
+    dst[i] = math::convert<To>(src[i]);
 }
 
 template <typename To, typename From>
@@ -23,7 +24,7 @@ __global__ void copy_strided_kernel(To* dst, const From* src, StridedPair ix, in
        i += int64_t{gridDim.x} * blockDim.x) {
     int64_t oa, ob;
     cuda_detail::strided_offsets(ix, i, &oa, &ob);
-    dst[oa] = static_cast<To>(src[ob]);
+    dst[oa] = math::convert<To>(src[ob]);
   }
 }
 
@@ -59,6 +60,10 @@ void copy_cuda(const CopyArgs& a, const Context& ctx) {
       return copy_launch(dst, static_cast<const double*>(a.src), a.ix, a.n, ctx.stream);
     case DType::Int64:
       return copy_launch(dst, static_cast<const int64_t*>(a.src), a.ix, a.n, ctx.stream);
+    case DType::BFloat16:
+      return copy_launch(dst, static_cast<const BFloat16*>(a.src), a.ix, a.n, ctx.stream);
+    case DType::Float16:
+      return copy_launch(dst, static_cast<const Half*>(a.src), a.ix, a.n, ctx.stream);
   }
 }
 
@@ -76,6 +81,8 @@ void fill_cuda(const FillArgs& a, const Context& ctx) {
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 GPUNN_INSTANTIATE(int64_t)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -19,6 +19,7 @@
 //      SM. Same summation order as 2, so the same bits.
 // gemm_batched_cuda picks 3 where it applies and the product is large.
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/gemm_tc.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/gemm.h"
 
@@ -361,12 +362,21 @@ void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t
                                ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
 }
 
+// The 16-bit dtypes run on the tensor cores (kernels/cuda/gemm_tc.cu).
 template <typename T>
 void gemm_cuda(const GemmArgs& a, const Context& ctx) {
-  gemm_batched_cuda<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
-                       static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
-                       a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
-                       a.stride_c, a.batch, ctx.stream);
+  if constexpr (sizeof(T) == 2) {
+    gemm_tc_batched_cuda<T, T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<float>(a.alpha),
+                               static_cast<const T*>(a.A), a.lda, a.stride_a,
+                               static_cast<const T*>(a.B), a.ldb, a.stride_b,
+                               static_cast<float>(a.beta), static_cast<T*>(a.C), a.ldc, a.stride_c,
+                               a.batch, ctx.stream);
+  } else {
+    gemm_batched_cuda<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
+                         static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
+                         a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
+                         a.stride_c, a.batch, ctx.stream);
+  }
 }
 
 #define GPUNN_INSTANTIATE(T)                                                                       \
@@ -382,5 +392,7 @@ void gemm_cuda(const GemmArgs& a, const Context& ctx) {
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 #undef GPUNN_INSTANTIATE
+template void gemm_cuda<BFloat16>(const GemmArgs&, const Context&);
+template void gemm_cuda<Half>(const GemmArgs&, const Context&);
 
 }  // namespace gpunn::kernels

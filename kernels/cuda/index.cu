@@ -42,12 +42,12 @@ __global__ void scatter_gather_kernel(T* dx, const T* __restrict__ dy,
                                       int64_t x_size, int64_t y_size, int64_t inner) {
   GPUNN_GRID_STRIDE(e, outer * x_size * inner) {
     const int64_t i = e % inner, k = (e / inner) % x_size, o = e / (x_size * inner);
-    T acc = T(0);
+    compute_t<T> acc = 0;
     for (int64_t j = 0; j < y_size; ++j) {
       const int64_t at = (o * y_size + j) * inner + i;
-      if (idx[at] == k) acc += dy[at];
+      if (idx[at] == k) acc += static_cast<compute_t<T>>(dy[at]);
     }
-    dx[e] = acc;
+    dx[e] = static_cast<T>(acc);
   }
 }
 
@@ -68,7 +68,9 @@ __global__ void embedding_backward_ordered_kernel(T* dw, const T* __restrict__ d
        d += int64_t{gridDim.x} * blockDim.x) {
     for (int64_t i = 0; i < n; ++i) {
       const int64_t row = idx[i];
-      if (row != padding_idx) dw[row * D + d] += dy[i * D + d];
+      if (row != padding_idx)
+        dw[row * D + d] = static_cast<T>(static_cast<compute_t<T>>(dw[row * D + d]) +
+                                         static_cast<compute_t<T>>(dy[i * D + d]));
     }
   }
 }
@@ -116,10 +118,10 @@ __global__ void index_add_segments_kernel(T* dx, const T* __restrict__ dy,
     const uint64_t row = keys[j];
     if ((j > 0 && keys[j - 1] == row) || static_cast<int64_t>(row) == skip) continue;
     T* to = dx + (o * x_size + static_cast<int64_t>(row)) * inner + i;
-    T acc = *to;
+    compute_t<T> acc = static_cast<compute_t<T>>(*to);  // float for the 16-bit dtypes
     for (int64_t k = j; k < y_size && keys[k] == row; ++k)
-      acc += dy[(o * y_size + pos[k]) * inner + i];
-    *to = acc;
+      acc += static_cast<compute_t<T>>(dy[(o * y_size + pos[k]) * inner + i]);
+    *to = static_cast<T>(acc);
   }
 }
 
@@ -246,9 +248,16 @@ void index_select_cuda(const IndexSelectArgs& a, const Context& ctx) {
       a.inner);
 }
 
+// The 16-bit dtypes always take the sorted sums: each row's gradients are added in float
+// and stored once (16-bit atomics would round after every addition).
+template <typename T>
+bool sorted_sums(const Context& ctx) {
+  return ctx.settings.deterministic || sizeof(T) == 2;
+}
+
 template <typename T>
 size_t index_add_cuda_workspace(const IndexAddArgs& a, const Context& ctx) {
-  if (!ctx.settings.deterministic || a.outer * a.y_size * a.inner == 0) return 0;
+  if (!sorted_sums<T>(ctx) || a.outer * a.y_size * a.inner == 0) return 0;
   return sort_indices(nullptr, a.idx, a.y_size, a.x_size, nullptr).total;
 }
 
@@ -256,26 +265,29 @@ template <typename T>
 void index_add_cuda(const IndexAddArgs& a, const Context& ctx) {
   T* dx = static_cast<T*>(a.dx);
   const T* dy = static_cast<const T*>(a.dy);
-  if (ctx.settings.deterministic) {
+  if constexpr (sizeof(T) == 2) {
     index_add_sorted_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.workspace,
                             ctx.stream);
-    return;
+  } else if (ctx.settings.deterministic) {
+    index_add_sorted_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.workspace,
+                            ctx.stream);
+  } else {
+    index_add_atomic_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.stream);
   }
-  index_add_atomic_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.stream);
 }
 
 template <typename T>
 size_t embedding_backward_cuda_workspace(const EmbeddingBackwardArgs& a, const Context& ctx) {
-  if (!ctx.settings.deterministic || a.n * a.D == 0) return 0;
+  if (!sorted_sums<T>(ctx) || a.n * a.D == 0) return 0;
   return sort_indices(nullptr, a.idx, a.n, a.rows, nullptr).total;
 }
 
 template <typename T>
 void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
-  if (ctx.settings.deterministic) {
+  if (sorted_sums<T>(ctx)) {
     index_add_sorted_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
                             a.rows, a.n, a.D, a.padding_idx, ctx.workspace, ctx.stream);
-  } else {
+  } else if constexpr (sizeof(T) > 2) {
     index_add_atomic_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
                             a.rows, a.n, a.D, a.padding_idx, ctx.stream);
   }
@@ -302,9 +314,13 @@ void embedding_backward_ordered_cuda(const EmbeddingBackwardArgs& a, const Conte
   template size_t index_add_cuda_workspace<T>(const IndexAddArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 template void index_select_cuda<float>(const IndexSelectArgs&, const Context&);
 template void index_select_cuda<double>(const IndexSelectArgs&, const Context&);
 template void index_select_cuda<int64_t>(const IndexSelectArgs&, const Context&);
+template void index_select_cuda<BFloat16>(const IndexSelectArgs&, const Context&);
+template void index_select_cuda<Half>(const IndexSelectArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -169,6 +169,8 @@ void bce_logits_backward_cuda(const BceLogitsBackwardArgs& a, const Context& ctx
   template void bce_logits_backward_cuda<T>(const BceLogitsBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -62,8 +62,10 @@ __global__ void bn_forward_kernel(T* y, const T* __restrict__ x, const T* mean, 
                                   const T* w, const T* b, NormShape s) {
   GPUNN_GRID_STRIDE(e, s.N * s.C * s.inner) {
     const int64_t c = (e / s.inner) % s.C;
-    const T scale = invstd[c] * (w ? w[c] : T(1));
-    y[e] = (x[e] - mean[c]) * scale + (b ? b[c] : T(0));
+    using A = compute_t<T>;
+    const A scale = static_cast<A>(invstd[c]) * (w ? static_cast<A>(w[c]) : A(1));
+    y[e] = static_cast<T>((static_cast<A>(x[e]) - static_cast<A>(mean[c])) * scale +
+                          (b ? static_cast<A>(b[c]) : A(0)));
   }
 }
 
@@ -330,6 +332,8 @@ void lrn_jvp_cuda(const LrnJvpArgs& a, const Context& ctx) {
                                                          const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -84,6 +84,8 @@ void rmsprop_step_cuda(const RmspropArgs& a, const Context& ctx) {
   template void rmsprop_step_cuda<T>(const RmspropArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -36,17 +36,18 @@ __global__ void max_forward_kernel(T* y, int64_t* indices, const T* __restrict__
     const int64_t h0 = imax(p * s.stride_h - s.pad_h, 0), w0 = imax(q * s.stride_w - s.pad_w, 0);
     const int64_t h1 = imin(p * s.stride_h - s.pad_h + s.kernel_h, s.H);
     const int64_t w1 = imin(q * s.stride_w - s.pad_w + s.kernel_w, s.W);
-    T best = -INFINITY;
+    using A = compute_t<T>;
+    A best = -INFINITY;
     int64_t best_index = h0 * s.W + w0;
     for (int64_t h = h0; h < h1; ++h)
       for (int64_t w = w0; w < w1; ++w) {
-        const T v = xp[h * s.W + w];
+        const A v = static_cast<A>(xp[h * s.W + w]);
         if (v > best || v != v) {  // NaN wins, as on the CPU
           best = v;
           best_index = h * s.W + w;
         }
       }
-    y[o] = best;
+    y[o] = static_cast<T>(best);  // exact: one of the inputs
     indices[o] = best_index;
   }
 }
@@ -60,13 +61,13 @@ __global__ void max_backward_kernel(T* dx, const T* __restrict__ dy,
     covering(h, s.stride_h, s.pad_h, s.kernel_h, s.P, &p0, &p1);
     covering(w, s.stride_w, s.pad_w, s.kernel_w, s.Q, &q0, &q1);
     const int64_t me = h * s.W + w;
-    T acc = T(0);
+    compute_t<T> acc = 0;  // summed in float for the 16-bit dtypes, stored once
     for (int64_t p = p0; p <= p1; ++p)
       for (int64_t q = q0; q <= q1; ++q) {
         const int64_t o = (plane * s.P + p) * s.Q + q;
-        if (indices[o] == me) acc += dy[o];
+        if (indices[o] == me) acc += static_cast<compute_t<T>>(dy[o]);
       }
-    dx[e] = acc;
+    dx[e] = static_cast<T>(acc);
   }
 }
 
@@ -105,11 +106,13 @@ __global__ void avg_backward_kernel(T* dx, const T* __restrict__ dy, Pool2dShape
     int64_t p0, p1, q0, q1;
     covering(h, s.stride_h, s.pad_h, s.kernel_h, s.P, &p0, &p1);
     covering(w, s.stride_w, s.pad_w, s.kernel_w, s.Q, &q0, &q1);
-    T acc = T(0);
+    using A = compute_t<T>;
+    A acc = A(0);
     for (int64_t p = p0; p <= p1; ++p)
       for (int64_t q = q0; q <= q1; ++q)
-        acc += dy[(plane * s.P + p) * s.Q + q] / static_cast<T>(avg_divisor(s, p, q));
-    dx[e] = acc;
+        acc +=
+            static_cast<A>(dy[(plane * s.P + p) * s.Q + q]) / static_cast<A>(avg_divisor(s, p, q));
+    dx[e] = static_cast<T>(acc);
   }
 }
 
@@ -167,6 +170,8 @@ void avg_pool2d_backward_cuda(const AvgPool2dBackwardArgs& a, const Context& ctx
   template void avg_pool2d_backward_cuda<T>(const AvgPool2dBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -105,5 +105,7 @@ void random_cuda(const RandomArgs& a, const Context& ctx) {
 template void random_cuda<float>(const RandomArgs&, const Context&);
 template void random_cuda<double>(const RandomArgs&, const Context&);
 template void random_cuda<int64_t>(const RandomArgs&, const Context&);
+template void random_cuda<BFloat16>(const RandomArgs&, const Context&);
+template void random_cuda<Half>(const RandomArgs&, const Context&);
 
 }  // namespace gpunn::kernels

@@ -43,17 +43,18 @@ __global__ void max_dim_kernel(T* values, int64_t* indices, const T* __restrict_
        p += int64_t{gridDim.x} * blockDim.x) {
     const int64_t o = p / inner, i = p % inner;
     const T* base = x + o * size * inner + i;
-    T best = base[0];
+    using A = compute_t<T>;
+    A best = static_cast<A>(base[0]);
     int64_t best_k = 0;
     for (int64_t k = 1; k < size; ++k) {
-      const T v = base[k * inner];
+      const A v = static_cast<A>(base[k * inner]);
       if (best != best) break;  // NaN already won
       if (v != v || v > best) {
         best = v;
         best_k = k;
       }
     }
-    if (values) values[p] = best;
+    if (values) values[p] = static_cast<T>(best);  // exact: one of the inputs
     indices[p] = best_k;
   }
 }
@@ -66,8 +67,9 @@ __global__ void nonfinite_kernel(unsigned long long* flags, const T* __restrict_
   bool nan = false, inf = false;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
-    nan |= isnan(x[i]);
-    inf |= isinf(x[i]);
+    const compute_t<T> v = static_cast<compute_t<T>>(x[i]);
+    nan |= isnan(v);
+    inf |= isinf(v);
   }
   const bool any_nan = __any_sync(0xffffffffu, nan), any_inf = __any_sync(0xffffffffu, inf);
   if (threadIdx.x % 32 == 0 && (any_nan || any_inf))
@@ -77,7 +79,8 @@ __global__ void nonfinite_kernel(unsigned long long* flags, const T* __restrict_
 // ---- the device-wide reductions' element maps and combiners ----
 struct NonfiniteBits {
   template <typename T>
-  __device__ __forceinline__ long long operator()(T v) const {
+  __device__ __forceinline__ long long operator()(T x) const {
+    const compute_t<T> v = static_cast<compute_t<T>>(x);
     return (isnan(v) ? kHasNan : 0) | (isinf(v) ? kHasInf : 0);
   }
 };
@@ -232,6 +235,8 @@ void nonfinite_cuda(const NonfiniteArgs& a, const Context& ctx) {
   template void handwritten::nonfinite_cuda<T>(const NonfiniteArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -72,6 +72,8 @@ void lstm_cell_jvp_cuda(const LstmCellJvpArgs& a, const Context& ctx) {
   template void lstm_cell_jvp_cuda<T>(const LstmCellJvpArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

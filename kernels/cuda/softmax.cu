@@ -4,8 +4,9 @@
 // maximum and the sum reduced with cub::WarpReduce (the hand-written butterfly it
 // replaced: kernels/cuda/variants.h), three passes over the row in registers/L1. Otherwise (softmax
 // over channels of [N, C, H, W]): one thread per (outer, inner) position walks the C values, which
-// are inner apart, so neighbouring threads read neighbouring addresses. Arithmetic in T, as the row
-// is short; the maximum is subtracted before exponentiating.
+// are inner apart, so neighbouring threads read neighbouring addresses. Arithmetic in
+// compute_t<T> (float for the 16-bit dtypes, T otherwise), as the row is short; the maximum is
+// subtracted before exponentiating.
 #include <cfloat>
 
 #include "kernels/cuda/launch.cuh"
@@ -34,21 +35,22 @@ __device__ __forceinline__ T warp_sum(T v) {
 template <Reducer R, typename T>
 __global__ void softmax_rows_forward(T* __restrict__ y, const T* __restrict__ x, int64_t rows,
                                      int64_t C, bool log) {
+  using A = compute_t<T>;
   const int lane = threadIdx.x % 32;
   for (int64_t r = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32; r < rows;
        r += int64_t{gridDim.x} * kWarpsPerBlock) {
     const T* xr = x + r * C;
     T* yr = y + r * C;
-    T m = -INFINITY;
-    for (int64_t c = lane; c < C; c += 32) m = fmax(m, xr[c]);
+    A m = -INFINITY;
+    for (int64_t c = lane; c < C; c += 32) m = fmax(m, static_cast<A>(xr[c]));
     m = warp_max<R>(m);
-    T sum = 0;
-    for (int64_t c = lane; c < C; c += 32) sum += exp(xr[c] - m);
+    A sum = 0;
+    for (int64_t c = lane; c < C; c += 32) sum += exp(static_cast<A>(xr[c]) - m);
     sum = warp_sum<R>(sum);
-    const T log_sum = ::log(sum);
+    const A log_sum = ::log(sum);
     for (int64_t c = lane; c < C; c += 32) {
-      const T z = xr[c] - m;
-      yr[c] = log ? z - log_sum : exp(z) / sum;
+      const A z = static_cast<A>(xr[c]) - m;
+      yr[c] = static_cast<T>(log ? z - log_sum : exp(z) / sum);
     }
   }
 }
@@ -56,16 +58,20 @@ __global__ void softmax_rows_forward(T* __restrict__ y, const T* __restrict__ x,
 template <Reducer R, typename T>
 __global__ void softmax_rows_backward(T* __restrict__ dx, const T* __restrict__ dy,
                                       const T* __restrict__ y, int64_t rows, int64_t C, bool log) {
+  using A = compute_t<T>;
   const int lane = threadIdx.x % 32;
   for (int64_t r = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32; r < rows;
        r += int64_t{gridDim.x} * kWarpsPerBlock) {
     const int64_t base = r * C;
-    T dot = 0;  // Σ dy·y (softmax) or Σ dy (log_softmax)
-    for (int64_t c = lane; c < C; c += 32) dot += log ? dy[base + c] : dy[base + c] * y[base + c];
+    A dot = 0;  // Σ dy·y (softmax) or Σ dy (log_softmax)
+    for (int64_t c = lane; c < C; c += 32) {
+      const A g = static_cast<A>(dy[base + c]);
+      dot += log ? g : g * static_cast<A>(y[base + c]);
+    }
     dot = warp_sum<R>(dot);
     for (int64_t c = lane; c < C; c += 32) {
-      const T g = dy[base + c], v = y[base + c];
-      dx[base + c] = log ? g - exp(v) * dot : v * (g - dot);
+      const A g = static_cast<A>(dy[base + c]), v = static_cast<A>(y[base + c]);
+      dx[base + c] = static_cast<T>(log ? g - exp(v) * dot : v * (g - dot));
     }
   }
 }
@@ -73,17 +79,18 @@ __global__ void softmax_rows_backward(T* __restrict__ dx, const T* __restrict__ 
 template <typename T>
 __global__ void softmax_strided_forward(T* y, const T* x, int64_t outer, int64_t C, int64_t inner,
                                         bool log) {
+  using A = compute_t<T>;
   for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < outer * inner;
        p += int64_t{gridDim.x} * blockDim.x) {
     const int64_t base = (p / inner) * C * inner + p % inner;
-    T m = -INFINITY;
-    for (int64_t c = 0; c < C; ++c) m = fmax(m, x[base + c * inner]);
-    T sum = 0;
-    for (int64_t c = 0; c < C; ++c) sum += exp(x[base + c * inner] - m);
-    const T log_sum = ::log(sum);
+    A m = -INFINITY;
+    for (int64_t c = 0; c < C; ++c) m = fmax(m, static_cast<A>(x[base + c * inner]));
+    A sum = 0;
+    for (int64_t c = 0; c < C; ++c) sum += exp(static_cast<A>(x[base + c * inner]) - m);
+    const A log_sum = ::log(sum);
     for (int64_t c = 0; c < C; ++c) {
-      const T z = x[base + c * inner] - m;
-      y[base + c * inner] = log ? z - log_sum : exp(z) / sum;
+      const A z = static_cast<A>(x[base + c * inner]) - m;
+      y[base + c * inner] = static_cast<T>(log ? z - log_sum : exp(z) / sum);
     }
   }
 }
@@ -91,17 +98,18 @@ __global__ void softmax_strided_forward(T* y, const T* x, int64_t outer, int64_t
 template <typename T>
 __global__ void softmax_strided_backward(T* dx, const T* dy, const T* y, int64_t outer, int64_t C,
                                          int64_t inner, bool log) {
+  using A = compute_t<T>;
   for (int64_t p = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; p < outer * inner;
        p += int64_t{gridDim.x} * blockDim.x) {
     const int64_t base = (p / inner) * C * inner + p % inner;
-    T dot = 0;
+    A dot = 0;
     for (int64_t c = 0; c < C; ++c) {
-      const T g = dy[base + c * inner];
-      dot += log ? g : g * y[base + c * inner];
+      const A g = static_cast<A>(dy[base + c * inner]);
+      dot += log ? g : g * static_cast<A>(y[base + c * inner]);
     }
     for (int64_t c = 0; c < C; ++c) {
-      const T g = dy[base + c * inner], v = y[base + c * inner];
-      dx[base + c * inner] = log ? g - exp(v) * dot : v * (g - dot);
+      const A g = static_cast<A>(dy[base + c * inner]), v = static_cast<A>(y[base + c * inner]);
+      dx[base + c * inner] = static_cast<T>(log ? g - exp(v) * dot : v * (g - dot));
     }
   }
 }
@@ -172,6 +180,8 @@ void handwritten::softmax_backward_cuda(const SoftmaxBackwardArgs& a, const Cont
   template void handwritten::softmax_backward_cuda<T>(const SoftmaxBackwardArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
+GPUNN_INSTANTIATE(BFloat16)
+GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
 
 }  // namespace gpunn::kernels

@@ -5,7 +5,9 @@
 // the product with the operands swapped (B first, then A), the same transpose
 // flags, and the dimensions (N, M, K). Leading dimensions are the row strides
 // unchanged. Strict FP32 unless tf32 is set (cublasGemmStridedBatchedEx with
-// CUBLAS_COMPUTE_32F or CUBLAS_COMPUTE_32F_FAST_TF32).
+// CUBLAS_COMPUTE_32F or CUBLAS_COMPUTE_32F_FAST_TF32). bfloat16 and float16 operands
+// run on the tensor cores with float32 accumulation (CUBLAS_COMPUTE_32F, float alpha and
+// beta), C in the operands' dtype.
 #include <gpunn/error.h>
 
 #include <climits>
@@ -42,6 +44,20 @@ void gemm_batched_cublas(cublasHandle_t handle, bool tf32, bool trans_a, bool tr
   }
 }
 
+// bfloat16 / float16 in, float32 sums, C in the same 16-bit dtype.
+void gemm_batched_cublas_16(cublasHandle_t handle, cudaDataType_t type, const GemmArgs& a) {
+  if (a.M == 0 || a.N == 0 || a.batch == 0) return;
+  const int ld_a = static_cast<int>(std::max<int64_t>(a.lda, 1));
+  const int ld_b = static_cast<int>(std::max<int64_t>(a.ldb, 1));
+  const int ld_c = static_cast<int>(std::max<int64_t>(a.ldc, 1));
+  const float alpha = static_cast<float>(a.alpha), beta = static_cast<float>(a.beta);
+  GPUNN_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+      handle, a.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, a.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+      static_cast<int>(a.N), static_cast<int>(a.M), static_cast<int>(a.K), &alpha, a.B, type, ld_b,
+      a.stride_b, a.A, type, ld_a, a.stride_a, &beta, a.C, type, ld_c, a.stride_c,
+      static_cast<int>(a.batch), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
 }  // namespace
 
 bool gemm_cublas_supported(const GemmArgs& a) {
@@ -52,7 +68,9 @@ bool gemm_cublas_supported(const GemmArgs& a) {
 }
 
 void gemm_cublas(const GemmArgs& a, const Context& ctx) {
-  if (a.dtype == DType::Float64) {
+  if (a.dtype == DType::BFloat16 || a.dtype == DType::Float16) {
+    gemm_batched_cublas_16(ctx.cublas, a.dtype == DType::BFloat16 ? CUDA_R_16BF : CUDA_R_16F, a);
+  } else if (a.dtype == DType::Float64) {
     gemm_batched_cublas<double>(ctx.cublas, false, a.trans_a, a.trans_b, a.M, a.N, a.K, a.alpha,
                                 static_cast<const double*>(a.A), a.lda, a.stride_a,
                                 static_cast<const double*>(a.B), a.ldb, a.stride_b, a.beta,

@@ -22,6 +22,23 @@ inline int to_int(const char* op, int64_t v, const char* what) {
 }
 
 inline cudnnDataType_t data_type(DType dtype) {
+  switch (dtype) {
+    case DType::Float64:
+      return CUDNN_DATA_DOUBLE;
+    case DType::BFloat16:
+      return CUDNN_DATA_BFLOAT16;
+    case DType::Float16:
+      return CUDNN_DATA_HALF;
+    case DType::Float32:
+    case DType::Int64:  // no cuDNN op takes int64 data
+      break;
+  }
+  return CUDNN_DATA_FLOAT;
+}
+
+// The type products are summed in: float32 for the 16-bit dtypes (cuDNN's "pseudo"
+// half and bfloat16 configurations), the data's own type otherwise.
+inline cudnnDataType_t compute_type(DType dtype) {
   return dtype == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
 }
 
@@ -40,7 +57,7 @@ struct TensorDesc {
 };
 
 // cuDNN's alpha = 1, beta = 0 (overwrite), typed like the data (double for float64,
-// float otherwise).
+// float otherwise, the 16-bit dtypes included).
 struct Scale {
   explicit Scale(DType dtype) : f64(dtype == DType::Float64) {}
   const void* one() const { return f64 ? static_cast<const void*>(&d1) : &f1; }

@@ -60,9 +60,10 @@ PlanKey plan_key(const Conv2dShape& s, DType dtype, const Context& ctx) {
           measure};
 }
 
-// Float32 products on tensor cores are TF32: refused in strict mode.
+// Float32 products on tensor cores are TF32: refused in strict mode. The 16-bit dtypes
+// are what tensor cores take (products exact, sums in float32).
 bool math_allowed(cudnnMathType_t math, DType dtype, bool tf32) {
-  if (dtype == DType::Float64 || tf32) return true;
+  if (dtype != DType::Float32 || tf32) return true;
   return math != CUDNN_TENSOR_OP_MATH && math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 }
 
@@ -126,7 +127,7 @@ Plan::Plan(const Conv2dShape& s, DType dtype, const Context& ctx)
         c, to_int(op, s.pad_h, "padding"), to_int(op, s.pad_w, "padding"),
         to_int(op, s.stride_h, "stride"), to_int(op, s.stride_w, "stride"),
         to_int(op, s.dil_h, "dilation"), to_int(op, s.dil_w, "dilation"), CUDNN_CROSS_CORRELATION,
-        type));
+        cudnn::compute_type(dtype)));
     GPUNN_CUDNN_CHECK(cudnnSetConvolutionGroupCount(c, to_int(op, s.groups, "groups")));
   }
 }

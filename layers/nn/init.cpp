@@ -10,8 +10,8 @@ namespace {
 
 void check_target(const char* op, const Tensor& t) {
   GPUNN_CHECK(t.defined(), op, ": the tensor is undefined");
-  GPUNN_CHECK(t.is_floating_point(), op, ": expected a float32 or float64 tensor, got ", t.shape(),
-              " ", t.dtype());
+  GPUNN_CHECK(t.is_floating_point(), op, ": expected a floating-point tensor, got ", t.shape(), " ",
+              t.dtype());
 }
 
 Tensor fill_from(const Tensor& t, const Tensor& values) {

@@ -53,7 +53,7 @@ Tensor Module::register_parameter(const std::string& name, Tensor tensor, bool r
     GPUNN_CHECK(tensor.is_leaf(), type_name_, ": parameter '", name,
                 "' must be a leaf tensor (detach it first)");
     GPUNN_CHECK(is_floating(tensor.dtype()), type_name_, ": parameter '", name,
-                "' must be float32 or float64, got ", dtype_name(tensor.dtype()));
+                "' must be a floating-point tensor, got ", dtype_name(tensor.dtype()));
     tensor.requires_grad_(requires_grad);
   }
   parameters_.emplace_back(name, tensor);
@@ -166,7 +166,8 @@ void Module::train(bool on) {
 }
 
 void Module::to(DType dtype) {
-  GPUNN_CHECK(is_floating(dtype), type_name_, ".to: parameters must be float32 or float64, got ",
+  GPUNN_CHECK(is_floating(dtype), type_name_,
+              ".to: parameters must be floating-point (float32, float64, bfloat16, float16), got ",
               dtype_name(dtype));
   NoGradGuard no_grad;
   for (auto& [name, p] : named_parameters()) p.set_data(p.to(dtype));

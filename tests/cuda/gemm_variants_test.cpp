@@ -10,9 +10,11 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/gemm_tc.cuh"
 #include "test_util.h"
 
 namespace gpunn {
@@ -111,6 +113,84 @@ TEST(CudaGemm, EveryVariantEveryTransposeAgainstFloat64) {
     if (kernels::kGemmCudaVariants >= 3) {
       EXPECT_EQ(results[1], results[2]);
     }
+  }
+}
+
+// The tensor-core GEMM (kernels/cuda/gemm_tc.cuh) for bfloat16 and float16, both paths:
+// operands it copies in 16-byte chunks (aligned, sizes in multiples of 8, several 128 x
+// 128 tiles with partial ones, K not a multiple of the 32-wide slice) and operands that
+// take the fallback (odd sizes). Inputs are exact in 16 bits, so the float64 reference sees
+// the same values; the results are float32 sums rounded once to 16 bits (or kept in float
+// for Out = float, as the convolution's weight gradient does).
+TEST(CudaGemm, TensorCoreKernelEveryTransposeAgainstFloat64) {
+  GPUNN_REQUIRE_GPU();
+  const int64_t batch = 2;
+  const float alpha = 1.5f, beta = 0.5f;
+  for (DType dtype : {kBFloat16, kFloat16}) {
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (auto [M, N, K] : std::vector<std::array<int64_t, 3>>{
+                 {8, 8, 8}, {264, 136, 72}, {136, 264, 40}, {37, 53, 19}}) {
+          const Case c{M, N, K, ta, tb};
+          const bool fast = M % 8 == 0 && N % 8 == 0 && K % 8 == 0;
+          const int64_t a_rows = stored_rows(c.M, c.K, c.ta), a_cols = stored_rows(c.K, c.M, c.ta);
+          const int64_t b_rows = stored_rows(c.K, c.N, c.tb), b_cols = stored_rows(c.N, c.K, c.tb);
+          // Padded to multiples of 8 elements with 8 to spare: reads past a row's end would
+          // read other values, not zeros.
+          const int64_t lda = (a_cols + 7) / 8 * 8 + 8, ldb = (b_cols + 7) / 8 * 8 + 8;
+          const int64_t ldc = (c.N + 7) / 8 * 8 + 8;
+          const int64_t sa = a_rows * lda, sb = b_rows * ldb, sc = c.M * ldc;
+          const Tensor a = test::uniform({batch * sa}).to(dtype);
+          const Tensor b = test::uniform({batch * sb}).to(dtype);
+          const Tensor c0 = test::uniform({batch * sc}).to(dtype);
+          const std::vector<double> want =
+              reference(c, a.to_vector<double>(), lda, sa, b.to_vector<double>(), ldb, sb,
+                        c0.to_vector<double>(), ldc, sc, batch, alpha, beta);
+          const Tensor a_gpu = a.to(kCuda), b_gpu = b.to(kCuda);
+          const std::string what = std::string(dtype_name(dtype)) + " " + std::to_string(M) + "x" +
+                                   std::to_string(N) + "x" + std::to_string(K) +
+                                   (ta ? " A^T" : " A") + (tb ? " B^T" : " B");
+          const auto check = [&](const std::vector<double>& got, double rel, const char* out) {
+            int bad = 0;
+            for (size_t i = 0; i < got.size(); ++i) {
+              // float32 sums of K <= 72 products of values in [-1, 1] are far more exact
+              // than the output's rounding: `rel` is half an ulp of the output type, plus
+              // 1e-4 absolute for values that cancel.
+              if (!(std::fabs(got[i] - want[i]) <= 1e-4 + rel * std::fabs(want[i])) && bad++ < 3)
+                ADD_FAILURE() << what << " (" << out << "): element " << i << " is " << got[i]
+                              << ", expected " << want[i];
+            }
+            EXPECT_EQ(bad, 0) << what;
+          };
+          const auto run = [&](auto out_tag, Tensor out) {
+            using Out = typename decltype(out_tag)::type;
+            if (dtype == kBFloat16) {
+              kernels::gemm_tc_batched_cuda<BFloat16, Out>(
+                  ta, tb, M, N, K, alpha, a_gpu.data<BFloat16>(), lda, sa, b_gpu.data<BFloat16>(),
+                  ldb, sb, beta, out.data<Out>(), ldc, sc, batch,
+                  static_cast<cudaStream_t>(cuda::stream(0)));
+            } else {
+              kernels::gemm_tc_batched_cuda<Half, Out>(ta, tb, M, N, K, alpha, a_gpu.data<Half>(),
+                                                       lda, sa, b_gpu.data<Half>(), ldb, sb, beta,
+                                                       out.data<Out>(), ldc, sc, batch,
+                                                       static_cast<cudaStream_t>(cuda::stream(0)));
+            }
+            return out.to(kCPU).to_vector<double>();
+          };
+          if (dtype == kBFloat16) {
+            EXPECT_EQ(kernels::gemm_tc_applies<BFloat16>(ta, tb, M, N, K, a_gpu.data<BFloat16>(),
+                                                         lda, sa, b_gpu.data<BFloat16>(), ldb, sb),
+                      fast)
+                << what;
+          }
+          const double ulp_half = dtype == kBFloat16 ? 0x1p-8 : 0x1p-11;
+          if (dtype == kBFloat16) {
+            check(run(std::type_identity<BFloat16>{}, c0.to(kCuda)), ulp_half * 1.01, "bf16 out");
+          } else {
+            check(run(std::type_identity<Half>{}, c0.to(kCuda)), ulp_half * 1.01, "f16 out");
+          }
+          check(run(std::type_identity<float>{}, c0.to(kFloat32).to(kCuda)), 1e-6, "float out");
+        }
   }
 }
 

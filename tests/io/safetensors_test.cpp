@@ -2,6 +2,7 @@
 // exact bytes written, files written by the Python package, a table of
 // malformed files, and atomic saves under injected failures.
 #include <gpunn/io/safetensors.h>
+#include <gpunn/nn.h>
 
 #include <unistd.h>
 
@@ -65,6 +66,10 @@ TEST(Safetensors, RoundTripsDtypesShapesAndViews) {
   d.insert("transposed_view", base.t());  // not contiguous
   d.insert("narrowed", base.narrow(1, 1, 2));
   d.insert("nan_inf", tensor({std::nan(""), INFINITY, -INFINITY, -0.0}, kFloat32));
+  // 16-bit floats, with their edge values (a float16 subnormal, bfloat16's range).
+  d.insert("bf16", tensor({0.1, -1e30, std::nan(""), -INFINITY, 1e-40}, kBFloat16));
+  d.insert("f16", tensor({65504.0, 0x1p-24, -0.0, INFINITY, 1.0 / 3.0}, kFloat16));
+  d.insert("bf16_view", test::uniform({4, 3}, -1, 1, kFloat32).to(kBFloat16).t());
 
   test::ScratchDir dir;
   const std::string path = dir.file("model.safetensors");
@@ -83,6 +88,28 @@ TEST(Safetensors, RoundTripsDtypesShapesAndViews) {
   const std::vector<uint8_t> mem = io::serialize_safetensors(d, f.metadata);
   EXPECT_EQ(test::read_file_u8(path), mem);
   EXPECT_EQ(parse(mem).tensors.keys(), d.keys());
+}
+
+TEST(Safetensors, SixteenBitTensorsLoadIntoAFloat32Module) {
+  // A bfloat16 file (as torch saves one) loads into float32 parameters, converted
+  // exactly; and a module converted to float16 saves F16 entries that load back bit for bit.
+  test::reseed(3);
+  nn::Linear fc(4, 3);
+  StateDict low;
+  for (const auto& [name, t] : fc.state_dict()) low.insert(name, t.to(kBFloat16));
+  const std::vector<uint8_t> bytes = io::serialize_safetensors(low);
+  const std::string text(bytes.begin() + 8, bytes.begin() + 8 + 60);
+  EXPECT_NE(text.find("\"BF16\""), std::string::npos) << text;
+  nn::Linear other(4, 3);
+  other.load_state_dict(parse(bytes).tensors);
+  EXPECT_EQ(other.weight.dtype(), kFloat32);
+  EXPECT_EQ(other.weight.to_vector<double>(), low.at("weight").to_vector<double>());
+
+  fc.to(kFloat16);
+  EXPECT_EQ(fc.weight.dtype(), kFloat16);
+  const io::SafetensorsFile back = parse(io::serialize_safetensors(fc.state_dict()));
+  expect_bitwise_equal(back.tensors.at("weight"), fc.weight);
+  expect_bitwise_equal(back.tensors.at("bias"), fc.bias);
 }
 
 TEST(Safetensors, WritesTheDocumentedBytes) {
@@ -126,9 +153,9 @@ TEST(Safetensors, LoadsAFileWrittenByThePythonPackage) {
   EXPECT_EQ(pi.item(), 3.141592653589793);
   EXPECT_EQ(f.tensors.at("i64").to_vector<int64_t>(),
             (std::vector<int64_t>{-(int64_t{1} << 62), 0, (int64_t{1} << 62) + 7}));
-  // F16 widens to float32 exactly: 6e-8 rounds to the smallest subnormal 2^-24.
+  // F16 loads as float16, bits unchanged: 6e-8 was written as the smallest subnormal 2^-24.
   const Tensor f16 = f.tensors.at("f16");
-  EXPECT_EQ(f16.dtype(), kFloat32);
+  EXPECT_EQ(f16.dtype(), kFloat16);
   EXPECT_EQ(f16.to_vector<double>(),
             (std::vector<double>{1.0, -2.5, std::ldexp(1.0, -24), INFINITY, 65504.0}));
   const Tensor i32 = f.tensors.at("i32");
@@ -142,7 +169,7 @@ TEST(Safetensors, LoadsAFileWrittenByThePythonPackage) {
   EXPECT_EQ(f.tensors.size(), 9u);
 }
 
-TEST(Safetensors, WidensBFloat16AndUnsignedTypes) {
+TEST(Safetensors, LoadsBFloat16AndWidensUnsignedTypes) {
   // bf16 is the top half of a float32: 1.0 = 0x3f80, -3.5 = 0xc060.
   const std::vector<uint8_t> data = {0x80, 0x3f, 0x60, 0xc0,              // BF16
                                      0xff, 0xff, 0x01, 0x00,              // U16 65535, 1
@@ -155,6 +182,7 @@ TEST(Safetensors, WidensBFloat16AndUnsignedTypes) {
                              R"("u64":{"dtype":"U64","shape":[1],"data_offsets":[12,20]},)"
                              R"("i16":{"dtype":"I16","shape":[1],"data_offsets":[20,22]}})";
   const io::SafetensorsFile f = parse(image(header, data));
+  EXPECT_EQ(f.tensors.at("b").dtype(), kBFloat16);
   EXPECT_EQ(f.tensors.at("b").to_vector<double>(), (std::vector<double>{1.0, -3.5}));
   EXPECT_EQ(f.tensors.at("u16").to_vector<int64_t>(), (std::vector<int64_t>{65535, 1}));
   EXPECT_EQ(f.tensors.at("u32").item<int64_t>(), 4294967295LL);

@@ -24,6 +24,11 @@ gpunn::StateDict reference() {
   d.insert("scalar", scalar_tensor(2.5, kFloat64));
   d.insert("empty", zeros({2, 0}));
   d.insert("transposed", tensor(w, {3, 4}, kFloat64).t());
+  // 16-bit floats: values that need rounding (0.1, 1/3), a float16 subnormal (2^-20),
+  // float16's largest finite value, and beyond it (rounds to inf in float16).
+  const std::vector<double> h = {0.1, -1.0 / 3.0, 0x1p-20, 65504.0, 70000.0, -0.0};
+  d.insert("bf16", tensor(h, {2, 3}, kBFloat16));
+  d.insert("f16", tensor(h, {2, 3}, kFloat16));
   return d;
 }
 
@@ -40,6 +45,12 @@ void print_values(const gpunn::Tensor& t) {
         break;
       case gpunn::DType::Int64:
         std::printf("%lld", static_cast<long long>(c.data<int64_t>()[i]));
+        break;
+      case gpunn::DType::BFloat16:  // exact: 16-bit floats are exact in %.9g
+        std::printf("%.9g", static_cast<double>(c.data<gpunn::BFloat16>()[i]));
+        break;
+      case gpunn::DType::Float16:
+        std::printf("%.9g", static_cast<double>(c.data<gpunn::Half>()[i]));
         break;
     }
   }

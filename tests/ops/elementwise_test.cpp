@@ -330,7 +330,7 @@ Table elementwise_bad_input() {
     t.err("dtype", name + " float32 with float64", [f = f] { f(F({2}), D({2})); },
           {name + ":", "float32", "float64", "different dtypes"});
     t.err("dtype", name + " of int64 tensors", [f = f] { f(L({2}), L({2})); },
-          {name + ":", "[2] int64", "float32 or float64"});
+          {name + ":", "[2] int64", "floating-point tensor"});
     t.err("undefined", name + " of an undefined tensor", [f = f] { f(Tensor(), F({2})); },
           {name + ":", "undefined"});
     t.val("empty", name + " of [0, 3] and [1, 3]", [f = f] {
@@ -365,7 +365,7 @@ Table elementwise_bad_input() {
           [f = f] {
             f(L({2, 3}));
           },
-          {name + ":", "[2, 3] int64", "float32 or float64"});
+          {name + ":", "[2, 3] int64", "floating-point tensor"});
     t.val("empty", name + " of [0, 4]", [f = f] { return is(f(F({0, 4})), {0, 4}); });
   }
   t.err("undefined", "exp of an undefined tensor", [] { exp(Tensor()); }, {"exp:", "undefined"});

@@ -139,7 +139,8 @@ TEST(Init, Errors) {
                      "at least 2 dims");
   EXPECT_THROWS_WITH(init::calculate_fan_in_and_fan_out(empty({3})), "at least 2 dims");
   EXPECT_THROWS_WITH(init::kaiming_uniform_(empty({4, 0})), "fan_in", "is 0");
-  EXPECT_THROWS_WITH(init::normal_(empty({2}, kInt64)), "normal_: expected a float32 or float64");
+  EXPECT_THROWS_WITH(init::normal_(empty({2}, kInt64)),
+                     "normal_: expected a floating-point tensor");
   EXPECT_THROWS_WITH(init::uniform_(empty({2}), 1.0, 0.0), "uniform_: need finite bounds a <= b");
 }
 

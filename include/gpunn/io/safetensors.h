@@ -11,7 +11,8 @@
 //   bytes [8 + N, end)  the byte buffer: each tensor's elements, row-major,
 //                       little-endian, at [begin, end) relative to the buffer
 //
-// Writing: float32 ("F32"), float64 ("F64") and int64 ("I64") tensors; views
+// Writing: float32 ("F32"), float64 ("F64"), bfloat16 ("BF16"), float16 ("F16") and
+// int64 ("I64") tensors; views
 // are written as their contiguous values. Tensors are laid out by element size
 // (largest first) so every tensor starts 8-byte aligned; the header keeps the
 // state dict's order and is padded with spaces to a multiple of 8. Saving is
@@ -27,7 +28,9 @@
 // non-negative dims whose element count does not overflow; end - begin equal to
 // numel × element size; tensors neither overlapping nor leaving gaps, and
 // together covering the byte buffer exactly (no trailing bytes).
-// dtypes read: F32, F64, I64 as is; F16 and BF16 are widened to float32; I32,
+// dtypes read: F32, F64, BF16, F16, I64 as is (PyTorch's bf16 and half tensors load as
+// gpunn's bfloat16 and float16; Module::load_state_dict converts them to the module's
+// dtype); I32,
 // I16, I8, U8, U16, U32 and BOOL are widened to int64 (BOOL bytes must be 0 or
 // 1); U64 is read as int64 when every value fits. F8 types are rejected with a
 // message naming them.
@@ -51,7 +54,7 @@ struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
 };
 
-// Writes `tensors` (CPU tensors of float32, float64 or int64; names non-empty,
+// Writes `tensors` (CPU tensors of any dtype; names non-empty,
 // valid UTF-8 and not "__metadata__") and `metadata` to `path`, atomically.
 void save_safetensors(const std::string& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata = {});
