@@ -8,6 +8,7 @@
 #include <gpunn/ops/conv.h>
 #include <gpunn/ops/elementwise.h>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -164,6 +165,12 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
               const Conv2dFuncOptions& options) {
+  if (autocast_detail::active()) {  // low precision (gpunn/autocast.h)
+    const Tensor lx = autocast_detail::low(input), lw = autocast_detail::low(weight);
+    const Tensor lb = autocast_detail::low(bias);
+    if (lx.impl() != input.impl() || lw.impl() != weight.impl() || lb.impl() != bias.impl())
+      return conv2d(lx, lw, lb, options);
+  }
   check_defined("conv2d", input, "input");
   if (input.dim() == 3) {
     // One image: checked here so that messages show the [C, H, W] shape given.
@@ -324,6 +331,12 @@ class ConvTranspose2dBackward final : public autograd::NodeWith<ConvSaved> {
 
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         const ConvTranspose2dFuncOptions& options) {
+  if (autocast_detail::active()) {  // low precision (gpunn/autocast.h)
+    const Tensor lx = autocast_detail::low(input), lw = autocast_detail::low(weight);
+    const Tensor lb = autocast_detail::low(bias);
+    if (lx.impl() != input.impl() || lw.impl() != weight.impl() || lb.impl() != bias.impl())
+      return conv_transpose2d(lx, lw, lb, options);
+  }
   check_defined("conv_transpose2d", input, "input");
   if (input.dim() == 3) {
     // One image: checked here so that messages show the [Cin, H, W] shape given.

@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -184,6 +185,13 @@ class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
 };
 
 Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
+  if (autocast_detail::active() && a.defined() && b.defined() && a.dtype() != b.dtype()) {
+    // Promotion to the wider floating dtype (gpunn/autocast.h).
+    const DType d = autocast_detail::promoted({&a, &b}, a.dtype());
+    const Tensor ca = autocast_detail::cast_floating(a, d);
+    const Tensor cb = autocast_detail::cast_floating(b, d);
+    if (ca.impl() != a.impl() || cb.impl() != b.impl()) return binary(op, kind, ca, cb);
+  }
   check_floating(op, a, "the first operand");
   check_floating(op, b, "the second operand");
   check_same_dtype_device(op, a, "the first operand", b, "the second operand");
@@ -260,7 +268,11 @@ Tensor add(const Tensor& a, const Tensor& b) { return binary("add", BinaryOp::Ad
 Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", BinaryOp::Sub, a, b); }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", BinaryOp::Mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary("div", BinaryOp::Div, a, b); }
+// exp, log and pow run in float32 under autocast (gpunn/autocast.h).
 Tensor pow(const Tensor& x, const Tensor& exponent) {
+  if (autocast_detail::active())
+    return binary("pow", BinaryOp::Pow, autocast_detail::to_float32(x),
+                  autocast_detail::to_float32(exponent));
   return binary("pow", BinaryOp::Pow, x, exponent);
 }
 
@@ -272,14 +284,19 @@ Tensor rsub(const Tensor& a, double b) { return unary("rsub", UnaryOp::RSubScala
 Tensor rdiv(const Tensor& a, double b) { return unary("rdiv", UnaryOp::RDivScalar, a, b); }
 
 Tensor neg(const Tensor& x) { return unary("neg", UnaryOp::Neg, x); }
-Tensor exp(const Tensor& x) { return unary("exp", UnaryOp::Exp, x); }
-Tensor log(const Tensor& x) { return unary("log", UnaryOp::Log, x); }
+Tensor exp(const Tensor& x) {
+  return unary("exp", UnaryOp::Exp, autocast_detail::active() ? autocast_detail::to_float32(x) : x);
+}
+Tensor log(const Tensor& x) {
+  return unary("log", UnaryOp::Log, autocast_detail::active() ? autocast_detail::to_float32(x) : x);
+}
 Tensor sqrt(const Tensor& x) { return unary("sqrt", UnaryOp::Sqrt, x); }
 Tensor abs(const Tensor& x) { return unary("abs", UnaryOp::Abs, x); }
 Tensor sin(const Tensor& x) { return unary("sin", UnaryOp::Sin, x); }
 Tensor cos(const Tensor& x) { return unary("cos", UnaryOp::Cos, x); }
 Tensor pow(const Tensor& x, double exponent) {
-  return unary("pow", UnaryOp::PowScalar, x, exponent);
+  return unary("pow", UnaryOp::PowScalar,
+               autocast_detail::active() ? autocast_detail::to_float32(x) : x, exponent);
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -210,6 +211,10 @@ class LinearBackward final : public autograd::NodeWith<LinearSaved> {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (autocast_detail::active()) {  // low precision (gpunn/autocast.h)
+    const Tensor la = autocast_detail::low(a), lb = autocast_detail::low(b);
+    if (la.impl() != a.impl() || lb.impl() != b.impl()) return matmul(la, lb);
+  }
   check_floating("matmul", a, "the first operand");
   check_floating("matmul", b, "the second operand");
   check_same_dtype_device("matmul", a, "the first operand", b, "the second operand");
@@ -227,6 +232,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  if (autocast_detail::active()) {  // low precision (gpunn/autocast.h)
+    const Tensor lx = autocast_detail::low(x), lw = autocast_detail::low(weight);
+    const Tensor lb = autocast_detail::low(bias);
+    if (lx.impl() != x.impl() || lw.impl() != weight.impl() || lb.impl() != bias.impl())
+      return linear(lx, lw, lb);
+  }
   check_floating("linear", x, "input");
   check_floating("linear", weight, "weight");
   check_same_dtype_device("linear", x, "input", weight, "weight");

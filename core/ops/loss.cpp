@@ -18,6 +18,7 @@
 
 #include <cmath>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -285,7 +286,24 @@ Tensor margin_loss(const char* op, const Tensor& input, const Tensor& target_in,
 
 }  // namespace
 
+// Under autocast every loss runs in float32 (gpunn/autocast.h): float32_inputs() says
+// whether any floating argument is 16-bit, and each loss then calls itself on float32 copies.
+namespace {
+bool float32_inputs(std::initializer_list<const Tensor*> tensors) {
+  if (!autocast_detail::active()) return false;
+  for (const Tensor* t : tensors)
+    if (t->defined() && is_reduced_float(t->dtype())) return true;
+  return false;
+}
+using autocast_detail::to_float32;
+}  // namespace
+
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options) {
+  if (float32_inputs({&log_probs, &options.weight})) {
+    NllLossOptions o = options;
+    o.weight = to_float32(options.weight);
+    return nll_loss(to_float32(log_probs), target, o);
+  }
   return reduce_weighted(
       nll_parts("nll_loss", log_probs, target, options.weight, options.ignore_index, 0.0),
       options.reduction);
@@ -293,6 +311,11 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOpti
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target,
                      const CrossEntropyOptions& options) {
+  if (float32_inputs({&logits, &options.weight})) {
+    CrossEntropyOptions o = options;
+    o.weight = to_float32(options.weight);
+    return cross_entropy(to_float32(logits), target, o);
+  }
   const char* op = "cross_entropy";
   class_layout(op, logits, target, /*allow_spatial=*/true);
   const double eps = options.label_smoothing;
@@ -304,12 +327,19 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target,
 
 Tensor multiclass_hinge_loss(const Tensor& scores, const Tensor& target, double margin,
                              Reduction reduction) {
+  if (float32_inputs({&scores}))
+    return multiclass_hinge_loss(to_float32(scores), target, margin, reduction);
   return margin_loss("multiclass_hinge_loss", scores, target, Tensor(), {1, margin, 1.0},
                      reduction);
 }
 
 Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
                          const MultiMarginLossOptions& options) {
+  if (float32_inputs({&input, &options.weight})) {
+    MultiMarginLossOptions o = options;
+    o.weight = to_float32(options.weight);
+    return multi_margin_loss(to_float32(input), target, o);
+  }
   check_defined("multi_margin_loss", input, "input");
   const int64_t C = input.dim() >= 1 ? input.shape().back() : 1;
   return margin_loss("multi_margin_loss", input, target, options.weight,
@@ -318,6 +348,8 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  if (float32_inputs({&input, &target}))
+    return mse_loss(to_float32(input), to_float32(target), reduction);
   check_floating("mse_loss", input, "input");
   check_floating("mse_loss", target, "target");
   check_same_dtype_device("mse_loss", input, "input", target, "target");
@@ -371,6 +403,12 @@ class BceBackward final : public autograd::NodeWith<BceSaved> {
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options) {
+  if (float32_inputs({&input, &target, &options.weight, &options.pos_weight})) {
+    BceWithLogitsOptions o = options;
+    o.weight = to_float32(options.weight);
+    o.pos_weight = to_float32(options.pos_weight);
+    return binary_cross_entropy_with_logits(to_float32(input), to_float32(target), o);
+  }
   const char* op = "binary_cross_entropy_with_logits";
   check_defined(op, input, "input");
   check_defined(op, target, "target");
@@ -432,6 +470,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 // ---- Gaussian KL divergence ------------------------------------------------------------------
 
 Tensor gaussian_kl_divergence(const Tensor& mu, const Tensor& logvar, Reduction reduction) {
+  if (float32_inputs({&mu, &logvar}))
+    return gaussian_kl_divergence(to_float32(mu), to_float32(logvar), reduction);
   const char* op = "gaussian_kl_divergence";
   check_defined(op, mu, "mu");
   check_defined(op, logvar, "logvar");

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -75,6 +76,12 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, const BatchNormFuncOptions& o) {
+  if (autocast_detail::active() && input.defined() && is_reduced_float(input.dtype())) {
+    // Statistics in float32 (gpunn/autocast.h); the running buffers keep their dtype.
+    using autocast_detail::to_float32;
+    return batch_norm(to_float32(input), running_mean, running_var, to_float32(weight),
+                      to_float32(bias), o);
+  }
   const char* op = "batch_norm";
   check_defined(op, input, "input");
   check_floating(op, input, "input");
@@ -224,6 +231,8 @@ class LrnBackward final : public autograd::NodeWith<LrnSaved> {
 }  // namespace
 
 Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, double beta, double k) {
+  if (autocast_detail::active() && input.defined() && is_reduced_float(input.dtype()))
+    return local_response_norm(autocast_detail::to_float32(input), size, alpha, beta, k);
   const char* op = "local_response_norm";
   check_defined(op, input, "input");
   check_floating(op, input, "input");

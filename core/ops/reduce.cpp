@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -118,7 +119,10 @@ class SumBackward final : public autograd::Node {
   bool mean_;
 };
 
-Tensor sum_or_mean(const char* op, const Tensor& x, const Shape& dims_in, bool keepdim, bool mean) {
+Tensor sum_or_mean(const char* op, const Tensor& x_in, const Shape& dims_in, bool keepdim,
+                   bool mean) {
+  // Under autocast sums run in float32 (gpunn/autocast.h).
+  const Tensor x = autocast_detail::active() ? autocast_detail::to_float32(x_in) : x_in;
   check_floating(op, x, "input");
   check_same_device(op, {&x});
   const Shape dims = normalize_dims(op, x, dims_in);

@@ -5,6 +5,7 @@
 #include <gpunn/autograd.h>
 #include <gpunn/ops/rnn.h>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -48,6 +49,13 @@ class LstmCellBackward final : public autograd::NodeWith<LstmSaved> {
 }  // namespace
 
 LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
+  if (autocast_detail::active() && gates_in.defined() && c_prev_in.defined() &&
+      gates_in.dtype() != c_prev_in.dtype()) {  // promotion (gpunn/autocast.h)
+    const DType d = autocast_detail::promoted({&gates_in, &c_prev_in}, gates_in.dtype());
+    const Tensor g = autocast_detail::cast_floating(gates_in, d);
+    const Tensor c = autocast_detail::cast_floating(c_prev_in, d);
+    if (g.impl() != gates_in.impl() || c.impl() != c_prev_in.impl()) return lstm_cell(g, c);
+  }
   const char* op = "lstm_cell";
   check_defined(op, gates_in, "gates");
   check_defined(op, c_prev_in, "c_prev");

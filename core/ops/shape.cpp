@@ -11,6 +11,7 @@
 #include <numeric>
 #include <optional>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/ops/common.h"
@@ -376,6 +377,17 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   GPUNN_CHECK(!tensors.empty(), "cat: expects at least one tensor");
+  if (autocast_detail::active()) {  // promotion (gpunn/autocast.h)
+    const DType d =
+        autocast_detail::promoted(tensors, tensors[0].defined() ? tensors[0].dtype() : kFloat32);
+    std::vector<Tensor> cast;
+    bool changed = false;
+    for (const Tensor& t : tensors) {
+      cast.push_back(autocast_detail::cast_floating(t, d));
+      changed |= cast.back().impl() != t.impl();
+    }
+    if (changed) return cat(cast, dim);
+  }
   const Tensor& first = tensors[0];
   check_defined("cat", first, "tensor 0");
   GPUNN_CHECK(first.dim() > 0, "cat: tensor 0 is 0-D; cat needs at least 1-D tensors (use stack)");

@@ -8,6 +8,7 @@
 #include <gpunn/ops/reduce.h>
 #include <gpunn/ops/softmax.h>
 
+#include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -101,7 +102,12 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(false, x, dim); }
-Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(true, x, dim); }
+// Under autocast both run in float32 (gpunn/autocast.h).
+Tensor softmax(const Tensor& x, int64_t dim) {
+  return softmax_impl(false, autocast_detail::active() ? autocast_detail::to_float32(x) : x, dim);
+}
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  return softmax_impl(true, autocast_detail::active() ? autocast_detail::to_float32(x) : x, dim);
+}
 
 }  // namespace gpunn

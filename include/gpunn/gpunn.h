@@ -1,6 +1,7 @@
 // gpunn: one include for a training program.
 #pragma once
 
+#include <gpunn/autocast.h>
 #include <gpunn/autograd.h>
 #include <gpunn/config.h>
 #include <gpunn/cuda.h>
