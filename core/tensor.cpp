@@ -115,6 +115,8 @@ template Half* Tensor::data<Half>() const;
 
 void* Tensor::data_ptr() const { return checked(impl_, "data_ptr").data(); }
 
+uint64_t Tensor::version() const { return checked(impl_, "version").storage->version(); }
+
 double Tensor::item() const {
   const TensorImpl& impl = checked(impl_, "item");
   GPUNN_CHECK(impl.numel() == 1, "item: needs a tensor with one element, got shape ", impl.shape);

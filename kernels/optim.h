@@ -1,7 +1,10 @@
 // The optim family: fused optimizer updates, one parameter tensor of n elements per
 // call, in place. Formulas in gpunn/optim/*.h (the element step in kernels/optim_math.h).
-// Hyper-parameters arrive as double and are used in the element type T; every buffer
-// has n elements, and a buffer an option turns off is null.
+// Hyper-parameters arrive as double and are used in compute_t<T>; every buffer has n
+// elements, and a buffer an option turns off is null. State buffers are compute_t<T>
+// (float32 for bfloat16 and float16 parameters). `master`, for the 16-bit dtypes only, is
+// a float32 copy of the parameter: the update reads and writes it, and the parameter gets
+// it rounded (null: the parameter is read and written itself).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,7 @@ struct SgdArgs {
   void* param;
   const void* grad;
   void* momentum_buffer;  // null without momentum
+  void* master;
 };
 
 struct AdamArgs {
@@ -46,6 +50,7 @@ struct AdamArgs {
   void* exp_avg;
   void* exp_avg_sq;
   void* max_exp_avg_sq;  // null without amsgrad
+  void* master;
 };
 
 struct RmspropArgs {
@@ -57,6 +62,7 @@ struct RmspropArgs {
   void* square_avg;
   void* grad_avg;         // null unless centered
   void* momentum_buffer;  // null without momentum
+  void* master;
 };
 
 extern const OpTable<SgdArgs> sgd_step;

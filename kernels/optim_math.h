@@ -1,7 +1,8 @@
 // One element of each optimizer update, shared by the CPU loops and the fused
 // CUDA kernels (formulas in kernels/optim.h). The per-step constants are formed
-// once on the host, in double where it matters, and converted to A = compute_t<T>;
-// each element is read into A, updated there, and each value stored to T once.
+// once on the host, in double where it matters, and converted to A = compute_t<T>. State
+// buffers are A (float32 for the 16-bit dtypes); a 16-bit parameter is updated in its A
+// master copy when one is given and rounded into the parameter once.
 #pragma once
 
 #include <gpunn/half.h>
@@ -30,19 +31,31 @@ struct SgdConsts {
         first_step(p.first_step) {}
 };
 
+// The parameter's value in A: its float32 master copy when there is one (16-bit
+// parameters), else the parameter itself; store() writes both.
+template <typename T, typename A>
+GPUNN_HOST_DEVICE inline A load_param(const T* param, const A* master, int64_t i) {
+  return master ? master[i] : static_cast<A>(param[i]);
+}
+template <typename T, typename A>
+GPUNN_HOST_DEVICE inline void store_param(T* param, A* master, int64_t i, A value) {
+  if (master) master[i] = value;
+  param[i] = static_cast<T>(value);
+}
+
 template <typename T>
-GPUNN_HOST_DEVICE inline void sgd_update(T* param, const T* grad, T* buf, int64_t i,
-                                         const SgdConsts<T>& c) {
+GPUNN_HOST_DEVICE inline void sgd_update(T* param, const T* grad, compute_t<T>* buf,
+                                         compute_t<T>* master, int64_t i, const SgdConsts<T>& c) {
   using A = compute_t<T>;
-  const A p = static_cast<A>(param[i]);
+  const A p = load_param(param, master, i);
   A g = static_cast<A>(grad[i]);
   if (c.weight_decay) g += c.wd * p;
   if (c.momentum) {
-    const A b = c.first_step ? g : c.mu * static_cast<A>(buf[i]) + c.damp * g;
-    buf[i] = static_cast<T>(b);
+    const A b = c.first_step ? g : c.mu * buf[i] + c.damp * g;
+    buf[i] = b;
     g = c.nesterov ? g + c.mu * b : b;
   }
-  param[i] = static_cast<T>(p - c.lr * g);
+  store_param(param, master, i, p - c.lr * g);
 }
 
 template <typename T>
@@ -66,25 +79,26 @@ struct AdamConsts {
 };
 
 template <typename T>
-GPUNN_HOST_DEVICE inline void adam_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
-                                          T* max_exp_avg_sq, int64_t i, const AdamConsts<T>& c) {
+GPUNN_HOST_DEVICE inline void adam_update(T* param, const T* grad, compute_t<T>* exp_avg,
+                                          compute_t<T>* exp_avg_sq, compute_t<T>* max_exp_avg_sq,
+                                          compute_t<T>* master, int64_t i, const AdamConsts<T>& c) {
   using A = compute_t<T>;
-  A p = static_cast<A>(param[i]);
+  A p = load_param(param, master, i);
   A g = static_cast<A>(grad[i]);
   if (c.decoupled)
     p *= c.decay;
   else if (c.weight_decay)
     g += c.wd * p;
-  const A m = c.b1 * static_cast<A>(exp_avg[i]) + c.one_minus_b1 * g;
-  A v = c.b2 * static_cast<A>(exp_avg_sq[i]) + c.one_minus_b2 * g * g;
-  exp_avg[i] = static_cast<T>(m);
-  exp_avg_sq[i] = static_cast<T>(v);
+  const A m = c.b1 * exp_avg[i] + c.one_minus_b1 * g;
+  A v = c.b2 * exp_avg_sq[i] + c.one_minus_b2 * g * g;
+  exp_avg[i] = m;
+  exp_avg_sq[i] = v;
   if (max_exp_avg_sq != nullptr) {
-    const A old_max = static_cast<A>(max_exp_avg_sq[i]);
+    const A old_max = max_exp_avg_sq[i];
     v = old_max > v ? old_max : v;
-    max_exp_avg_sq[i] = static_cast<T>(v);
+    max_exp_avg_sq[i] = v;
   }
-  param[i] = static_cast<T>(p - c.step_size * m / (std::sqrt(v) / c.bias2_sqrt + c.eps));
+  store_param(param, master, i, p - c.step_size * m / (std::sqrt(v) / c.bias2_sqrt + c.eps));
 }
 
 template <typename T>
@@ -103,29 +117,30 @@ struct RmspropConsts {
 };
 
 template <typename T>
-GPUNN_HOST_DEVICE inline void rmsprop_update(T* param, const T* grad, T* square_avg, T* grad_avg,
-                                             T* momentum_buffer, int64_t i,
+GPUNN_HOST_DEVICE inline void rmsprop_update(T* param, const T* grad, compute_t<T>* square_avg,
+                                             compute_t<T>* grad_avg, compute_t<T>* momentum_buffer,
+                                             compute_t<T>* master, int64_t i,
                                              const RmspropConsts<T>& c) {
   using A = compute_t<T>;
-  const A p = static_cast<A>(param[i]);
+  const A p = load_param(param, master, i);
   A g = static_cast<A>(grad[i]);
   if (c.weight_decay) g += c.wd * p;
-  const A sq = c.a * static_cast<A>(square_avg[i]) + c.one_minus_a * g * g;
-  square_avg[i] = static_cast<T>(sq);
+  const A sq = c.a * square_avg[i] + c.one_minus_a * g * g;
+  square_avg[i] = sq;
   A avg;
   if (grad_avg != nullptr) {
-    const A ga = c.a * static_cast<A>(grad_avg[i]) + c.one_minus_a * g;
-    grad_avg[i] = static_cast<T>(ga);
+    const A ga = c.a * grad_avg[i] + c.one_minus_a * g;
+    grad_avg[i] = ga;
     avg = std::sqrt(sq - ga * ga) + c.eps;
   } else {
     avg = std::sqrt(sq) + c.eps;
   }
   if (momentum_buffer != nullptr) {
-    const A buf = c.mu * static_cast<A>(momentum_buffer[i]) + g / avg;
-    momentum_buffer[i] = static_cast<T>(buf);
-    param[i] = static_cast<T>(p - c.lr * buf);
+    const A buf = c.mu * momentum_buffer[i] + g / avg;
+    momentum_buffer[i] = buf;
+    store_param(param, master, i, p - c.lr * buf);
   } else {
-    param[i] = static_cast<T>(p - c.lr * g / avg);
+    store_param(param, master, i, p - c.lr * g / avg);
   }
 }
 

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <utility>
+#include <vector>
 
 #include "core/dispatch.h"
 #include "core/ops/common.h"
@@ -15,8 +17,15 @@
 namespace gpunn {
 namespace {
 
-// param and grad, and each defined buffer, contiguous and alike; `needed` buffers defined.
-void check_update(const char* op, const Tensor& param, const Tensor& grad,
+// The dtype of the state buffers (and master copy) for param: float32 for the 16-bit
+// dtypes, param's own otherwise (kernels/optim.h).
+DType state_dtype(const Tensor& param) {
+  return is_reduced_float(param.dtype()) ? kFloat32 : param.dtype();
+}
+
+// param and grad, and each defined buffer, contiguous and alike (buffers and master in the
+// state dtype); a master copy only for a 16-bit param.
+void check_update(const char* op, const Tensor& param, const Tensor& grad, const Tensor& master,
                   std::initializer_list<std::pair<const Tensor*, const char*>> buffers) {
   check_floating(op, param, "param");
   check_defined(op, grad, "grad");
@@ -26,9 +35,17 @@ void check_update(const char* op, const Tensor& param, const Tensor& grad,
   GPUNN_CHECK(param.is_contiguous() && grad.is_contiguous(), op,
               ": param and grad must be contiguous (param ", describe(param), ", grad ",
               describe(grad), ")");
-  for (const auto& [t, name] : buffers) {
+  const DType state = state_dtype(param);
+  GPUNN_CHECK(!master.defined() || is_reduced_float(param.dtype()), op,
+              ": a master copy is for bfloat16 and float16 parameters, param is ", describe(param));
+  std::vector<std::pair<const Tensor*, const char*>> all(buffers);
+  all.emplace_back(&master, "master");
+  for (const auto& [t, name] : all) {
     if (!t->defined()) continue;
-    check_same_dtype_device(op, param, "param", *t, name);
+    GPUNN_CHECK(t->dtype() == state, op, ": ", name, " ", describe(*t), " must be ",
+                dtype_name(state), " for param ", describe(param),
+                is_reduced_float(param.dtype()) ? " (16-bit parameters keep float32 state)" : "");
+    check_same_device(op, {&param, t});
     GPUNN_CHECK(t->numel() == param.numel() && t->is_contiguous(), op, ": ", name, " ",
                 describe(*t), " must be contiguous with as many elements as param ",
                 describe(param));
@@ -42,9 +59,9 @@ void check_needed(const char* op, const Tensor& t, const char* name, const char*
 }  // namespace
 
 void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
-               const SgdStep& step) {
+               const SgdStep& step, const Tensor& master) {
   constexpr const char* op = "sgd_step_";
-  check_update(op, param, grad, {{&momentum_buffer, "momentum_buffer"}});
+  check_update(op, param, grad, master, {{&momentum_buffer, "momentum_buffer"}});
   if (step.momentum != 0.0) check_needed(op, momentum_buffer, "momentum_buffer", "with momentum");
   const kernels::SgdArgs args{
       .dtype = param.dtype(),
@@ -57,43 +74,46 @@ void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_b
             .first_step = step.first_step},
       .param = param.data_ptr(),
       .grad = grad.data_ptr(),
-      .momentum_buffer = step.momentum != 0.0 ? momentum_buffer.data_ptr() : nullptr};
+      .momentum_buffer = step.momentum != 0.0 ? momentum_buffer.data_ptr() : nullptr,
+      .master = data_or_null(master)};
   launch(kernels::sgd_step, param.device(), args, {&param, &grad}, {&param}, op);
 }
 
 void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
-                const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, const AdamStep& step) {
+                const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, const AdamStep& step,
+                const Tensor& master) {
   constexpr const char* op = "adam_step_";
   check_update(
-      op, param, grad,
+      op, param, grad, master,
       {{&exp_avg, "exp_avg"}, {&exp_avg_sq, "exp_avg_sq"}, {&max_exp_avg_sq, "max_exp_avg_sq"}});
   check_needed(op, exp_avg, "exp_avg", "always");
   check_needed(op, exp_avg_sq, "exp_avg_sq", "always");
   if (step.amsgrad) check_needed(op, max_exp_avg_sq, "max_exp_avg_sq", "with amsgrad");
   GPUNN_CHECK(step.step >= 1, op, ": step must be at least 1, got ", step.step);
-  const kernels::AdamArgs args{
-      .dtype = param.dtype(),
-      .n = param.numel(),
-      .p = {.lr = step.lr,
-            .beta1 = step.beta1,
-            .beta2 = step.beta2,
-            .eps = step.eps,
-            .weight_decay = step.weight_decay,
-            .decoupled_weight_decay = step.decoupled_weight_decay,
-            .amsgrad = step.amsgrad,
-            .step = step.step},
-      .param = param.data_ptr(),
-      .grad = grad.data_ptr(),
-      .exp_avg = exp_avg.data_ptr(),
-      .exp_avg_sq = exp_avg_sq.data_ptr(),
-      .max_exp_avg_sq = step.amsgrad ? max_exp_avg_sq.data_ptr() : nullptr};
+  const kernels::AdamArgs args{.dtype = param.dtype(),
+                               .n = param.numel(),
+                               .p = {.lr = step.lr,
+                                     .beta1 = step.beta1,
+                                     .beta2 = step.beta2,
+                                     .eps = step.eps,
+                                     .weight_decay = step.weight_decay,
+                                     .decoupled_weight_decay = step.decoupled_weight_decay,
+                                     .amsgrad = step.amsgrad,
+                                     .step = step.step},
+                               .param = param.data_ptr(),
+                               .grad = grad.data_ptr(),
+                               .exp_avg = exp_avg.data_ptr(),
+                               .exp_avg_sq = exp_avg_sq.data_ptr(),
+                               .max_exp_avg_sq = step.amsgrad ? max_exp_avg_sq.data_ptr() : nullptr,
+                               .master = data_or_null(master)};
   launch(kernels::adam_step, param.device(), args, {&param, &grad}, {&param}, op);
 }
 
 void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square_avg,
-                   const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step) {
+                   const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step,
+                   const Tensor& master) {
   constexpr const char* op = "rmsprop_step_";
-  check_update(op, param, grad,
+  check_update(op, param, grad, master,
                {{&square_avg, "square_avg"},
                 {&grad_avg, "grad_avg"},
                 {&momentum_buffer, "momentum_buffer"}});
@@ -113,7 +133,8 @@ void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square
       .grad = grad.data_ptr(),
       .square_avg = square_avg.data_ptr(),
       .grad_avg = step.centered ? grad_avg.data_ptr() : nullptr,
-      .momentum_buffer = step.momentum > 0.0 ? momentum_buffer.data_ptr() : nullptr};
+      .momentum_buffer = step.momentum > 0.0 ? momentum_buffer.data_ptr() : nullptr,
+      .master = data_or_null(master)};
   launch(kernels::rmsprop_step, param.device(), args, {&param, &grad}, {&param}, op);
 }
 

@@ -177,6 +177,10 @@ class Tensor {
   // Only on leaves (tensors no op made while recording), and only float dtypes.
   Tensor& requires_grad_(bool requires_grad = true);
   bool is_leaf() const;
+  // The storage's version: it grows with every in-place change of any view of it (ops
+  // that write in place bump it; autograd checks saved tensors with it, and optimizers
+  // notice parameters changed behind their back).
+  uint64_t version() const;
   // The accumulated gradient; undefined until a backward pass reaches this leaf.
   Tensor grad() const;
   void set_grad(const Tensor& grad);

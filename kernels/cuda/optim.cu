@@ -12,70 +12,60 @@ namespace {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
        i += int64_t{gridDim.x} * blockDim.x)
 
+// State buffers and the master copy are compute_t<T> (kernels/optim.h).
 template <typename T>
-__global__ void sgd_kernel(T* param, const T* grad, T* buf, int64_t n, math::SgdConsts<T> c) {
-  GPUNN_GRID_STRIDE(i, n) { math::sgd_update(param, grad, buf, i, c); }
+__global__ void sgd_kernel(T* param, const T* grad, compute_t<T>* buf, compute_t<T>* master,
+                           int64_t n, math::SgdConsts<T> c) {
+  GPUNN_GRID_STRIDE(i, n) { math::sgd_update(param, grad, buf, master, i, c); }
 }
 
 template <typename T>
-__global__ void adam_kernel(T* param, const T* grad, T* m, T* v, T* vmax, int64_t n,
+__global__ void adam_kernel(T* param, const T* grad, compute_t<T>* m, compute_t<T>* v,
+                            compute_t<T>* vmax, compute_t<T>* master, int64_t n,
                             math::AdamConsts<T> c) {
-  GPUNN_GRID_STRIDE(i, n) { math::adam_update(param, grad, m, v, vmax, i, c); }
+  GPUNN_GRID_STRIDE(i, n) { math::adam_update(param, grad, m, v, vmax, master, i, c); }
 }
 
 template <typename T>
-__global__ void rmsprop_kernel(T* param, const T* grad, T* sq, T* avg, T* buf, int64_t n,
+__global__ void rmsprop_kernel(T* param, const T* grad, compute_t<T>* sq, compute_t<T>* avg,
+                               compute_t<T>* buf, compute_t<T>* master, int64_t n,
                                math::RmspropConsts<T> c) {
-  GPUNN_GRID_STRIDE(i, n) { math::rmsprop_update(param, grad, sq, avg, buf, i, c); }
+  GPUNN_GRID_STRIDE(i, n) { math::rmsprop_update(param, grad, sq, avg, buf, master, i, c); }
 }
 
 using cuda_detail::grid_for;
 using cuda_detail::kThreads;
 
-template <typename T>
-void sgd_step_launch(T* param, const T* grad, T* momentum_buffer, int64_t n, const SgdParams& p,
-                     cudaStream_t stream) {
-  if (n == 0) return;
-  sgd_kernel<<<grid_for(n), kThreads, 0, stream>>>(
-      param, grad, momentum_buffer, n, math::SgdConsts<T>(p, momentum_buffer != nullptr));
-}
-
-template <typename T>
-void adam_step_launch(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
-                      int64_t n, const AdamParams& p, cudaStream_t stream) {
-  if (n == 0) return;
-  adam_kernel<<<grid_for(n), kThreads, 0, stream>>>(param, grad, exp_avg, exp_avg_sq,
-                                                    max_exp_avg_sq, n, math::AdamConsts<T>(p));
-}
-
-template <typename T>
-void rmsprop_step_launch(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
-                         int64_t n, const RmspropParams& p, cudaStream_t stream) {
-  if (n == 0) return;
-  rmsprop_kernel<<<grid_for(n), kThreads, 0, stream>>>(
-      param, grad, square_avg, grad_avg, momentum_buffer, n, math::RmspropConsts<T>(p));
-}
-
 }  // namespace
 
 template <typename T>
 void sgd_step_cuda(const SgdArgs& a, const Context& ctx) {
-  sgd_step_launch(static_cast<T*>(a.param), static_cast<const T*>(a.grad),
-                  static_cast<T*>(a.momentum_buffer), a.n, a.p, ctx.stream);
+  using A = compute_t<T>;
+  if (a.n == 0) return;
+  auto* buf = static_cast<A*>(a.momentum_buffer);
+  sgd_kernel<<<grid_for(a.n), kThreads, 0, ctx.stream>>>(
+      static_cast<T*>(a.param), static_cast<const T*>(a.grad), buf, static_cast<A*>(a.master), a.n,
+      math::SgdConsts<T>(a.p, buf != nullptr));
 }
 
 template <typename T>
 void adam_step_cuda(const AdamArgs& a, const Context& ctx) {
-  adam_step_launch(static_cast<T*>(a.param), static_cast<const T*>(a.grad),
-                   static_cast<T*>(a.exp_avg), static_cast<T*>(a.exp_avg_sq),
-                   static_cast<T*>(a.max_exp_avg_sq), a.n, a.p, ctx.stream);
+  using A = compute_t<T>;
+  if (a.n == 0) return;
+  adam_kernel<<<grid_for(a.n), kThreads, 0, ctx.stream>>>(
+      static_cast<T*>(a.param), static_cast<const T*>(a.grad), static_cast<A*>(a.exp_avg),
+      static_cast<A*>(a.exp_avg_sq), static_cast<A*>(a.max_exp_avg_sq), static_cast<A*>(a.master),
+      a.n, math::AdamConsts<T>(a.p));
 }
 
 template <typename T>
 void rmsprop_step_cuda(const RmspropArgs& a, const Context& ctx) {
-  rmsprop_step_launch(static_cast<T*>(a.param), static_cast<const T*>(a.grad),
-                      static_cast<T*>(a.square_avg), static_cast<T*>(a.grad_avg),
-                      static_cast<T*>(a.momentum_buffer), a.n, a.p, ctx.stream);
+  using A = compute_t<T>;
+  if (a.n == 0) return;
+  rmsprop_kernel<<<grid_for(a.n), kThreads, 0, ctx.stream>>>(
+      static_cast<T*>(a.param), static_cast<const T*>(a.grad), static_cast<A*>(a.square_avg),
+      static_cast<A*>(a.grad_avg), static_cast<A*>(a.momentum_buffer), static_cast<A*>(a.master),
+      a.n, math::RmspropConsts<T>(a.p));
 }
 
 #define GPUNN_INSTANTIATE(T)                                        \

@@ -66,7 +66,8 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state,
               .weight_decay = *group.weight_decay,
               .decoupled_weight_decay = decoupled_,
               .amsgrad = o_.amsgrad,
-              .step = state.step});
+              .step = state.step},
+             state.master);
 }
 
 }  // namespace gpunn::optim

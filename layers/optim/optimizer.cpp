@@ -71,12 +71,19 @@ void Optimizer::step() {
           " but its gradient is ", grad.shape(), " ", grad.dtype());
       GPUNN_CHECK(p.is_contiguous(), name(), ": parameter ", index - 1, " ", p.shape(),
                   " is not contiguous; the fused updates write it as one block");
+      // 16-bit parameters: float32 state and a float32 master copy (gpunn/optim/optimizer.h).
+      const bool low = is_reduced_float(p.dtype());
+      const TensorOptions state_options = low ? p.options().dtype(kFloat32) : p.options();
       if (s.step == 0) {
         s.buffers.clear();
-        for (size_t b = 0; b < buffer_names().size(); ++b) s.buffers.push_back(zeros_like(p));
+        for (size_t b = 0; b < buffer_names().size(); ++b)
+          s.buffers.push_back(zeros(p.shape(), state_options));
       }
+      if (low && (!s.master.defined() || p.version() != s.param_version))
+        s.master = p.detach().to(kFloat32).clone();
       ++s.step;
       update(p, grad.contiguous(), s, group);
+      s.param_version = p.version();
     }
   }
 }
@@ -126,6 +133,7 @@ StateDict Optimizer::state_dict() const {
     d.insert(key("state", i, "step"), tensor_from(std::vector<int64_t>{state_[i].step}, {}));
     for (size_t b = 0; b < names.size(); ++b)
       d.insert(key("state", i, names[b]), state_[i].buffers[b].clone());
+    if (state_[i].master.defined()) d.insert(key("state", i, "master"), state_[i].master.clone());
   }
   return d;
 }
@@ -191,11 +199,22 @@ void Optimizer::load_state_dict(const StateDict& d) {
           loaded[i].step = get(step_key, kInt64, true).item<int64_t>();
           GPUNN_CHECK(loaded[i].step > 0, who, ": ", step_key, " must be positive, got ",
                       loaded[i].step);
+          const DType state_dtype = is_reduced_float(p.dtype()) ? kFloat32 : p.dtype();
           for (const std::string& b : names) {
-            const Tensor& t = get(key("state", i, b), p.dtype(), false);
+            const Tensor& t = get(key("state", i, b), state_dtype, false);
             GPUNN_CHECK(t.shape() == p.shape(), who, ": entry '", key("state", i, b), "' is ",
                         t.shape(), " but parameter ", i, " is ", p.shape());
             loaded[i].buffers.push_back(t.to(p.device()).clone());
+          }
+          // A master copy belongs to the parameter as it is now (loaded before the optimizer,
+          // as checkpoints do); a parameter changed later re-reads it (Tensor::version).
+          const std::string master_key = key("state", i, "master");
+          if (is_reduced_float(p.dtype()) && d.contains(master_key)) {
+            const Tensor& t = get(master_key, kFloat32, false);
+            GPUNN_CHECK(t.shape() == p.shape(), who, ": entry '", master_key, "' is ", t.shape(),
+                        " but parameter ", i, " is ", p.shape());
+            loaded[i].master = t.to(p.device()).clone();
+            loaded[i].param_version = p.version();
           }
         }
         ++i;

@@ -49,7 +49,8 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state,
                  .eps = o_.eps,
                  .weight_decay = *group.weight_decay,
                  .momentum = o_.momentum,
-                 .centered = o_.centered});
+                 .centered = o_.centered},
+                state.master);
 }
 
 }  // namespace gpunn::optim

@@ -42,7 +42,8 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state,
              .dampening = o_.dampening,
              .weight_decay = *group.weight_decay,
              .nesterov = o_.nesterov,
-             .first_step = state.step == 1});
+             .first_step = state.step == 1},
+            state.master);
 }
 
 }  // namespace gpunn::optim

@@ -97,6 +97,16 @@ TEST(OptimOps, BadInput) {
       rmsprop_step_(zeros({3, 2}).select(1, 0), g, zeros({3}), Tensor(), Tensor(), {}),
       "rmsprop_step_", "contiguous");
   EXPECT_THROWS_WITH(sgd_step_(zeros({3}, kInt64), g, Tensor(), {}), "sgd_step_", "int64");
+  // 16-bit parameters: float32 state, and a master copy only for them.
+  const Tensor h = zeros({3}, kBFloat16), hg = zeros({3}, kBFloat16);
+  EXPECT_THROWS_WITH(sgd_step_(h, hg, zeros({3}, kBFloat16), {.momentum = 0.9}), "sgd_step_",
+                     "momentum_buffer", "must be float32", "16-bit parameters keep float32 state");
+  EXPECT_THROWS_WITH(sgd_step_(p, g, Tensor(), {}, zeros({3})), "sgd_step_", "master",
+                     "bfloat16 and float16 parameters");
+  EXPECT_THROWS_WITH(sgd_step_(h, hg, Tensor(), {}, zeros({3}, kFloat64)), "sgd_step_", "master",
+                     "must be float32");
+  EXPECT_THROWS_WITH(adam_step_(h, hg, zeros({3}), zeros({3}), Tensor(), {}, zeros({2})),
+                     "adam_step_", "master", "[2]");
 }
 
 // ---- every implementation row (tests/ops/rows.h) -------------------------------------------

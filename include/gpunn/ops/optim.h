@@ -5,6 +5,12 @@
 // under NoGradGuard); param, grad and every state buffer given must be contiguous, of one floating
 // dtype and device, with as many elements as param. A buffer an option turns off is passed as an
 // undefined Tensor.
+//
+// bfloat16 and float16 parameters (with gradients of their dtype) keep float32 state buffers,
+// and may have a float32 master copy (`master`, same number of elements): the update then reads
+// and writes the master copy and rounds the result into param once, so steps smaller than
+// param's last bit are not lost. Without a master copy the 16-bit param itself is updated
+// (computed in float32, rounded on store).
 #pragma once
 
 #include <gpunn/export.h>
@@ -27,7 +33,7 @@ struct SgdStep {
 };
 // momentum_buffer: needed when momentum ≠ 0.
 void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
-               const SgdStep& step);
+               const SgdStep& step, const Tensor& master = Tensor());
 
 struct AdamStep {
   double lr = 1e-3;
@@ -41,7 +47,8 @@ struct AdamStep {
 };
 // max_exp_avg_sq: needed with amsgrad.
 void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
-                const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, const AdamStep& step);
+                const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, const AdamStep& step,
+                const Tensor& master = Tensor());
 
 struct RmspropStep {
   double lr = 0.01;
@@ -53,7 +60,8 @@ struct RmspropStep {
 };
 // grad_avg: needed when centered; momentum_buffer: when momentum ≠ 0.
 void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square_avg,
-                   const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step);
+                   const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step,
+                   const Tensor& master = Tensor());
 
 // The p-norm of the values of `tensors` taken together, (Σ |v|^p)^(1/p), or the largest
 // |v| for norm_type = infinity: gradient clipping's total norm. Accumulated in double,

@@ -13,6 +13,14 @@
 //   "hparams.<name>"            the optimizer's options, float64 0-D (booleans 0/1)
 //   "state.<i>.step"            int64 0-D: updates applied to parameter i
 //   "state.<i>.<buffer>"        e.g. "state.3.exp_avg", the parameter's shape and dtype
+//                               (float32 for bfloat16 and float16 parameters)
+//   "state.<i>.master"          bfloat16 and float16 parameters only: the float32 master copy
+//
+// bfloat16 and float16 parameters are trained through a float32 master copy with float32
+// state (gpunn/ops/optim.h): each step updates the copy and rounds it into the parameter,
+// so updates smaller than the parameter's last bit accumulate instead of vanishing. A
+// parameter changed outside the optimizer (Module::load_state_dict, in-place edits) is
+// noticed by its version (Tensor::version) and its master copy re-read from it.
 // where i counts parameters across groups in order. load_state_dict() checks
 // every entry (group sizes, names, shapes, dtypes, values) before changing
 // anything, restores hyper-parameters and state, and throws gpunn::Error naming
@@ -68,6 +76,8 @@ class Optimizer {
   struct ParamState {
     int64_t step = 0;             // 0: no update yet, no buffers
     std::vector<Tensor> buffers;  // in buffer_names() order
+    Tensor master;                // float32 copy of a 16-bit parameter (else undefined)
+    uint64_t param_version = 0;   // the parameter's version after our last update
   };
   struct HParam {
     const char* name;
