@@ -65,9 +65,21 @@ struct RmspropArgs {
   void* master;
 };
 
+// The loss scaler's unscale (gpunn/optim/grad_scaler.h): grad *= inv_scale over n elements
+// in place, and *found_inf = 1 (a float32 on grad's device) when any element is NaN or ±Inf.
+// The flag is only ever set, so one flag gathers all of a step's gradients.
+struct UnscaleArgs {
+  DType dtype;
+  int64_t n;
+  double inv_scale;
+  void* grad;
+  float* found_inf;
+};
+
 extern const OpTable<SgdArgs> sgd_step;
 extern const OpTable<AdamArgs> adam_step;
 extern const OpTable<RmspropArgs> rmsprop_step;
+extern const OpTable<UnscaleArgs> unscale_grad;
 
 // ---- implementations (kernels/rows.cpp) ----
 template <typename T>
@@ -76,6 +88,8 @@ template <typename T>
 void adam_step_cpu(const AdamArgs& a, const Context& ctx);
 template <typename T>
 void rmsprop_step_cpu(const RmspropArgs& a, const Context& ctx);
+template <typename T>
+void unscale_cpu(const UnscaleArgs& a, const Context& ctx);
 
 template <typename T>
 void sgd_step_cuda(const SgdArgs& a, const Context& ctx);
@@ -83,5 +97,7 @@ template <typename T>
 void adam_step_cuda(const AdamArgs& a, const Context& ctx);
 template <typename T>
 void rmsprop_step_cuda(const RmspropArgs& a, const Context& ctx);
+template <typename T>
+void unscale_cuda(const UnscaleArgs& a, const Context& ctx);
 
 }  // namespace gpunn::kernels

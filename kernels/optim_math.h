@@ -144,4 +144,13 @@ GPUNN_HOST_DEVICE inline void rmsprop_update(T* param, const T* grad, compute_t<
   }
 }
 
+// g[i] *= inv_scale; returns whether g[i] was finite (NaN and ±Inf are not).
+template <typename T>
+GPUNN_HOST_DEVICE inline bool unscale_at(T* g, int64_t i, compute_t<T> inv_scale) {
+  using A = compute_t<T>;
+  const A v = static_cast<A>(g[i]);
+  g[i] = static_cast<T>(v * inv_scale);
+  return v - v == A(0);  // false for NaN and ±Inf
+}
+
 }  // namespace gpunn::kernels::math

@@ -653,5 +653,13 @@ const OpTable<RmspropArgs> rmsprop_step{
     .bf16 = {.cpu = {rmsprop_step_cpu<BFloat16>}, CUDA(.cuda = {rmsprop_step_cuda<BFloat16>})},
     .f16 = {.cpu = {rmsprop_step_cpu<Half>}, CUDA(.cuda = {rmsprop_step_cuda<Half>})}};
 
+const OpTable<UnscaleArgs> unscale_grad{
+    .name = "unscale_grads_",
+    .family = OpFamily::Optim,
+    .f32 = {.cpu = {unscale_cpu<float>}, CUDA(.cuda = {unscale_cuda<float>})},
+    .f64 = {.cpu = {unscale_cpu<double>}, CUDA(.cuda = {unscale_cuda<double>})},
+    .bf16 = {.cpu = {unscale_cpu<BFloat16>}, CUDA(.cuda = {unscale_cuda<BFloat16>})},
+    .f16 = {.cpu = {unscale_cpu<Half>}, CUDA(.cuda = {unscale_cuda<Half>})}};
+
 }  // namespace gpunn::kernels
 // clang-format on

@@ -3,11 +3,12 @@
 #include <gpunn/io/safetensors.h>
 
 #include <charconv>
+#include <iterator>
 
 namespace gpunn::io {
 namespace {
 
-constexpr const char* kSections[] = {"model.", "optimizer.", "scheduler."};
+constexpr const char* kSections[] = {"model.", "optimizer.", "scheduler.", "scaler."};
 constexpr int64_t kFormatVersion = 1;
 
 template <typename T>
@@ -30,8 +31,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   GPUNN_CHECK(c.epoch >= 0 && c.step >= 0, "save_checkpoint: epoch (", c.epoch, ") and step (",
               c.step, ") must be non-negative");
   StateDict all;
-  const StateDict* parts[] = {&c.model, &c.optimizer, &c.scheduler};
-  for (int i = 0; i < 3; ++i)
+  const StateDict* parts[] = {&c.model, &c.optimizer, &c.scheduler, &c.scaler};
+  for (size_t i = 0; i < std::size(parts); ++i)
     for (const auto& [name, t] : *parts[i]) {
       std::string key = kSections[i];
       key += name;
@@ -66,18 +67,19 @@ Checkpoint from_safetensors(SafetensorsFile f, const std::string& path) {
   c.rng.offset = parse_number<uint64_t>(path, f.metadata, "gpunn.rng.offset");
   for (const auto& [k, v] : f.metadata)
     if (k.rfind("gpunn.", 0) != 0) c.metadata.emplace(k, v);
-  StateDict* parts[] = {&c.model, &c.optimizer, &c.scheduler};
+  StateDict* parts[] = {&c.model, &c.optimizer, &c.scheduler, &c.scaler};
   for (const auto& [name, t] : f.tensors) {
     bool placed = false;
-    for (int i = 0; i < 3 && !placed; ++i) {
+    for (size_t i = 0; i < std::size(parts) && !placed; ++i) {
       const std::string prefix = kSections[i];
       if (name.rfind(prefix, 0) == 0) {
         parts[i]->insert(name.substr(prefix.size()), t);
         placed = true;
       }
     }
-    GPUNN_CHECK(placed, "load_checkpoint '", path, "': tensor '", name,
-                "' belongs to no section (expected a model., optimizer. or scheduler. prefix)");
+    GPUNN_CHECK(
+        placed, "load_checkpoint '", path, "': tensor '", name,
+        "' belongs to no section (expected a model., optimizer., scheduler. or scaler. prefix)");
   }
   return c;
 }

@@ -138,6 +138,31 @@ void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square
   launch(kernels::rmsprop_step, param.device(), args, {&param, &grad}, {&param}, op);
 }
 
+void unscale_grads_(const std::vector<Tensor>& grads, double inv_scale, const Tensor& found_inf) {
+  constexpr const char* op = "unscale_grads_";
+  GPUNN_CHECK(std::isfinite(inv_scale), op, ": inv_scale must be finite, got ", inv_scale);
+  check_defined(op, found_inf, "found_inf");
+  GPUNN_CHECK(found_inf.dtype() == kFloat32 && found_inf.numel() == 1 && found_inf.is_contiguous(),
+              op, ": found_inf must be a one-element float32 tensor, got ", describe(found_inf));
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const Tensor& g = grads[i];
+    if (!g.defined()) continue;
+    check_floating(op, g, "a gradient");
+    GPUNN_CHECK(g.is_contiguous(), op, ": gradient ", i, " ", describe(g), " is not contiguous");
+    GPUNN_CHECK(g.device() == found_inf.device(), op, ": gradient ", i, " is on ", g.device().str(),
+                " but found_inf is on ", found_inf.device().str(), " (one flag per device)");
+    const kernels::UnscaleArgs args{.dtype = g.dtype(),
+                                    .n = g.numel(),
+                                    .inv_scale = inv_scale,
+                                    .grad = g.data_ptr(),
+                                    .found_inf = found_inf.data<float>()};
+    // Only the flag is an output for anomaly mode: non-finite gradients are what it reports.
+    launch(kernels::unscale_grad, g.device(), args, {&found_inf}, {&found_inf}, op);
+    bump_version(g);
+  }
+  bump_version(found_inf);
+}
+
 Tensor total_norm(const std::vector<Tensor>& tensors, double norm_type) {
   const char* op = "total_norm";
   GPUNN_CHECK(norm_type > 0 && !std::isnan(norm_type), op,

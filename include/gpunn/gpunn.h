@@ -17,6 +17,7 @@
 #include <gpunn/ops.h>
 #include <gpunn/optim/adam.h>
 #include <gpunn/optim/clip.h>
+#include <gpunn/optim/grad_scaler.h>
 #include <gpunn/optim/rmsprop.h>
 #include <gpunn/optim/schedule.h>
 #include <gpunn/optim/sgd.h>

@@ -43,9 +43,19 @@ void rmsprop_step_cpu(const RmspropArgs& a, const Context&) {
   for (int64_t i = 0; i < a.n; ++i) math::rmsprop_update(param, grad, sq, avg, buf, master, i, c);
 }
 
-#define GPUNN_INSTANTIATE(T)                                       \
-  template void sgd_step_cpu<T>(const SgdArgs&, const Context&);   \
-  template void adam_step_cpu<T>(const AdamArgs&, const Context&); \
+template <typename T>
+void unscale_cpu(const UnscaleArgs& a, const Context&) {
+  auto* g = static_cast<T*>(a.grad);
+  const auto inv = static_cast<compute_t<T>>(a.inv_scale);
+  bool finite = true;
+  for (int64_t i = 0; i < a.n; ++i) finite &= math::unscale_at(g, i, inv);
+  if (!finite) *a.found_inf = 1.0f;
+}
+
+#define GPUNN_INSTANTIATE(T)                                        \
+  template void unscale_cpu<T>(const UnscaleArgs&, const Context&); \
+  template void sgd_step_cpu<T>(const SgdArgs&, const Context&);    \
+  template void adam_step_cpu<T>(const AdamArgs&, const Context&);  \
   template void rmsprop_step_cpu<T>(const RmspropArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)

@@ -33,10 +33,26 @@ __global__ void rmsprop_kernel(T* param, const T* grad, compute_t<T>* sq, comput
   GPUNN_GRID_STRIDE(i, n) { math::rmsprop_update(param, grad, sq, avg, buf, master, i, c); }
 }
 
+// Each warp votes; one lane per warp that saw a non-finite value sets the flag (all
+// writers store the same 1, so the order does not matter).
+template <typename T>
+__global__ void unscale_kernel(T* g, int64_t n, compute_t<T> inv_scale, float* found_inf) {
+  bool finite = true;
+  GPUNN_GRID_STRIDE(i, n) { finite &= math::unscale_at(g, i, inv_scale); }
+  if (!__all_sync(0xffffffffu, finite) && threadIdx.x % 32 == 0) *found_inf = 1.0f;
+}
+
 using cuda_detail::grid_for;
 using cuda_detail::kThreads;
 
 }  // namespace
+
+template <typename T>
+void unscale_cuda(const UnscaleArgs& a, const Context& ctx) {
+  if (a.n == 0) return;
+  unscale_kernel<<<grid_for(a.n), kThreads, 0, ctx.stream>>>(
+      static_cast<T*>(a.grad), a.n, static_cast<compute_t<T>>(a.inv_scale), a.found_inf);
+}
 
 template <typename T>
 void sgd_step_cuda(const SgdArgs& a, const Context& ctx) {
@@ -68,9 +84,10 @@ void rmsprop_step_cuda(const RmspropArgs& a, const Context& ctx) {
       a.n, math::RmspropConsts<T>(a.p));
 }
 
-#define GPUNN_INSTANTIATE(T)                                        \
-  template void sgd_step_cuda<T>(const SgdArgs&, const Context&);   \
-  template void adam_step_cuda<T>(const AdamArgs&, const Context&); \
+#define GPUNN_INSTANTIATE(T)                                         \
+  template void unscale_cuda<T>(const UnscaleArgs&, const Context&); \
+  template void sgd_step_cuda<T>(const SgdArgs&, const Context&);    \
+  template void adam_step_cuda<T>(const AdamArgs&, const Context&);  \
   template void rmsprop_step_cuda<T>(const RmspropArgs&, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)

@@ -2,12 +2,12 @@
 // training progress (epoch, step, the default generator's state) in one
 // safetensors file, written atomically (see gpunn/io/safetensors.h).
 //
-// Layout: tensors are named "model.<name>", "optimizer.<name>" and
-// "scheduler.<name>"; progress lives in the __metadata__ map as decimal strings
-// under "gpunn.checkpoint" (format version, "1"), "gpunn.epoch", "gpunn.step",
-// "gpunn.rng.seed" and "gpunn.rng.offset"; the caller's own metadata keeps its
-// keys (which must not start with "gpunn."). Any safetensors reader can open it;
-// the model's weights are the "model." entries.
+// Layout: tensors are named "model.<name>", "optimizer.<name>", "scheduler.<name>" and
+// "scaler.<name>" (the loss scaler of mixed precision, gpunn/optim/grad_scaler.h); progress lives
+// in the __metadata__ map as decimal strings under "gpunn.checkpoint" (format version, "1"),
+// "gpunn.epoch", "gpunn.step", "gpunn.rng.seed" and "gpunn.rng.offset"; the caller's own metadata
+// keeps its keys (which must not start with "gpunn."). Any safetensors reader can open it; the
+// model's weights are the "model." entries.
 #pragma once
 
 #include <gpunn/export.h>
@@ -27,6 +27,7 @@ struct Checkpoint {
   StateDict model;
   StateDict optimizer;
   StateDict scheduler;
+  StateDict scaler;  // empty unless the run uses a GradScaler
   int64_t epoch = 0;
   int64_t step = 0;
   Generator::State rng;  // e.g. default_generator().state()

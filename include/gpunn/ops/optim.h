@@ -63,6 +63,13 @@ void rmsprop_step_(const Tensor& param, const Tensor& grad, const Tensor& square
                    const Tensor& grad_avg, const Tensor& momentum_buffer, const RmspropStep& step,
                    const Tensor& master = Tensor());
 
+// The loss scaler's unscale (gpunn/optim/grad_scaler.h): multiplies each gradient by inv_scale
+// in place and sets found_inf (a one-element float32 tensor on the gradients' device) to 1 if
+// any value of any gradient was NaN or infinite; found_inf is never cleared here. One fused
+// kernel per gradient (scale and check in one pass) and no host synchronisation. Undefined
+// gradients are skipped; the others must be contiguous and on found_inf's device. Not recorded.
+void unscale_grads_(const std::vector<Tensor>& grads, double inv_scale, const Tensor& found_inf);
+
 // The p-norm of the values of `tensors` taken together, (Σ |v|^p)^(1/p), or the largest
 // |v| for norm_type = infinity: gradient clipping's total norm. Accumulated in double,
 // and returned as a float64 scalar on the tensors' device without a synchronising read
