@@ -35,6 +35,11 @@ template <typename T>
 void gemm_cpu(const GemmArgs& a, const Context& ctx);
 // oneDNN's dnnl_sgemm, float32.
 void gemm_onednn(const GemmArgs& a, const Context& ctx);
+// bfloat16 and float16: widened to float32 in the workspace, dnnl_sgemm, rounded once
+// (kernels/vendor/onednn_widen.cpp).
+template <typename T>
+void gemm_onednn_widened(const GemmArgs& a, const Context& ctx);
+size_t gemm_onednn_widened_workspace(const GemmArgs& a, const Context& ctx);
 // Our tiled kernels (kernels/cuda/gemm.cu; kernels/cuda/gemm.cuh has the typed form
 // that other CUDA kernels call).
 template <typename T>

@@ -261,68 +261,93 @@ std::vector<Case> cases() {
 
 class Precision : public ::testing::TestWithParam<DType> {};
 
+// Sets every family's implementation while alive (the CPU's reference loops or oneDNN).
+class ImplScope {
+ public:
+  explicit ImplScope(Impl impl) { set_impl(impl); }
+  ~ImplScope() { set_impl(Impl::Auto); }
+  ImplScope(const ImplScope&) = delete;
+  ImplScope& operator=(const ImplScope&) = delete;
+};
+
 TEST_P(Precision, EveryOpMatchesTheFloat32Reference) {
   const DType dtype = GetParam();
-  for (const Case& c : cases()) {
-    SCOPED_TRACE(c.name + " in " + dtype_name(dtype));
-    Generator gen(1234);
-    const std::vector<Tensor> raw = c.inputs(gen);
-    std::vector<Tensor> low, ref;  // the same values, in the 16-bit dtype and in float32
-    for (const Tensor& t : raw) {
-      if (!t.is_floating_point()) {
-        low.push_back(t);
-        ref.push_back(t);
-        continue;
+  // The reference loops, then the vendor rows (oneDNN on float32 copies for the GEMM and the
+  // convolutions; the reference loops for families without one).
+  for (Impl impl : {Impl::Custom, Impl::Vendor})
+    for (const Case& c : cases()) {
+      const ImplScope scope(impl);
+      SCOPED_TRACE(c.name + " in " + dtype_name(dtype) +
+                   (impl == Impl::Custom ? " [cpu]" : " [cpu_vendor]"));
+      Generator gen(1234);
+      const std::vector<Tensor> raw = c.inputs(gen);
+      std::vector<Tensor> low, ref;  // the same values, in the 16-bit dtype and in float32
+      for (const Tensor& t : raw) {
+        if (!t.is_floating_point()) {
+          low.push_back(t);
+          ref.push_back(t);
+          continue;
+        }
+        low.push_back(leaf(t.to(dtype)));
+        ref.push_back(leaf(low.back().to(kFloat32)));
       }
-      low.push_back(leaf(t.to(dtype)));
-      ref.push_back(leaf(low.back().to(kFloat32)));
+      const Tensor got = c.fn(low), want = c.fn(ref);
+      ASSERT_TRUE(close_in_ulps(got, want, dtype, c.forward_ulps, "forward"));
+      if (c.backward_ulps == 0.0) continue;
+      // Weighted sum, so that every output element has its own upstream gradient.
+      Generator wgen(99);
+      const Tensor w = u(wgen, want.shape()).to(dtype);
+      (got * w).sum().backward();
+      (want * w.to(kFloat32)).sum().backward();
+      for (size_t i = 0; i < low.size(); ++i) {
+        if (!raw[i].is_floating_point()) continue;
+        ASSERT_TRUE(low[i].grad().defined()) << "input " << i << " got no gradient";
+        ASSERT_TRUE(close_in_ulps(low[i].grad(), ref[i].grad(), dtype, c.backward_ulps,
+                                  "gradient of input " + std::to_string(i)));
+      }
     }
-    const Tensor got = c.fn(low), want = c.fn(ref);
-    ASSERT_TRUE(close_in_ulps(got, want, dtype, c.forward_ulps, "forward"));
-    if (c.backward_ulps == 0.0) continue;
-    // Weighted sum, so that every output element has its own upstream gradient.
-    Generator wgen(99);
-    const Tensor w = u(wgen, want.shape()).to(dtype);
-    (got * w).sum().backward();
-    (want * w.to(kFloat32)).sum().backward();
-    for (size_t i = 0; i < low.size(); ++i) {
-      if (!raw[i].is_floating_point()) continue;
-      ASSERT_TRUE(low[i].grad().defined()) << "input " << i << " got no gradient";
-      ASSERT_TRUE(close_in_ulps(low[i].grad(), ref[i].grad(), dtype, c.backward_ulps,
-                                "gradient of input " + std::to_string(i)));
-    }
-  }
 }
 
 TEST_P(Precision, SumsAccumulateInFloat) {
   // A bfloat16 running sum stops growing at 256 (256 + 1 rounds back to 256), a float16
   // one at 2048: these results are exact only if the kernels sum in float32 or wider.
   const DType dtype = GetParam();
-  EXPECT_EQ(ones({4096}, dtype).sum().item(), 4096.0);
-  EXPECT_EQ(ones({2, 4096}, dtype).mean({1}).to_vector<double>(), (std::vector<double>{1, 1}));
-  EXPECT_EQ(matmul(ones({1, 4096}, dtype), ones({4096, 1}, dtype)).item(), 4096.0);
-  EXPECT_EQ(conv2d(ones({1, 1, 64, 64}, dtype), ones({1, 1, 1, 1}, dtype)).sum().item(), 4096.0);
-  // Backward sums: a weight shared by 4096 positions, an embedding row used 3000 times,
-  // index_select picking one column 3000 times (3000 rounds to 3008 in bfloat16, once).
-  const double n3000 = scalar_tensor(3000.0, dtype).item();
-  const Tensor w = leaf(ones({1, 1, 1, 1}, dtype));
-  conv2d(ones({1, 1, 64, 64}, dtype), w).sum().backward();
-  EXPECT_EQ(w.grad().item(), 4096.0);
-  const Tensor table = leaf(ones({3, 2}, dtype));
-  embedding(zeros({3000}, kInt64), table).sum().backward();
-  EXPECT_EQ(table.grad().to_vector<double>(), (std::vector<double>{n3000, n3000, 0, 0, 0, 0}));
-  const Tensor x = leaf(ones({2, 4}, dtype));
-  index_select(x, 1, full({3000}, 2.0, kInt64)).sum().backward();
-  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0, n3000, 0, 0, 0, n3000, 0}));
-  // Overlapping max-pool windows: the centre of a 65×65 input is the maximum of all
-  // 65·65 = 4225 windows of size 65 (padding 32), so its gradient is 4225, rounded once.
-  const Tensor x65 = zeros({1, 1, 65, 65}, dtype);
-  x65.narrow(2, 32, 1).narrow(3, 32, 1).fill_(1.0);
-  const Tensor peak = leaf(x65);
-  max_pool2d(peak, {.kernel_size = 65, .stride = 1, .padding = 32}).sum().backward();
-  EXPECT_EQ(peak.grad().sum().item(), scalar_tensor(4225.0, dtype).item());
-  EXPECT_EQ(peak.grad().narrow(2, 32, 1).narrow(3, 32, 1).item(),
-            scalar_tensor(4225.0, dtype).item());
+  for (Impl impl : {Impl::Custom, Impl::Vendor}) {
+    const ImplScope scope(impl);
+    SCOPED_TRACE(impl == Impl::Custom ? "cpu" : "cpu_vendor");
+    EXPECT_EQ(ones({4096}, dtype).sum().item(), 4096.0);
+    EXPECT_EQ(ones({2, 4096}, dtype).mean({1}).to_vector<double>(), (std::vector<double>{1, 1}));
+    {
+      LaunchTrace trace;
+      EXPECT_EQ(matmul(ones({1, 4096}, dtype), ones({4096, 1}, dtype)).item(), 4096.0);
+      // The vendor rows really run oneDNN (on float32 copies) where the build has it.
+      if (impl == Impl::Vendor && cpu_vendor_available()) {
+        EXPECT_EQ(trace.count("matmul", Implementation::CpuVendor), 1);
+      }
+    }
+    EXPECT_EQ(conv2d(ones({1, 1, 64, 64}, dtype), ones({1, 1, 1, 1}, dtype)).sum().item(), 4096.0);
+    // Backward sums: a weight shared by 4096 positions, an embedding row used 3000 times,
+    // index_select picking one column 3000 times (3000 rounds to 3008 in bfloat16, once).
+    const double n3000 = scalar_tensor(3000.0, dtype).item();
+    const Tensor w = leaf(ones({1, 1, 1, 1}, dtype));
+    conv2d(ones({1, 1, 64, 64}, dtype), w).sum().backward();
+    EXPECT_EQ(w.grad().item(), 4096.0);
+    const Tensor table = leaf(ones({3, 2}, dtype));
+    embedding(zeros({3000}, kInt64), table).sum().backward();
+    EXPECT_EQ(table.grad().to_vector<double>(), (std::vector<double>{n3000, n3000, 0, 0, 0, 0}));
+    const Tensor x = leaf(ones({2, 4}, dtype));
+    index_select(x, 1, full({3000}, 2.0, kInt64)).sum().backward();
+    EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0, n3000, 0, 0, 0, n3000, 0}));
+    // Overlapping max-pool windows: the centre of a 65×65 input is the maximum of all
+    // 65·65 = 4225 windows of size 65 (padding 32), so its gradient is 4225, rounded once.
+    const Tensor x65 = zeros({1, 1, 65, 65}, dtype);
+    x65.narrow(2, 32, 1).narrow(3, 32, 1).fill_(1.0);
+    const Tensor peak = leaf(x65);
+    max_pool2d(peak, {.kernel_size = 65, .stride = 1, .padding = 32}).sum().backward();
+    EXPECT_EQ(peak.grad().sum().item(), scalar_tensor(4225.0, dtype).item());
+    EXPECT_EQ(peak.grad().narrow(2, 32, 1).narrow(3, 32, 1).item(),
+              scalar_tensor(4225.0, dtype).item());
+  }
 }
 
 TEST_P(Precision, OptimizersKeepFloat32MasterCopies) {
@@ -467,14 +492,13 @@ TEST_P(Precision, CudaRowsMatchTheCpuReference) {
       const Tensor want = c.fn(cpu);
       const Tensor w = u(wgen, want.shape()).to(dtype);
       if (c.backward_ulps != 0.0) (want * w).sum().backward();
-      set_impl(impl);
       Tensor got;
       {
+        const ImplScope scope(impl);
         gpunn::testing::PoisonNewTensors poison;
         got = c.fn(gpu);
         if (c.backward_ulps != 0.0) (got * w.to(Device::cuda(0))).sum().backward();
       }
-      set_impl(Impl::Auto);
       ASSERT_EQ(got.device(), Device::cuda(0));
       ASSERT_TRUE(close_in_ulps(got.to(kCPU), want, dtype, c.forward_ulps + 1.0, "forward"));
       if (c.backward_ulps == 0.0) continue;
