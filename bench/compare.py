@@ -3,7 +3,7 @@
 bench/reference/torch_time.py on the same models and settings (interleaved per
 model, so both see the same machine), kernel_bench, and writes to OUT:
 
-    summary.json   the headline numbers (card, commit, AlexNet b128 fp32/tf32,
+    summary.json   the headline numbers (card, commit, AlexNet b128 fp32/tf32/bf16/fp16,
                    SGEMM 4096, spiral MLP step, peak bytes) and every ratio
     results.md     tables: models (ours, theirs, ratio), AlexNet per layer, kernels
     alexnet_layers.png   per-layer times, ours beside PyTorch's (layer_chart)
@@ -100,7 +100,7 @@ def main():
     if a.reuse_runs:
         with open(os.path.join(a.out, "runs.json")) as f:
             runs = json.load(f)
-    precisions = ["fp32", "tf32"] if cuda else ["fp32"]
+    precisions = ["fp32", "tf32", "bf16", "fp16"] if cuda else ["fp32"]
     for prec in [] if a.reuse_runs else precisions:
         key = f"alexnet_{prec}"
         runs[key] = {"gpunn_vendor": ours("alexnet", a.alexnet_batch, "vendor", prec),
@@ -171,8 +171,14 @@ def main():
         f"alexnet_b{ab}_fp32_ms": alexnet_ms("fp32"),
         f"alexnet_b{ab}_tf32_ms": alexnet_ms("tf32") if cuda else
         {"gpunn_vendor": None, "gpunn_custom": None, "torch": None},
+        f"alexnet_b{ab}_bf16_ms": alexnet_ms("bf16") if cuda else
+        {"gpunn_vendor": None, "gpunn_custom": None, "torch": None},
+        f"alexnet_b{ab}_fp16_ms": alexnet_ms("fp16") if cuda else
+        {"gpunn_vendor": None, "gpunn_custom": None, "torch": None},
         "sgemm_4096_tflops": {"custom": kernel_tflops("sgemm 4096x4096x4096", "custom"),
                               "cublas": kernel_tflops("sgemm 4096x4096x4096", "vendor")},
+        "gemm_4096_bf16_tflops": {"custom": kernel_tflops("bf16 gemm 4096x4096x4096", "custom"),
+                                  "cublas": kernel_tflops("bf16 gemm 4096x4096x4096", "vendor")},
         "mlp_spiral_step_us": {
             "gpunn": (get(runs["mlp"]["gpunn"], "iteration_ms") or 0) * 1000 or None,
             "torch": (get(runs["mlp"]["torch"], "iteration_ms") or 0) * 1000 or None},
@@ -183,8 +189,8 @@ def main():
     if ab != 128:
         # The headline keys are batch 128; this run measured another batch (alexnet_b{ab}_*).
         none = {"gpunn_vendor": None, "gpunn_custom": None, "torch": None}
-        summary["alexnet_b128_fp32_ms"] = dict(none)
-        summary["alexnet_b128_tf32_ms"] = dict(none)
+        for prec in ("fp32", "tf32", "bf16", "fp16"):
+            summary[f"alexnet_b128_{prec}_ms"] = dict(none)
     if not cuda and kernels:
         sizes = [r for r in kernels["rows"] if r["family"] == "gemm" and r["ok"]]
         if sizes:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A short gpunn-against-PyTorch comparison for the minutes left after
 # tools/gpu_check.sh on a GPU machine (bench/run_gpu.sh is the full one):
-# AlexNet at batch 128 in strict FP32 and in TF32, and the spiral MLP step,
+# AlexNet at batch 128 with bf16 and fp16 autocast, in strict FP32 and in TF32 (the new
+# precisions first, in case time runs out), and the spiral MLP step,
 # each timed by `gpunn time` and by bench/reference/torch_time.py one after the
 # other on the same card. Everything is appended to LOG, the JSON lines included.
 #
@@ -23,7 +24,7 @@ run() {  # NAME COMMAND...: the command's JSON file is $tmp/NAME.json
   echo "rc=$?" >>"$log"
   echo "json $name $(tr -d '\n' <"$tmp/$name.json" 2>/dev/null)" >>"$log"
 }
-for precision in fp32 tf32; do
+for precision in bf16 fp16 fp32 tf32; do
   run "gpunn_alexnet_$precision" "$build/tools/cli/gpunn" time alexnet --device cuda --batch 128 \
     --precision "$precision" --iters 10 --warmup 3
   run "torch_alexnet_$precision" python3 bench/reference/torch_time.py alexnet --device cuda \

@@ -51,6 +51,7 @@ struct Options {
   double momentum = 0.9;
   double dropout = 0.5;
   std::string impl = "auto";
+  std::string precision = "fp32";
 };
 
 double median(std::vector<double> v) {
@@ -132,6 +133,7 @@ class Batches {
 int run(Options& o) {
   const Device device = gx::resolve_device(o.common.device);
   set_impl(parse_impl(o.impl));
+  cli::apply_precision(o.precision);
   const bool gpu = device.is_cuda();
   if (o.batch == 0) o.batch = o.common.smoke ? 2 : (gpu ? 128 : 8);
   if (o.steps == 0) o.steps = o.common.smoke ? 2 : (gpu ? 100 : 20);
@@ -144,7 +146,7 @@ int run(Options& o) {
 
   std::cout << "alexnet: " << o.data << " data, batch " << o.batch << ", " << o.steps << " steps ("
             << warmup << " warm-up), " << o.num_classes << " classes, on " << device.str()
-            << ", implementation " << o.impl << "\n";
+            << ", implementation " << o.impl << ", precision " << o.precision << "\n";
   Batches batches(o, device);
   manual_seed(o.common.seed);
   std::shared_ptr<nn::Sequential> net = models::alexnet(o.num_classes, o.dropout);
@@ -152,6 +154,7 @@ int run(Options& o) {
   std::cout << "parameters: " << net->num_parameters() << "\n";
   optim::SGD opt(net->parameters(), {.lr = o.lr, .momentum = o.momentum});
   nn::CrossEntropyLoss criterion;
+  optim::GradScaler scaler(cli::scaler_options(o.precision));
 
   reset_peak_memory_stats(device);
   std::vector<double> losses, seconds;
@@ -160,9 +163,14 @@ int run(Options& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto [x, y] = batches.next();
     opt.zero_grad();
-    const Tensor loss = criterion((*net)(x), y);
-    loss.backward();
-    opt.step();
+    Tensor loss;
+    {
+      autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
+      loss = criterion((*net)(x), y);
+    }
+    scaler.scale(loss).backward();
+    scaler.step(opt);
+    scaler.update();
     const double l = loss.item();  // waits for the device: the step is done
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     GPUNN_CHECK(std::isfinite(l), "alexnet: the loss became ", l, " at step ", step,
@@ -208,7 +216,8 @@ int run(Options& o) {
       .add("final_loss", final_loss)
       .add("batch", o.batch)
       .add("steps", o.steps)
-      .add("device", device.str());
+      .add("device", device.str())
+      .add("precision", o.precision);
   std::cout << json.str() << std::endl;
   return 0;
 }
@@ -250,6 +259,7 @@ int main(int argc, char** argv) {
   app.add_option("--dropout", o.dropout, "drop probability of the two dropout layers")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99));
+  cli::add_precision_option(app, o.precision);
   app.add_option("--impl", o.impl,
                  "op implementations: auto (vendor libraries where they exist), custom "
                  "(gpunn's own kernels) or vendor (gpunn/config.h)")

@@ -41,6 +41,7 @@ struct Options {
   double lr = 1e-3;
   int64_t manifold = 20;  // grid side of the --latent 2 picture
   std::string data_dir;
+  std::string precision = "fp32";
 };
 
 struct EpochLoss {
@@ -145,6 +146,8 @@ void write_loss_png(const std::string& path, const std::vector<EpochLoss>& train
 
 int run(Options& o) {
   const Device device = gx::resolve_device(o.common.device);
+  cli::apply_precision(o.precision);
+  std::cout << "device " << device.str() << ", precision " << o.precision << "\n";
   if (o.common.smoke) o.epochs = std::min<int64_t>(o.epochs, 2);
 
   const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "autoencoder");
@@ -172,6 +175,7 @@ int run(Options& o) {
   net->to(device);
   std::cout << *net << "parameters: " << net->num_parameters() << "\n";
   optim::Adam opt(net->parameters(), {.lr = o.lr});
+  optim::GradScaler scaler(cli::scaler_options(o.precision));
 
   // eps for training; a fixed z batch for the sample pictures; the test loss
   // draws from a generator restarted each epoch, so epochs are compared on the
@@ -190,9 +194,14 @@ int run(Options& o) {
     int64_t seen = 0, step = 0;
     for (data::Batch& b : loader) {
       opt.zero_grad();
-      const models::VaeLoss l = models::vae_loss(net->forward_all(b.data, &eps), b.data);
-      l.loss.backward();
-      opt.step();
+      models::VaeLoss l;
+      {
+        autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
+        l = models::vae_loss(net->forward_all(b.data, &eps), b.data);
+      }
+      scaler.scale(l.loss).backward();
+      scaler.step(opt);
+      scaler.update();
       const double loss = l.loss.item();
       GPUNN_CHECK(std::isfinite(loss), "autoencoder: the loss became ", loss, " in epoch ", epoch,
                   "; try a smaller --lr");
@@ -252,6 +261,7 @@ int run(Options& o) {
       .add("latent", o.latent)
       .add("images_per_s", images_per_s)
       .add("device", device.str())
+      .add("precision", o.precision)
       .add("smoke", o.common.smoke);
   std::cout << json.str() << std::endl;
 
@@ -287,6 +297,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", o.batch, "batch size")
       ->capture_default_str()
       ->check(gpunn::cli::positive);
+  cli::add_precision_option(app, o.precision);
   app.add_option("--lr", o.lr, "Adam learning rate")
       ->capture_default_str()
       ->check(gpunn::cli::positive);

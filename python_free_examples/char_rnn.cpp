@@ -48,6 +48,7 @@ struct Settings {
   double temperature = 0.8;
   int64_t samples = 20;
   std::string names_path;  // empty: find_propernames()
+  std::string precision = "fp32";
 };
 
 // The recurrent state carried from one chunk (or sampled character) to the next.
@@ -235,12 +236,15 @@ int run(int argc, char** argv) {
   app.add_option("--samples", s.samples, "names to sample")
       ->capture_default_str()
       ->check(gpunn::cli::positive);
+  cli::add_precision_option(app, s.precision);
   app.add_option("--names", s.names_path,
                  "list of names, one per line, plain or .gz (default: miscfiles' propernames)");
   CLI11_PARSE(app, argc, argv);
   if (common.smoke) s.epochs = std::min<int64_t>(s.epochs, 2);
 
   const Device device = ex::resolve_device(common.device);
+  cli::apply_precision(s.precision);
+  std::cerr << "char_rnn: device " << device.str() << ", precision " << s.precision << "\n";
   if (s.names_path.empty()) {
     const std::optional<std::string> found = data::find_propernames();
     if (!found) {
@@ -265,6 +269,7 @@ int run(int argc, char** argv) {
   CharModel model(V, s);
   model.to(device);
   optim::Adam opt(model.parameters(), {.lr = s.lr});
+  optim::GradScaler scaler(cli::scaler_options(s.precision));
 
   double initial_loss = NAN, final_loss = NAN;
   std::vector<double> losses;  // per step
@@ -282,12 +287,19 @@ int run(int argc, char** argv) {
     for (const Chunk& chunk :
          make_chunks(vocab.encode_ids(shuffled_text(names, gen)), s.batch, s.seq_len)) {
       opt.zero_grad();
-      const Tensor logits = model.forward(chunk.input.to(device), state);
-      const Tensor loss =
-          cross_entropy(logits.reshape({-1, V}), chunk.target.to(device).reshape({-1}));
-      loss.backward();
-      if (s.clip > 0) optim::clip_grad_norm(model.parameters(), s.clip);
-      opt.step();
+      Tensor loss;
+      {
+        autocast::Guard amp(cli::autocast_dtype(s.precision), cli::uses_autocast(s.precision));
+        const Tensor logits = model.forward(chunk.input.to(device), state);
+        loss = cross_entropy(logits.reshape({-1, V}), chunk.target.to(device).reshape({-1}));
+      }
+      scaler.scale(loss).backward();
+      if (s.clip > 0) {
+        scaler.unscale_(opt);  // clip the true gradients
+        optim::clip_grad_norm(model.parameters(), s.clip);
+      }
+      scaler.step(opt);
+      scaler.update();
       // Truncated BPTT: keep the state's values, drop its history.
       state = {state.h.detach(), state.c.defined() ? state.c.detach() : Tensor()};
       const double l = loss.item();
@@ -335,6 +347,7 @@ int run(int argc, char** argv) {
       .add("steps", step)
       .add("train_seconds", progress.elapsed_seconds())
       .add("device", device.str())
+      .add("precision", s.precision)
       .add("smoke", common.smoke);
   std::cout << json.str() << std::endl;
 

@@ -47,6 +47,7 @@ struct Options {
   std::string data_dir;
   std::string resume;
   bool test_each_epoch = false;
+  std::string precision = "fp32";
 };
 
 // One row of metrics.csv.
@@ -102,8 +103,11 @@ StateDict clone_state(const StateDict& s) {
 }
 
 // Predicted classes for every image of x, in eval mode without autograd.
-std::vector<int64_t> predict(nn::Module& model, const Tensor& x, Device device) {
+std::vector<int64_t> predict(nn::Module& model, const Tensor& x, Device device,
+                             const std::string& precision) {
   NoGradGuard no_grad;
+  // Evaluated in the precision it trains in.
+  autocast::Guard amp(cli::autocast_dtype(precision), cli::uses_autocast(precision));
   const bool was_training = model.is_training();
   model.eval();
   std::vector<int64_t> out;
@@ -202,6 +206,8 @@ int run(Options& o) {
   GPUNN_CHECK(o.val_fraction > 0 && o.val_fraction < 1, "--val-fraction must be in (0, 1), got ",
               o.val_fraction);
   const int64_t stop_after = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
+  cli::apply_precision(o.precision);
+  std::cout << "device " << device.str() << ", precision " << o.precision << "\n";
 
   // ---- data ----
   const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "fashion_mnist");
@@ -248,6 +254,7 @@ int run(Options& o) {
   // whole run (--epochs), stepped per batch.
   optim::WarmupCosineLR sched(opt, steps_per_epoch / 2, o.epochs * steps_per_epoch);
   nn::CrossEntropyLoss criterion;
+  optim::GradScaler scaler(cli::scaler_options(o.precision));
 
   History hist;
   StateDict best = clone_state(model->state_dict());
@@ -267,9 +274,15 @@ int run(Options& o) {
     GPUNN_CHECK(std::stoll(meta("fashion_mnist.epochs")) == o.epochs, "--resume ", o.resume,
                 " was made for --epochs ", meta("fashion_mnist.epochs"), " (its schedule), not ",
                 o.epochs);
+    // Checkpoints from before --precision existed are float32 runs.
+    const auto saved_precision = ck.metadata.find("fashion_mnist.precision");
+    const std::string was = saved_precision == ck.metadata.end() ? "fp32" : saved_precision->second;
+    GPUNN_CHECK(was == o.precision, "--resume ", o.resume, " was trained with --precision ", was,
+                ", not ", o.precision);
     model->load_state_dict(ck.model);
     opt.load_state_dict(ck.optimizer);
     sched.load_state_dict(ck.scheduler);
+    if (scaler.is_enabled()) scaler.load_state_dict(ck.scaler);
     default_generator().set_state(ck.rng);
     start_epoch = ck.epoch;
     step = ck.step;
@@ -291,12 +304,17 @@ int run(Options& o) {
     int64_t right = 0, seen = 0, batches = 0;
     double lr_peak = 0;  // the epoch's largest learning rate
     for (data::Batch& b : loader) {
+      Tensor logits, loss;
+      {
+        autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
+        logits = (*model)(b.data);
+        loss = criterion(logits, b.target);
+      }
       opt.zero_grad();
-      const Tensor logits = (*model)(b.data);
-      const Tensor loss = criterion(logits, b.target);
-      loss.backward();
+      scaler.scale(loss).backward();
       lr_peak = std::max(lr_peak, opt.lr());
-      opt.step();
+      scaler.step(opt);  // skipped (fp16) when a gradient overflowed
+      scaler.update();
       sched.step();
       ++step;
       const double l = loss.item();
@@ -318,9 +336,10 @@ int run(Options& o) {
                .lr = lr_peak,
                .train_loss = loss_sum / static_cast<double>(seen),
                .train_acc = static_cast<double>(right) / static_cast<double>(seen),
-               .val_acc = accuracy(predict(*model, val_x, device), val_y),
+               .val_acc = accuracy(predict(*model, val_x, device, o.precision), val_y),
                .seconds = seconds};
-    if (o.test_each_epoch) r.test_acc = accuracy(predict(*model, test_x, device), test_y);
+    if (o.test_each_epoch)
+      r.test_acc = accuracy(predict(*model, test_x, device, o.precision), test_y);
     hist.rows.push_back(r);
     hist.train_seconds += seconds;
     hist.train_images += seen;
@@ -342,12 +361,14 @@ int run(Options& o) {
     io::Checkpoint ck{.model = model->state_dict(),
                       .optimizer = opt.state_dict(),
                       .scheduler = sched.state_dict(),
+                      .scaler = scaler.is_enabled() ? scaler.state_dict() : StateDict(),
                       .epoch = epoch + 1,
                       .step = step,
                       .rng = default_generator().state(),
                       .metadata = {{"fashion_mnist.model", o.model},
                                    {"fashion_mnist.batch", std::to_string(o.batch)},
                                    {"fashion_mnist.epochs", std::to_string(o.epochs)},
+                                   {"fashion_mnist.precision", o.precision},
                                    {"fashion_mnist.history", encode_history(hist)}}};
     io::save_checkpoint(gx::output_path(o.common, "checkpoint.safetensors"), ck);
     write_metrics_csv(gx::output_path(o.common, "metrics.csv"), hist);
@@ -363,7 +384,7 @@ int run(Options& o) {
       hist.train_seconds > 0 ? static_cast<double>(hist.train_images) / hist.train_seconds : 0;
   const double final_loss = hist.rows.empty() ? NAN : hist.rows.back().train_loss;
   gx::JsonLine json;
-  json.add("example", "fashion_mnist").add("model", o.model);
+  json.add("example", "fashion_mnist").add("model", o.model).add("precision", o.precision);
   if (stop_after < o.epochs) {  // stopped early on request: no test
     json.add("epochs", stop_after).add("stopped", true).add("train_loss", final_loss);
     std::cout << json.str() << "\n";
@@ -372,7 +393,7 @@ int run(Options& o) {
 
   // ---- the test set, once, with the weights of the best validation epoch ----
   model->load_state_dict(best);
-  const std::vector<int64_t> pred = predict(*model, test_x, device);
+  const std::vector<int64_t> pred = predict(*model, test_x, device, o.precision);
   std::vector<double> correct(pred.size());
   std::vector<std::vector<int64_t>> cm(10, std::vector<int64_t>(10, 0));
   for (size_t i = 0; i < pred.size(); ++i) {
@@ -448,6 +469,7 @@ int main(int argc, char** argv) {
                  "stop after this many epochs, keeping the --epochs schedule (to resume later; "
                  "default: run every epoch)")
       ->check(gpunn::cli::positive);
+  cli::add_precision_option(app, o.precision);
   app.add_flag("--test-each-epoch", o.test_each_epoch,
                "also measure test accuracy after every epoch (for the curves only; the epoch is "
                "still chosen on validation accuracy)");

@@ -59,6 +59,7 @@ struct Options {
   double lr = 2e-4;
   int64_t z_dim = 64;
   std::string data_dir;
+  std::string precision = "fp32";
 };
 
 // The generator: z -> 28x28 image in [-1, 1].
@@ -190,6 +191,8 @@ void write_loss_outputs(const gx::CommonOptions& common, const StepLog& log,
 
 int run(Options& o) {
   const Device device = gx::resolve_device(o.common.device);
+  cli::apply_precision(o.precision);
+  std::cout << "device " << device.str() << ", precision " << o.precision << "\n";
   if (o.epochs == 0) o.epochs = o.common.smoke ? 1 : 2;
   GPUNN_CHECK(o.epochs >= 1 && o.batch >= 2 && o.lr > 0 && o.z_dim >= 1,
               "gan: --epochs, --z-dim and --lr must be positive and --batch at least 2 (batch "
@@ -234,6 +237,8 @@ int run(Options& o) {
   nn::summary(*disc, {1, 1, kSide, kSide}, &std::cout);
   optim::Adam opt_g(gen->parameters(), {.lr = o.lr, .beta1 = 0.5, .beta2 = 0.999});
   optim::Adam opt_d(disc->parameters(), {.lr = o.lr, .beta1 = 0.5, .beta2 = 0.999});
+  // One scaler for both networks' losses (fp16 only; a pass-through otherwise).
+  optim::GradScaler scaler(cli::scaler_options(o.precision));
   nn::BCEWithLogitsLoss criterion;
 
   // The fixed noise of the sample grids, from its own generator so that it does not
@@ -260,21 +265,32 @@ int run(Options& o) {
       const Tensor ones_t = ones({n, 1}, TensorOptions(kFloat32).device(device));
       const Tensor zeros_t = zeros({n, 1}, TensorOptions(kFloat32).device(device));
       const Tensor z = randn({n, o.z_dim}, TensorOptions(kFloat32)).to(device);
-      const Tensor fake = (*gen)(z);
+      const DType amp_dtype = cli::autocast_dtype(o.precision);
+      const bool amp = cli::uses_autocast(o.precision);
 
       // Discriminator: real -> 1, generated -> 0 (the generator's graph is cut).
+      Tensor fake, logit_real, logit_fake, loss_d;
+      {
+        autocast::Guard guard(amp_dtype, amp);
+        fake = (*gen)(z);
+        logit_real = (*disc)(b.data);
+        logit_fake = (*disc)(fake.detach());
+        loss_d = criterion(logit_real, ones_t) + criterion(logit_fake, zeros_t);
+      }
       opt_d.zero_grad();
-      const Tensor logit_real = (*disc)(b.data);
-      const Tensor logit_fake = (*disc)(fake.detach());
-      const Tensor loss_d = criterion(logit_real, ones_t) + criterion(logit_fake, zeros_t);
-      loss_d.backward();
-      opt_d.step();
+      scaler.scale(loss_d).backward();
+      scaler.step(opt_d);
 
       // Generator: make the (updated) discriminator call its samples real.
+      Tensor loss_g;
+      {
+        autocast::Guard guard(amp_dtype, amp);
+        loss_g = criterion((*disc)(fake), ones_t);
+      }
       opt_g.zero_grad();
-      const Tensor loss_g = criterion((*disc)(fake), ones_t);
-      loss_g.backward();
-      opt_g.step();
+      scaler.scale(loss_g).backward();
+      scaler.step(opt_g);
+      scaler.update();  // once per iteration, after both steps
 
       const double ld = loss_d.item(), lg = loss_g.item();
       GPUNN_CHECK(std::isfinite(ld) && std::isfinite(lg), "gan: the losses became ", ld, " and ",
@@ -338,7 +354,8 @@ int run(Options& o) {
       .add("real_pixel_std", real_spread)
       .add("images_per_s", images_per_s)
       .add("train_seconds", train_seconds)
-      .add("device", device.str());
+      .add("device", device.str())
+      .add("precision", o.precision);
   std::cout << json.str() << "\n";
   const bool finite = std::isfinite(last_d_loss) && std::isfinite(last_g_loss) &&
                       std::isfinite(sample_spread) && images_per_s > 0;
@@ -370,6 +387,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", o.batch, "batch size (at least 2)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  cli::add_precision_option(app, o.precision);
   app.add_option("--lr", o.lr, "Adam learning rate of both networks (betas 0.5, 0.999)")
       ->capture_default_str()
       ->check(gpunn::cli::positive);

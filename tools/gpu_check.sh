@@ -244,7 +244,7 @@ if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; th
     --families gemm,conv,reduce,softmax,random --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
     --json "$kernels_json"
 fi
-# PyTorch side by side (AlexNet FP32 and TF32, the spiral MLP; about 50 s) when
+# PyTorch side by side (AlexNet bf16, fp16, FP32 and TF32, the spiral MLP) when
 # the time allows; the full comparison is bench/run_gpu.sh.
 left=$((budget - 10 - $(elapsed)))
 if ((has_gpu && left >= 75)) && [[ -x "$build/tools/cli/gpunn" ]]; then
@@ -264,6 +264,13 @@ for r in rows:
     if r["name"] == sys.argv[2] and r["impl"] == sys.argv[3] and r.get("tflops") is not None:
         print(r["tflops"])' "$kernels_json" "$1" "$2" 2>/dev/null
 }
+bf16_custom=$(tflops "bf16 gemm 4096x4096x4096" custom)
+bf16_cublas=$(tflops "bf16 gemm 4096x4096x4096" vendor)
+bf16_ratio=null
+if [[ -n "$bf16_custom" && -n "$bf16_cublas" ]]; then
+  bf16_ratio=$(python3 -c "print(round($bf16_custom / $bf16_cublas, 3))")
+  note "bf16 GEMM 4096: custom $bf16_custom TFLOP/s, cuBLAS $bf16_cublas TFLOP/s, ratio $bf16_ratio (target >= 0.7)"
+fi
 sgemm_custom=$(tflops "sgemm 4096x4096x4096" custom)
 sgemm_cublas=$(tflops "sgemm 4096x4096x4096" vendor)
 sgemm_ratio=null
@@ -312,7 +319,9 @@ json_num() { [[ -n "$1" ]] && echo "$1" || echo null; }
   done
   echo "  \"sanitizer_test_failures\": $(json_num "${failed_under:-}"),"
   echo "  \"sgemm_custom_vs_cublas_4096\": $sgemm_ratio,"
+  echo "  \"bf16_gemm_custom_vs_cublas_4096\": $bf16_ratio,"
   echo "  \"sgemm_4096_tflops\": {\"custom\": $(json_num "$sgemm_custom"), \"cublas\": $(json_num "$sgemm_cublas")},"
+  echo "  \"gemm_4096_bf16_tflops\": {\"custom\": $(json_num "$bf16_custom"), \"cublas\": $(json_num "$bf16_cublas")},"
   echo "  \"seconds\": $(elapsed),"
   echo "  \"steps\": {"
   first=1

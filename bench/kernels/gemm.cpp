@@ -1,8 +1,9 @@
-// bench/kernels, gemm family: SGEMM C = A·B at square sizes (--sizes), and AlexNet's
-// fully connected layers at --fc-batch (the "fc" family: forward x·Wᵀ, input gradient
-// dy·W, weight gradient dyᵀ·x). On the GPU each numbered variant of our kernel
-// (kernels/cuda/gemm.cuh) is timed on its own next to the library's choice. Checked on
-// 512 sampled entries of C against float64 dot products.
+// bench/kernels, gemm family: SGEMM C = A·B at square sizes (--sizes), the same products in
+// bfloat16 ("bf16 gemm": our tensor-core kernel against cuBLAS, float32 sums, on the GPU),
+// and AlexNet's fully connected layers at --fc-batch (the "fc" family: forward x·Wᵀ, input
+// gradient dy·W, weight gradient dyᵀ·x). On the GPU each numbered variant of our float32
+// kernel (kernels/cuda/gemm.cuh) is timed on its own next to the library's choice. Checked on
+// 512 sampled entries of C against float64 dot products (of the bfloat16-rounded inputs).
 #include <random>
 
 #include "bench/kernels/harness.h"
@@ -20,15 +21,27 @@ struct GemmCase {
   std::string name;
   bool ta = false, tb = false;
   int64_t M = 0, N = 0, K = 0;
+  gpunn::DType dtype = gpunn::kFloat32;
 };
+
+// bfloat16 products are exact in float32 and summed there; the output's rounding (2^-8
+// relative) dominates.
+constexpr double kTolBf16 = 1e-2;
+
+// Values rounded to `dtype` (exact in float).
+std::vector<float> rounded(std::vector<float> v, gpunn::DType dtype) {
+  if (dtype == gpunn::kFloat32) return v;
+  return gpunn::tensor_from(v, {static_cast<int64_t>(v.size())}).to(dtype).to_vector<float>();
+}
 
 void gemm_case(const std::string& family, const GemmCase& g) {
   const int64_t M = g.M, N = g.N, K = g.K;
   // Row-major op(A) [M, K], op(B) [K, N]; stored transposed when ta / tb.
   const int64_t lda = g.ta ? M : K, ldb = g.tb ? K : N;
-  const std::vector<float> a = random_floats(static_cast<size_t>(M * K), 1);
-  const std::vector<float> b = random_floats(static_cast<size_t>(K * N), 2);
-  const Tensor A = upload(a), B = upload(b), C = zeros(static_cast<size_t>(M * N));
+  const std::vector<float> a = rounded(random_floats(static_cast<size_t>(M * K), 1), g.dtype);
+  const std::vector<float> b = rounded(random_floats(static_cast<size_t>(K * N), 2), g.dtype);
+  const Tensor A = upload(a).to(g.dtype), B = upload(b).to(g.dtype);
+  const Tensor C = zeros(static_cast<size_t>(M * N)).to(g.dtype);
   const double flops = 2.0 * M * N * K;
 
   // 512 sampled entries of C against float64 dot products.
@@ -55,14 +68,14 @@ void gemm_case(const std::string& family, const GemmCase& g) {
   auto run = [&](const Impl& impl) {
     Row r{family, g.name, impl.name};
     impl.run();
-    check(r, sampled(), ref, impl.tol);
+    check(r, sampled(), ref, g.dtype == gpunn::kFloat32 ? impl.tol : kTolBf16);
     // The reference loops are slow: time them once per case, and only up to a size.
     r.ms = time_ms(impl.run, impl.name == "reference" ? 1 : -1);
     r.flops = flops;
     report(r);
   };
 
-  const k::GemmArgs args{.dtype = gpunn::kFloat32,
+  const k::GemmArgs args{.dtype = g.dtype,
                          .trans_a = g.ta,
                          .trans_b = g.tb,
                          .M = M,
@@ -80,11 +93,11 @@ void gemm_case(const std::string& family, const GemmCase& g) {
                          .ldc = N,
                          .stride_c = 0,
                          .batch = 1};
-  for (const Impl& impl : implementations(k::gemm, args, /*with_tf32=*/true)) {
+  for (const Impl& impl : implementations(k::gemm, args, g.dtype == gpunn::kFloat32)) {
     if (impl.name == "reference" && flops > options().reference_max_gflop * 1e9) continue;
     run(impl);
 #if GPUNN_WITH_CUDA
-    if (impl.name != "custom") continue;
+    if (impl.name != "custom" || g.dtype != gpunn::kFloat32) continue;
     // Each numbered variant on its own ("custom" is the library's choice among them).
     const auto* Ap = A.data<float>();
     const auto* Bp = B.data<float>();
@@ -108,6 +121,18 @@ void bench_gemm() {
   for (int64_t n : options().sizes) {
     const std::string s = std::to_string(n);
     gemm_case("gemm", {"sgemm " + s + "x" + s + "x" + s, false, false, n, n, n});
+  }
+  // bfloat16 on the GPU: our tensor-core kernel and cuBLAS (on the CPU the 16-bit rows are
+  // float32 GEMMs on widened copies, which the sgemm rows already time).
+  if (on_cuda()) {
+    for (int64_t n : options().sizes) {
+      const std::string s = std::to_string(n);
+      gemm_case("gemm",
+                {"bf16 gemm " + s + "x" + s + "x" + s, false, false, n, n, n, gpunn::kBFloat16});
+      // The linear layer's layout (x·Wᵀ), both operands K-contiguous.
+      gemm_case("gemm", {"bf16 gemm " + s + "x" + s + "x" + s + " B^T", false, true, n, n, n,
+                         gpunn::kBFloat16});
+    }
   }
 }
 

@@ -46,7 +46,7 @@ Tensor zeros(size_t n) {
 }
 
 std::vector<float> download(const Tensor& t) {
-  const Tensor h = t.to(gpunn::kCPU);
+  const Tensor h = t.to(gpunn::kCPU).to(gpunn::kFloat32);  // 16-bit results widen exactly
   const float* p = h.data<float>();
   return std::vector<float>(p, p + h.numel());
 }

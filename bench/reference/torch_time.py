@@ -4,7 +4,7 @@ layer-by-layer forward and backward timing, the same whole training iteration
 (forward, cross-entropy, backward, SGD step with momentum 0.9), the same JSON
 fields.
 
-    torch_time.py MODEL [--batch N] [--device auto|cpu|cuda] [--precision fp32|tf32]
+    torch_time.py MODEL [--batch N] [--device auto|cpu|cuda] [--precision fp32|tf32|bf16|fp16]
                   [--iters N] [--warmup N] [--threads N] [--json FILE]
 
 MODEL: alexnet, mlp (spiral 2-100-3), lenet, cnn (Fashion-MNIST CNN). TF32 is
@@ -120,7 +120,7 @@ def main():
     p.add_argument("model", choices=sorted(MODELS))
     p.add_argument("--batch", type=int, default=0)
     p.add_argument("--device", default="auto")
-    p.add_argument("--precision", choices=["fp32", "tf32"], default="fp32")
+    p.add_argument("--precision", choices=["fp32", "tf32", "bf16", "fp16"], default="fp32")
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
@@ -143,6 +143,13 @@ def main():
           f" cudnn.benchmark={torch.backends.cudnn.benchmark}"
           f" threads={torch.get_num_threads()}", file=sys.stderr)
 
+    # bf16 / fp16: torch.autocast around every forward (and the loss), and for fp16 a
+    # GradScaler, as gpunn time --precision does (tools/common/precision.h).
+    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(a.precision)
+
+    def autocast():
+        return torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=amp_dtype is not None)
+
     torch.manual_seed(0)
     make, description, in_shape, classes, default_batch = MODELS[a.model]
     batch = a.batch or default_batch
@@ -164,7 +171,8 @@ def main():
             if i > 0:
                 inp.requires_grad_(True)
             timer.start()
-            out = layer(inp)
+            with autocast():
+                out = layer(inp)
             fwd = timer.stop_ms()
             r = layers[i]
             if it == 0:
@@ -187,6 +195,7 @@ def main():
 
     # Whole training iterations.
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    scaler = torch.amp.GradScaler(device.type, enabled=a.precision == "fp16")
     opt.zero_grad(set_to_none=True)
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -194,8 +203,11 @@ def main():
     steps = []
     for it in range(a.warmup + a.iters):
         timer.start()
-        F.cross_entropy(net(x), y).backward()
-        opt.step()
+        with autocast():
+            loss = F.cross_entropy(net(x), y)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
         opt.zero_grad(set_to_none=True)
         ms = timer.stop_ms()
         if it >= a.warmup:

@@ -265,6 +265,17 @@ std::string build_info() {
 #else
   os << "cudnn: not compiled in\n";
 #endif
+  // Which path bfloat16 and float16 take (docs/precision.md).
+#if GPUNN_WITH_ONEDNN
+  os << "bf16/f16 on the cpu: GEMM and convolution through oneDNN on float32 copies, the rest "
+        "in the reference loops (float32 arithmetic, one rounding per output)\n";
+#else
+  os << "bf16/f16 on the cpu: the reference loops (float32 arithmetic, one rounding per output)\n";
+#endif
+#if GPUNN_WITH_CUDA
+  os << "bf16/f16 on cuda: our kernels (tensor-core GEMM on sm_80 and newer) and "
+        "cuBLAS/cuDNN with float32 accumulation\n";
+#endif
 #if GPUNN_WITH_ZLIB
   os << "zlib: compiled in (" << zlibVersion() << "), data readers take .gz files\n";
 #else

@@ -12,14 +12,16 @@
 // bytes), which puts the 8 rows of each ldmatrix phase in distinct banks.
 //
 // Operands the kernel cannot copy in 16-byte chunks (unaligned bases, odd leading
-// dimensions, a contiguous dimension that is not a multiple of 8) take a plain tiled
-// kernel that also sums in float32; gemm_tc_applies says which path runs.
+// dimensions, a contiguous dimension that is not a multiple of 8), and GPUs older than
+// sm_80, take a plain tiled kernel that also sums in float32; gemm_tc_applies says which
+// path runs for the operands.
 //
 // References: PTX ISA, "Warp-level matrix multiply-accumulate instructions" (the m16n8k16
 // fragment layouts) and "ldmatrix"; CUTLASS's documentation of its multistage mainloop.
 #include <gpunn/half.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <type_traits>
 
@@ -110,6 +112,10 @@ __global__ void __launch_bounds__(kTcThreads, 1)
                    int64_t lda, int64_t stride_a, const T* __restrict__ B, int64_t ldb,
                    int64_t stride_b, float beta, Out* __restrict__ C, int64_t ldc, int64_t stride_c,
                    int64_t batch) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+  // cp.async and bfloat16 mma need sm_80; gemm_tc_batched_cuda never launches this there.
+  __trap();
+#else
   __shared__ alignas(16) uint16_t smem[2][2][kTileElems];  // [stage][A, B]
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int wm = warp / 4, wn = warp % 4;  // this warp's 64 x 32 tile
@@ -186,6 +192,7 @@ __global__ void __launch_bounds__(kTcThreads, 1)
           *out = static_cast<Out>(v);
         }
   }
+#endif
 }
 
 // The fallback: 32 x 32 tiles, one output per thread of a 32 x 8 block (4 rows each),
@@ -239,6 +246,21 @@ __global__ void gemm_fallback_kernel(bool trans_a, bool trans_b, int64_t M, int6
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
+// Whether the current device has the sm_80 instructions the kernel uses (cp.async, bfloat16
+// mma); asked once per device.
+bool tensor_cores_here() {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  static std::atomic<int> known[64];  // 0 unknown, 1 yes, 2 no
+  if (device < 0 || device >= 64) return false;
+  if (known[device] == 0) {
+    int major = 0;
+    cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+    known[device] = major >= 8 ? 1 : 2;
+  }
+  return known[device] == 1;
+}
+
 template <typename T, typename Out, bool kMnA, bool kMnB>
 void launch_tc(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t lda,
                int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, float beta, Out* C,
@@ -265,7 +287,8 @@ void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
                           int64_t stride_b, float beta, Out* C, int64_t ldc, int64_t stride_c,
                           int64_t batch, cudaStream_t stream) {
   if (M == 0 || N == 0 || batch == 0) return;
-  if (!gemm_tc_applies(trans_a, trans_b, M, N, K, A, lda, stride_a, B, ldb, stride_b)) {
+  if (!gemm_tc_applies(trans_a, trans_b, M, N, K, A, lda, stride_a, B, ldb, stride_b) ||
+      !tensor_cores_here()) {
     const dim3 grid(static_cast<unsigned>((N + kFbTile - 1) / kFbTile),
                     static_cast<unsigned>((M + kFbTile - 1) / kFbTile),
                     static_cast<unsigned>(std::min<int64_t>(batch, 65535)));

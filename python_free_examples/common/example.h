@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_checks.h"  // tools/common: gpunn::cli::positive, non_negative
+#include "precision.h"   // tools/common: --precision
 
 #include <chrono>
 #include <cstdint>

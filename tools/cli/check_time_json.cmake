@@ -84,7 +84,7 @@ endfunction()
 expect_failure("unknown model \"resnet\"" time resnet --device cpu)
 expect_failure("unknown op family \"convolution\"" time mlp --device cpu --impl convolution=custom)
 expect_failure("expected \"auto\", \"custom\" or \"vendor\", got \"fastest\"" time mlp --device cpu --impl fastest)
-expect_failure("precision" time mlp --device cpu --precision fp16)
+expect_failure("--precision: fp8 not in {fp32,tf32,bf16,fp16}" time mlp --device cpu --precision fp8)
 expect_failure("--iters: must be > 0, got 0" time mlp --device cpu --iters 0)
 expect_failure("--batch: must be > 0, got -3" time mlp --device cpu --batch -3)
 # 0 is a value, not "the default": refused with the bound, in one line.

@@ -5,7 +5,7 @@
 //       driver/runtime/cuBLAS/cuDNN versions) and what this build contains.
 //
 //   gpunn time MODEL [--batch N] [--device auto|cpu|cuda[:i]] [--impl SPEC]
-//                    [--precision fp32|tf32] [--iters N] [--warmup N] [--json FILE]
+//                    [--precision fp32|tf32|bf16|fp16] [--iters N] [--warmup N] [--json FILE]
 //       MODEL: alexnet, mlp (the spiral MLP 2-100-3), lenet, cnn (the
 //       Fashion-MNIST CNN). Times the model layer by layer, forward and
 //       backward, then whole training iterations (forward, cross-entropy,
@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "cli_checks.h"
+#include "precision.h"
 
 namespace {
 
@@ -222,10 +223,14 @@ std::string shape_str(const Shape& s) {
 int run_time(const TimeOptions& o) {
   GPUNN_CHECK(o.iters >= 1, "time: --iters must be at least 1, got ", o.iters);
   GPUNN_CHECK(o.warmup >= 0, "time: --warmup must be at least 0, got ", o.warmup);
-  GPUNN_CHECK(o.precision == "fp32" || o.precision == "tf32",
-              "time: --precision must be fp32 or tf32, got \"", o.precision, "\"");
+  GPUNN_CHECK(o.precision == "fp32" || o.precision == "tf32" || o.precision == "bf16" ||
+                  o.precision == "fp16",
+              "time: --precision must be fp32, tf32, bf16 or fp16, got \"", o.precision, "\"");
   apply_impl_spec(o.impl);
-  set_allow_tf32(o.precision == "tf32");
+  cli::apply_precision(o.precision);
+  // bf16 and fp16: autocast around every forward (tools/common/precision.h).
+  const bool amp = cli::uses_autocast(o.precision);
+  const DType amp_dtype = cli::autocast_dtype(o.precision);
   const Device device = resolve_device(o.device);
   manual_seed(0);
   ModelSpec m = make_model(o.model);
@@ -260,14 +265,18 @@ int run_time(const TimeOptions& o) {
       // The first layer's input is data: no gradient, as in training.
       if (i > 0) in.requires_grad_(true);
       timer.start();
-      Tensor out = layer(in);
+      Tensor out;
+      {
+        autocast::Guard guard(amp_dtype, amp);
+        out = layer(in);
+      }
       const double fwd = timer.stop_ms();
       LayerResult& r = layers[i];
       if (it == 0) {
         r.output = out.shape();
         r.flops = count_flops(layer, in.shape(), out.shape(), i > 0);
         r.has_backward = out.requires_grad();
-        grads[i] = randn(out.shape(), opts);
+        grads[i] = randn(out.shape(), out.options());
       }
       if (record) r.fwd_ms.push_back(fwd);
       if (r.has_backward) {
@@ -283,6 +292,7 @@ int run_time(const TimeOptions& o) {
 
   // ---- whole training iterations.
   optim::SGD opt(m.net->parameters(), {.lr = 0.01, .momentum = 0.9});
+  optim::GradScaler scaler(cli::scaler_options(o.precision));
   opt.zero_grad(true);
   grads.clear();
   if (device.is_cuda()) cuda::synchronize(device.index);
@@ -290,9 +300,14 @@ int run_time(const TimeOptions& o) {
   std::vector<double> step_ms;
   for (int it = 0; it < o.warmup + o.iters; ++it) {
     timer.start();
-    Tensor loss = cross_entropy((*m.net)(x), y);
-    loss.backward();
-    opt.step();
+    Tensor loss;
+    {
+      autocast::Guard guard(amp_dtype, amp);
+      loss = cross_entropy((*m.net)(x), y);
+    }
+    scaler.scale(loss).backward();
+    scaler.step(opt);
+    scaler.update();
     opt.zero_grad(true);
     const double ms = timer.stop_ms();
     if (it >= o.warmup) step_ms.push_back(ms);
@@ -440,8 +455,7 @@ int main(int argc, char** argv) {
   time->add_option("--device", t.device, "auto (CUDA when usable), cpu, cuda or cuda:i");
   time->add_option("--impl", t.impl,
                    "custom|vendor|auto, or a list with FAMILY=IMPL items, e.g. vendor,gemm=custom");
-  time->add_option("--precision", t.precision, "fp32 (strict) or tf32 (TensorFloat-32 allowed)")
-      ->check(CLI::IsMember({"fp32", "tf32"}));
+  cli::add_precision_option(*time, t.precision);
   time->add_option("--iters", t.iters, "timed iterations (medians are reported)")
       ->check(gpunn::cli::positive);
   time->add_option("--warmup", t.warmup, "untimed iterations first")
