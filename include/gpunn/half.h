@@ -84,11 +84,14 @@ GPUNN_HALF_HD inline float f16_bits_to_float(uint16_t h) {
 // when the double was not exact. A later round-to-nearest-even to fewer bits then gives
 // the correctly rounded result of the double.
 GPUNN_HALF_HD inline float double_to_float_odd(double d) {
+  // A finite double beyond float's range has no float (converting it is undefined): it is
+  // beyond the 16-bit types' range as well, so ±Inf is its value here.
+  constexpr double kFloatMax = 3.4028234663852886e38;
+  if (d > kFloatMax) return bits_float(0x7f800000u);
+  if (d < -kFloatMax) return bits_float(0xff800000u);
   const float f = static_cast<float>(d);
   const uint32_t u = float_bits(f);
-  // Inf or NaN stay as they are; so does a finite double beyond float's range, which is
-  // beyond the 16-bit types' range as well.
-  if ((u & 0x7f800000u) == 0x7f800000u) return f;
+  if ((u & 0x7f800000u) == 0x7f800000u) return f;  // NaN (or a value at float's edge)
   const double back = static_cast<double>(f);
   if (back == d) return f;
   uint32_t v = u;
