@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/environment.h"
+
 namespace gpunn {
 namespace {
 
@@ -28,6 +30,7 @@ struct ImplSettings {
   std::string error;
 
   ImplSettings() {
+    env::warn_about_typos();
     Impl all = Impl::Auto;
     if (const char* env = std::getenv("GPUNN_IMPL")) all = parse_or_record(env, "GPUNN_IMPL");
     for (int f = 0; f < kFamilies; ++f) {
@@ -134,10 +137,7 @@ const char* version() { return GPUNN_VERSION_STRING; }
 
 namespace {
 std::atomic<bool>& tf32_flag() {
-  static std::atomic<bool> flag{[] {
-    const char* v = std::getenv("GPUNN_ALLOW_TF32");
-    return v != nullptr && std::string(v) == "1";
-  }()};
+  static std::atomic<bool> flag{env::flag("GPUNN_ALLOW_TF32", false)};
   return flag;
 }
 }  // namespace
@@ -147,10 +147,7 @@ bool allow_tf32() { return tf32_flag().load(); }
 
 namespace {
 std::atomic<bool>& deterministic_flag() {
-  static std::atomic<bool> flag{[] {
-    const char* v = std::getenv("GPUNN_DETERMINISTIC");
-    return v != nullptr && std::string(v) == "1";
-  }()};
+  static std::atomic<bool> flag{env::flag("GPUNN_DETERMINISTIC", false)};
   return flag;
 }
 }  // namespace
@@ -160,10 +157,7 @@ bool deterministic() { return deterministic_flag().load(); }
 
 namespace {
 std::atomic<bool>& cudnn_benchmark_flag() {
-  static std::atomic<bool> flag{[] {
-    const char* v = std::getenv("GPUNN_CUDNN_BENCHMARK");
-    return v == nullptr || std::string(v) != "0";
-  }()};
+  static std::atomic<bool> flag{env::flag("GPUNN_CUDNN_BENCHMARK", true)};
   return flag;
 }
 }  // namespace

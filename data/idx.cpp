@@ -277,18 +277,25 @@ const std::vector<std::string>& fashion_mnist_classes() {
 }
 
 std::optional<std::string> find_fashion_mnist() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("GPUNN_FASHION_MNIST_DIR"); env && *env) {
-    candidates.emplace_back(env);
-  }
-  candidates.emplace_back("/usr/share/datasets/fashion-mnist");  // Debian's dataset-fashion-mnist
-  for (const std::string& dir : candidates) {
+  const auto holds_images = [](const std::string& dir) {
     for (const char* name : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"}) {
       std::error_code ec;
       const bool readable = has_zlib() || name[std::strlen(name) - 1] != 'z';
-      if (readable && fs::is_regular_file(fs::path(dir) / name, ec)) return dir;
+      if (readable && fs::is_regular_file(fs::path(dir) / name, ec)) return true;
     }
+    return false;
+  };
+  // A folder the user named is the one meant: pointing nowhere is an error, not a reason to
+  // fall back to another copy.
+  if (const char* env = std::getenv("GPUNN_FASHION_MNIST_DIR"); env && *env) {
+    GPUNN_CHECK(holds_images(env), "GPUNN_FASHION_MNIST_DIR=", env, " holds no ",
+                has_zlib() ? "train-images-idx3-ubyte(.gz)" : "train-images-idx3-ubyte",
+                " (point it at the Fashion-MNIST folder, or unset it to use "
+                "/usr/share/datasets/fashion-mnist)");
+    return std::string(env);
   }
+  const std::string debian = "/usr/share/datasets/fashion-mnist";  // dataset-fashion-mnist
+  if (holds_images(debian)) return debian;
   return std::nullopt;
 }
 

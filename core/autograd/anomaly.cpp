@@ -11,6 +11,7 @@
 
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
+#include "core/environment.h"
 #include "core/ops/common.h"
 #include "kernels/reduce.h"
 
@@ -18,10 +19,7 @@ namespace gpunn::autograd {
 namespace {
 
 std::atomic<bool>& flag() {
-  static std::atomic<bool> on{[] {
-    const char* v = std::getenv("GPUNN_DETECT_ANOMALY");
-    return v != nullptr && std::string(v) == "1";
-  }()};
+  static std::atomic<bool> on{env::flag("GPUNN_DETECT_ANOMALY", false)};
   return on;
 }
 

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/environment.h"
+
 namespace gpunn::cuda {
 
 namespace {
@@ -67,10 +69,7 @@ PerDevice& per_device(int device) {
   return (*all)[static_cast<size_t>(device)];
 }
 
-bool caching_disabled() {
-  const char* v = std::getenv("GPUNN_CUDA_NO_CACHE");
-  return v && std::strcmp(v, "") != 0 && std::strcmp(v, "0") != 0;
-}
+bool caching_disabled() { return env::flag("GPUNN_CUDA_NO_CACHE", false); }
 
 }  // namespace
 

@@ -69,7 +69,8 @@ const std::vector<std::string>& fashion_mnist_classes();
 // The folder holding Fashion-MNIST: $GPUNN_FASHION_MNIST_DIR when set, else
 // Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist),
 // if it holds the training images in a form this build reads (.gz needs zlib);
-// nullopt otherwise.
+// nullopt otherwise. A GPUNN_FASHION_MNIST_DIR that holds no training images is a
+// gpunn::Error naming it (it is not skipped in favour of the Debian folder).
 std::optional<std::string> find_fashion_mnist();
 
 // ---- CIFAR-10 ------------------------------------------------------------------

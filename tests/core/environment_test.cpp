@@ -1,0 +1,64 @@
+// gpunn's environment variables (core/environment.h): switch words, the typo check, and a
+// bad value refused by name. The start-up reads themselves are CTests with ENVIRONMENT set
+// (tests/CMakeLists.txt: the words yes/on/off, a typo's warning, a refused value).
+#include "core/environment.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "test_util.h"
+
+namespace gpunn {
+namespace {
+
+TEST(Environment, SwitchWords) {
+  bool v = false;
+  for (const char* yes : {"1", "true", "TRUE", "yes", "Yes", "on", "ON"}) {
+    v = false;
+    EXPECT_TRUE(env::parse_flag(yes, &v)) << yes;
+    EXPECT_TRUE(v) << yes;
+  }
+  for (const char* no : {"0", "false", "False", "no", "NO", "off", "Off"}) {
+    v = true;
+    EXPECT_TRUE(env::parse_flag(no, &v)) << no;
+    EXPECT_FALSE(v) << no;
+  }
+  for (const char* bad : {"", "2", "maybe", "yes please", "enable"}) {
+    v = true;
+    EXPECT_FALSE(env::parse_flag(bad, &v)) << bad;
+    EXPECT_TRUE(v) << "unchanged on a bad word";
+  }
+}
+
+TEST(Environment, FlagReadsAndRefuses) {
+  const char* name = "GPUNN_TEST_ONLY_SWITCH";
+  ::unsetenv(name);
+  EXPECT_TRUE(env::flag(name, true));
+  EXPECT_FALSE(env::flag(name, false));
+  ::setenv(name, "", 1);
+  EXPECT_TRUE(env::flag(name, true));
+  ::setenv(name, "on", 1);
+  EXPECT_TRUE(env::flag(name, false));
+  ::setenv(name, "maybe", 1);
+  EXPECT_THROWS_WITH(env::flag(name, false), "GPUNN_TEST_ONLY_SWITCH=maybe", "not a switch",
+                     "yes or on", "no or off");
+  ::unsetenv(name);
+}
+
+TEST(Environment, TyposOfKnownNames) {
+  EXPECT_EQ(env::typo_of("GPUNN_DETERMINSTIC"), "GPUNN_DETERMINISTIC");
+  EXPECT_EQ(env::typo_of("GPUNN_ALLOW_TF23"), "GPUNN_ALLOW_TF32");
+  EXPECT_EQ(env::typo_of("GPUNN_IMPL_CNV"), "GPUNN_IMPL_CONV");
+  EXPECT_EQ(env::typo_of("GPUNN_DETECT_ANOMLY"), "GPUNN_DETECT_ANOMALY");
+  // Known names, the scripts' names, far-off names and other prefixes are no typos.
+  for (const char* fine : {"GPUNN_DETERMINISTIC", "GPUNN_IMPL_GEMM", "GPUNN_FASHION_MNIST_DIR",
+                           "GPUNN_JOBS", "GPUNN_BUILD_DIR", "GPUNN_STRICT_GPU",
+                           "GPUNN_SOMETHING_ELSE_ENTIRELY", "PATH", "GPU_DETERMINISTIC"})
+    EXPECT_EQ(env::typo_of(fine), "") << fine;
+  // Every family has its GPUNN_IMPL_<FAMILY>.
+  EXPECT_EQ(env::known_names().size(), 7 + static_cast<size_t>(OpFamily::kCount));
+}
+
+}  // namespace
+}  // namespace gpunn
