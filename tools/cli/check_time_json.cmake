@@ -9,6 +9,13 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "gpunn time failed (${rc}):\n${out}\n${err}")
 endif()
 file(READ ${OUT} json)
+# The last stdout line is the same results as one JSON object.
+string(REGEX REPLACE "\n+$" "" trimmed "${out}")
+string(REGEX MATCH "[^\n]*$" last_line "${trimmed}")
+string(JSON last_model ERROR_VARIABLE last_error GET "${last_line}" model)
+if(last_error OR NOT last_model STREQUAL "lenet")
+  message(FATAL_ERROR "the last stdout line is not the results' JSON (${last_error}): ${last_line}")
+endif()
 
 function(expect_equal key expected)
   string(JSON v GET "${json}" ${key})
@@ -86,6 +93,9 @@ expect_failure("unknown op family \"convolution\"" time mlp --device cpu --impl 
 expect_failure("expected \"auto\", \"custom\" or \"vendor\", got \"fastest\"" time mlp --device cpu --impl fastest)
 expect_failure("--precision: fp8 not in {fp32,tf32,bf16,fp16}" time mlp --device cpu --precision fp8)
 expect_failure("--iters: must be > 0, got 0" time mlp --device cpu --iters 0)
+# An unwritable --json fails at start-up with the reason, before any timing.
+expect_failure("cannot write --json file \"/nonexistent-gpunn-dir/t.json\": No such file or directory"
+               time mlp --device cpu --json /nonexistent-gpunn-dir/t.json)
 expect_failure("--batch: must be > 0, got -3" time mlp --device cpu --batch -3)
 # 0 is a value, not "the default": refused with the bound, in one line.
 expect_failure("--batch: must be > 0, got 0" time mlp --device cpu --batch 0)

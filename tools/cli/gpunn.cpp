@@ -2,7 +2,8 @@
 //
 //   gpunn device [--json]
 //       The CUDA devices gpunn sees (name, compute capability, memory, clocks,
-//       driver/runtime/cuBLAS/cuDNN versions) and what this build contains.
+//       driver/runtime/cuBLAS/cuDNN versions) and what this build contains (with
+//       --json: one object, {"build_info": "...", "devices": [...]}).
 //
 //   gpunn time MODEL [--batch N] [--device auto|cpu|cuda[:i]] [--impl SPEC]
 //                    [--precision fp32|tf32|bf16|fp16] [--iters N] [--warmup N] [--json FILE]
@@ -15,14 +16,17 @@
 //       custom|vendor|auto for every op family, or a comma list mixing that with
 //       FAMILY=IMPL items (e.g. "vendor,conv=custom"; families as in
 //       gpunn/config.h: conv, gemm, pool, ...). Times are CUDA-event intervals on
-//       the device's stream on the GPU, steady_clock intervals on the CPU.
+//       the device's stream on the GPU, steady_clock intervals on the CPU. The last stdout
+//       line is the results as one JSON object (also written to --json FILE).
 #include <gpunn/gpunn.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -226,6 +230,13 @@ int run_time(const TimeOptions& o) {
   GPUNN_CHECK(o.precision == "fp32" || o.precision == "tf32" || o.precision == "bf16" ||
                   o.precision == "fp16",
               "time: --precision must be fp32, tf32, bf16 or fp16, got \"", o.precision, "\"");
+  // An unwritable --json is found now, not after the timing.
+  std::unique_ptr<std::ofstream> json_file;
+  if (!o.json.empty()) {
+    json_file = std::make_unique<std::ofstream>(o.json);
+    GPUNN_CHECK(json_file->good(), "time: cannot write --json file \"", o.json,
+                "\": ", std::strerror(errno));
+  }
   apply_impl_spec(o.impl);
   cli::apply_precision(o.precision);
   // bf16 and fp16: autocast around every forward (tools/common/precision.h).
@@ -368,9 +379,9 @@ int run_time(const TimeOptions& o) {
               static_cast<double>(mem.peak_allocated_bytes) / (1 << 20),
               static_cast<double>(mem.peak_reserved_bytes) / (1 << 20));
 
-  if (!o.json.empty()) {
-    std::ofstream f(o.json);
-    GPUNN_CHECK(f.good(), "time: cannot write --json file \"", o.json, "\"");
+  // The results as JSON: to --json FILE when given, and always as the last stdout line.
+  {
+    std::ostringstream f;
     f << "{\n  \"tool\": \"gpunn time\",\n  \"version\": " << json_escape(version())
       << ",\n  \"model\": " << json_escape(m.name)
       << ",\n  \"description\": " << json_escape(m.description) << ",\n  \"batch\": " << batch
@@ -404,7 +415,17 @@ int run_time(const TimeOptions& o) {
       << ",\n  \"iteration_tflops\": " << json_number(iter_gflops / 1000)
       << ",\n  \"peak_bytes\": " << mem.peak_allocated_bytes
       << ",\n  \"peak_reserved_bytes\": " << mem.peak_reserved_bytes << "\n}\n";
-    GPUNN_CHECK(f.good(), "time: writing \"", o.json, "\" failed");
+    const std::string text = f.str();
+    if (json_file) {
+      *json_file << text;
+      json_file->flush();
+      GPUNN_CHECK(json_file->good(), "time: writing \"", o.json, "\" failed");
+    }
+    // Newlines are only between fields (strings escape theirs): one line without them.
+    std::string line;
+    for (char c : text)
+      if (c != '\n') line += c;
+    std::printf("%s\n", line.c_str());
   }
   return 0;
 }
@@ -413,7 +434,10 @@ int run_time(const TimeOptions& o) {
 
 int run_device(bool json) {
   if (json) {
-    std::cout << cuda::devices_json() << "\n";
+    // gpunn::cuda::devices_json() with the build's description in front.
+    const std::string devices = cuda::devices_json();
+    std::cout << "{\"build_info\": " << json_escape(build_info()) << ", " << devices.substr(1)
+              << "\n";
     return 0;
   }
   std::cout << build_info() << "\n";
