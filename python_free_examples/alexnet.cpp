@@ -114,7 +114,7 @@ class Batches {
     if (!started_ || !loader_->next(b)) {  // the next epoch
       loader_->start_epoch();
       started_ = true;
-      GPUNN_CHECK(loader_->next(b), "alexnet: the loader gave an empty epoch");
+      GPUNN_CHECK(loader_->next(b), "the loader gave an empty epoch");
     }
     const int64_t n = b.size();
     const Tensor x = data::resize_bilinear(b.data, 224, 224).expand({n, 3, 224, 224}).contiguous();
@@ -131,6 +131,7 @@ class Batches {
 };
 
 int run(Options& o) {
+  gx::prepare_output_dir(o.common);
   const Device device = gx::resolve_device(o.common.device);
   set_impl(parse_impl(o.impl));
   cli::apply_precision(o.precision);
@@ -146,7 +147,7 @@ int run(Options& o) {
 
   std::cout << "alexnet: " << o.data << " data, batch " << o.batch << ", " << o.steps << " steps ("
             << warmup << " warm-up), " << o.num_classes << " classes, on " << device.str()
-            << ", implementation " << o.impl << ", precision " << o.precision << "\n";
+            << "\nalexnet: " << gx::run_summary(device, o.precision) << "\n";
   Batches batches(o, device);
   manual_seed(o.common.seed);
   std::shared_ptr<nn::Sequential> net = models::alexnet(o.num_classes, o.dropout);
@@ -173,8 +174,7 @@ int run(Options& o) {
     scaler.update();
     const double l = loss.item();  // waits for the device: the step is done
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    GPUNN_CHECK(std::isfinite(l), "alexnet: the loss became ", l, " at step ", step,
-                "; try a smaller --lr");
+    GPUNN_CHECK(std::isfinite(l), "the loss became ", l, " at step ", step, "; try a smaller --lr");
     losses.push_back(l);
     std::ostringstream st;
     st << "loss " << std::fixed << std::setprecision(3) << l << ", " << std::setprecision(1)

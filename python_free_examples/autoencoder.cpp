@@ -145,9 +145,10 @@ void write_loss_png(const std::string& path, const std::vector<EpochLoss>& train
 }
 
 int run(Options& o) {
+  gx::prepare_output_dir(o.common);
   const Device device = gx::resolve_device(o.common.device);
   cli::apply_precision(o.precision);
-  std::cout << "device " << device.str() << ", precision " << o.precision << "\n";
+  std::cout << "autoencoder: " << gx::run_summary(device, o.precision) << "\n";
   if (o.common.smoke) o.epochs = std::min<int64_t>(o.epochs, 2);
 
   const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "autoencoder");
@@ -203,7 +204,7 @@ int run(Options& o) {
       scaler.step(opt);
       scaler.update();
       const double loss = l.loss.item();
-      GPUNN_CHECK(std::isfinite(loss), "autoencoder: the loss became ", loss, " in epoch ", epoch,
+      GPUNN_CHECK(std::isfinite(loss), "the loss became ", loss, " in epoch ", epoch,
                   "; try a smaller --lr");
       const double m = static_cast<double>(b.size());
       sum.loss += loss * m;

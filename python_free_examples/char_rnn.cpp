@@ -89,8 +89,16 @@ class CharModel : public nn::Module {
 std::vector<std::string> read_names(const std::string& path) {
   std::istringstream in(data::read_text_file(path));
   std::vector<std::string> names;
+  int64_t number = 0;
   for (std::string line; std::getline(in, line);) {
+    ++number;
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    // A list of names is text: a binary file or another encoding is refused, by line.
+    bool control = false;
+    for (unsigned char c : line) control = control || c < 0x20 || c == 0x7f;
+    GPUNN_CHECK(!control && ex::valid_utf8(line), path, " line ", number, " is not UTF-8 text (",
+                control ? "control bytes" : "invalid UTF-8",
+                "); expected a list of names, one per line");
     if (!line.empty()) names.push_back(line);
   }
   GPUNN_CHECK(names.size() >= 2, path, " holds ", names.size(),
@@ -242,9 +250,10 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (common.smoke) s.epochs = std::min<int64_t>(s.epochs, 2);
 
+  ex::prepare_output_dir(common);
   const Device device = ex::resolve_device(common.device);
   cli::apply_precision(s.precision);
-  std::cerr << "char_rnn: device " << device.str() << ", precision " << s.precision << "\n";
+  std::cerr << "char_rnn: " << ex::run_summary(device, s.precision) << "\n";
   if (s.names_path.empty()) {
     const std::optional<std::string> found = data::find_propernames();
     if (!found) {

@@ -8,10 +8,22 @@
 // Runs on machines without a GPU too (it then says so and lists none).
 #include <gpunn/gpunn.h>
 
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 
-int main() {
+int main(int argc, char** argv) {
+  // No options: --help says what it prints; anything else is refused.
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::cout << "Usage: device_query\nPrints what this build of gpunn contains (compiler, CUDA, "
+                   "cuDNN, oneDNN, zlib) and each CUDA device it sees; the last line is one JSON "
+                   "object. Takes no options.\n";
+      return 0;
+    }
+    std::cerr << "device_query: unknown argument '" << argv[i] << "' (it takes none; see --help)\n";
+    return 2;
+  }
   std::cout << gpunn::build_info();
   const int n = gpunn::cuda::device_count();
   std::cout << "CUDA devices: " << n << "\n";

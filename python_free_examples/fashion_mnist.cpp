@@ -11,19 +11,29 @@
 // confusion_matrix.{csv,png} (test set), checkpoint.safetensors (every epoch:
 // model, optimizer, schedule, epoch, step, RNG and the history so far) and
 // best_model.safetensors (the chosen weights). --resume continues from a
-// checkpoint and gives bit for bit the result of a run never stopped. The last
-// output line is one JSON object of the metrics.
+// checkpoint and gives bit for bit the result of a run never stopped; it restores the
+// run's settings (model, batch, epochs, lr, momentum, weight decay, validation share,
+// precision, seed, smoke) and writes next to the checkpoint unless --out is given, and a
+// setting given with another value is an error naming both. Ctrl-C (SIGINT) or SIGTERM
+// finishes the current step, writes a checkpoint from inside the epoch and prints the
+// command that continues. The last output line is one JSON object of the metrics.
 #include <gpunn/gpunn.h>
 
 #include <algorithm>
+#include <atomic>
+#include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common/example.h"
@@ -48,7 +58,82 @@ struct Options {
   std::string resume;
   bool test_each_epoch = false;
   std::string precision = "fp32";
+  // Testing hook (hidden option): raise SIGINT after this many steps, as a user's Ctrl-C would.
+  int64_t raise_sigint_at_step = 0;
+  // The recipe options given on the command line (an option --resume must not overrule).
+  std::set<std::string> given;
+  std::string program;  // argv[0], for the command that continues an interrupted run
 };
+
+// SIGINT and SIGTERM: the step in flight finishes, a checkpoint is written and the command
+// that continues is printed (a second signal ends the program at once).
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int signal) {
+  g_interrupted.store(true);
+  std::signal(signal, SIG_DFL);
+}
+
+// The shortest text that reads back as exactly `v` (std::to_chars): 0.05, not 0.05000...3.
+std::string exact(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+template <typename T>
+std::string exact(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// The settings that make a run, saved in the checkpoint as "name=value" lines so that
+// --resume alone restores them (doubles in their shortest exact form).
+std::string encode_recipe(const Options& o) {
+  std::ostringstream os;
+  os << "model=" << o.model << "\nbatch=" << o.batch << "\nepochs=" << o.epochs
+     << "\nlr=" << exact(o.lr) << "\nmomentum=" << exact(o.momentum)
+     << "\nweight-decay=" << exact(o.weight_decay) << "\nval-fraction=" << exact(o.val_fraction)
+     << "\nprecision=" << o.precision << "\nseed=" << o.common.seed
+     << "\nsmoke=" << (o.common.smoke ? 1 : 0) << "\n";
+  return os.str();
+}
+
+// Takes each setting of the checkpoint's recipe unless the command line gave it; one given
+// with another value is an error naming both (the run's settings are the checkpoint's).
+void restore_recipe(Options& o, const std::string& recipe, const std::string& path) {
+  std::istringstream is(recipe);
+  for (std::string line; std::getline(is, line);) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq), saved = line.substr(eq + 1);
+    const bool given = o.given.count("--" + key) > 0;
+    auto take = [&](auto& field) {
+      std::istringstream v(saved);
+      std::decay_t<decltype(field)> value{};
+      v >> value;
+      GPUNN_CHECK(!v.fail(), "--resume ", path, ": unreadable setting ", line);
+      GPUNN_CHECK(!given || field == value, "--", key, " ", exact(field),
+                  " differs from the checkpoint's ", saved,
+                  " (--resume continues the run with its own settings: leave --", key, " out)");
+      field = value;
+    };
+    if (key == "model") take(o.model);
+    if (key == "batch") take(o.batch);
+    if (key == "epochs") take(o.epochs);
+    if (key == "lr") take(o.lr);
+    if (key == "momentum") take(o.momentum);
+    if (key == "weight-decay") take(o.weight_decay);
+    if (key == "val-fraction") take(o.val_fraction);
+    if (key == "precision") take(o.precision);
+    if (key == "seed") take(o.common.seed);
+    if (key == "smoke") {
+      const bool was = saved == "1";
+      GPUNN_CHECK(!given || o.common.smoke == was, "--smoke differs from the checkpoint (",
+                  was ? "a smoke run" : "a full run", ")");
+      o.common.smoke = was;
+    }
+  }
+}
 
 // One row of metrics.csv.
 struct EpochRow {
@@ -80,7 +165,7 @@ History decode_history(const std::string& text, const std::string& path) {
   std::istringstream is(text);
   History h;
   is >> h.best_epoch >> h.best_val_acc >> h.train_seconds >> h.train_images;
-  GPUNN_CHECK(!is.fail(), "fashion_mnist: ", path, " has an unreadable history");
+  GPUNN_CHECK(!is.fail(), "", path, " has an unreadable history");
   std::string line;
   std::getline(is, line);
   while (std::getline(is, line)) {
@@ -89,7 +174,7 @@ History decode_history(const std::string& text, const std::string& path) {
     EpochRow r;
     std::string test;
     ls >> r.epoch >> r.lr >> r.train_loss >> r.train_acc >> r.val_acc >> test >> r.seconds;
-    GPUNN_CHECK(!ls.fail(), "fashion_mnist: ", path, " has an unreadable history row: ", line);
+    GPUNN_CHECK(!ls.fail(), "", path, " has an unreadable history row: ", line);
     r.test_acc = test == "nan" ? NAN : std::stod(test);
     h.rows.push_back(r);
   }
@@ -131,7 +216,7 @@ double accuracy(const std::vector<int64_t>& pred, const std::vector<int64_t>& la
 
 void write_metrics_csv(const std::string& path, const History& h) {
   std::ofstream f(path);
-  GPUNN_CHECK(f.good(), "fashion_mnist: cannot write ", path);
+  GPUNN_CHECK(f.good(), "cannot write ", path);
   f << "epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds\n" << std::setprecision(6);
   for (const EpochRow& r : h.rows) {
     f << r.epoch << "," << r.lr << "," << r.train_loss << "," << r.train_acc << "," << r.val_acc
@@ -194,6 +279,18 @@ void print_confusion(const std::vector<std::vector<int64_t>>& cm) {
 }
 
 int run(Options& o) {
+  // --resume: the run's settings come from the checkpoint (restore_recipe), and its files
+  // go next to the checkpoint unless --out says otherwise.
+  std::optional<io::Checkpoint> resumed;
+  if (!o.resume.empty()) {
+    resumed = io::load_checkpoint(o.resume);
+    const auto recipe = resumed->metadata.find("fashion_mnist.recipe");
+    if (recipe != resumed->metadata.end()) restore_recipe(o, recipe->second, o.resume);
+    if (!o.given.count("--out"))
+      o.common.out_dir = std::filesystem::path(o.resume).parent_path().string();
+    if (o.common.out_dir.empty()) o.common.out_dir = ".";
+  }
+  gx::prepare_output_dir(o.common);
   const Device device = gx::resolve_device(o.common.device);
   GPUNN_CHECK(o.model == "cnn" || o.model == "mlp", "--model must be cnn or mlp, got ", o.model);
   const bool cnn = o.model == "cnn";
@@ -207,7 +304,7 @@ int run(Options& o) {
               o.val_fraction);
   const int64_t stop_after = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
   cli::apply_precision(o.precision);
-  std::cout << "device " << device.str() << ", precision " << o.precision << "\n";
+  std::cout << "fashion_mnist: " << gx::run_summary(device, o.precision) << "\n";
 
   // ---- data ----
   const std::optional<std::string> found = gx::fashion_mnist_dir(o.data_dir, "fashion_mnist");
@@ -259,11 +356,14 @@ int run(Options& o) {
   History hist;
   StateDict best = clone_state(model->state_dict());
   int64_t start_epoch = 0, step = 0;
-  if (!o.resume.empty()) {
-    io::Checkpoint ck = io::load_checkpoint(o.resume);
+  int64_t resume_batches = 0;  // steps of start_epoch done before an interruption
+  double partial_loss = 0, partial_seconds = 0, partial_lr = 0;
+  int64_t partial_right = 0, partial_seen = 0;
+  if (resumed) {
+    io::Checkpoint& ck = *resumed;
     auto meta = [&](const std::string& key) {
       const auto it = ck.metadata.find(key);
-      GPUNN_CHECK(it != ck.metadata.end(), "fashion_mnist: ", o.resume, " lacks metadata \"", key,
+      GPUNN_CHECK(it != ck.metadata.end(), "", o.resume, " lacks metadata \"", key,
                   "\" (not a fashion_mnist checkpoint?)");
       return it->second;
     };
@@ -287,11 +387,29 @@ int run(Options& o) {
     start_epoch = ck.epoch;
     step = ck.step;
     hist = decode_history(meta("fashion_mnist.history"), o.resume);
+    const auto partial = ck.metadata.find("fashion_mnist.partial");
+    if (partial != ck.metadata.end()) {  // interrupted inside start_epoch
+      std::istringstream is(partial->second);
+      is >> resume_batches >> partial_loss >> partial_right >> partial_seen >> partial_lr >>
+          partial_seconds;
+      GPUNN_CHECK(!is.fail() && resume_batches > 0, "", o.resume,
+                  " has an unreadable fashion_mnist.partial entry: ", partial->second);
+    }
     const std::string best_path =
         (std::filesystem::path(o.resume).parent_path() / "best_model.safetensors").string();
-    best = io::load_safetensors(best_path).tensors;
-    std::cout << "resumed from " << o.resume << " after epoch " << start_epoch << " (step " << step
-              << "), best weights from " << best_path << "\n";
+    if (std::filesystem::exists(best_path)) {
+      best = io::load_safetensors(best_path).tensors;
+    } else if (hist.best_epoch > 0) {
+      // Not fatal: the weights of epoch best_epoch are gone, so the final test uses the
+      // weights of the best epoch from here on (or the last).
+      std::cerr << "fashion_mnist: warning: " << best_path << " is missing; epoch "
+                << hist.best_epoch << "'s weights are lost, and the test will use the best of "
+                << "the epochs still to run\n";
+      best = clone_state(model->state_dict());
+      hist.best_val_acc = -1;
+    }
+    std::cout << "resumed from " << o.resume << " at epoch " << start_epoch + 1 << ", step " << step
+              << (resume_batches ? " (inside the epoch)" : "") << "\n";
   }
   loader.set_epoch(start_epoch);
 
@@ -303,7 +421,21 @@ int run(Options& o) {
     double loss_sum = 0;
     int64_t right = 0, seen = 0, batches = 0;
     double lr_peak = 0;  // the epoch's largest learning rate
+    double seconds_before = 0;
+    int64_t skip = 0;
+    if (epoch == start_epoch && resume_batches > 0) {  // continue inside the epoch
+      skip = batches = resume_batches;
+      loss_sum = partial_loss;
+      right = partial_right;
+      seen = partial_seen;
+      lr_peak = partial_lr;
+      seconds_before = partial_seconds;
+    }
     for (data::Batch& b : loader) {
+      if (skip > 0) {  // done before the interruption
+        --skip;
+        continue;
+      }
       Tensor logits, loss;
       {
         autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
@@ -318,7 +450,7 @@ int run(Options& o) {
       sched.step();
       ++step;
       const double l = loss.item();
-      GPUNN_CHECK(std::isfinite(l), "fashion_mnist: the loss became ", l, " at step ", step,
+      GPUNN_CHECK(std::isfinite(l), "the loss became ", l, " at step ", step,
                   "; try a smaller --lr");
       loss_sum += l * static_cast<double>(b.size());
       const std::vector<int64_t> pred = argmax(logits.detach(), 1).to(kCPU).to_vector<int64_t>();
@@ -329,8 +461,35 @@ int run(Options& o) {
       std::ostringstream st;
       st << "loss " << std::fixed << std::setprecision(3) << loss_sum / static_cast<double>(seen);
       bar.update(batches, st.str());
+      if (o.raise_sigint_at_step > 0 && step == o.raise_sigint_at_step) std::raise(SIGINT);
+      if (g_interrupted.load() && batches < steps_per_epoch) {
+        // Interrupted inside the epoch: everything needed to continue from this step.
+        std::ostringstream partial;
+        partial << std::setprecision(17) << batches << " " << loss_sum << " " << right << " "
+                << seen << " " << lr_peak << " " << seconds_before + bar.elapsed_seconds();
+        const std::string path = gx::output_path(o.common, "checkpoint.safetensors");
+        io::save_checkpoint(path,
+                            {.model = model->state_dict(),
+                             .optimizer = opt.state_dict(),
+                             .scheduler = sched.state_dict(),
+                             .scaler = scaler.is_enabled() ? scaler.state_dict() : StateDict(),
+                             .epoch = epoch,
+                             .step = step,
+                             .rng = default_generator().state(),
+                             .metadata = {{"fashion_mnist.model", o.model},
+                                          {"fashion_mnist.batch", std::to_string(o.batch)},
+                                          {"fashion_mnist.epochs", std::to_string(o.epochs)},
+                                          {"fashion_mnist.precision", o.precision},
+                                          {"fashion_mnist.recipe", encode_recipe(o)},
+                                          {"fashion_mnist.history", encode_history(hist)},
+                                          {"fashion_mnist.partial", partial.str()}}});
+        std::cout << "\ninterrupted at epoch " << epoch + 1 << ", step " << step << ": wrote "
+                  << path << "\ncontinue with: " << o.program << " --resume " << path
+                  << (o.given.count("--device") ? " --device " + o.common.device : "") << "\n";
+        return 130;  // 128 + SIGINT, as shells report an interrupted program
+      }
     }
-    const double seconds = bar.elapsed_seconds();
+    const double seconds = seconds_before + bar.elapsed_seconds();
     bar.finish();
     EpochRow r{.epoch = epoch + 1,
                .lr = lr_peak,
@@ -369,10 +528,18 @@ int run(Options& o) {
                                    {"fashion_mnist.batch", std::to_string(o.batch)},
                                    {"fashion_mnist.epochs", std::to_string(o.epochs)},
                                    {"fashion_mnist.precision", o.precision},
+                                   {"fashion_mnist.recipe", encode_recipe(o)},
                                    {"fashion_mnist.history", encode_history(hist)}}};
     io::save_checkpoint(gx::output_path(o.common, "checkpoint.safetensors"), ck);
     write_metrics_csv(gx::output_path(o.common, "metrics.csv"), hist);
     write_curves_png(gx::output_path(o.common, "learning_curves.png"), hist, o.model);
+    if (g_interrupted.load() && epoch + 1 < stop_after) {  // at an epoch's last step
+      const std::string path = gx::output_path(o.common, "checkpoint.safetensors");
+      std::cout << "interrupted after epoch " << epoch + 1 << ": wrote " << path
+                << "\ncontinue with: " << o.program << " --resume " << path
+                << (o.given.count("--device") ? " --device " + o.common.device : "") << "\n";
+      return 130;
+    }
   }
   // Also after --resume of a finished run, which only tests and redraws.
   if (start_epoch >= stop_after && !hist.rows.empty()) {
@@ -473,7 +640,15 @@ int main(int argc, char** argv) {
   app.add_flag("--test-each-epoch", o.test_each_epoch,
                "also measure test accuracy after every epoch (for the curves only; the epoch is "
                "still chosen on validation accuracy)");
+  app.add_option("--raise-sigint-at-step", o.raise_sigint_at_step)->group("");  // tests only
   CLI11_PARSE(app, argc, argv);
+  for (const char* name :
+       {"--model", "--batch", "--epochs", "--lr", "--momentum", "--weight-decay", "--val-fraction",
+        "--precision", "--seed", "--smoke", "--out", "--device"})
+    if (app.count(name) > 0) o.given.insert(name);
+  o.program = argv[0];
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
   try {
     return run(o);
   } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 # example.fashion_mnist.resume: a run stopped after epoch 1 and resumed from its
-# checkpoint must end exactly where an uninterrupted run ends.
+# checkpoint must end exactly where an uninterrupted run ends; so must a run interrupted by
+# SIGINT inside an epoch and continued with the command it prints (--resume alone: the
+# settings come from the checkpoint), and --resume with a conflicting setting is refused.
 #   cmake -DPROGRAM=<fashion_mnist> -DOUT=<folder> -P fashion_mnist_resume_test.cmake
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE "${OUT}")
@@ -39,12 +41,42 @@ if(NOT stopped)
 endif()
 run_program(resumed --out "${OUT}/resumed" --resume "${OUT}/resumed/checkpoint.safetensors")
 
-foreach(key test_acc train_loss val_acc best_epoch epochs)
-  json_field("${straight}" ${key} a)
-  json_field("${resumed}" ${key} b)
-  if(NOT a STREQUAL b)
-    message(FATAL_ERROR "${key}: ${a} without a break, ${b} after --resume\n"
-                        "straight: ${straight}\nresumed: ${resumed}")
-  endif()
-endforeach()
-message("resume matches: ${resumed}")
+function(expect_same straight_json other_json what)
+  foreach(key test_acc train_loss val_acc best_epoch epochs)
+    json_field("${straight_json}" ${key} a)
+    json_field("${other_json}" ${key} b)
+    if(NOT a STREQUAL b)
+      message(FATAL_ERROR "${key}: ${a} without a break, ${b} ${what}\n"
+                          "straight: ${straight_json}\nother: ${other_json}")
+    endif()
+  endforeach()
+endfunction()
+expect_same("${straight}" "${resumed}" "after --stop-after 1 and --resume")
+
+# SIGINT at step 10 of the first epoch (the hidden option raises it as Ctrl-C would).
+execute_process(COMMAND "${PROGRAM}" ${common} --out "${OUT}/interrupted" --raise-sigint-at-step 10
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 130 OR NOT stdout MATCHES "continue with: ([^\n]*)")
+  message(FATAL_ERROR "SIGINT: exit ${rc}, expected 130 and a 'continue with:' line:\n"
+                      "${stdout}\n${stderr}")
+endif()
+set(command "${CMAKE_MATCH_1}")
+if(NOT command MATCHES "--resume .*/interrupted/checkpoint.safetensors")
+  message(FATAL_ERROR "the printed command does not resume the checkpoint: ${command}")
+endif()
+# A setting given with another value than the checkpoint's is refused, naming both.
+execute_process(COMMAND "${PROGRAM}" --resume "${OUT}/interrupted/checkpoint.safetensors"
+                        --device cpu --lr 0.5
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(rc EQUAL 0 OR NOT stderr MATCHES "--lr 0.5 differs from the checkpoint's 0.05")
+  message(FATAL_ERROR "--resume with --lr 0.5: exit ${rc}:\n${stdout}\n${stderr}")
+endif()
+separate_arguments(argv UNIX_COMMAND "${command}")
+execute_process(COMMAND ${argv} RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${command} failed (${rc}):\n${stdout}\n${stderr}")
+endif()
+string(STRIP "${stdout}" stdout)
+string(REGEX REPLACE ".*\n" "" continued "${stdout}")
+expect_same("${straight}" "${continued}" "after SIGINT and the printed command")
+message("resume matches: ${resumed}; after SIGINT: ${continued}")

@@ -172,7 +172,9 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (common.smoke) max_side = std::min<int64_t>(max_side, 64);
 
+  ex::prepare_output_dir(common);
   const Device device = ex::resolve_device(common.device);
+  std::cout << "filters: " << ex::run_summary(device, "fp32") << "\n";
   const Picture pic = load_picture(image_path);
   const Tensor gray = shrink(pic.gray, max_side);
   const Tensor x = gray.reshape({1, 1, gray.size(0), gray.size(1)});

@@ -162,7 +162,7 @@ void write_loss_outputs(const gx::CommonOptions& common, const StepLog& log,
   const int64_t total = static_cast<int64_t>(log.d_loss.size());
   const std::vector<Window> ws = windows(log, steps_per_epoch, std::max<int64_t>(1, total / 100));
   std::ofstream csv(gx::output_path(common, "losses.csv"));
-  GPUNN_CHECK(csv.good(), "gan: cannot write ", gx::output_path(common, "losses.csv"));
+  GPUNN_CHECK(csv.good(), "cannot write ", gx::output_path(common, "losses.csv"));
   csv << "epoch,d_loss,g_loss,d_real,d_fake\n" << std::setprecision(6);
   gx::Series d{"discriminator", {}, {}, gx::plot_palette()[0]};
   gx::Series g{"generator", {}, {}, gx::plot_palette()[1]};
@@ -190,12 +190,13 @@ void write_loss_outputs(const gx::CommonOptions& common, const StepLog& log,
 }
 
 int run(Options& o) {
+  gx::prepare_output_dir(o.common);
   const Device device = gx::resolve_device(o.common.device);
   cli::apply_precision(o.precision);
-  std::cout << "device " << device.str() << ", precision " << o.precision << "\n";
+  std::cout << "gan: " << gx::run_summary(device, o.precision) << "\n";
   if (o.epochs == 0) o.epochs = o.common.smoke ? 1 : 2;
   GPUNN_CHECK(o.epochs >= 1 && o.batch >= 2 && o.lr > 0 && o.z_dim >= 1,
-              "gan: --epochs, --z-dim and --lr must be positive and --batch at least 2 (batch "
+              "--epochs, --z-dim and --lr must be positive and --batch at least 2 (batch "
               "norm), got ",
               o.epochs, ", ", o.z_dim, ", ", o.lr, ", ", o.batch);
 
@@ -220,7 +221,7 @@ int run(Options& o) {
                                   .seed = o.common.seed,
                                   .device = device});
   const int64_t steps_per_epoch = loader.num_batches();
-  GPUNN_CHECK(steps_per_epoch >= 1, "gan: --batch ", o.batch, " exceeds the ", train.size(),
+  GPUNN_CHECK(steps_per_epoch >= 1, "--batch ", o.batch, " exceeds the ", train.size(),
               " training images");
 
   // ---- models and optimizers ----
@@ -293,8 +294,8 @@ int run(Options& o) {
       scaler.update();  // once per iteration, after both steps
 
       const double ld = loss_d.item(), lg = loss_g.item();
-      GPUNN_CHECK(std::isfinite(ld) && std::isfinite(lg), "gan: the losses became ", ld, " and ",
-                  lg, " at epoch ", epoch + 1, " step ", steps + 1, "; try a smaller --lr");
+      GPUNN_CHECK(std::isfinite(ld) && std::isfinite(lg), "the losses became ", ld, " and ", lg,
+                  " at epoch ", epoch + 1, " step ", steps + 1, "; try a smaller --lr");
       double dr = 0, df = 0;
       {
         NoGradGuard no_grad;

@@ -192,7 +192,9 @@ int run(int argc, char** argv) {
     s.mlp_steps = std::min<int64_t>(s.mlp_steps, 100);
   }
 
+  ex::prepare_output_dir(common);
   const Device device = ex::resolve_device(common.device);
+  std::cout << "spiral: " << ex::run_summary(device, "fp32") << "\n";
   manual_seed(common.seed);
   const data::TensorDataset d = data::spiral(s.classes, s.points, common.seed);
   const Tensor x = d.data().to(device), y = d.target().to(device);

@@ -129,8 +129,9 @@ Tensor Tensor::to(Device device) const {
   check_defined("to", *this, "self");
   const Device from = this->device();
   if (device == from) return *this;
+  // check_device_available adds ": device cuda:N is not available (...)".
   check_device_available(detail::concat("to: cannot move ", describe(*this), " from ", from.str(),
-                                        " to ", device.str(), ":")
+                                        " to ", device.str())
                              .c_str(),
                          device);
   // The bytes of a contiguous copy, moved as one block.

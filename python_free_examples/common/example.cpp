@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -34,6 +36,41 @@ Device resolve_device(const std::string& name) {
                 cuda::device_count(), " found); use --device cpu");
   }
   return d;
+}
+
+std::string run_summary(Device device, const std::string& precision) {
+  // The families' implementation setting: the common one, then the exceptions.
+  std::map<Impl, int> count;
+  for (int f = 0; f < static_cast<int>(OpFamily::kCount); ++f)
+    ++count[get_impl(static_cast<OpFamily>(f))];
+  Impl common = Impl::Auto;
+  for (const auto& [impl, n] : count)
+    if (n > count[common]) common = impl;
+  const auto name = [](Impl i) {
+    return i == Impl::Auto ? "auto" : i == Impl::Custom ? "custom" : "vendor";
+  };
+  std::string impls = name(common);
+  for (int f = 0; f < static_cast<int>(OpFamily::kCount); ++f) {
+    const auto family = static_cast<OpFamily>(f);
+    if (get_impl(family) != common)
+      impls += std::string(", ") + op_family_name(family) + "=" + name(get_impl(family));
+  }
+  return "device " + device.str() + ", precision " + precision + ", implementations " + impls;
+}
+
+void prepare_output_dir(const CommonOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  GPUNN_CHECK(!ec, "--out ", o.out_dir, ": cannot create the folder: ", ec.message());
+  // Writable? A probe file, created and removed.
+  const std::string probe =
+      (std::filesystem::path(o.out_dir) / (".gpunn-write-probe-" + std::to_string(::getpid())))
+          .string();
+  errno = 0;
+  FILE* f = std::fopen(probe.c_str(), "wb");
+  GPUNN_CHECK(f != nullptr, "--out ", o.out_dir, ": cannot write there: ", std::strerror(errno));
+  std::fclose(f);
+  std::remove(probe.c_str());
 }
 
 std::string output_path(const CommonOptions& o, const std::string& name) {
@@ -119,10 +156,61 @@ void Progress::finish(const std::string& status) {
 
 // ---- JSON ------------------------------------------------------------------------------------
 
+size_t utf8_sequence_length(const std::string& s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  size_t n = 0;
+  uint32_t cp = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) {
+    n = 2;
+    cp = c & 0x1f;
+  } else if ((c & 0xf0) == 0xe0) {
+    n = 3;
+    cp = c & 0x0f;
+  } else if ((c & 0xf8) == 0xf0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3f);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return 0;
+  return n;
+}
+
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string json_string(const std::string& s) {
   std::ostringstream os;
   os << '"';
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // Whole UTF-8 sequences pass; a byte that starts none becomes U+FFFD, so the line is
+      // always valid JSON (and UTF-8), whatever bytes a model sampled.
+      const size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        os << "\\ufffd";
+      } else {
+        os << s.substr(i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         os << "\\\"";
@@ -202,9 +290,11 @@ void write_png(const std::string& path, const Image& im) {
   GPUNN_CHECK(im.pixels.size() == static_cast<size_t>(im.width) * im.height * im.channels,
               "write_png: pixel buffer size does not match ", im.width, "x", im.height, "x",
               im.channels, " for ", path);
+  errno = 0;
   const int ok = stbi_write_png(path.c_str(), im.width, im.height, im.channels, im.pixels.data(),
                                 im.width * im.channels);
-  GPUNN_CHECK(ok != 0, "write_png: cannot write ", path);
+  GPUNN_CHECK(ok != 0, "write_png: cannot write ", path, ": ",
+              errno != 0 ? std::strerror(errno) : "the PNG encoder failed");
 }
 
 Image gray_image(const Tensor& t_in, double lo, double hi) {

@@ -35,6 +35,14 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 // for a device that is not usable.
 Device resolve_device(const std::string& name);
 
+// Creates --out's folder if needed and checks that files can be written there, at start-up:
+// throws gpunn::Error with the reason ("--out /x: cannot write there: Permission denied") so
+// that no run trains first and fails at its first save. Every example calls it first.
+void prepare_output_dir(const CommonOptions& options);
+// "device cuda:0, precision bf16, implementations auto, conv=custom": what runs where, the
+// line every example prints at start-up.
+std::string run_summary(Device device, const std::string& precision);
+
 // out_dir/name, creating out_dir if needed.
 std::string output_path(const CommonOptions& options, const std::string& name);
 
@@ -81,7 +89,12 @@ class JsonLine {
  private:
   std::vector<std::pair<std::string, std::string>> fields_;  // key, JSON text
 };
-std::string json_string(const std::string& s);  // a quoted, escaped JSON string
+// A quoted, escaped JSON string; bytes that are not UTF-8 become U+FFFD (escaped).
+std::string json_string(const std::string& s);
+// The byte length of the UTF-8 sequence starting at s[i], or 0 where none starts (an
+// invalid, overlong, surrogate or truncated sequence).
+size_t utf8_sequence_length(const std::string& s, size_t i);
+bool valid_utf8(const std::string& s);
 
 // An 8-bit image, row-major, `channels` interleaved (1 gray, 3 RGB).
 struct Image {
