@@ -100,6 +100,28 @@ GPUNN_HALF_HD inline float double_to_float_odd(double d) {
   return bits_float(v);
 }
 
+// An integer as a double that rounds like the integer itself: exact below 2^53; above,
+// the low bits are folded into a sticky bit (which the double then holds exactly), so the
+// one rounding to 16 bits later sees whether the integer was above a tie.
+template <typename I>
+GPUNN_HALF_HD inline double integer_to_double_sticky(I i) {
+  bool negative = false;
+  if constexpr (std::is_signed_v<I>) negative = i < 0;
+  unsigned long long u =
+      negative ? 0ull - static_cast<unsigned long long>(i) : static_cast<unsigned long long>(i);
+  int shift = 0;
+  bool sticky = false;
+  while (u >= (1ull << 53)) {
+    sticky = sticky || (u & 1ull);
+    u >>= 1;
+    ++shift;
+  }
+  if (sticky) u |= 1ull;
+  double d = static_cast<double>(u);  // exact: u < 2^53
+  for (int k = 0; k < shift; ++k) d *= 2.0;
+  return negative ? -d : d;
+}
+
 }  // namespace half_detail
 
 struct BFloat16 {
@@ -109,9 +131,9 @@ struct BFloat16 {
   GPUNN_HALF_HD explicit BFloat16(float f) : bits(half_detail::float_to_bf16_bits(f)) {}
   GPUNN_HALF_HD explicit BFloat16(double d)
       : bits(half_detail::float_to_bf16_bits(half_detail::double_to_float_odd(d))) {}
-  // Integers go through double (exact up to 2^53, far beyond the 16-bit types' precision).
+  // Integers round once, like doubles (half_detail::integer_to_double_sticky).
   template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
-  GPUNN_HALF_HD explicit BFloat16(I i) : BFloat16(static_cast<double>(i)) {}
+  GPUNN_HALF_HD explicit BFloat16(I i) : BFloat16(half_detail::integer_to_double_sticky(i)) {}
   GPUNN_HALF_HD static BFloat16 from_bits(uint16_t b) {
     BFloat16 h;
     h.bits = b;
@@ -127,9 +149,9 @@ struct Half {
   GPUNN_HALF_HD explicit Half(float f) : bits(half_detail::float_to_f16_bits(f)) {}
   GPUNN_HALF_HD explicit Half(double d)
       : bits(half_detail::float_to_f16_bits(half_detail::double_to_float_odd(d))) {}
-  // Integers go through double (exact up to 2^53, far beyond the 16-bit types' precision).
+  // Integers round once, like doubles (half_detail::integer_to_double_sticky).
   template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
-  GPUNN_HALF_HD explicit Half(I i) : Half(static_cast<double>(i)) {}
+  GPUNN_HALF_HD explicit Half(I i) : Half(half_detail::integer_to_double_sticky(i)) {}
   GPUNN_HALF_HD static Half from_bits(uint16_t b) {
     Half h;
     h.bits = b;

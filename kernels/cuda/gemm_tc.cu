@@ -120,78 +120,85 @@ __global__ void __launch_bounds__(kTcThreads, 1)
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int wm = warp / 4, wn = warp % 4;  // this warp's 64 x 32 tile
   const int q = lane / 8, r8 = lane % 8;   // ldmatrix: which 8x8 matrix, which of its rows
-  const int64_t m0 = int64_t{blockIdx.y} * kBM, n0 = int64_t{blockIdx.x} * kBN;
+  const int64_t n0 = int64_t{blockIdx.x} * kBN;
   const int64_t k_slices = (K + kBK - 1) / kBK;
+  const int64_t m_tiles = (M + kBM - 1) / kBM;
 
-  for (int64_t z = blockIdx.z; z < batch; z += gridDim.z) {
-    const T* a = A + z * stride_a;
-    const T* b = B + z * stride_b;
-    Out* c = C + z * stride_c;
-    float acc[4][4][4] = {};
+  // Batch entries along the grid's z and M tiles along y, each strided by the grid's size
+  // (y holds at most 65535 blocks).
+  for (int64_t z = blockIdx.z; z < batch; z += gridDim.z)
+    for (int64_t mt = blockIdx.y; mt < m_tiles; mt += gridDim.y) {
+      const int64_t m0 = mt * kBM;
+      const T* a = A + z * stride_a;
+      const T* b = B + z * stride_b;
+      Out* c = C + z * stride_c;
+      float acc[4][4][4] = {};
 
-    load_slice<kMnA>(smem[0][0], a, lda, m0, M, 0, K);
-    load_slice<kMnB>(smem[0][1], b, ldb, n0, N, 0, K);
-    cp_async_commit();
-    for (int64_t s = 0; s < k_slices; ++s) {
-      const int stage = static_cast<int>(s % 2);
-      if (s + 1 < k_slices) {
-        load_slice<kMnA>(smem[stage ^ 1][0], a, lda, m0, M, (s + 1) * kBK, K);
-        load_slice<kMnB>(smem[stage ^ 1][1], b, ldb, n0, N, (s + 1) * kBK, K);
+      if (k_slices > 0) {  // K = 0: no slices to fetch (C = beta·C)
+        load_slice<kMnA>(smem[0][0], a, lda, m0, M, 0, K);
+        load_slice<kMnB>(smem[0][1], b, ldb, n0, N, 0, K);
+        cp_async_commit();
       }
-      cp_async_commit();  // possibly empty, so that "all but the newest" means slice s
-      cp_async_wait_one();
-      __syncthreads();
-      const uint16_t* as = smem[stage][0];
-      const uint16_t* bs = smem[stage][1];
-#pragma unroll
-      for (int ks = 0; ks < kBK; ks += 16) {
-        uint32_t af[4][4], bf[2][4];
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const int mb = wm * 64 + i * 16;
-          if constexpr (kMnA) {
-            ldmatrix_x4_trans(af[i],
-                              as + (ks + r8 + (q / 2) * 8) * (kBM + kPad) + mb + (q % 2) * 8);
-          } else {
-            ldmatrix_x4(af[i], as + (mb + r8 + (q % 2) * 8) * (kBK + kPad) + ks + (q / 2) * 8);
-          }
+      for (int64_t s = 0; s < k_slices; ++s) {
+        const int stage = static_cast<int>(s % 2);
+        if (s + 1 < k_slices) {
+          load_slice<kMnA>(smem[stage ^ 1][0], a, lda, m0, M, (s + 1) * kBK, K);
+          load_slice<kMnB>(smem[stage ^ 1][1], b, ldb, n0, N, (s + 1) * kBK, K);
         }
+        cp_async_commit();  // possibly empty, so that "all but the newest" means slice s
+        cp_async_wait_one();
+        __syncthreads();
+        const uint16_t* as = smem[stage][0];
+        const uint16_t* bs = smem[stage][1];
 #pragma unroll
-        for (int j = 0; j < 2; ++j) {
-          const int nb = wn * 32 + j * 16;
-          if constexpr (kMnB) {
-            ldmatrix_x4_trans(bf[j],
-                              bs + (ks + r8 + (q % 2) * 8) * (kBN + kPad) + nb + (q / 2) * 8);
-          } else {
-            ldmatrix_x4(bf[j], bs + (nb + r8 + (q / 2) * 8) * (kBK + kPad) + ks + (q % 2) * 8);
+        for (int ks = 0; ks < kBK; ks += 16) {
+          uint32_t af[4][4], bf[2][4];
+#pragma unroll
+          for (int i = 0; i < 4; ++i) {
+            const int mb = wm * 64 + i * 16;
+            if constexpr (kMnA) {
+              ldmatrix_x4_trans(af[i],
+                                as + (ks + r8 + (q / 2) * 8) * (kBM + kPad) + mb + (q % 2) * 8);
+            } else {
+              ldmatrix_x4(af[i], as + (mb + r8 + (q % 2) * 8) * (kBK + kPad) + ks + (q / 2) * 8);
+            }
           }
+#pragma unroll
+          for (int j = 0; j < 2; ++j) {
+            const int nb = wn * 32 + j * 16;
+            if constexpr (kMnB) {
+              ldmatrix_x4_trans(bf[j],
+                                bs + (ks + r8 + (q % 2) * 8) * (kBN + kPad) + nb + (q / 2) * 8);
+            } else {
+              ldmatrix_x4(bf[j], bs + (nb + r8 + (q / 2) * 8) * (kBK + kPad) + ks + (q % 2) * 8);
+            }
+          }
+#pragma unroll
+          for (int i = 0; i < 4; ++i)
+#pragma unroll
+            for (int j = 0; j < 4; ++j)
+              mma_16816<T>(acc[i][j], af[i], bf[j / 2][(j % 2) * 2], bf[j / 2][(j % 2) * 2 + 1]);
         }
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-#pragma unroll
-          for (int j = 0; j < 4; ++j)
-            mma_16816<T>(acc[i][j], af[i], bf[j / 2][(j % 2) * 2], bf[j / 2][(j % 2) * 2 + 1]);
+        __syncthreads();  // the next iteration's copies overwrite this stage
       }
-      __syncthreads();  // the next iteration's copies overwrite this stage
+
+      // Accumulator (i, j) element e: row lane/4 (+8 for e >= 2), column (lane%4)·2 + e%2.
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int64_t m = m0 + wm * 64 + i * 16 + lane / 4 + (e / 2) * 8;
+            const int64_t n = n0 + wn * 32 + j * 8 + (lane % 4) * 2 + e % 2;
+            if (m >= M || n >= N) continue;
+            Out* out = c + m * ldc + n;
+            // beta = 0 ignores C's old contents, NaN included (BLAS semantics).
+            const float v =
+                alpha * acc[i][j][e] + (beta == 0.0f ? 0.0f : beta * static_cast<float>(*out));
+            *out = static_cast<Out>(v);
+          }
     }
-
-    // Accumulator (i, j) element e: row lane/4 (+8 for e >= 2), column (lane%4)·2 + e%2.
-#pragma unroll
-    for (int i = 0; i < 4; ++i)
-#pragma unroll
-      for (int j = 0; j < 4; ++j)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int64_t m = m0 + wm * 64 + i * 16 + lane / 4 + (e / 2) * 8;
-          const int64_t n = n0 + wn * 32 + j * 8 + (lane % 4) * 2 + e % 2;
-          if (m >= M || n >= N) continue;
-          Out* out = c + m * ldc + n;
-          // beta = 0 ignores C's old contents, NaN included (BLAS semantics).
-          const float v =
-              alpha * acc[i][j][e] + (beta == 0.0f ? 0.0f : beta * static_cast<float>(*out));
-          *out = static_cast<Out>(v);
-        }
-  }
 #endif
 }
 
@@ -208,46 +215,51 @@ __global__ void gemm_fallback_kernel(bool trans_a, bool trans_b, int64_t M, int6
   __shared__ float As[kFbTile][kFbTile + 1];
   __shared__ float Bs[kFbTile][kFbTile + 1];
   const int tx = threadIdx.x % kFbTile, ty = threadIdx.x / kFbTile;  // ty in [0, 8)
-  const int64_t m0 = int64_t{blockIdx.y} * kFbTile, n0 = int64_t{blockIdx.x} * kFbTile;
-  for (int64_t z = blockIdx.z; z < batch; z += gridDim.z) {
-    const T* a = A + z * stride_a;
-    const T* b = B + z * stride_b;
-    Out* c = C + z * stride_c;
-    float acc[4] = {};
-    for (int64_t k0 = 0; k0 < K; k0 += kFbTile) {
-      for (int rr = ty; rr < kFbTile; rr += 8) {
-        const int64_t m = m0 + rr, k = k0 + tx;  // As[m][k]
-        As[rr][tx] =
-            m < M && k < K ? static_cast<float>(trans_a ? a[k * lda + m] : a[m * lda + k]) : 0.0f;
-        const int64_t kb = k0 + rr, n = n0 + tx;  // Bs[k][n]
-        Bs[rr][tx] = kb < K && n < N
-                         ? static_cast<float>(trans_b ? b[n * ldb + kb] : b[kb * ldb + n])
-                         : 0.0f;
-      }
-      __syncthreads();
+  const int64_t n0 = int64_t{blockIdx.x} * kFbTile;
+  const int64_t m_tiles = (M + kFbTile - 1) / kFbTile;
+  for (int64_t z = blockIdx.z; z < batch; z += gridDim.z)
+    for (int64_t mt = blockIdx.y; mt < m_tiles; mt += gridDim.y) {
+      const int64_t m0 = mt * kFbTile;
+      const T* a = A + z * stride_a;
+      const T* b = B + z * stride_b;
+      Out* c = C + z * stride_c;
+      float acc[4] = {};
+      for (int64_t k0 = 0; k0 < K; k0 += kFbTile) {
+        for (int rr = ty; rr < kFbTile; rr += 8) {
+          const int64_t m = m0 + rr, k = k0 + tx;  // As[m][k]
+          As[rr][tx] =
+              m < M && k < K ? static_cast<float>(trans_a ? a[k * lda + m] : a[m * lda + k]) : 0.0f;
+          const int64_t kb = k0 + rr, n = n0 + tx;  // Bs[k][n]
+          Bs[rr][tx] = kb < K && n < N
+                           ? static_cast<float>(trans_b ? b[n * ldb + kb] : b[kb * ldb + n])
+                           : 0.0f;
+        }
+        __syncthreads();
 #pragma unroll 8
-      for (int kk = 0; kk < kFbTile; ++kk) {
-        const float bv = Bs[kk][tx];
+        for (int kk = 0; kk < kFbTile; ++kk) {
+          const float bv = Bs[kk][tx];
 #pragma unroll
-        for (int i = 0; i < 4; ++i) acc[i] += As[ty + 8 * i][kk] * bv;
+          for (int i = 0; i < 4; ++i) acc[i] += As[ty + 8 * i][kk] * bv;
+        }
+        __syncthreads();
       }
-      __syncthreads();
-    }
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int64_t m = m0 + ty + 8 * i, n = n0 + tx;
-      if (m >= M || n >= N) continue;
-      Out* out = c + m * ldc + n;
-      const float v = alpha * acc[i] + (beta == 0.0f ? 0.0f : beta * static_cast<float>(*out));
-      *out = static_cast<Out>(v);
+      for (int i = 0; i < 4; ++i) {
+        const int64_t m = m0 + ty + 8 * i, n = n0 + tx;
+        if (m >= M || n >= N) continue;
+        Out* out = c + m * ldc + n;
+        const float v = alpha * acc[i] + (beta == 0.0f ? 0.0f : beta * static_cast<float>(*out));
+        *out = static_cast<Out>(v);
+      }
     }
-  }
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-// Whether the current device has the sm_80 instructions the kernel uses (cp.async, bfloat16
-// mma); asked once per device.
+// Whether the tensor-core kernel can run on the current device: the device has the sm_80
+// instructions it uses (cp.async, bfloat16 mma), and the code the device would run was
+// compiled for sm_80 or later (a build for an older architecture, JIT-compiled from its PTX,
+// holds only the kernel's trap). Asked once per device.
 bool tensor_cores_here() {
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return false;
@@ -256,7 +268,12 @@ bool tensor_cores_here() {
   if (known[device] == 0) {
     int major = 0;
     cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-    known[device] = major >= 8 ? 1 : 2;
+    cudaFuncAttributes attr{};
+    const bool compiled =
+        cudaFuncGetAttributes(&attr, gemm_tc_kernel<BFloat16, BFloat16, false, false>) ==
+            cudaSuccess &&
+        attr.ptxVersion >= 80;
+    known[device] = major >= 8 && compiled ? 1 : 2;
   }
   return known[device] == 1;
 }
@@ -266,7 +283,7 @@ void launch_tc(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t
                int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, float beta, Out* C,
                int64_t ldc, int64_t stride_c, int64_t batch, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((N + kBN - 1) / kBN),
-                  static_cast<unsigned>((M + kBM - 1) / kBM),
+                  static_cast<unsigned>(std::min<int64_t>((M + kBM - 1) / kBM, 65535)),
                   static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
   gemm_tc_kernel<T, Out, kMnA, kMnB><<<grid, kTcThreads, 0, stream>>>(
       M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch);
@@ -290,7 +307,7 @@ void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
   if (!gemm_tc_applies(trans_a, trans_b, M, N, K, A, lda, stride_a, B, ldb, stride_b) ||
       !tensor_cores_here()) {
     const dim3 grid(static_cast<unsigned>((N + kFbTile - 1) / kFbTile),
-                    static_cast<unsigned>((M + kFbTile - 1) / kFbTile),
+                    static_cast<unsigned>(std::min<int64_t>((M + kFbTile - 1) / kFbTile, 65535)),
                     static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
     gemm_fallback_kernel<T, Out>
         <<<grid, kFbTile * 8, 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,

@@ -22,8 +22,9 @@ void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
 
 // Whether the tensor-core kernel (not the element-wise fallback) serves these operands:
 // 16-byte aligned bases, leading dimensions and batch strides in multiples of 8 elements,
-// and the contiguous dimension of each operand (K, or M / N when transposed) a multiple
-// of 8. For tests and benchmarks.
+// and the contiguous dimension of each operand a multiple of 8 (for A: K, or M when
+// trans_a; for B: N, or K when trans_b). For tests and benchmarks; GPUs older than sm_80
+// take the fallback whatever this says.
 template <typename T>
 bool gemm_tc_applies(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A,
                      int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b);

@@ -164,6 +164,15 @@ TEST(Half, DoublesRoundOnce) {
   EXPECT_EQ(Half(1e-300).bits, 0x0000);
   EXPECT_EQ(Half(int64_t{2049}).bits, Half(2048.0f).bits);  // integers round too (tie: even)
   EXPECT_EQ(BFloat16(int64_t{257}).bits, BFloat16(256.0f).bits);
+  // Past 2^53 an integer is not a double: 2^60 + 2^52 + 1 lies just above a bfloat16 tie
+  // (between 2^60 and 2^60 + 2^53), which plain conversion to double would erase.
+  const int64_t above_tie = (int64_t{1} << 60) + (int64_t{1} << 52) + 1;
+  EXPECT_EQ(static_cast<double>(BFloat16(above_tie)), std::ldexp(1.0, 60) + std::ldexp(1.0, 53));
+  EXPECT_EQ(static_cast<double>(BFloat16(-above_tie)),
+            -(std::ldexp(1.0, 60) + std::ldexp(1.0, 53)));
+  EXPECT_EQ(static_cast<double>(BFloat16((int64_t{1} << 60) + (int64_t{1} << 52))),
+            std::ldexp(1.0, 60));  // the exact tie: even
+  EXPECT_EQ(static_cast<double>(BFloat16(INT64_MIN)), -std::ldexp(1.0, 63));
 }
 
 TEST(HalfTensor, NamesParsingAndSizes) {
