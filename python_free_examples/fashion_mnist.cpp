@@ -98,6 +98,19 @@ std::string encode_recipe(const Options& o) {
   return os.str();
 }
 
+// The recipe a checkpoint holds. Checkpoints written before recipes existed name their model,
+// batch and epochs (and were float32 runs): those settings are restored and checked the same way.
+std::string saved_recipe(const std::map<std::string, std::string>& metadata) {
+  const auto recipe = metadata.find("fashion_mnist.recipe");
+  if (recipe != metadata.end()) return recipe->second;
+  std::string legacy = "precision=fp32\n";
+  for (const char* key : {"model", "batch", "epochs"}) {
+    const auto it = metadata.find(std::string("fashion_mnist.") + key);
+    if (it != metadata.end()) legacy += std::string(key) + "=" + it->second + "\n";
+  }
+  return legacy;
+}
+
 // Takes each setting of the checkpoint's recipe unless the command line gave it; one given
 // with another value is an error naming both (the run's settings are the checkpoint's).
 void restore_recipe(Options& o, const std::string& recipe, const std::string& path) {
@@ -284,8 +297,7 @@ int run(Options& o) {
   std::optional<io::Checkpoint> resumed;
   if (!o.resume.empty()) {
     resumed = io::load_checkpoint(o.resume);
-    const auto recipe = resumed->metadata.find("fashion_mnist.recipe");
-    if (recipe != resumed->metadata.end()) restore_recipe(o, recipe->second, o.resume);
+    restore_recipe(o, saved_recipe(resumed->metadata), o.resume);
     if (!o.given.count("--out"))
       o.common.out_dir = std::filesystem::path(o.resume).parent_path().string();
     if (o.common.out_dir.empty()) o.common.out_dir = ".";
@@ -356,6 +368,27 @@ int run(Options& o) {
   History hist;
   StateDict best = clone_state(model->state_dict());
   int64_t start_epoch = 0, step = 0;
+  // The run's state after `epochs_done` whole epochs (and, inside an epoch, the partial sums).
+  const auto checkpoint = [&](int64_t epochs_done, const std::string& partial) {
+    io::Checkpoint ck{.model = model->state_dict(),
+                      .optimizer = opt.state_dict(),
+                      .scheduler = sched.state_dict(),
+                      .scaler = scaler.is_enabled() ? scaler.state_dict() : StateDict(),
+                      .epoch = epochs_done,
+                      .step = step,
+                      .rng = default_generator().state(),
+                      .metadata = {{"fashion_mnist.recipe", encode_recipe(o)},
+                                   {"fashion_mnist.history", encode_history(hist)}}};
+    if (!partial.empty()) ck.metadata.emplace("fashion_mnist.partial", partial);
+    const std::string path = gx::output_path(o.common, "checkpoint.safetensors");
+    io::save_checkpoint(path, ck);
+    return path;
+  };
+  // After SIGINT/SIGTERM: the command that continues from `path`.
+  const auto continue_line = [&](const std::string& path) {
+    return "continue with: " + o.program + " --resume " + path +
+           (o.given.count("--device") ? " --device " + o.common.device : "");
+  };
   int64_t resume_batches = 0;  // steps of start_epoch done before an interruption
   double partial_loss = 0, partial_seconds = 0, partial_lr = 0;
   int64_t partial_right = 0, partial_seen = 0;
@@ -367,18 +400,6 @@ int run(Options& o) {
                   "\" (not a fashion_mnist checkpoint?)");
       return it->second;
     };
-    GPUNN_CHECK(meta("fashion_mnist.model") == o.model, "--resume ", o.resume, " holds a ",
-                meta("fashion_mnist.model"), " model, but --model is ", o.model);
-    GPUNN_CHECK(std::stoll(meta("fashion_mnist.batch")) == o.batch, "--resume ", o.resume,
-                " was trained with --batch ", meta("fashion_mnist.batch"), ", not ", o.batch);
-    GPUNN_CHECK(std::stoll(meta("fashion_mnist.epochs")) == o.epochs, "--resume ", o.resume,
-                " was made for --epochs ", meta("fashion_mnist.epochs"), " (its schedule), not ",
-                o.epochs);
-    // Checkpoints from before --precision existed are float32 runs.
-    const auto saved_precision = ck.metadata.find("fashion_mnist.precision");
-    const std::string was = saved_precision == ck.metadata.end() ? "fp32" : saved_precision->second;
-    GPUNN_CHECK(was == o.precision, "--resume ", o.resume, " was trained with --precision ", was,
-                ", not ", o.precision);
     model->load_state_dict(ck.model);
     opt.load_state_dict(ck.optimizer);
     sched.load_state_dict(ck.scheduler);
@@ -467,25 +488,10 @@ int run(Options& o) {
         std::ostringstream partial;
         partial << std::setprecision(17) << batches << " " << loss_sum << " " << right << " "
                 << seen << " " << lr_peak << " " << seconds_before + bar.elapsed_seconds();
-        const std::string path = gx::output_path(o.common, "checkpoint.safetensors");
-        io::save_checkpoint(path,
-                            {.model = model->state_dict(),
-                             .optimizer = opt.state_dict(),
-                             .scheduler = sched.state_dict(),
-                             .scaler = scaler.is_enabled() ? scaler.state_dict() : StateDict(),
-                             .epoch = epoch,
-                             .step = step,
-                             .rng = default_generator().state(),
-                             .metadata = {{"fashion_mnist.model", o.model},
-                                          {"fashion_mnist.batch", std::to_string(o.batch)},
-                                          {"fashion_mnist.epochs", std::to_string(o.epochs)},
-                                          {"fashion_mnist.precision", o.precision},
-                                          {"fashion_mnist.recipe", encode_recipe(o)},
-                                          {"fashion_mnist.history", encode_history(hist)},
-                                          {"fashion_mnist.partial", partial.str()}}});
+        const std::string path = checkpoint(epoch, partial.str());
         std::cout << "\ninterrupted at epoch " << epoch + 1 << ", step " << step << ": wrote "
-                  << path << "\ncontinue with: " << o.program << " --resume " << path
-                  << (o.given.count("--device") ? " --device " + o.common.device : "") << "\n";
+                  << path << "\n"
+                  << continue_line(path) << "\n";
         return 130;  // 128 + SIGINT, as shells report an interrupted program
       }
     }
@@ -517,27 +523,12 @@ int run(Options& o) {
               << "\n"
               << std::defaultfloat << std::setprecision(6);
 
-    io::Checkpoint ck{.model = model->state_dict(),
-                      .optimizer = opt.state_dict(),
-                      .scheduler = sched.state_dict(),
-                      .scaler = scaler.is_enabled() ? scaler.state_dict() : StateDict(),
-                      .epoch = epoch + 1,
-                      .step = step,
-                      .rng = default_generator().state(),
-                      .metadata = {{"fashion_mnist.model", o.model},
-                                   {"fashion_mnist.batch", std::to_string(o.batch)},
-                                   {"fashion_mnist.epochs", std::to_string(o.epochs)},
-                                   {"fashion_mnist.precision", o.precision},
-                                   {"fashion_mnist.recipe", encode_recipe(o)},
-                                   {"fashion_mnist.history", encode_history(hist)}}};
-    io::save_checkpoint(gx::output_path(o.common, "checkpoint.safetensors"), ck);
+    const std::string path = checkpoint(epoch + 1, "");
     write_metrics_csv(gx::output_path(o.common, "metrics.csv"), hist);
     write_curves_png(gx::output_path(o.common, "learning_curves.png"), hist, o.model);
     if (g_interrupted.load() && epoch + 1 < stop_after) {  // at an epoch's last step
-      const std::string path = gx::output_path(o.common, "checkpoint.safetensors");
-      std::cout << "interrupted after epoch " << epoch + 1 << ": wrote " << path
-                << "\ncontinue with: " << o.program << " --resume " << path
-                << (o.given.count("--device") ? " --device " + o.common.device : "") << "\n";
+      std::cout << "interrupted after epoch " << epoch + 1 << ": wrote " << path << "\n"
+                << continue_line(path) << "\n";
       return 130;
     }
   }
@@ -631,7 +622,8 @@ int main(int argc, char** argv) {
                  "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "
                  "/usr/share/datasets/fashion-mnist)");
   app.add_option("--resume", o.resume,
-                 "continue from a checkpoint.safetensors (same --model, --batch, --epochs)");
+                 "continue from a checkpoint.safetensors with its settings (model, batch, epochs, "
+                 "lr, ..., precision, seed); its files go next to it unless --out is given");
   app.add_option("--stop-after", o.stop_after,
                  "stop after this many epochs, keeping the --epochs schedule (to resume later; "
                  "default: run every epoch)")
