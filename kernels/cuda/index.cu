@@ -255,6 +255,19 @@ bool sorted_sums(const Context& ctx) {
   return ctx.settings.deterministic || sizeof(T) == 2;
 }
 
+// dx[o, idx[j], i] += dy[o, j, i] (rows equal to `skip` get nothing), by the sorted sums or by
+// atomics, as sorted_sums says; index_add's and embedding's backward alike.
+template <typename T>
+void index_add_launch(T* dx, const T* dy, const int64_t* idx, int64_t outer, int64_t x_size,
+                      int64_t y_size, int64_t inner, int64_t skip, const Context& ctx) {
+  if (sorted_sums<T>(ctx)) {
+    index_add_sorted_launch(dx, dy, idx, outer, x_size, y_size, inner, skip, ctx.workspace,
+                            ctx.stream);
+  } else if constexpr (sizeof(T) > 2) {  // no 16-bit atomics are instantiated
+    index_add_atomic_launch(dx, dy, idx, outer, x_size, y_size, inner, skip, ctx.stream);
+  }
+}
+
 template <typename T>
 size_t index_add_cuda_workspace(const IndexAddArgs& a, const Context& ctx) {
   if (!sorted_sums<T>(ctx) || a.outer * a.y_size * a.inner == 0) return 0;
@@ -263,17 +276,8 @@ size_t index_add_cuda_workspace(const IndexAddArgs& a, const Context& ctx) {
 
 template <typename T>
 void index_add_cuda(const IndexAddArgs& a, const Context& ctx) {
-  T* dx = static_cast<T*>(a.dx);
-  const T* dy = static_cast<const T*>(a.dy);
-  if constexpr (sizeof(T) == 2) {
-    index_add_sorted_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.workspace,
-                            ctx.stream);
-  } else if (ctx.settings.deterministic) {
-    index_add_sorted_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.workspace,
-                            ctx.stream);
-  } else {
-    index_add_atomic_launch(dx, dy, a.idx, a.outer, a.x_size, a.y_size, a.inner, -1, ctx.stream);
-  }
+  index_add_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy), a.idx, a.outer, a.x_size,
+                   a.y_size, a.inner, -1, ctx);
 }
 
 template <typename T>
@@ -284,13 +288,8 @@ size_t embedding_backward_cuda_workspace(const EmbeddingBackwardArgs& a, const C
 
 template <typename T>
 void embedding_backward_cuda(const EmbeddingBackwardArgs& a, const Context& ctx) {
-  if (sorted_sums<T>(ctx)) {
-    index_add_sorted_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
-                            a.rows, a.n, a.D, a.padding_idx, ctx.workspace, ctx.stream);
-  } else if constexpr (sizeof(T) > 2) {
-    index_add_atomic_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1,
-                            a.rows, a.n, a.D, a.padding_idx, ctx.stream);
-  }
+  index_add_launch(static_cast<T*>(a.dweight), static_cast<const T*>(a.dy), a.idx, 1, a.rows, a.n,
+                   a.D, a.padding_idx, ctx);
 }
 
 namespace handwritten {
