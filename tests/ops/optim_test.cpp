@@ -145,6 +145,48 @@ void expect_trajectories(const Options& options, const std::string& what) {
   set_impl(OpFamily::Optim, Impl::Auto);
 }
 
+// The loss scaler's unscale (gpunn/ops/optim.h) on every device and dtype: gradients divided
+// in place (by a power of two here, so exactly), the flag set by a NaN or an Inf in any
+// gradient and never cleared; exact values on every device.
+TEST(OptimRows, UnscaleGradsOnEveryDeviceAndDtype) {
+  std::vector<Device> devices = {kCPU};
+  if (cuda::is_available()) devices.push_back(Device::cuda(0));
+  for (Device device : devices)
+    for (DType dtype : {kFloat32, kFloat64, kBFloat16, kFloat16}) {
+      SCOPED_TRACE(device.str() + " " + dtype_name(dtype));
+      const TensorOptions opts = TensorOptions(dtype).device(device);
+      // 40 elements: more than one 8-wide pack of the 16-bit types, not a multiple of it.
+      std::vector<double> big(40);
+      for (size_t i = 0; i < big.size(); ++i) big[i] = 8.0 * (static_cast<double>(i) - 19.5);
+      Tensor a = tensor({1024.0, -64.0, 0.5}, opts), b = tensor(big, opts);
+      const Tensor flag = zeros({1}, TensorOptions(kFloat32).device(device));
+      unscale_grads_({a, Tensor(), b}, 1.0 / 1024.0, flag);
+      EXPECT_EQ(values(a), (std::vector<double>{1.0, -0.0625, 0.5 / 1024.0}));
+      for (size_t i = 0; i < big.size(); ++i) ASSERT_EQ(values(b)[i], big[i] / 1024.0) << i;
+      EXPECT_EQ(values(flag), (std::vector<double>{0.0}));
+      for (double bad : {double{INFINITY}, -double{INFINITY}, std::nan("")}) {
+        Tensor c = tensor(std::vector<double>(20, 2.0), opts);
+        c.narrow(0, 13, 1).fill_(bad);
+        const Tensor f = zeros({1}, TensorOptions(kFloat32).device(device));
+        unscale_grads_({c}, 0.5, f);
+        EXPECT_EQ(values(f), (std::vector<double>{1.0})) << bad;
+        EXPECT_EQ(values(c)[0], 1.0);
+        unscale_grads_({a}, 1.0, f);  // a finite gradient later leaves the flag set
+        EXPECT_EQ(values(f), (std::vector<double>{1.0}));
+      }
+    }
+  // Bad input names the op.
+  const Tensor flag = zeros({1});
+  EXPECT_THROWS_WITH(unscale_grads_({ones({2})}, INFINITY, flag), "unscale_grads_", "inv_scale");
+  EXPECT_THROWS_WITH(unscale_grads_({ones({2})}, 0.5, zeros({1}, kFloat64)), "unscale_grads_",
+                     "found_inf", "one-element float32");
+  EXPECT_THROWS_WITH(unscale_grads_({ones({2})}, 0.5, zeros({2})), "unscale_grads_", "found_inf");
+  EXPECT_THROWS_WITH(unscale_grads_({ones({2}, kInt64)}, 0.5, flag), "unscale_grads_", "int64");
+  EXPECT_THROWS_WITH(unscale_grads_({ones({2, 3}).t()}, 0.5, flag), "unscale_grads_",
+                     "not contiguous");
+  EXPECT_THROWS_WITH(unscale_grads_({ones({2})}, 0.5, Tensor()), "unscale_grads_", "found_inf");
+}
+
 TEST(OptimRows, FusedUpdatesFollowTheReference) {
   expect_trajectories<optim::SGD>(
       optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-2, .nesterov = true},
