@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
 #include <string>
 
 namespace gpunn::cli {
@@ -37,7 +38,14 @@ inline DType autocast_dtype(const std::string& precision) {
 inline optim::GradScalerOptions scaler_options(const std::string& precision) {
   return {.enabled = precision == "fp16"};
 }
-// The process-wide part: TensorFloat-32 on for tf32, off (strict float32) otherwise.
-inline void apply_precision(const std::string& precision) { set_allow_tf32(precision == "tf32"); }
+// The process-wide part: TensorFloat-32 on for tf32, off (strict float32) otherwise. The
+// option wins over GPUNN_ALLOW_TF32=1, and says so rather than ignoring it quietly.
+inline void apply_precision(const std::string& precision) {
+  const bool tf32 = precision == "tf32";
+  if (!tf32 && allow_tf32())
+    std::cerr << "note: TF32 was allowed (GPUNN_ALLOW_TF32); --precision " << precision
+              << " turns it off (use --precision tf32 to keep it)\n";
+  set_allow_tf32(tf32);
+}
 
 }  // namespace gpunn::cli
