@@ -99,22 +99,32 @@ void conv2d_backward_data_onednn(const Conv2dBackwardDataArgs& a, const Context&
 bool conv2d_backward_data_onednn_supported(const Conv2dBackwardDataArgs& a);
 void conv2d_backward_weight_onednn(const Conv2dBackwardWeightArgs& a, const Context& ctx);
 bool conv2d_backward_weight_onednn_supported(const Conv2dBackwardWeightArgs& a);
-// bfloat16 and float16 on the CPU: widened to float32, oneDNN, rounded once
-// (kernels/vendor/onednn_widen.cpp). The workspace holds the float32 copies.
+// The float32 entries above also run bfloat16 natively (oneDNN's bfloat16 primitives)
+// where the CPU has bfloat16 instructions; these say whether that primitive exists for
+// the args (building and caching it), for the 16-bit entries below.
+bool conv2d_forward_onednn_native(const Conv2dForwardArgs& a);
+bool conv2d_backward_data_onednn_native(const Conv2dBackwardDataArgs& a);
+bool conv2d_backward_weight_onednn_native(const Conv2dBackwardWeightArgs& a);
+// bfloat16 and float16 on the CPU (kernels/vendor/onednn_16bit.cpp): oneDNN's bfloat16
+// primitive where native, otherwise widened to float32 in the workspace, oneDNN's float32
+// primitive, rounded once.
 template <typename T>
-void conv2d_forward_onednn_widened(const Conv2dForwardArgs& a, const Context& ctx);
-bool conv2d_forward_onednn_widened_supported(const Conv2dForwardArgs& a);
-size_t conv2d_forward_onednn_widened_workspace(const Conv2dForwardArgs& a, const Context& ctx);
+void conv2d_forward_onednn_16bit(const Conv2dForwardArgs& a, const Context& ctx);
+bool conv2d_forward_onednn_16bit_supported(const Conv2dForwardArgs& a);
 template <typename T>
-void conv2d_backward_data_onednn_widened(const Conv2dBackwardDataArgs& a, const Context& ctx);
-bool conv2d_backward_data_onednn_widened_supported(const Conv2dBackwardDataArgs& a);
-size_t conv2d_backward_data_onednn_widened_workspace(const Conv2dBackwardDataArgs& a,
+size_t conv2d_forward_onednn_16bit_workspace(const Conv2dForwardArgs& a, const Context& ctx);
+template <typename T>
+void conv2d_backward_data_onednn_16bit(const Conv2dBackwardDataArgs& a, const Context& ctx);
+bool conv2d_backward_data_onednn_16bit_supported(const Conv2dBackwardDataArgs& a);
+template <typename T>
+size_t conv2d_backward_data_onednn_16bit_workspace(const Conv2dBackwardDataArgs& a,
+                                                   const Context& ctx);
+template <typename T>
+void conv2d_backward_weight_onednn_16bit(const Conv2dBackwardWeightArgs& a, const Context& ctx);
+bool conv2d_backward_weight_onednn_16bit_supported(const Conv2dBackwardWeightArgs& a);
+template <typename T>
+size_t conv2d_backward_weight_onednn_16bit_workspace(const Conv2dBackwardWeightArgs& a,
                                                      const Context& ctx);
-template <typename T>
-void conv2d_backward_weight_onednn_widened(const Conv2dBackwardWeightArgs& a, const Context& ctx);
-bool conv2d_backward_weight_onednn_widened_supported(const Conv2dBackwardWeightArgs& a);
-size_t conv2d_backward_weight_onednn_widened_workspace(const Conv2dBackwardWeightArgs& a,
-                                                       const Context& ctx);
 
 // Ours: per image, im2col gathers the input patches into the workspace ([C·R·S, P·Q]),
 // our GEMM multiplies by the filters per group, col2im scatters patch gradients back.

@@ -35,11 +35,15 @@ template <typename T>
 void gemm_cpu(const GemmArgs& a, const Context& ctx);
 // oneDNN's dnnl_sgemm, float32.
 void gemm_onednn(const GemmArgs& a, const Context& ctx);
-// bfloat16 and float16: widened to float32 in the workspace, dnnl_sgemm, rounded once
-// (kernels/vendor/onednn_widen.cpp).
+// bfloat16 and float16 (kernels/vendor/onednn_16bit.cpp): oneDNN's bfloat16 matmul where
+// the CPU has bfloat16 instructions, otherwise widened to float32 in the workspace,
+// dnnl_sgemm, rounded once.
 template <typename T>
-void gemm_onednn_widened(const GemmArgs& a, const Context& ctx);
-size_t gemm_onednn_widened_workspace(const GemmArgs& a, const Context& ctx);
+void gemm_onednn_16bit(const GemmArgs& a, const Context& ctx);
+template <typename T>
+size_t gemm_onednn_16bit_workspace(const GemmArgs& a, const Context& ctx);
+// oneDNN's bfloat16 matmul (kernels/vendor/onednn_gemm.cpp): float32 sums, C rounded once.
+void gemm_onednn_bf16(const GemmArgs& a, const Context& ctx);
 // Our tiled kernels (kernels/cuda/gemm.cu; kernels/cuda/gemm.cuh has the typed form
 // that other CUDA kernels call).
 template <typename T>

@@ -130,13 +130,13 @@ const OpTable<Conv2dForwardArgs> conv2d_forward{
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
                                   conv2d_forward_cudnn_workspace, kCudnn})},
     .bf16 = {.cpu = {conv2d_forward_cpu<BFloat16>},
-            ONEDNN(.cpu_vendor = {.run = conv2d_forward_onednn_widened<BFloat16>, .supported = conv2d_forward_onednn_widened_supported, .workspace_bytes = conv2d_forward_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = conv2d_forward_onednn_16bit<BFloat16>, .supported = conv2d_forward_onednn_16bit_supported, .workspace_bytes = conv2d_forward_onednn_16bit_workspace<BFloat16>}, )
             CUDA(.cuda = {.run = conv2d_forward_cuda<BFloat16>,
                           .workspace_bytes = conv2d_forward_cuda_workspace}, )
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
                                   conv2d_forward_cudnn_workspace, kCudnn})},
     .f16 = {.cpu = {conv2d_forward_cpu<Half>},
-            ONEDNN(.cpu_vendor = {.run = conv2d_forward_onednn_widened<Half>, .supported = conv2d_forward_onednn_widened_supported, .workspace_bytes = conv2d_forward_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = conv2d_forward_onednn_16bit<Half>, .supported = conv2d_forward_onednn_16bit_supported, .workspace_bytes = conv2d_forward_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {.run = conv2d_forward_cuda<Half>,
                           .workspace_bytes = conv2d_forward_cuda_workspace}, )
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
@@ -158,13 +158,13 @@ const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data{
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
                                   conv2d_backward_data_cudnn_workspace, kCudnn})},
     .bf16 = {.cpu = {conv2d_backward_data_cpu<BFloat16>},
-            ONEDNN(.cpu_vendor = {.run = conv2d_backward_data_onednn_widened<BFloat16>, .supported = conv2d_backward_data_onednn_widened_supported, .workspace_bytes = conv2d_backward_data_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = conv2d_backward_data_onednn_16bit<BFloat16>, .supported = conv2d_backward_data_onednn_16bit_supported, .workspace_bytes = conv2d_backward_data_onednn_16bit_workspace<BFloat16>}, )
             CUDA(.cuda = {.run = conv2d_backward_data_cuda<BFloat16>,
                           .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
                                   conv2d_backward_data_cudnn_workspace, kCudnn})},
     .f16 = {.cpu = {conv2d_backward_data_cpu<Half>},
-            ONEDNN(.cpu_vendor = {.run = conv2d_backward_data_onednn_widened<Half>, .supported = conv2d_backward_data_onednn_widened_supported, .workspace_bytes = conv2d_backward_data_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = conv2d_backward_data_onednn_16bit<Half>, .supported = conv2d_backward_data_onednn_16bit_supported, .workspace_bytes = conv2d_backward_data_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {.run = conv2d_backward_data_cuda<Half>,
                           .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
@@ -188,14 +188,14 @@ const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight{
                                   conv2d_backward_weight_cudnn_supported,
                                   conv2d_backward_weight_cudnn_workspace, kCudnn})},
     .bf16 = {.cpu = {conv2d_backward_weight_cpu<BFloat16>},
-            ONEDNN(.cpu_vendor = {.run = conv2d_backward_weight_onednn_widened<BFloat16>, .supported = conv2d_backward_weight_onednn_widened_supported, .workspace_bytes = conv2d_backward_weight_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = conv2d_backward_weight_onednn_16bit<BFloat16>, .supported = conv2d_backward_weight_onednn_16bit_supported, .workspace_bytes = conv2d_backward_weight_onednn_16bit_workspace<BFloat16>}, )
             CUDA(.cuda = {.run = conv2d_backward_weight_cuda<BFloat16>,
                           .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
             CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
                                   conv2d_backward_weight_cudnn_supported,
                                   conv2d_backward_weight_cudnn_workspace, kCudnn})},
     .f16 = {.cpu = {conv2d_backward_weight_cpu<Half>},
-            ONEDNN(.cpu_vendor = {.run = conv2d_backward_weight_onednn_widened<Half>, .supported = conv2d_backward_weight_onednn_widened_supported, .workspace_bytes = conv2d_backward_weight_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = conv2d_backward_weight_onednn_16bit<Half>, .supported = conv2d_backward_weight_onednn_16bit_supported, .workspace_bytes = conv2d_backward_weight_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {.run = conv2d_backward_weight_cuda<Half>,
                           .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
             CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
@@ -452,11 +452,11 @@ const OpTable<GemmArgs> gemm{
             CUDA(.cuda = {gemm_cuda<double>},
                  .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
     .bf16 = {.cpu = {gemm_cpu<BFloat16>},
-            ONEDNN(.cpu_vendor = {.run = gemm_onednn_widened<BFloat16>, .workspace_bytes = gemm_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = gemm_onednn_16bit<BFloat16>, .workspace_bytes = gemm_onednn_16bit_workspace<BFloat16>}, )
              CUDA(.cuda = {gemm_cuda<BFloat16>},
                   .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
     .f16 = {.cpu = {gemm_cpu<Half>},
-            ONEDNN(.cpu_vendor = {.run = gemm_onednn_widened<Half>, .workspace_bytes = gemm_onednn_widened_workspace}, )
+            ONEDNN(.cpu_vendor = {.run = gemm_onednn_16bit<Half>, .workspace_bytes = gemm_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {gemm_cuda<Half>},
                  .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})}};
 

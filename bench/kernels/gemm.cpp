@@ -122,17 +122,16 @@ void bench_gemm() {
     const std::string s = std::to_string(n);
     gemm_case("gemm", {"sgemm " + s + "x" + s + "x" + s, false, false, n, n, n});
   }
-  // bfloat16 on the GPU: our tensor-core kernel and cuBLAS (on the CPU the 16-bit rows are
-  // float32 GEMMs on widened copies, which the sgemm rows already time).
-  if (on_cuda()) {
-    for (int64_t n : options().sizes) {
-      const std::string s = std::to_string(n);
-      gemm_case("gemm",
-                {"bf16 gemm " + s + "x" + s + "x" + s, false, false, n, n, n, gpunn::kBFloat16});
-      // The linear layer's layout (x·Wᵀ), both operands K-contiguous.
-      gemm_case("gemm", {"bf16 gemm " + s + "x" + s + "x" + s + " B^T", false, true, n, n, n,
-                         gpunn::kBFloat16});
-    }
+  // bfloat16: on the GPU our tensor-core kernel and cuBLAS; on the CPU the reference loops
+  // and oneDNN (its bfloat16 matmul on CPUs with bfloat16 instructions, float32 copies
+  // elsewhere; build_info() says which, and ONEDNN_MAX_CPU_ISA=AVX512_CORE times the copies).
+  for (int64_t n : options().sizes) {
+    const std::string s = std::to_string(n);
+    gemm_case("gemm",
+              {"bf16 gemm " + s + "x" + s + "x" + s, false, false, n, n, n, gpunn::kBFloat16});
+    // The linear layer's layout (x·Wᵀ), both operands K-contiguous.
+    gemm_case("gemm", {"bf16 gemm " + s + "x" + s + "x" + s + " B^T", false, true, n, n, n,
+                       gpunn::kBFloat16});
   }
 }
 

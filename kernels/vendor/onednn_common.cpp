@@ -56,6 +56,16 @@ void LayoutBridge::finish_output() {
   if (reorder_) to_user_.execute(cpu_stream(), inner_, user_);
 }
 
+bool native_bf16() {
+  // The ISA values are bit sets, each containing the ones below it.
+  static const bool yes = [] {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+    return (isa & bf16) == bf16;
+  }();
+  return yes;
+}
+
 ThreadLimit::ThreadLimit(int64_t work, int64_t per_thread)
     : previous_(omp_get_max_threads()), previous_dynamic_(omp_get_dynamic() != 0) {
   const int64_t useful = std::max<int64_t>(1, work / std::max<int64_t>(per_thread, 1));
@@ -83,6 +93,8 @@ void translate_errors(const char* op, const std::function<void()>& f) {
 }
 
 }  // namespace onednn
+
+bool onednn_native_bf16() { return onednn::native_bf16(); }
 
 const char* onednn_description() {
   static const std::string text = [] {

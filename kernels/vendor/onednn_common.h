@@ -13,6 +13,7 @@
 // dnnl::error into gpunn errors naming the op.
 #pragma once
 
+#include <gpunn/dtype.h>
 #include <gpunn/error.h>
 
 #include <cstdint>
@@ -35,10 +36,29 @@ int max_threads();
 // One stream per calling thread (a stream is not meant to be shared).
 dnnl::stream& cpu_stream();
 
-// A plain float32 descriptor: dims in gpunn's row-major order with format `t`.
-inline memory::desc plain_desc(const memory::dims& dims, tag t) {
-  return memory::desc(dims, memory::data_type::f32, t);
+// A plain descriptor: dims in gpunn's row-major order with format `t`, float32 unless
+// told otherwise.
+inline memory::desc plain_desc(const memory::dims& dims, tag t,
+                               memory::data_type dt = memory::data_type::f32) {
+  return memory::desc(dims, dt, t);
 }
+
+// oneDNN's name for float32 and bfloat16 (the dtypes its primitives run here).
+inline memory::data_type data_type_of(DType dtype) {
+  return dtype == DType::BFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+
+// Note [oneDNN's bfloat16 primitives]
+// On CPUs with bfloat16 instructions (avx512_bf16 or AMX; oneDNN's avx512_core_bf16 ISA
+// and above) the GEMM and convolution entries of bfloat16 run oneDNN's own bfloat16
+// primitives: 16-bit operands read as they are, products summed in float32, each output
+// rounded once to nearest even (vcvtneps2bf16), which is what the reference loops compute,
+// summed in another order. Elsewhere they widen the operands to float32 and run the
+// float32 primitives (kernels/vendor/onednn_16bit.cpp), which is slower but exact in the
+// same sense. float16 always widens: oneDNN 2.6 has float16 primitives only for
+// avx512_fp16 CPUs, and none of our CI machines has one to test them on.
+// ONEDNN_MAX_CPU_ISA=AVX512_CORE (oneDNN's own variable) turns the native path off.
+bool native_bf16();
 
 // The cache key: the op's name and the sizes that determine its primitive.
 template <typename... Ints>

@@ -24,9 +24,16 @@
 //    pow's error: kLrnTol = 1e-5 (~80 ulp) leaves room for both.
 // log_softmax, and relu/leaky_relu forward, stay on the reference loops
 // (kernels/vendor/onednn.h says why); tests below pin that down.
+#include <gpunn/testing/poison.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "test_util.h"
@@ -521,6 +528,96 @@ TEST_F(OnednnTest, SmallCnnLossAndGradientsMatchReference) {
         return cross_entropy(h, labels).reshape({1});
       },
       {f32({4, 1, 8, 8}), f32({6, 1, 5, 5}), f32({6}), f32({4, 96}), f32({4})}, kSumAtol, kSumRtol);
+}
+
+// ---- bfloat16 ------------------------------------------------------------------------
+
+// Every convolution case above in bfloat16, the vendor row (oneDNN's bfloat16 primitives on
+// a CPU with bfloat16 instructions, float32 copies elsewhere) against the reference loops
+// in bfloat16, outputs poisoned. Both sum in float32 or wider and round each output once,
+// so they differ by at most one bfloat16 ulp (2^-7 relative: 8 significant bits) where a
+// sum lands near a rounding boundary, plus the float32 summation error where the sum
+// cancels to near zero, which 2^-7 of the case's largest |value| / 8 covers (a float32
+// sum of L <= 800 terms of size <= 1 errs by ~sqrt(L) 2^-24 L at most, far below that).
+::testing::AssertionResult bf16_near(const Tensor& got, const Tensor& want) {
+  if (got.dtype() != kBFloat16) return ::testing::AssertionFailure() << "dtype";
+  const std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
+  if (g.size() != w.size()) return ::testing::AssertionFailure() << "size";
+  double largest = 0.0;
+  for (double v : w) largest = std::max(largest, std::abs(v));
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double tol = 0x1p-7 * (std::abs(w[i]) + largest / 8.0);
+    if (!(std::abs(g[i] - w[i]) <= tol))
+      return ::testing::AssertionFailure()
+             << "element " << i << ": vendor " << g[i] << ", reference " << w[i];
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(OnednnTest, Bfloat16ConvolutionsMatchTheReferenceLoops) {
+  const std::vector<ConvCase> cases = {
+      {{2, 3, 9, 9}, {4, 3, 3, 3}, true, {}},
+      {{2, 3, 9, 9}, {4, 3, 3, 3}, false, {.padding = 1}},
+      {{1, 4, 11, 10}, {6, 4, 5, 3}, true, {.stride = {2, 3}, .padding = {2, 1}}},
+      {{2, 2, 12, 12}, {3, 2, 3, 3}, true, {.padding = 2, .dilation = 2}},
+      {{2, 6, 8, 8}, {9, 2, 3, 3}, true, {.padding = 1, .groups = 3}},
+      {{2, 16, 8, 8}, {16, 1, 3, 3}, true, {.padding = 1, .groups = 16}},  // depthwise
+      {{3, 1, 28, 28}, {8, 1, 5, 5}, true, {.padding = 2}},
+      {{2, 32, 14, 14}, {16, 32, 5, 5}, true, {.padding = 2}},
+      {{2, 5, 10, 9}, {4, 5, 4, 2}, true, {.stride = 3}},
+  };
+  const testing::PoisonNewTensors poison;
+  for (const ConvCase& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.x) + " * " + ::testing::PrintToString(c.w));
+    std::vector<Tensor> inputs{f32(c.x).to(kBFloat16), f32(c.w).to(kBFloat16)};
+    if (c.bias) inputs.push_back(f32({c.w[0]}).to(kBFloat16));
+    const Conv2dFuncOptions o = c.o;
+    const auto f = [o](const std::vector<Tensor>& v) {
+      return conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), o);
+    };
+    set_impl(Impl::Custom);
+    const Tensor dy = f32(f(inputs).shape()).to(kBFloat16);
+    const std::vector<Tensor> want = forward_backward(f, inputs, dy);
+    set_impl(Impl::Vendor);
+    LaunchTrace trace;
+    const std::vector<Tensor> got = forward_backward(f, inputs, dy);
+    EXPECT_EQ(trace.count("conv2d", Implementation::CpuVendor), 1);
+    EXPECT_EQ(trace.count("conv2d_backward_data", Implementation::CpuVendor), 1);
+    EXPECT_EQ(trace.count("conv2d_backward_weight", Implementation::CpuVendor), 1);
+    for (size_t i = 0; i < got.size(); ++i) {
+      SCOPED_TRACE(i == 0 ? "output" : "gradient of input " + std::to_string(i - 1));
+      EXPECT_TRUE(bf16_near(got[i], want[i]));
+    }
+  }
+}
+
+// build_info() names the bfloat16 path the CPU takes: oneDNN's bfloat16 primitives exactly
+// when the CPU has bfloat16 instructions (and ONEDNN_MAX_CPU_ISA does not hide them; the
+// CTest onednn.widened_16bit sets it and GPUNN_TEST_EXPECT_WIDENED).
+TEST(OnednnBuild, BuildInfoNamesTheBfloat16PathOfThisCpu) {
+  if (!cpu_vendor_available()) GTEST_SKIP() << "gpunn was built without oneDNN";
+  const std::string info = build_info();
+  const bool native = info.find("oneDNN's bfloat16 primitives") != std::string::npos;
+  if (std::getenv("GPUNN_TEST_EXPECT_WIDENED")) {
+    EXPECT_FALSE(native) << info;
+    return;
+  }
+  if (std::getenv("ONEDNN_MAX_CPU_ISA") || std::getenv("DNNL_MAX_CPU_ISA"))
+    GTEST_SKIP() << "ONEDNN_MAX_CPU_ISA is set";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  if (!cpuinfo) GTEST_SKIP() << "no /proc/cpuinfo";
+  std::string line;
+  bool flags_seen = false, bf16 = false;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    flags_seen = true;
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w) bf16 |= w == "avx512_bf16" || w == "amx_bf16";
+    break;
+  }
+  if (!flags_seen) GTEST_SKIP() << "/proc/cpuinfo lists no flags";
+  EXPECT_EQ(native, bf16) << info;
 }
 
 TEST(OnednnBuild, BuildInfoSaysWhetherOneDnnIsCompiledIn) {

@@ -1,16 +1,21 @@
-// The CPU vendor entries of the 16-bit dtypes for the GEMM and the convolutions: the
-// operands widened to float32 (exact) in the workspace, oneDNN's float32 primitive, and the
-// results rounded once into the 16-bit outputs. Products are summed in float32, as on the
-// GPU, at oneDNN's speed rather than the reference loops'. (oneDNN's own bfloat16
-// primitives would skip the widening on CPUs with avx512_bf16 or AMX; these entries run on
-// every x86 CPU.)
+// The CPU vendor entries of the 16-bit dtypes for the GEMM and the convolutions
+// (Note [oneDNN's bfloat16 primitives] in onednn_common.h). bfloat16 on a CPU with
+// bfloat16 instructions runs oneDNN's bfloat16 primitive on the operands as they are.
+// Otherwise (float16, or a CPU without them, or a shape oneDNN has no bfloat16 primitive
+// for) the operands are widened to float32 (exact) in the workspace, oneDNN's float32
+// primitive runs, and the results are rounded once into the 16-bit outputs. Either way
+// products are summed in float32, as on the GPU, at oneDNN's speed rather than the
+// reference loops'.
 #include <gpunn/half.h>
 
 #include <cstddef>
 #include <initializer_list>
 
+#include <type_traits>
+
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
+#include "kernels/vendor/onednn_common.h"
 
 namespace gpunn::kernels {
 namespace {
@@ -51,6 +56,13 @@ class Carve {
   char* next_;
 };
 
+// Whether T's entries run oneDNN's own primitives (bfloat16 on a CPU with bfloat16
+// instructions); the convolutions also ask whether oneDNN has one for the shape.
+template <typename T>
+bool native() {
+  return std::is_same_v<T, BFloat16> && onednn::native_bf16();
+}
+
 struct ConvCounts {
   int64_t x, w, y;
 };
@@ -78,17 +90,20 @@ GemmSpans gemm_spans(const GemmArgs& g) {
 
 // ---- conv2d ----
 
-bool conv2d_forward_onednn_widened_supported(const Conv2dForwardArgs& a) {
+bool conv2d_forward_onednn_16bit_supported(const Conv2dForwardArgs& a) {
   Conv2dForwardArgs f = a;
   f.dtype = DType::Float32;
   return conv2d_forward_onednn_supported(f);
 }
-size_t conv2d_forward_onednn_widened_workspace(const Conv2dForwardArgs& a, const Context&) {
+template <typename T>
+size_t conv2d_forward_onednn_16bit_workspace(const Conv2dForwardArgs& a, const Context&) {
+  if (native<T>() && conv2d_forward_onednn_native(a)) return 0;
   const ConvCounts n = conv_counts(a.s);
   return total_bytes({n.x, n.w, a.b ? a.s.K : 0, n.y});
 }
 template <typename T>
-void conv2d_forward_onednn_widened(const Conv2dForwardArgs& a, const Context& ctx) {
+void conv2d_forward_onednn_16bit(const Conv2dForwardArgs& a, const Context& ctx) {
+  if (native<T>() && conv2d_forward_onednn_native(a)) return conv2d_forward_onednn(a, ctx);
   const ConvCounts n = conv_counts(a.s);
   Carve carve(ctx.workspace);
   float* x = carve.take(n.x);
@@ -102,18 +117,22 @@ void conv2d_forward_onednn_widened(const Conv2dForwardArgs& a, const Context& ct
   narrow<T>(a.y, y, n.y);
 }
 
-bool conv2d_backward_data_onednn_widened_supported(const Conv2dBackwardDataArgs& a) {
+bool conv2d_backward_data_onednn_16bit_supported(const Conv2dBackwardDataArgs& a) {
   Conv2dBackwardDataArgs f = a;
   f.dtype = DType::Float32;
   return conv2d_backward_data_onednn_supported(f);
 }
-size_t conv2d_backward_data_onednn_widened_workspace(const Conv2dBackwardDataArgs& a,
-                                                     const Context&) {
+template <typename T>
+size_t conv2d_backward_data_onednn_16bit_workspace(const Conv2dBackwardDataArgs& a,
+                                                   const Context&) {
+  if (native<T>() && conv2d_backward_data_onednn_native(a)) return 0;
   const ConvCounts n = conv_counts(a.s);
   return total_bytes({n.y, n.w, n.x});
 }
 template <typename T>
-void conv2d_backward_data_onednn_widened(const Conv2dBackwardDataArgs& a, const Context& ctx) {
+void conv2d_backward_data_onednn_16bit(const Conv2dBackwardDataArgs& a, const Context& ctx) {
+  if (native<T>() && conv2d_backward_data_onednn_native(a))
+    return conv2d_backward_data_onednn(a, ctx);
   const ConvCounts n = conv_counts(a.s);
   Carve carve(ctx.workspace);
   float* dy = carve.take(n.y);
@@ -125,18 +144,22 @@ void conv2d_backward_data_onednn_widened(const Conv2dBackwardDataArgs& a, const 
   narrow<T>(a.dx, dx, n.x);
 }
 
-bool conv2d_backward_weight_onednn_widened_supported(const Conv2dBackwardWeightArgs& a) {
+bool conv2d_backward_weight_onednn_16bit_supported(const Conv2dBackwardWeightArgs& a) {
   Conv2dBackwardWeightArgs f = a;
   f.dtype = DType::Float32;
   return conv2d_backward_weight_onednn_supported(f);
 }
-size_t conv2d_backward_weight_onednn_widened_workspace(const Conv2dBackwardWeightArgs& a,
-                                                       const Context&) {
+template <typename T>
+size_t conv2d_backward_weight_onednn_16bit_workspace(const Conv2dBackwardWeightArgs& a,
+                                                     const Context&) {
+  if (native<T>() && conv2d_backward_weight_onednn_native(a)) return 0;
   const ConvCounts n = conv_counts(a.s);
   return total_bytes({n.y, n.x, n.w, a.db ? a.s.K : 0});
 }
 template <typename T>
-void conv2d_backward_weight_onednn_widened(const Conv2dBackwardWeightArgs& a, const Context& ctx) {
+void conv2d_backward_weight_onednn_16bit(const Conv2dBackwardWeightArgs& a, const Context& ctx) {
+  if (native<T>() && conv2d_backward_weight_onednn_native(a))
+    return conv2d_backward_weight_onednn(a, ctx);
   const ConvCounts n = conv_counts(a.s);
   Carve carve(ctx.workspace);
   float* dy = carve.take(n.y);
@@ -152,12 +175,15 @@ void conv2d_backward_weight_onednn_widened(const Conv2dBackwardWeightArgs& a, co
 
 // ---- gemm ----
 
-size_t gemm_onednn_widened_workspace(const GemmArgs& a, const Context&) {
+template <typename T>
+size_t gemm_onednn_16bit_workspace(const GemmArgs& a, const Context&) {
+  if (native<T>()) return 0;
   const GemmSpans n = gemm_spans(a);
   return total_bytes({n.a, n.b, n.c});
 }
 template <typename T>
-void gemm_onednn_widened(const GemmArgs& a, const Context& ctx) {
+void gemm_onednn_16bit(const GemmArgs& a, const Context& ctx) {
+  if (native<T>()) return gemm_onednn_bf16(a, ctx);
   const GemmSpans n = gemm_spans(a);
   Carve carve(ctx.workspace);
   float* A = carve.take(n.a);
@@ -184,13 +210,20 @@ void gemm_onednn_widened(const GemmArgs& a, const Context& ctx) {
   }
 }
 
-#define GPUNN_INSTANTIATE(T)                                                                \
-  template void conv2d_forward_onednn_widened<T>(const Conv2dForwardArgs&, const Context&); \
-  template void conv2d_backward_data_onednn_widened<T>(const Conv2dBackwardDataArgs&,       \
-                                                       const Context&);                     \
-  template void conv2d_backward_weight_onednn_widened<T>(const Conv2dBackwardWeightArgs&,   \
-                                                         const Context&);                   \
-  template void gemm_onednn_widened<T>(const GemmArgs&, const Context&);
+#define GPUNN_INSTANTIATE(T)                                                                    \
+  template void conv2d_forward_onednn_16bit<T>(const Conv2dForwardArgs&, const Context&);       \
+  template size_t conv2d_forward_onednn_16bit_workspace<T>(const Conv2dForwardArgs&,            \
+                                                           const Context&);                     \
+  template void conv2d_backward_data_onednn_16bit<T>(const Conv2dBackwardDataArgs&,             \
+                                                     const Context&);                           \
+  template size_t conv2d_backward_data_onednn_16bit_workspace<T>(const Conv2dBackwardDataArgs&, \
+                                                                 const Context&);               \
+  template void conv2d_backward_weight_onednn_16bit<T>(const Conv2dBackwardWeightArgs&,         \
+                                                       const Context&);                         \
+  template size_t conv2d_backward_weight_onednn_16bit_workspace<T>(                             \
+      const Conv2dBackwardWeightArgs&, const Context&);                                         \
+  template void gemm_onednn_16bit<T>(const GemmArgs&, const Context&);                          \
+  template size_t gemm_onednn_16bit_workspace<T>(const GemmArgs&, const Context&);
 GPUNN_INSTANTIATE(BFloat16)
 GPUNN_INSTANTIATE(Half)
 #undef GPUNN_INSTANTIATE
