@@ -6,14 +6,18 @@
 #   tools/run.sh main   build, then run the main job: python_free_examples/fashion_mnist
 #                       (a CNN on Fashion-MNIST; its files go to $build/fashion_mnist)
 #   tools/run.sh test   build, then run the whole test suite with CTest
+#   tools/run.sh package
+#                       build with the install prefix /usr, then write Debian packages
+#                       (libgpunn0, libgpunn-dev, gpunn-tools) to $build/packages with CPack
+#                       (cmake/GpunnPackage.cmake); tools/check_packages.sh installs them
 #
 # Environment: GPUNN_BUILD_DIR (default build), GPUNN_CMAKE_ARGS (extra cmake
 # arguments, e.g. -DGPUNN_WITH_CUDA=OFF), GPUNN_JOBS (default: all cores).
 set -euo pipefail
 
 job="${1:-}"
-if [[ "$job" != "main" && "$job" != "test" ]]; then
-  echo "usage: tools/run.sh main|test" >&2
+if [[ "$job" != "main" && "$job" != "test" && "$job" != "package" ]]; then
+  echo "usage: tools/run.sh main|test|package" >&2
   exit 2
 fi
 cd "$(dirname "$0")/.."
@@ -45,8 +49,11 @@ fi
 
 build="${GPUNN_BUILD_DIR:-build}"
 jobs="${GPUNN_JOBS:-$(nproc)}"
+prefix_args=()
+# Debian's layout: /usr/lib/<multiarch>, /usr/libexec (GNUInstallDirs derives them from /usr).
+[[ "$job" == "package" ]] && prefix_args=(-DCMAKE_INSTALL_PREFIX=/usr)
 # shellcheck disable=SC2086  # GPUNN_CMAKE_ARGS is a list of arguments
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${GPUNN_CMAKE_ARGS:-}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${prefix_args[@]}" ${GPUNN_CMAKE_ARGS:-}
 cmake --build "$build" -j "$jobs"
 
 case "$job" in
@@ -55,5 +62,9 @@ case "$job" in
     ;;
   test)
     ctest --test-dir "$build" --output-on-failure -j "$jobs"
+    ;;
+  package)
+    cpack --config "$build/CPackConfig.cmake" -B "$build/packages"
+    ls -1 "$build"/packages/*.deb
     ;;
 esac
