@@ -25,6 +25,13 @@ if(NOT GPUNN_BUILD_SHARED)
   return()
 endif()
 
+# CPack's dependency scan (dpkg-shlibdeps) runs `file` on every packaged binary.
+find_program(GPUNN_FILE_PROGRAM file)
+if(NOT GPUNN_FILE_PROGRAM)
+  message(STATUS "gpunn: cpack needs the program `file` (apt-get install file) for the "
+                 "Debian packages")
+endif()
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME gpunn)
 set(CPACK_PACKAGE_VENDOR "gpunn")

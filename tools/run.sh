@@ -30,8 +30,9 @@ cd "$(dirname "$0")/.."
 # tests and examples read; clang and libclang-rt-14-dev: the sanitizer and fuzzing
 # builds that CI runs after the tests (tools/sanitize.sh, tools/fuzz.sh); ccache: every
 # build compiles through it (GPUNN_USE_CCACHE); pkgconf: the install test builds a program
-# with pkg-config, as Make users do.
-packages=(build-essential cmake ninja-build ccache pkgconf libgtest-dev libdnnl-dev libcli11-dev libstb-dev
+# with pkg-config, as Make users do; file: CPack reads the packaged programs with it
+# (tools/run.sh package and the install.deb_packages test).
+packages=(build-essential cmake ninja-build ccache pkgconf file libgtest-dev libdnnl-dev libcli11-dev libstb-dev
           python3 python3-venv
           zlib1g-dev dataset-fashion-mnist miscfiles python-matplotlib-data
           clang libclang-rt-14-dev)
