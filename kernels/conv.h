@@ -3,6 +3,7 @@
 //   x [N, C, H, W], w [K, C/groups, R, S], b [K], y [N, K, P, Q]; contiguous buffers.
 //
 //   forward:          y = conv(x, w) + b                         (b may be null)
+//                     then y = max(y, 0) when relu (NaN stays NaN: gpunn's relu)
 //   backward_data:    dx[n,c,h,w] = Σ dy[n,k,p,q] · w[k,c',r,s] over the (k,p,q,r,s)
 //                     that read x[n,c,h,w]
 //   backward_weight:  dw[k,c',r,s] = Σ_{n,p,q} dy[n,k,p,q] · x[n, c, p·stride_h - pad_h
@@ -49,6 +50,10 @@ struct Conv2dForwardArgs {
   const void* w;
   const void* b;  // may be null
   void* y;
+  // The ReLU epilogue (the fused conv2d + relu). Applied to the sum in the compute type
+  // before the one rounding to the output dtype, which gives the same values as rounding
+  // first (rounding is monotone and keeps 0 and NaN).
+  bool relu = false;
 };
 
 struct Conv2dBackwardDataArgs {
@@ -79,6 +84,15 @@ extern const OpTable<Conv2dForwardArgs> conv2d_forward;
 extern const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data;
 extern const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight;
 extern const OpTable<Conv2dBackwardBiasArgs> conv2d_backward_bias;
+
+// y = max(y, 0) over n values in place, NaN kept: the ReLU epilogue of the entries whose
+// library computes the convolution and the bias (oneDNN, cuDNN). Their own ReLU epilogues
+// (oneDNN's post-op, cuDNN's fused convolution-bias-activation) compute max(y, 0) in a way
+// that turns NaN into 0, which would hide a diverging training from the loss and the
+// gradient scaler; this pass over y keeps NaN, as our kernels' epilogues do.
+void conv2d_relu_in_place_cpu(DType dtype, void* y, int64_t n);
+template <typename T>  // float, double, BFloat16, Half (kernels/cuda/conv.cu)
+void conv2d_relu_in_place_cuda(T* y, int64_t n, const Context& ctx);
 
 // ---- implementations (kernels/rows.cpp) ----
 // Reference loops, accumulating in double.

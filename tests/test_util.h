@@ -71,6 +71,15 @@ inline ::testing::AssertionResult tensors_near(const Tensor& actual, const Tenso
   return values_near(actual, expected.to_vector<double>(), atol, rtol);
 }
 
+// Sets every op family's implementation (custom, vendor) while alive, then auto again.
+class EveryFamilyImpl {
+ public:
+  explicit EveryFamilyImpl(Impl impl) { set_impl(impl); }
+  ~EveryFamilyImpl() { set_impl(Impl::Auto); }
+  EveryFamilyImpl(const EveryFamilyImpl&) = delete;
+  EveryFamilyImpl& operator=(const EveryFamilyImpl&) = delete;
+};
+
 inline ::testing::AssertionResult gradcheck_ok(const testing::TensorFn& f,
                                                const std::vector<Tensor>& inputs,
                                                const testing::GradcheckOptions& o = {}) {

@@ -3,6 +3,8 @@
 //
 // conv2d:  dx = conv2d_backward_data(dy, w)    dw = conv2d_backward_weight(dy, x)
 //          db = Σ_{n,p,q} dy                   JVP: conv(tx, w) + conv(x, tw) + tb
+//          With the ReLU epilogue (ConvActivation::ReLU) dy and the JVP first pass through
+//          relu's backward rule with the saved output: g · (y > 0).
 // conv_transpose2d runs the same three passes with roles exchanged (its banner below).
 #include <gpunn/autograd.h>
 #include <gpunn/ops/conv.h>
@@ -13,6 +15,7 @@
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
 #include "core/ops/common.h"
+#include "kernels/activation.h"
 #include "kernels/conv.h"
 
 namespace gpunn {
@@ -82,9 +85,9 @@ void check_conv(const Tensor& input, const Tensor& x, const Tensor& w, const Ten
 // as forward / backward; conv_transpose2d with the roles exchanged (see its banner below).
 // `op` names the pass in messages and in the dispatch.
 
-// y [N, K, P, Q] = conv(x, w) + b
+// y [N, K, P, Q] = conv(x, w) + b, then max(y, 0) (NaN kept) with `relu`
 Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
-                    const kernels::Conv2dShape& s, const char* op = "conv2d") {
+                    const kernels::Conv2dShape& s, const char* op = "conv2d", bool relu = false) {
   Tensor y = empty_as(x, {s.N, s.K, s.P, s.Q});
   if (y.numel() == 0) return y;
   const kernels::Conv2dForwardArgs args{.dtype = x.dtype(),
@@ -92,7 +95,8 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                                         .x = x.data_ptr(),
                                         .w = w.data_ptr(),
                                         .b = data_or_null(b),
-                                        .y = y.data_ptr()};
+                                        .y = y.data_ptr(),
+                                        .relu = relu};
   launch(kernels::conv2d_forward, x.device(), args, {&x, &w, &b}, {&y}, op);
   return y;
 }
@@ -132,17 +136,36 @@ Tensor conv_backward_bias(const Tensor& dy, const kernels::Conv2dShape& s, const
   return db;
 }
 
+// g · (y > 0): the fused ReLU's derivative, read from its output y (relu's own backward
+// rule and kernels, so fused and separate ReLUs agree everywhere, NaN included). Also its
+// JVP, with g the tangent.
+Tensor relu_mask(const Tensor& g, const Tensor& y) {
+  const Tensor gc = g.contiguous();
+  Tensor out = empty_as(gc, gc.shape());
+  if (out.numel() == 0) return out;
+  const kernels::ActivationBackwardArgs args{.dtype = gc.dtype(),
+                                             .f = kernels::Activation::Relu,
+                                             .n = gc.numel(),
+                                             .slope = 0.0,
+                                             .dy = gc.data_ptr(),
+                                             .saved = y.data_ptr(),
+                                             .dx = out.data_ptr()};
+  launch(kernels::activation_backward, gc.device(), args, {&gc, &y}, {&out}, "relu_backward");
+  return out;
+}
+
 struct ConvSaved {
   autograd::SavedTensor x, w;  // contiguous
+  autograd::SavedTensor y;     // the output, with the fused ReLU only
 };
 
 class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
  public:
-  explicit Conv2dBackward(kernels::Conv2dShape s) : s_(s) {}
-  const char* name() const override { return "conv2d_backward"; }
+  Conv2dBackward(kernels::Conv2dShape s, bool relu) : s_(s), relu_(relu) {}
+  const char* name() const override { return relu_ ? "conv2d_relu_backward" : "conv2d_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor x = saved.x.unpack(*this), w = saved.w.unpack(*this);
-    const Tensor dy = grads[0].contiguous();
+    const Tensor dy = relu_ ? relu_mask(grads[0], saved.y.unpack(*this)) : grads[0].contiguous();
     std::vector<Tensor> out(next_edges.size());
     if (next_edges[0].valid()) out[0] = conv_backward_data(dy, w, s_, "conv2d_backward_data");
     // The bias gradient comes in the weight gradient's pass (one pass over dy on oneDNN).
@@ -159,6 +182,7 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
 
  private:
   kernels::Conv2dShape s_;
+  bool relu_;
 };
 
 }  // namespace
@@ -181,12 +205,15 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
   const Tensor x = input.detach().contiguous(), w = weight.detach().contiguous();
   const Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   const kernels::Conv2dShape s = conv_shape(x, w, options);
-  Tensor y = conv_forward(x, w, b, s);
+  const bool relu = options.activation == ConvActivation::ReLU;
+  Tensor y = conv_forward(x, w, b, s, "conv2d", relu);
   if (autograd::needs_grad({&input, &weight, &bias})) {
-    auto node = bias.defined() ? autograd::make_node<Conv2dBackward>({&input, &weight, &bias}, s)
-                               : autograd::make_node<Conv2dBackward>({&input, &weight}, s);
+    auto node = bias.defined()
+                    ? autograd::make_node<Conv2dBackward>({&input, &weight, &bias}, s, relu)
+                    : autograd::make_node<Conv2dBackward>({&input, &weight}, s, relu);
     node->saved.x = x;
     node->saved.w = w;
+    if (relu) node->saved.y = y.detach();
     autograd::set_history(y, node);
   }
   if (autograd::fw::any_tangent({&input, &weight, &bias})) {
@@ -198,6 +225,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
     if (tx.defined()) accumulate(conv_forward(tx.contiguous(), w, Tensor(), s));
     if (tw.defined()) accumulate(conv_forward(x, tw.contiguous(), Tensor(), s));
     if (tb.defined()) accumulate(tb.reshape({1, s.K, 1, 1}).expand(y.shape()));
+    if (relu) t = relu_mask(t, y);
     autograd::fw::set_tangent(y, t);
   }
   return y;

@@ -6,11 +6,15 @@
 // k in [g·K/groups, (g+1)·K/groups).
 #include "kernels/conv.h"
 
+#include <gpunn/error.h>
+#include <gpunn/half.h>
+
 namespace gpunn::kernels {
 namespace {
 
 template <typename T>
-void conv2d_forward_loops(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s) {
+void conv2d_forward_loops(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s,
+                          bool relu) {
   const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups;
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t k = 0; k < s.K; ++k) {
@@ -30,9 +34,17 @@ void conv2d_forward_loops(T* y, const T* x, const T* w, const T* b, const Conv2d
                 acc += static_cast<double>(xv) * static_cast<double>(wv);
               }
             }
+          if (relu && acc < 0.0) acc = 0.0;  // NaN is not < 0: it stays
           y[((n * s.K + k) * s.P + p) * s.Q + q] = static_cast<T>(acc);
         }
     }
+}
+
+template <typename T>
+void relu_in_place(T* y, int64_t n) {
+  using A = compute_t<T>;
+  for (int64_t i = 0; i < n; ++i)
+    if (static_cast<A>(y[i]) < A(0)) y[i] = T(0);
 }
 
 template <typename T>
@@ -109,7 +121,7 @@ void conv2d_backward_bias_loops(T* db, const T* dy, const Conv2dShape& s) {
 template <typename T>
 void conv2d_forward_cpu(const Conv2dForwardArgs& a, const Context&) {
   conv2d_forward_loops(static_cast<T*>(a.y), static_cast<const T*>(a.x), static_cast<const T*>(a.w),
-                       static_cast<const T*>(a.b), a.s);
+                       static_cast<const T*>(a.b), a.s, a.relu);
 }
 
 template <typename T>
@@ -128,6 +140,22 @@ void conv2d_backward_weight_cpu(const Conv2dBackwardWeightArgs& a, const Context
 template <typename T>
 void conv2d_backward_bias_cpu(const Conv2dBackwardBiasArgs& a, const Context&) {
   conv2d_backward_bias_loops(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s);
+}
+
+void conv2d_relu_in_place_cpu(DType dtype, void* y, int64_t n) {
+  switch (dtype) {
+    case DType::Float32:
+      return relu_in_place(static_cast<float*>(y), n);
+    case DType::Float64:
+      return relu_in_place(static_cast<double*>(y), n);
+    case DType::BFloat16:
+      return relu_in_place(static_cast<BFloat16*>(y), n);
+    case DType::Float16:
+      return relu_in_place(static_cast<Half*>(y), n);
+    case DType::Int64:
+      break;
+  }
+  GPUNN_ASSERT(false, "conv2d: no ReLU epilogue for ", dtype_name(dtype));
 }
 
 #define GPUNN_INSTANTIATE(T)                                                                    \

@@ -4,6 +4,7 @@
 //   forward:          y_g[K/g, PQ]   = w_g[K/g, CRS] · col_g[CRS, PQ]   (+ bias)
 //   backward data:    col_g[CRS, PQ] = w_gᵀ · dy_g,  then col2im into dx
 //   backward weights: dw_g[K/g, CRS] += dy_g · col_gᵀ  (summed over images)
+// The bias and the ReLU epilogue of the fused conv2d + relu are one pass over y.
 // The groups of one image are one batched GEMM. col2im gathers (one thread per
 // input element sums the column entries that read it), so there are no atomics
 // and results do not depend on scheduling. bfloat16 and float16 multiply on the tensor
@@ -66,12 +67,16 @@ __global__ void col2im_kernel(T* __restrict__ dx, const T* __restrict__ col, Con
   }
 }
 
+// y = y + b[k] (b may be null), then max(·, 0) with NaN kept when relu; one rounding.
 template <typename T>
-__global__ void add_bias_kernel(T* __restrict__ y, const T* __restrict__ b, int64_t K, int64_t PQ,
-                                int64_t total) {
+__global__ void bias_relu_kernel(T* __restrict__ y, const T* __restrict__ b, int64_t K, int64_t PQ,
+                                 int64_t total, bool relu) {
   using A = compute_t<T>;
   GPUNN_GRID_STRIDE(e, total) {
-    y[e] = static_cast<T>(static_cast<A>(y[e]) + static_cast<A>(b[(e / PQ) % K]));
+    A v = static_cast<A>(y[e]);
+    if (b) v += static_cast<A>(b[(e / PQ) % K]);
+    if (relu && v < A(0)) v = A(0);  // NaN is not < 0: it stays
+    y[e] = static_cast<T>(v);
   }
 }
 
@@ -130,8 +135,8 @@ GroupDims group_dims(const Conv2dShape& s) {
 int64_t conv2d_col_elements(const Conv2dShape& s) { return s.C * s.R * s.S * s.P * s.Q; }
 
 template <typename T>
-void conv2d_forward_launch(T* y, const T* x, const T* w, const T* b, const Conv2dShape& s, T* col,
-                           cudaStream_t stream) {
+void conv2d_forward_launch(T* y, const T* x, const T* w, const T* b, bool relu,
+                           const Conv2dShape& s, T* col, cudaStream_t stream) {
   const GroupDims g = group_dims(s);
   const int64_t col_n = conv2d_col_elements(s);
   for (int64_t n = 0; n < s.N; ++n) {
@@ -140,9 +145,9 @@ void conv2d_forward_launch(T* y, const T* x, const T* w, const T* b, const Conv2
     conv_gemm<T, T>(false, false, g.Kg, g.PQ, g.CRS, w, g.CRS, g.Kg * g.CRS, col, g.PQ,
                     g.CRS * g.PQ, 0.0, y + n * s.K * g.PQ, g.PQ, g.Kg * g.PQ, s.groups, stream);
   }
-  if (b) {
+  if (b || relu) {
     const int64_t total = s.N * s.K * g.PQ;
-    add_bias_kernel<<<grid_for(total), kThreads, 0, stream>>>(y, b, s.K, g.PQ, total);
+    bias_relu_kernel<<<grid_for(total), kThreads, 0, stream>>>(y, b, s.K, g.PQ, total, relu);
   }
 }
 
@@ -203,8 +208,15 @@ void conv2d_backward_bias_launch(T* db, const T* dy, const Conv2dShape& s, cudaS
 template <typename T>
 void conv2d_forward_cuda(const Conv2dForwardArgs& a, const Context& ctx) {
   conv2d_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x),
-                        static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.s,
+                        static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.relu, a.s,
                         static_cast<T*>(ctx.workspace), ctx.stream);
+}
+
+template <typename T>
+void conv2d_relu_in_place_cuda(T* y, int64_t n, const Context& ctx) {
+  if (n == 0) return;
+  // The bias-and-ReLU pass with no bias and K = PQ = 1 (every element its own channel).
+  bias_relu_kernel<T><<<grid_for(n), kThreads, 0, ctx.stream>>>(y, nullptr, 1, 1, n, true);
 }
 
 template <typename T>
@@ -247,7 +259,8 @@ size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, 
   template void conv2d_forward_cuda<T>(const Conv2dForwardArgs&, const Context&);                \
   template void conv2d_backward_data_cuda<T>(const Conv2dBackwardDataArgs&, const Context&);     \
   template void conv2d_backward_weight_cuda<T>(const Conv2dBackwardWeightArgs&, const Context&); \
-  template void conv2d_backward_bias_cuda<T>(const Conv2dBackwardBiasArgs&, const Context&);
+  template void conv2d_backward_bias_cuda<T>(const Conv2dBackwardBiasArgs&, const Context&);     \
+  template void conv2d_relu_in_place_cuda<T>(T*, int64_t, const Context&);
 GPUNN_INSTANTIATE(float)
 GPUNN_INSTANTIATE(double)
 GPUNN_INSTANTIATE(BFloat16)

@@ -18,6 +18,8 @@
 // is made from cuDNN's heuristics instead of timing, so every process picks the same
 // algorithm for a shape; timing can rank two algorithms differently from run to run,
 // and two deterministic algorithms still round differently.
+#include <gpunn/half.h>
+
 #include <array>
 #include <map>
 #include <memory>
@@ -232,6 +234,23 @@ bool fits(const Conv2dShape& s) {
   return conv2d_output_size_is_standard(s);
 }
 
+void relu_in_place(const Conv2dForwardArgs& a, const Context& ctx) {
+  const int64_t n = a.s.N * a.s.K * a.s.P * a.s.Q;
+  switch (a.dtype) {
+    case DType::Float32:
+      return conv2d_relu_in_place_cuda(static_cast<float*>(a.y), n, ctx);
+    case DType::Float64:
+      return conv2d_relu_in_place_cuda(static_cast<double*>(a.y), n, ctx);
+    case DType::BFloat16:
+      return conv2d_relu_in_place_cuda(static_cast<BFloat16*>(a.y), n, ctx);
+    case DType::Float16:
+      return conv2d_relu_in_place_cuda(static_cast<Half*>(a.y), n, ctx);
+    case DType::Int64:
+      break;
+  }
+  GPUNN_ASSERT(false, "conv2d: no ReLU epilogue for ", dtype_name(a.dtype));
+}
+
 }  // namespace
 
 bool conv2d_forward_cudnn_supported(const Conv2dForwardArgs& a) { return fits(a.s); }
@@ -258,6 +277,8 @@ void conv2d_forward_cudnn(const Conv2dForwardArgs& a, const Context& ctx) {
                               ctx.workspace, ctx.workspace_bytes, k.zero(), p.y, a.y));
   // y += b (beta = 1)
   if (a.b) GPUNN_CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, k.one(), p.b, a.b, k.one(), p.y, a.y));
+  // Our NaN-keeping ReLU rather than cuDNN's fused activation (kernels/conv.h says why).
+  if (a.relu) relu_in_place(a, ctx);
 }
 
 void conv2d_backward_data_cudnn(const Conv2dBackwardDataArgs& a, const Context& ctx) {

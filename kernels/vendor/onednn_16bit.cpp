@@ -113,7 +113,7 @@ void conv2d_forward_onednn_16bit(const Conv2dForwardArgs& a, const Context& ctx)
   widen<T>(x, a.x, n.x);
   widen<T>(w, a.w, n.w);
   if (a.b) widen<T>(b, a.b, a.s.K);
-  conv2d_forward_onednn({DType::Float32, a.s, x, w, a.b ? b : nullptr, y}, ctx);
+  conv2d_forward_onednn({DType::Float32, a.s, x, w, a.b ? b : nullptr, y, a.relu}, ctx);
   narrow<T>(a.y, y, n.y);
 }
 

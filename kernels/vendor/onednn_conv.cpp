@@ -238,7 +238,11 @@ bool conv2d_backward_weight_onednn_supported(const Conv2dBackwardWeightArgs& a) 
   return a.dtype == DType::Float32 && a.s.N > 0 && conv2d_output_size_is_standard(a.s);
 }
 
-void conv2d_forward_onednn(const Conv2dForwardArgs& a, const Context&) { forward_pass(a); }
+void conv2d_forward_onednn(const Conv2dForwardArgs& a, const Context&) {
+  forward_pass(a);
+  // Our NaN-keeping ReLU rather than oneDNN's post-op (kernels/conv.h says why).
+  if (a.relu) conv2d_relu_in_place_cpu(a.dtype, a.y, a.s.N * a.s.K * a.s.P * a.s.Q);
+}
 void conv2d_backward_data_onednn(const Conv2dBackwardDataArgs& a, const Context&) {
   backward_data_pass(a);
 }

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <typeinfo>
 
 namespace gpunn::nn {
 namespace {
@@ -90,12 +91,14 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2
                            .stride = stride,
                            .padding = padding}) {}
 
-Tensor Conv2d::forward(const Tensor& x) {
+Tensor Conv2d::forward(const Tensor& x) { return forward(x, ConvActivation::None); }
+Tensor Conv2d::forward(const Tensor& x, ConvActivation activation) {
   return conv2d(x, weight, bias,
                 gpunn::Conv2dFuncOptions{.stride = options.stride,
-                                     .padding = options.padding,
-                                     .dilation = options.dilation,
-                                     .groups = options.groups});
+                                         .padding = options.padding,
+                                         .dilation = options.dilation,
+                                         .groups = options.groups,
+                                         .activation = activation});
 }
 
 std::string Conv2d::extra_repr() const {
@@ -316,9 +319,26 @@ Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules)
   for (const auto& m : modules) push_back(m);
 }
 
+// Note [fusing Conv2d and ReLU]
+// A Conv2d directly followed by a ReLU runs as one conv2d with the ReLU epilogue: the same
+// values (kernels/conv.h), one pass fewer over the output, and the pre-activation tensor
+// is neither kept for backward nor allocated beyond the call. Only the exact classes
+// (a subclass may change forward), and not while something watches each layer: a
+// ForwardObserver (nn::summary, gpunn time's layer table) sees every module's output,
+// and anomaly messages name the layer an op ran in.
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (const auto& m : modules_) y = (*m)(y);
+  const bool may_fuse = !detail::observing_forward() && !autograd::is_anomaly_enabled();
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    Module& m = *modules_[i];
+    if (may_fuse && i + 1 < modules_.size() && typeid(m) == typeid(Conv2d) &&
+        typeid(*modules_[i + 1]) == typeid(ReLU)) {
+      y = static_cast<Conv2d&>(m).forward(y, ConvActivation::ReLU);
+      ++i;
+      continue;
+    }
+    y = m(y);
+  }
   return y;
 }
 

@@ -25,6 +25,7 @@ detail::ForwardObserverScope::ForwardObserverScope(ForwardObserver* observer)
   g_observer = observer;
 }
 detail::ForwardObserverScope::~ForwardObserverScope() { g_observer = previous_; }
+bool detail::observing_forward() { return g_observer != nullptr; }
 
 Tensor Module::operator()(const Tensor& input) {
   // Anomaly messages name the layers an op ran in ("Sequential/Conv2d").

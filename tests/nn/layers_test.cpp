@@ -55,6 +55,67 @@ TEST(Layers, LinearAndConvEqualTheirOps) {
                            0));
 }
 
+// Note [fusing Conv2d and ReLU] (layers/nn/layers.cpp): Sequential runs a Conv2d followed by
+// a ReLU as one conv2d with the ReLU epilogue, with the same output and gradients bit for bit;
+// a subclass of either, an observer (nn::summary) or anomaly mode keeps them separate.
+TEST(Layers, SequentialFusesConv2dAndRelu) {
+  auto make = [] {
+    Generator g(5);
+    auto seq = std::make_shared<nn::Sequential>();
+    seq->push_back(std::make_shared<nn::Conv2d>(
+        nn::Conv2dOptions{.in_channels = 2, .out_channels = 4, .kernel_size = 3, .padding = 1},
+        TensorOptions(), &g));
+    seq->emplace<nn::ReLU>();
+    seq->push_back(std::make_shared<nn::Conv2d>(
+        nn::Conv2dOptions{.in_channels = 4, .out_channels = 3, .kernel_size = 3}, TensorOptions(),
+        &g));
+    seq->emplace<nn::ReLU>();
+    seq->emplace<nn::Flatten>();
+    return seq;
+  };
+  const Tensor x = test::uniform({2, 2, 6, 6}).to(kFloat32);
+  // The layers one by one, as separate ops.
+  auto reference = make();
+  Tensor h = x;
+  for (const auto& m : *reference) h = (*m)(h);
+  sum(h).backward();
+
+  auto fused = make();
+  LaunchTrace trace;
+  const Tensor y = (*fused)(x);
+  EXPECT_EQ(trace.count("relu"), 0) << "the ReLUs ran as separate ops";
+  EXPECT_EQ(trace.count("conv2d"), 2);
+  EXPECT_TRUE(tensors_near(y, h, 0));
+  sum(y).backward();
+  const auto want = reference->named_parameters(), got = fused->named_parameters();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE(got[i].first);
+    EXPECT_TRUE(tensors_near(got[i].second.grad(), want[i].second.grad(), 0));
+  }
+
+  {  // an observer sees every layer: nothing fused
+    trace.clear();
+    nn::summary(*fused, {1, 2, 6, 6});
+    EXPECT_EQ(trace.count("relu"), 2);
+  }
+  {  // anomaly messages name each layer: nothing fused
+    const autograd::DetectAnomalyGuard anomaly;
+    trace.clear();
+    EXPECT_TRUE(tensors_near((*fused)(x), h, 0));
+    EXPECT_EQ(trace.count("relu"), 2);
+  }
+  {  // a subclass may change forward: not fused
+    struct MyReLU : nn::ReLU {};
+    nn::Sequential seq;
+    seq.push_back(std::make_shared<nn::Conv2d>(2, 4, 3));
+    seq.push_back(std::make_shared<MyReLU>());
+    trace.clear();
+    seq(x);
+    EXPECT_EQ(trace.count("relu"), 1);
+  }
+}
+
 TEST(Layers, ConvTransposeEqualsItsOpAndInitializesLikeConv) {
   nn::ConvTranspose2d up({.in_channels = 4,
                           .out_channels = 6,

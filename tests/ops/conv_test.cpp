@@ -12,6 +12,8 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <string>
@@ -346,6 +348,33 @@ TEST(Conv, Derivatives) {
   }
 }
 
+// The ReLU epilogue (ConvActivation::ReLU): gradient and JVP against finite differences.
+// Random inputs put no output within the finite-difference step of ReLU's kink at 0.
+TEST(Conv, ReluEpilogueDerivatives) {
+  test::reseed(13);
+  const std::vector<ConvGradCase> cases = {
+      {"3x3 padding 1", {2, 3, 5, 5}, {4, 3, 3, 3}, true, conv_options(1, 1)},
+      {"stride 2 no bias", {1, 3, 7, 5}, {2, 3, 3, 2}, false, conv_options(2, 0)},
+      {"groups dilation", {1, 4, 6, 6}, {4, 2, 2, 2}, true, conv_options(1, 1, 2, 2)},
+      {"unbatched", {2, 5, 5}, {3, 2, 3, 3}, true, {}},
+  };
+  for (ConvGradCase c : cases) {
+    SCOPED_TRACE(c.name);
+    c.options.activation = ConvActivation::ReLU;
+    std::vector<Tensor> inputs = {leaf(uniform(c.x_shape)), leaf(uniform(c.w_shape))};
+    if (c.bias) inputs.push_back(leaf(uniform({c.w_shape[0]})));
+    const Conv2dFuncOptions o = c.options;
+    const auto f = [o](const std::vector<Tensor>& v) {
+      return conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), o);
+    };
+    // Some outputs are clipped and some pass, or the case checks half of the rule.
+    const std::vector<double> y = f(inputs).to_vector<double>();
+    EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 0);
+    EXPECT_GT(std::count_if(y.begin(), y.end(), [](double v) { return v > 0.0; }), 0);
+    EXPECT_TRUE(derivatives_ok(f, inputs));
+  }
+}
+
 TEST(Conv, DerivativesOfSomeInputsOnly) {
   test::reseed(12);
   Tensor x = uniform({2, 2, 4, 4}), w = uniform({3, 2, 2, 2}), b = uniform({3});
@@ -547,6 +576,68 @@ TEST(ConvRows, Conv2d) {
         {test::uniform(c.x), test::uniform(c.w), test::uniform({c.w[0]})},
         {.atol = 1e-4, .rtol = 1e-4, .cpu_vendor_ops = passes, .cuda_vendor_ops = passes});
   }
+}
+
+TEST(ConvRows, Conv2dReluEpilogue) {
+  const Conv2dFuncOptions o{.padding = 1, .groups = 2, .activation = ConvActivation::ReLU};
+  const std::vector<std::string> passes = {"conv2d", "conv2d_backward_data",
+                                           "conv2d_backward_weight"};
+  test::expect_rows(
+      OpFamily::Conv, "conv2d with the ReLU epilogue",
+      [o](auto& in) { return conv2d(in[0], in[1], in[2], o); },
+      {test::uniform({2, 4, 9, 8}), test::uniform({6, 2, 3, 3}), test::uniform({6})},
+      {.atol = 1e-4, .rtol = 1e-4, .cpu_vendor_ops = passes, .cuda_vendor_ops = passes});
+}
+
+// The fused op gives relu(conv2d(...)) bit for bit on every row and dtype, output and
+// gradients (the epilogue applies ReLU before the one rounding, which commutes with it;
+// backward runs relu's own rule on the same output), and keeps NaN where relu does.
+TEST(ConvRows, ReluEpilogueEqualsSeparateReluBitwise) {
+  for (const test::ImplRow& row : test::impl_rows())
+    for (DType dtype : {kFloat32, kFloat64, kBFloat16, kFloat16}) {
+      SCOPED_TRACE(row.name + " " + dtype_name(dtype));
+      const test::EveryFamilyImpl setting(row.setting);
+      test::reseed(21);
+      const Tensor x0 = test::uniform({2, 4, 7, 6}), w0 = test::uniform({6, 2, 3, 3});
+      const Tensor b0 = test::uniform({6}), r0 = test::uniform({2, 6, 7, 6});
+      Conv2dFuncOptions o{.padding = 1, .groups = 2};
+      struct Out {
+        Tensor y, dx, dw, db;
+      };
+      auto run = [&](bool fused) {
+        const Tensor x = leaf(x0.to(dtype).to(row.device)), w = leaf(w0.to(dtype).to(row.device));
+        const Tensor b = leaf(b0.to(dtype).to(row.device));
+        Conv2dFuncOptions oo = o;
+        if (fused) oo.activation = ConvActivation::ReLU;
+        const Tensor y = fused ? conv2d(x, w, b, oo) : relu(conv2d(x, w, b, oo));
+        sum(mul(y, r0.to(dtype).to(row.device))).backward();
+        return Out{y.detach(), x.grad(), w.grad(), b.grad()};
+      };
+      const Out fused = run(true), separate = run(false);
+      EXPECT_TRUE(test::values_near(fused.y, separate.y.to_vector<double>(), 0.0));
+      EXPECT_TRUE(test::values_near(fused.dx, separate.dx.to_vector<double>(), 0.0));
+      EXPECT_TRUE(test::values_near(fused.dw, separate.dw.to_vector<double>(), 0.0));
+      EXPECT_TRUE(test::values_near(fused.db, separate.db.to_vector<double>(), 0.0));
+      const std::vector<double> y = fused.y.to_vector<double>();
+      EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 0);  // the epilogue clipped something
+
+      // NaN in the input reaches the outputs whose windows read it, fused or not.
+      std::vector<double> xv = x0.to_vector<double>();
+      xv[((0 * 4 + 1) * 7 + 3) * 6 + 3] = std::numeric_limits<double>::quiet_NaN();
+      const Tensor xn = tensor(xv, x0.shape(), kFloat64);
+      const Tensor xd = xn.to(dtype).to(row.device), wd = w0.to(dtype).to(row.device);
+      const Tensor bd = b0.to(dtype).to(row.device);
+      Conv2dFuncOptions of = o;
+      of.activation = ConvActivation::ReLU;
+      const std::vector<double> yf = conv2d(xd, wd, bd, of).to_vector<double>();
+      const std::vector<double> ys = relu(conv2d(xd, wd, bd, o)).to_vector<double>();
+      int nans = 0;
+      for (size_t i = 0; i < yf.size(); ++i) {
+        ASSERT_EQ(std::isnan(yf[i]), std::isnan(ys[i])) << "element " << i;
+        nans += std::isnan(yf[i]) ? 1 : 0;
+      }
+      EXPECT_EQ(nans, 3 * 3 * 3);  // 3 filters of the group, 3x3 outputs read (3, 3)
+    }
 }
 
 }  // namespace

@@ -261,22 +261,13 @@ std::vector<Case> cases() {
 
 class Precision : public ::testing::TestWithParam<DType> {};
 
-// Sets every family's implementation while alive (the CPU's reference loops or oneDNN).
-class ImplScope {
- public:
-  explicit ImplScope(Impl impl) { set_impl(impl); }
-  ~ImplScope() { set_impl(Impl::Auto); }
-  ImplScope(const ImplScope&) = delete;
-  ImplScope& operator=(const ImplScope&) = delete;
-};
-
 TEST_P(Precision, EveryOpMatchesTheFloat32Reference) {
   const DType dtype = GetParam();
   // The reference loops, then the vendor rows (oneDNN on float32 copies for the GEMM and the
   // convolutions; the reference loops for families without one).
   for (Impl impl : {Impl::Custom, Impl::Vendor})
     for (const Case& c : cases()) {
-      const ImplScope scope(impl);
+      const test::EveryFamilyImpl scope(impl);
       SCOPED_TRACE(c.name + " in " + dtype_name(dtype) +
                    (impl == Impl::Custom ? " [cpu]" : " [cpu_vendor]"));
       Generator gen(1234);
@@ -313,7 +304,7 @@ TEST_P(Precision, SumsAccumulateInFloat) {
   // one at 2048: these results are exact only if the kernels sum in float32 or wider.
   const DType dtype = GetParam();
   for (Impl impl : {Impl::Custom, Impl::Vendor}) {
-    const ImplScope scope(impl);
+    const test::EveryFamilyImpl scope(impl);
     SCOPED_TRACE(impl == Impl::Custom ? "cpu" : "cpu_vendor");
     EXPECT_EQ(ones({4096}, dtype).sum().item(), 4096.0);
     EXPECT_EQ(ones({2, 4096}, dtype).mean({1}).to_vector<double>(), (std::vector<double>{1, 1}));
@@ -494,7 +485,7 @@ TEST_P(Precision, CudaRowsMatchTheCpuReference) {
       if (c.backward_ulps != 0.0) (want * w).sum().backward();
       Tensor got;
       {
-        const ImplScope scope(impl);
+        const test::EveryFamilyImpl scope(impl);
         gpunn::testing::PoisonNewTensors poison;
         got = c.fn(gpu);
         if (c.backward_ulps != 0.0) (got * w.to(Device::cuda(0))).sum().backward();

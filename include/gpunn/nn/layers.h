@@ -52,6 +52,9 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride = 1,
          Int2 padding = 0);
   Tensor forward(const Tensor& x) override;
+  // forward with an activation in the convolution's epilogue (gpunn::ConvActivation);
+  // nn::Sequential calls it for this layer followed by an nn::ReLU.
+  Tensor forward(const Tensor& x, ConvActivation activation);
   std::string extra_repr() const override;
   Conv2dOptions options;
   Tensor weight, bias;

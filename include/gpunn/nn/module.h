@@ -135,6 +135,8 @@ class ForwardObserver {
   virtual ~ForwardObserver() = default;
   virtual void on_forward(Module& module, const Tensor& input, const Tensor& output) = 0;
 };
+// Whether a ForwardObserver is installed on this thread.
+bool observing_forward();
 // Installs `observer` for the scope's lifetime (nesting restores the previous one).
 class ForwardObserverScope {
  public:

@@ -43,11 +43,18 @@ struct Int2 {
 // The functional ops' options (PyTorch's C++ API names them *FuncOptions too); the
 // modules' are nn::Conv2dOptions and nn::ConvTranspose2dOptions (gpunn/nn/layers.h),
 // which add the channel counts and the kernel size.
+// An activation fused into the convolution's epilogue: conv2d(x, w, b, {.activation =
+// ConvActivation::ReLU}) gives relu(conv2d(x, w, b)), the same values, without a separate
+// pass and without keeping the pre-activation tensor for backward (ReLU's derivative is
+// read from the output). nn::Sequential uses it for a Conv2d followed by a ReLU.
+enum class ConvActivation { None, ReLU };
+
 struct Conv2dFuncOptions {
   Int2 stride = 1;
   Int2 padding = 0;
   Int2 dilation = 1;
   int64_t groups = 1;
+  ConvActivation activation = ConvActivation::None;
 };
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
