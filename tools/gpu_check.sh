@@ -154,6 +154,10 @@ grep -E "tests passed|tests failed|\((Failed|Timeout|SEGFAULT|Subprocess aborted
 # (each op on every implementation row, the CUDA ones included: tests/ops/rows.h).
 gpu_tests='Cuda*:*Rows.*:*Precision.Cuda*'
 "$build/tests/gpunn_tests" --gtest_filter="$gpu_tests" --gtest_brief=1 >"$out/cuda_tests.log" 2>&1
+# The numbered variants of our GEMM and convolution, called directly.
+internal_gpu_tests='CudaGemm.*:CudaConvVariants.*'
+"$build/tests/gpunn_internal_tests" --gtest_filter="$internal_gpu_tests" --gtest_brief=1 \
+  >>"$out/cuda_tests.log" 2>&1
 note "CUDA tests: $(grep -E '^\[  (PASSED|FAILED)' "$out/cuda_tests.log" | tr '\n' ' ')"
 
 # ---- end to end on the GPU: the main job's smoke run ---------------------------------------
@@ -204,11 +208,19 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
     GPUNN_CUDA_NO_CACHE=1 timeout --kill-after=10 "$limit" compute-sanitizer --tool memcheck \
       --report-api-errors no --error-exitcode 99 "$build/tests/gpunn_tests" \
       --gtest_filter="$oom_test" --gtest_brief=1 >"$sdir/memcheck.oom.log" 2>&1 &
+    # Our kernels' numbered variants, called directly (gpunn_internal_tests): shard
+    # "internal" of memcheck and racecheck.
+    for tool in memcheck racecheck; do
+      GPUNN_CUDA_NO_CACHE=1 timeout --kill-after=10 "$limit" compute-sanitizer --tool "$tool" \
+        --error-exitcode 99 "$build/tests/gpunn_internal_tests" --gtest_filter="$internal_gpu_tests" \
+        --gtest_brief=1 >"$sdir/$tool.internal.log" 2>&1 &
+    done
     wait
     for tool in memcheck racecheck initcheck synccheck; do
       n=${shards[$tool]} errors=0 complete=1
       parts=$(seq 0 $((n - 1)))
       [[ $tool == memcheck ]] && parts+=" oom"
+      [[ $tool == memcheck || $tool == racecheck ]] && parts+=" internal"
       for i in $parts; do
         echo "==== $tool shard $i/$n" >>"$out/sanitizer.log"
         cat "$sdir/$tool.$i.log" >>"$out/sanitizer.log"

@@ -1,8 +1,13 @@
 // bench/kernels, conv family: AlexNet's five convolutions (--conv-layers) at
 // --conv-batch, forward, backward-data and backward-weights. Each implementation is
 // checked at batch 2 against the reference loops in full, then timed at the batch.
+// On the GPU, besides the library's entries ("custom": im2col + our GEMM; "vendor":
+// cuDNN), "custom-implicit" is our implicit-GEMM variant (kernels/cuda/conv.cuh).
 #include "kernels/conv.h"
 #include "bench/kernels/harness.h"
+#if GPUNN_WITH_CUDA
+#include "kernels/cuda/conv.cuh"
+#endif
 
 namespace bench {
 namespace {
@@ -38,18 +43,36 @@ const char* pass_name(Pass p) {
 // writes y, x or w).
 std::vector<Impl> impls(Pass pass, const k::Conv2dShape& s, void* x, void* w, void* y) {
   const gpunn::DType f32 = gpunn::kFloat32;
+  const k::Conv2dForwardArgs fwd{f32, s, x, w, nullptr, y};
+  const k::Conv2dBackwardDataArgs bwd_data{f32, s, y, w, x};
+  const k::Conv2dBackwardWeightArgs bwd_weight{f32, s, y, x, w, nullptr};
+  std::vector<Impl> out;
   switch (pass) {
     case Pass::Forward:
-      return implementations(k::conv2d_forward, k::Conv2dForwardArgs{f32, s, x, w, nullptr, y},
-                             true);
+      out = implementations(k::conv2d_forward, fwd, true);
+      break;
     case Pass::BackwardData:
-      return implementations(k::conv2d_backward_data, k::Conv2dBackwardDataArgs{f32, s, y, w, x},
-                             true);
+      out = implementations(k::conv2d_backward_data, bwd_data, true);
+      break;
     case Pass::BackwardWeights:
-      return implementations(k::conv2d_backward_weight,
-                             k::Conv2dBackwardWeightArgs{f32, s, y, x, w, nullptr}, true);
+      out = implementations(k::conv2d_backward_weight, bwd_weight, true);
+      break;
   }
-  return {};
+#if GPUNN_WITH_CUDA
+  if (k::conv2d_implicit_applies<float>(s)) {
+    if (pass == Pass::Forward) {
+      add_variant(out, "custom-implicit", k::conv2d_forward_implicit_cuda<float>, fwd,
+                  k::conv2d_forward_implicit_workspace(s));
+    } else if (pass == Pass::BackwardData) {
+      add_variant(out, "custom-implicit", k::conv2d_backward_data_implicit_cuda<float>, bwd_data,
+                  k::conv2d_backward_data_implicit_workspace(s));
+    } else {
+      add_variant(out, "custom-implicit", k::conv2d_backward_weight_implicit_cuda<float>,
+                  bwd_weight, k::conv2d_backward_weight_implicit_workspace(s, sizeof(float)));
+    }
+  }
+#endif
+  return out;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "kernels/conv.h"
+#include "kernels/cuda/conv.cuh"
 #include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/gemm_tc.cuh"
 #include "kernels/cuda/launch.cuh"
@@ -255,7 +256,86 @@ size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, 
   return conv2d_col_bytes(a.s, a.dtype) + static_cast<size_t>(a.s.K * g.CRS) * sizeof(float);
 }
 
+// ---- the numbered variants (kernels/cuda/conv.cuh) ----
+
+template <typename T>
+bool conv2d_cuda_variant_applies(int variant, const Conv2dShape& s) {
+  return variant == 1 || (variant == 2 && conv2d_implicit_applies<T>(s));
+}
+
+namespace {
+bool implicit(int variant, DType dtype, const Conv2dShape& s) {
+  if (variant != 2) return false;
+  switch (dtype) {
+    case DType::Float32:
+      return conv2d_implicit_applies<float>(s);
+    case DType::Float64:
+      return conv2d_implicit_applies<double>(s);
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+// The implicit GEMM exists for float and double only.
+template <typename T>
+constexpr bool kHasImplicit = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+template <typename T>
+void conv2d_forward_cuda_variant(int variant, const Conv2dForwardArgs& a, const Context& ctx) {
+  if constexpr (kHasImplicit<T>) {
+    if (variant == 2 && conv2d_implicit_applies<T>(a.s))
+      return conv2d_forward_implicit_cuda<T>(a, ctx);
+  }
+  conv2d_forward_cuda<T>(a, ctx);
+}
+template <typename T>
+void conv2d_backward_data_cuda_variant(int variant, const Conv2dBackwardDataArgs& a,
+                                       const Context& ctx) {
+  if constexpr (kHasImplicit<T>) {
+    if (variant == 2 && conv2d_implicit_applies<T>(a.s))
+      return conv2d_backward_data_implicit_cuda<T>(a, ctx);
+  }
+  conv2d_backward_data_cuda<T>(a, ctx);
+}
+template <typename T>
+void conv2d_backward_weight_cuda_variant(int variant, const Conv2dBackwardWeightArgs& a,
+                                         const Context& ctx) {
+  if constexpr (kHasImplicit<T>) {
+    if (variant == 2 && conv2d_implicit_applies<T>(a.s)) {
+      conv2d_backward_weight_implicit_cuda<T>(a, ctx);
+      if (a.db) {
+        conv2d_backward_bias_launch(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s,
+                                    ctx.stream);
+      }
+      return;
+    }
+  }
+  conv2d_backward_weight_cuda<T>(a, ctx);
+}
+
+size_t conv2d_forward_cuda_variant_workspace(int variant, const Conv2dForwardArgs& a) {
+  return implicit(variant, a.dtype, a.s) ? conv2d_forward_implicit_workspace(a.s)
+                                         : conv2d_forward_cuda_workspace(a, Context{});
+}
+size_t conv2d_backward_data_cuda_variant_workspace(int variant, const Conv2dBackwardDataArgs& a) {
+  return implicit(variant, a.dtype, a.s) ? conv2d_backward_data_implicit_workspace(a.s)
+                                         : conv2d_backward_data_cuda_workspace(a, Context{});
+}
+size_t conv2d_backward_weight_cuda_variant_workspace(int variant,
+                                                     const Conv2dBackwardWeightArgs& a) {
+  return implicit(variant, a.dtype, a.s)
+             ? conv2d_backward_weight_implicit_workspace(a.s, dtype_size(a.dtype))
+             : conv2d_backward_weight_cuda_workspace(a, Context{});
+}
+
 #define GPUNN_INSTANTIATE(T)                                                                     \
+  template bool conv2d_cuda_variant_applies<T>(int, const Conv2dShape&);                         \
+  template void conv2d_forward_cuda_variant<T>(int, const Conv2dForwardArgs&, const Context&);   \
+  template void conv2d_backward_data_cuda_variant<T>(int, const Conv2dBackwardDataArgs&,         \
+                                                     const Context&);                            \
+  template void conv2d_backward_weight_cuda_variant<T>(int, const Conv2dBackwardWeightArgs&,     \
+                                                       const Context&);                          \
   template void conv2d_forward_cuda<T>(const Conv2dForwardArgs&, const Context&);                \
   template void conv2d_backward_data_cuda<T>(const Conv2dBackwardDataArgs&, const Context&);     \
   template void conv2d_backward_weight_cuda<T>(const Conv2dBackwardWeightArgs&, const Context&); \
