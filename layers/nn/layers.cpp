@@ -331,8 +331,9 @@ Tensor Sequential::forward(const Tensor& x) {
   const bool may_fuse = !detail::observing_forward() && !autograd::is_anomaly_enabled();
   for (size_t i = 0; i < modules_.size(); ++i) {
     Module& m = *modules_[i];
-    if (may_fuse && i + 1 < modules_.size() && typeid(m) == typeid(Conv2d) &&
-        typeid(*modules_[i + 1]) == typeid(ReLU)) {
+    const Module* next = i + 1 < modules_.size() ? modules_[i + 1].get() : nullptr;
+    if (may_fuse && next != nullptr && typeid(m) == typeid(Conv2d) &&
+        typeid(*next) == typeid(ReLU)) {
       y = static_cast<Conv2d&>(m).forward(y, ConvActivation::ReLU);
       ++i;
       continue;
