@@ -81,7 +81,8 @@ void avg_pool2d_backward_cpu(const AvgPool2dBackwardArgs& a, const Context& ctx)
 // Our max-pool backward entries need the indices (CPU and CUDA alike).
 bool max_pool2d_backward_has_indices(const MaxPool2dBackwardArgs& a);
 
-// oneDNN, float32. Max pooling lets NaN lose its window there, where ours lets it win,
+// oneDNN, float32 and bfloat16 (where its bfloat16 primitives run: kernels/vendor/
+// onednn_common.h). Max pooling lets NaN lose its window there, where ours lets it win,
 // so inputs holding NaN or infinities are refused (the check reads x). Average pooling
 // with count_include_pad whose last window (ceil_mode) reaches past the right padding
 // divides by the clipped window in gpunn and by the whole window in oneDNN: refused.

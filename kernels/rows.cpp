@@ -231,7 +231,11 @@ const OpTable<MaxPool2dArgs> max_pool2d_forward{
             CUDNN(.cuda_vendor = {.run = max_pool2d_forward_cudnn,
                                   .supported = max_pool2d_forward_cudnn_supported,
                                   .libraries = kCudnn})},
-    .bf16 = {.cpu = {max_pool2d_forward_cpu<BFloat16>}, CUDA(.cuda = {max_pool2d_forward_cuda<BFloat16>})},
+    .bf16 = {.cpu = {max_pool2d_forward_cpu<BFloat16>},
+             ONEDNN(.cpu_vendor = {.run = max_pool2d_forward_onednn,
+                                   .supported = max_pool2d_forward_onednn_supported,
+                                   .reserve_bytes = max_pool2d_forward_onednn_reserve}, )
+             CUDA(.cuda = {max_pool2d_forward_cuda<BFloat16>})},
     .f16 = {.cpu = {max_pool2d_forward_cpu<Half>}, CUDA(.cuda = {max_pool2d_forward_cuda<Half>})}};
 
 const OpTable<MaxPool2dBackwardArgs> max_pool2d_backward{
@@ -249,7 +253,10 @@ const OpTable<MaxPool2dBackwardArgs> max_pool2d_backward{
             CUDNN(.cuda_vendor = {.run = max_pool2d_backward_cudnn,
                                   .supported = max_pool2d_backward_cudnn_supported,
                                   .libraries = kCudnn})},
-    .bf16 = {.cpu = {max_pool2d_backward_cpu<BFloat16>, max_pool2d_backward_has_indices}, CUDA(.cuda = {max_pool2d_backward_cuda<BFloat16>, max_pool2d_backward_has_indices})},
+    .bf16 = {.cpu = {max_pool2d_backward_cpu<BFloat16>, max_pool2d_backward_has_indices},
+             ONEDNN(.cpu_vendor = {max_pool2d_backward_onednn,
+                                   max_pool2d_backward_onednn_supported}, )
+             CUDA(.cuda = {max_pool2d_backward_cuda<BFloat16>, max_pool2d_backward_has_indices})},
     .f16 = {.cpu = {max_pool2d_backward_cpu<Half>, max_pool2d_backward_has_indices}, CUDA(.cuda = {max_pool2d_backward_cuda<Half>, max_pool2d_backward_has_indices})}};
 
 const OpTable<AvgPool2dArgs> avg_pool2d_forward{
@@ -266,7 +273,10 @@ const OpTable<AvgPool2dArgs> avg_pool2d_forward{
             CUDNN(.cuda_vendor = {.run = avg_pool2d_forward_cudnn,
                                   .supported = avg_pool2d_forward_cudnn_supported,
                                   .libraries = kCudnn})},
-    .bf16 = {.cpu = {avg_pool2d_forward_cpu<BFloat16>}, CUDA(.cuda = {avg_pool2d_forward_cuda<BFloat16>})},
+    .bf16 = {.cpu = {avg_pool2d_forward_cpu<BFloat16>},
+             ONEDNN(.cpu_vendor = {avg_pool2d_forward_onednn,
+                                   avg_pool2d_forward_onednn_supported}, )
+             CUDA(.cuda = {avg_pool2d_forward_cuda<BFloat16>})},
     .f16 = {.cpu = {avg_pool2d_forward_cpu<Half>}, CUDA(.cuda = {avg_pool2d_forward_cuda<Half>})}};
 
 const OpTable<AvgPool2dBackwardArgs> avg_pool2d_backward{
@@ -284,7 +294,10 @@ const OpTable<AvgPool2dBackwardArgs> avg_pool2d_backward{
             CUDNN(.cuda_vendor = {.run = avg_pool2d_backward_cudnn,
                                   .supported = avg_pool2d_backward_cudnn_supported,
                                   .libraries = kCudnn})},
-    .bf16 = {.cpu = {avg_pool2d_backward_cpu<BFloat16>}, CUDA(.cuda = {avg_pool2d_backward_cuda<BFloat16>})},
+    .bf16 = {.cpu = {avg_pool2d_backward_cpu<BFloat16>},
+             ONEDNN(.cpu_vendor = {avg_pool2d_backward_onednn,
+                                   avg_pool2d_backward_onednn_supported}, )
+             CUDA(.cuda = {avg_pool2d_backward_cuda<BFloat16>})},
     .f16 = {.cpu = {avg_pool2d_backward_cpu<Half>}, CUDA(.cuda = {avg_pool2d_backward_cuda<Half>})}};
 
 // ---- index --------------------------------------------------------------------------------

@@ -268,9 +268,9 @@ std::string build_info() {
   // Which path bfloat16 and float16 take (docs/precision.md).
 #if GPUNN_WITH_ONEDNN
   if (kernels::onednn_native_bf16()) {
-    os << "bf16 on the cpu: GEMM and convolution through oneDNN's bfloat16 primitives (the CPU "
-          "has bfloat16 instructions); f16 on the cpu: GEMM and convolution through oneDNN on "
-          "float32 copies; the rest of both in the reference loops (float32 arithmetic, one "
+    os << "bf16 on the cpu: GEMM, convolution and pooling through oneDNN's bfloat16 primitives "
+          "(the CPU has bfloat16 instructions); f16 on the cpu: GEMM and convolution through "
+          "oneDNN on float32 copies; the rest of both in the reference loops (float32 arithmetic, one "
           "rounding per output)\n";
   } else {
     os << "bf16/f16 on the cpu: GEMM and convolution through oneDNN on float32 copies (oneDNN "

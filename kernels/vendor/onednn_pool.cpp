@@ -23,10 +23,28 @@ int64_t pad_right(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pa
   return std::max(pad, (out - 1) * stride + k - in - pad);
 }
 
+// The dtypes pooled here.
+bool dtype_supported(DType dtype) {
+  return dtype == DType::Float32 || (dtype == DType::BFloat16 && native_bf16());
+}
+
+// No NaN or infinity among x's n values (a bfloat16's exponent bits all set means one).
+bool finite(DType dtype, const void* x, int64_t n) {
+  if (dtype == DType::Float32) return all_finite(static_cast<const float*>(x), n);
+  const auto* p = static_cast<const BFloat16*>(x);
+  bool bad = false;
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, p + i, sizeof bits);
+    bad |= (bits & 0x7f80u) == 0x7f80u;
+  }
+  return !bad;
+}
+
 dnnl::pooling_v2_forward::primitive_desc pool_forward_pd(const Pool2dShape& s, algorithm alg,
-                                                         prop_kind prop) {
-  const memory::desc x = plain_desc({s.N, s.C, s.H, s.W}, tag::nchw);
-  const memory::desc y = plain_desc({s.N, s.C, s.P, s.Q}, tag::nchw);
+                                                         prop_kind prop, DType dtype) {
+  const memory::desc x = plain_desc({s.N, s.C, s.H, s.W}, tag::nchw, data_type_of(dtype));
+  const memory::desc y = plain_desc({s.N, s.C, s.P, s.Q}, tag::nchw, data_type_of(dtype));
   const dnnl::pooling_v2_forward::desc desc(prop, alg, x, y, {s.stride_h, s.stride_w},
                                             {s.kernel_h, s.kernel_w}, {0, 0}, {s.pad_h, s.pad_w},
                                             {pad_right(s.H, s.P, s.kernel_h, s.stride_h, s.pad_h),
@@ -48,12 +66,12 @@ algorithm avg_algorithm(const Pool2dShape& s) {
 
 // One entry per (algorithm, shape) holds both directions: the max backward must
 // read the workspace in the format its own forward wrote.
-std::shared_ptr<Pool> pool_entry(const Pool2dShape& s, algorithm alg) {
+std::shared_ptr<Pool> pool_entry(const Pool2dShape& s, algorithm alg, DType dtype) {
   const std::string key =
       cache_key("pool2d", static_cast<int>(alg), s.N, s.C, s.H, s.W, s.P, s.Q, s.kernel_h,
-                s.kernel_w, s.stride_h, s.stride_w, s.pad_h, s.pad_w);
+                s.kernel_w, s.stride_h, s.stride_w, s.pad_h, s.pad_w, static_cast<int>(dtype));
   return primitive_cache<Pool>().get(key, [&](Pool& e) {
-    const auto fwd = pool_forward_pd(s, alg, prop_kind::forward_training);
+    const auto fwd = pool_forward_pd(s, alg, prop_kind::forward_training, dtype);
     const dnnl::pooling_v2_backward::desc bwd_desc(
         alg, fwd.src_desc(), fwd.dst_desc(), {s.stride_h, s.stride_w}, {s.kernel_h, s.kernel_w},
         {0, 0}, {s.pad_h, s.pad_w},
@@ -76,45 +94,45 @@ bool avg_pool2d_shape_matches(const Pool2dShape& s) {
          (s.Q - 1) * s.stride_w + s.kernel_w <= s.W + 2 * s.pad_w;
 }
 
-void avg_forward(float* y, const float* x, const Pool2dShape& s) {
+void avg_forward(void* y, const void* x, const Pool2dShape& s, DType dtype) {
   translate_errors("avg_pool2d", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
-    auto e = pool_entry(s, avg_algorithm(s));
+    auto e = pool_entry(s, avg_algorithm(s), dtype);
     std::lock_guard lock(e->mutex);
-    e->x.set_data_handle(const_cast<float*>(x));  // read only
+    e->x.set_data_handle(const_cast<void*>(x));  // read only
     e->y.set_data_handle(y);
     e->forward.execute(cpu_stream(), {{DNNL_ARG_SRC, e->x}, {DNNL_ARG_DST, e->y}});
     cpu_stream().wait();
   });
 }
 
-void avg_backward(float* dx, const float* dy, const Pool2dShape& s) {
+void avg_backward(void* dx, const void* dy, const Pool2dShape& s, DType dtype) {
   translate_errors("avg_pool2d_backward", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
-    auto e = pool_entry(s, avg_algorithm(s));
+    auto e = pool_entry(s, avg_algorithm(s), dtype);
     std::lock_guard lock(e->mutex);
-    e->dy.set_data_handle(const_cast<float*>(dy));  // read only
+    e->dy.set_data_handle(const_cast<void*>(dy));  // read only
     e->dx.set_data_handle(dx);
     e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy}, {DNNL_ARG_DIFF_SRC, e->dx}});
     cpu_stream().wait();
   });
 }
 
-size_t max_workspace_bytes(const Pool2dShape& s) {
+size_t max_workspace_bytes(const Pool2dShape& s, DType dtype) {
   size_t bytes = 0;
   translate_errors("max_pool2d", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
-    bytes = pool_entry(s, algorithm::pooling_max)->workspace.get_desc().get_size();
+    bytes = pool_entry(s, algorithm::pooling_max, dtype)->workspace.get_desc().get_size();
   });
   return bytes;
 }
 
-void max_forward(float* y, void* workspace, const float* x, const Pool2dShape& s) {
+void max_forward(void* y, void* workspace, const void* x, const Pool2dShape& s, DType dtype) {
   translate_errors("max_pool2d", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
-    auto e = pool_entry(s, algorithm::pooling_max);
+    auto e = pool_entry(s, algorithm::pooling_max, dtype);
     std::lock_guard lock(e->mutex);
-    e->x.set_data_handle(const_cast<float*>(x));  // read only
+    e->x.set_data_handle(const_cast<void*>(x));  // read only
     e->y.set_data_handle(y);
     e->workspace.set_data_handle(workspace);
     e->forward.execute(
@@ -124,12 +142,13 @@ void max_forward(float* y, void* workspace, const float* x, const Pool2dShape& s
   });
 }
 
-void max_backward(float* dx, const float* dy, const void* workspace, const Pool2dShape& s) {
+void max_backward(void* dx, const void* dy, const void* workspace, const Pool2dShape& s,
+                  DType dtype) {
   translate_errors("max_pool2d_backward", [&] {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
-    auto e = pool_entry(s, algorithm::pooling_max);
+    auto e = pool_entry(s, algorithm::pooling_max, dtype);
     std::lock_guard lock(e->mutex);
-    e->dy.set_data_handle(const_cast<float*>(dy));  // read only
+    e->dy.set_data_handle(const_cast<void*>(dy));  // read only
     e->dx.set_data_handle(dx);
     e->workspace.set_data_handle(const_cast<void*>(workspace));  // read only
     e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy},
@@ -143,36 +162,36 @@ void max_backward(float* dx, const float* dy, const void* workspace, const Pool2
 
 bool max_pool2d_forward_onednn_supported(const MaxPool2dArgs& a) {
   const Pool2dShape& s = a.s;
-  return a.dtype == DType::Float32 && !a.indices_needed &&
-         all_finite(static_cast<const float*>(a.x), s.N * s.C * s.H * s.W);
+  return dtype_supported(a.dtype) && !a.indices_needed &&
+         finite(a.dtype, a.x, s.N * s.C * s.H * s.W);
 }
 size_t max_pool2d_forward_onednn_reserve(const MaxPool2dArgs& a) {
-  return max_workspace_bytes(a.s);
+  return max_workspace_bytes(a.s, a.dtype);
 }
 void max_pool2d_forward_onednn(const MaxPool2dArgs& a, const Context& ctx) {
-  max_forward(static_cast<float*>(a.y), ctx.reserve, static_cast<const float*>(a.x), a.s);
+  max_forward(a.y, ctx.reserve, a.x, a.s, a.dtype);
 }
 
 bool max_pool2d_backward_onednn_supported(const MaxPool2dBackwardArgs& a) {
-  return a.dtype == DType::Float32 && a.reserve != nullptr;
+  return dtype_supported(a.dtype) && a.reserve != nullptr;
 }
 void max_pool2d_backward_onednn(const MaxPool2dBackwardArgs& a, const Context&) {
-  max_backward(static_cast<float*>(a.dx), static_cast<const float*>(a.dy), a.reserve, a.s);
+  max_backward(a.dx, a.dy, a.reserve, a.s, a.dtype);
 }
 
 bool avg_pool2d_forward_onednn_supported(const AvgPool2dArgs& a) {
-  return a.dtype == DType::Float32 && avg_pool2d_shape_matches(a.s);
+  return dtype_supported(a.dtype) && avg_pool2d_shape_matches(a.s);
 }
 void avg_pool2d_forward_onednn(const AvgPool2dArgs& a, const Context&) {
-  avg_forward(static_cast<float*>(a.y), static_cast<const float*>(a.x), a.s);
+  avg_forward(a.y, a.x, a.s, a.dtype);
 }
 
 bool avg_pool2d_backward_onednn_supported(const AvgPool2dBackwardArgs& a) {
   const Pool2dShape& s = a.s;
-  return a.dtype == DType::Float32 && s.N * s.C * s.H * s.W > 0 && avg_pool2d_shape_matches(a.s);
+  return dtype_supported(a.dtype) && s.N * s.C * s.H * s.W > 0 && avg_pool2d_shape_matches(a.s);
 }
 void avg_pool2d_backward_onednn(const AvgPool2dBackwardArgs& a, const Context&) {
-  avg_backward(static_cast<float*>(a.dx), static_cast<const float*>(a.dy), a.s);
+  avg_backward(a.dx, a.dy, a.s, a.dtype);
 }
 
 }  // namespace gpunn::kernels

@@ -32,8 +32,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test_util.h"
@@ -589,6 +591,50 @@ TEST_F(OnednnTest, Bfloat16ConvolutionsMatchTheReferenceLoops) {
       EXPECT_TRUE(bf16_near(got[i], want[i]));
     }
   }
+}
+
+// Pooling in bfloat16 on the vendor row (oneDNN's bfloat16 pooling where its bfloat16
+// primitives run, the reference loops elsewhere) against the reference loops: maxima exact,
+// averages and the overlapping windows' summed gradients within the one-rounding tolerance
+// of bf16_near; NaN still wins its window (such inputs stay on the reference loops).
+TEST_F(OnednnTest, Bfloat16PoolingMatchesTheReferenceLoops) {
+  const bool native = build_info().find("oneDNN's bfloat16 primitives") != std::string::npos;
+  const testing::PoisonNewTensors poison;
+  using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+  const std::vector<std::pair<std::string, Fn>> cases = {
+      {"max_pool2d",
+       [](const std::vector<Tensor>& v) {
+         return max_pool2d(v[0], {.kernel_size = 3, .stride = 2});  // overlapping windows
+       }},
+      {"avg_pool2d",
+       [](const std::vector<Tensor>& v) {
+         return avg_pool2d(v[0], {.kernel_size = 3, .stride = 2, .padding = 1});
+       }},
+  };
+  for (const auto& [op, f] : cases) {
+    SCOPED_TRACE(op);
+    const std::vector<Tensor> inputs{f32({2, 3, 13, 13}).to(kBFloat16)};
+    set_impl(Impl::Custom);
+    const Tensor dy = f32(f(inputs).shape()).to(kBFloat16);
+    const std::vector<Tensor> want = forward_backward(f, inputs, dy);
+    set_impl(Impl::Vendor);
+    LaunchTrace trace;
+    const std::vector<Tensor> got = forward_backward(f, inputs, dy);
+    EXPECT_EQ(trace.count(op, Implementation::CpuVendor), native ? 1 : 0);
+    EXPECT_EQ(trace.count(op + "_backward", Implementation::CpuVendor), native ? 1 : 0);
+    if (op == "max_pool2d") {
+      EXPECT_TRUE(test::tensors_near(got[0], want[0], 0.0));
+    } else {
+      EXPECT_TRUE(bf16_near(got[0], want[0]));
+    }
+    EXPECT_TRUE(bf16_near(got[1], want[1]));
+  }
+  // NaN wins its window, on either path.
+  std::vector<double> v = f32({1, 1, 4, 4}).to_vector<double>();
+  v[5] = std::numeric_limits<double>::quiet_NaN();
+  const Tensor y =
+      max_pool2d(tensor(v, {1, 1, 4, 4}, kFloat64).to(kBFloat16), {.kernel_size = 2, .stride = 2});
+  EXPECT_TRUE(std::isnan(y.to_vector<double>()[0]));
 }
 
 // build_info() names the bfloat16 path the CPU takes: oneDNN's bfloat16 primitives exactly
