@@ -52,6 +52,10 @@ KernelRun::KernelRun(const char* op, OpFamily family, Device device, Implementat
   ctx_.settings.allow_tf32 = allow_tf32();
   ctx_.settings.deterministic = deterministic();
   ctx_.settings.cudnn_benchmark = cudnn_benchmark();
+  if (profiler::active()) {
+    profile_.emplace(device);
+    profile_->nvtx_push(op);
+  }
 }
 
 namespace {
@@ -81,6 +85,10 @@ void KernelRun::finish(std::initializer_list<const Tensor*> inputs,
                        std::initializer_list<const Tensor*> outputs) {
   if (device_.is_cuda()) cuda::check_launch(op_);
   if (active_trace) active_trace->add(op_, family_, impl_);
+  if (profile_) {
+    profile_->finish(op_, family_, impl_, device_, inputs, outputs, ctx_.workspace_bytes);
+    profile_.reset();
+  }
   if (autograd::anomaly::enabled()) autograd::anomaly::check_outputs(op_, inputs, outputs);
 }
 

@@ -9,7 +9,8 @@
 // launch() chooses the entry (below), builds the kernel's Context (stream, library
 // handles, the settings of gpunn/config.h), takes the workspace the entry asks for from
 // the device's allocator, runs it, checks its CUDA launches once, records it in an
-// active LaunchTrace and, in anomaly mode, checks the outputs (Note [where anomaly mode
+// active LaunchTrace and a running profiler (gpunn/profiler.h) and, in anomaly mode, checks
+// the outputs (Note [where anomaly mode
 // looks] in core/autograd/anomaly.h), which is why every launch names its tensors.
 //
 // Choice: on the CPU the cpu/cpu_vendor entries, on CUDA cuda/cuda_vendor. `custom`
@@ -25,8 +26,10 @@
 #include <gpunn/tensor.h>
 
 #include <initializer_list>
+#include <optional>
 #include <utility>
 
+#include "core/profiler_hooks.h"
 #include "kernels/base/table.h"
 
 namespace gpunn {
@@ -76,7 +79,7 @@ class KernelRun {
   // A reserve of `bytes` that outlives the run (taken by take_reserve()).
   void reserve(size_t bytes);
   Tensor take_reserve() { return std::move(reserve_); }
-  // After the entry returned: the launch check, the trace, anomaly mode.
+  // After the entry returned: the launch check, the trace, the profiler, anomaly mode.
   void finish(std::initializer_list<const Tensor*> inputs,
               std::initializer_list<const Tensor*> outputs);
 
@@ -87,6 +90,7 @@ class KernelRun {
   Implementation impl_;
   kernels::Context ctx_;
   Tensor workspace_, reserve_;
+  std::optional<profiler::detail::Pending> profile_;  // while a profiler records
 };
 
 [[noreturn]] void throw_no_implementation(const char* op, DType dtype, Device device);

@@ -29,6 +29,7 @@
 // prefetch on or off gives the same batches.
 #include <gpunn/config.h>
 #include <gpunn/data/loader.h>
+#include <gpunn/profiler.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -281,6 +282,7 @@ void DataLoader::start_epoch() {
 
 bool DataLoader::next(Batch& batch) {
   GPUNN_CHECK(run_ != nullptr, "DataLoader::next: no epoch started (call start_epoch or begin)");
+  const profiler::Range range("data");
   return run_->next(batch);
 }
 

@@ -160,7 +160,10 @@ int run(Options& o) {
   reset_peak_memory_stats(device);
   std::vector<double> losses, seconds;
   gx::Progress bar("alexnet", o.steps, "steps");
+  cli::ProfileRun profile(o.common.profile);  // --profile: the training steps
+  profile.start();
   for (int64_t step = 1; step <= o.steps; ++step) {
+    const profiler::Range step_range("step");
     const auto t0 = std::chrono::steady_clock::now();
     const auto [x, y] = batches.next();
     opt.zero_grad();
@@ -210,6 +213,7 @@ int run(Options& o) {
   gx::write_png(png, gx::line_plot({curve}, po));
   std::cout << "wrote " << png << "\n";
 
+  profile.finish();
   gx::JsonLine json;
   json.add("images_per_s", images_per_s)
       .add("peak_device_bytes", mem.peak_allocated_bytes)

@@ -188,12 +188,15 @@ int run(Options& o) {
   std::vector<EpochLoss> train_hist, test_hist;
   double train_seconds = 0;
   int64_t train_images = 0;
+  cli::ProfileRun profile(o.common.profile);  // --profile: the training epochs
+  profile.start();
   for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
     gx::Progress bar("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs),
                      loader.num_batches(), "steps");
     EpochLoss sum;
     int64_t seen = 0, step = 0;
     for (data::Batch& b : loader) {
+      const profiler::Range step_range("step");
       opt.zero_grad();
       models::VaeLoss l;
       {
@@ -249,6 +252,7 @@ int run(Options& o) {
   const EpochLoss &tr = train_hist.back(), &te = test_hist.back();
   const double images_per_s =
       train_seconds > 0 ? static_cast<double>(train_images) / train_seconds : 0;
+  profile.finish();
   gx::JsonLine json;
   json.add("example", "autoencoder")
       .add("final_loss", tr.loss)

@@ -289,12 +289,15 @@ int run(int argc, char** argv) {
   const int64_t chunks_per_epoch = (stream_len + s.seq_len - 1) / s.seq_len;
   ex::Progress progress("train", s.epochs * chunks_per_epoch, "step");
   int64_t step = 0;
+  cli::ProfileRun profile(common.profile);  // --profile: the training epochs
+  profile.start();
   for (int64_t epoch = 0; epoch < s.epochs; ++epoch) {
     State state;
     double sum = 0;
     int64_t count = 0;
     for (const Chunk& chunk :
          make_chunks(vocab.encode_ids(shuffled_text(names, gen)), s.batch, s.seq_len)) {
+      const profiler::Range step_range("step");
       opt.zero_grad();
       Tensor loss;
       {
@@ -345,6 +348,7 @@ int run(int argc, char** argv) {
   const double novel_fraction =
       samples.empty() ? 0.0 : static_cast<double>(novel) / static_cast<double>(samples.size());
 
+  profile.finish();
   ex::JsonLine json;
   json.add("cell", s.cell)
       .add("initial_loss", initial_loss)

@@ -435,6 +435,8 @@ int run(Options& o) {
   loader.set_epoch(start_epoch);
 
   // ---- training ----
+  cli::ProfileRun profile(o.common.profile);  // --profile: the training epochs
+  profile.start();
   for (int64_t epoch = start_epoch; epoch < stop_after; ++epoch) {
     model->train();
     gx::Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
@@ -457,6 +459,7 @@ int run(Options& o) {
         --skip;
         continue;
       }
+      const profiler::Range step_range("step");
       Tensor logits, loss;
       {
         autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
@@ -532,6 +535,7 @@ int run(Options& o) {
       return 130;
     }
   }
+  profile.finish();
   // Also after --resume of a finished run, which only tests and redraws.
   if (start_epoch >= stop_after && !hist.rows.empty()) {
     write_metrics_csv(gx::output_path(o.common, "metrics.csv"), hist);

@@ -175,6 +175,8 @@ int run(int argc, char** argv) {
   ex::prepare_output_dir(common);
   const Device device = ex::resolve_device(common.device);
   std::cout << "filters: " << ex::run_summary(device, "fp32") << "\n";
+  cli::ProfileRun profile(common.profile);  // --profile: the filtering
+  profile.start();
   const Picture pic = load_picture(image_path);
   const Tensor gray = shrink(pic.gray, max_side);
   const Tensor x = gray.reshape({1, 1, gray.size(0), gray.size(1)});
@@ -224,6 +226,7 @@ int run(int argc, char** argv) {
   std::cerr << "  contact sheet (input, then the filters in order) -> " << sheet << "\n";
 
   const double identity_err = max_abs_diff(y[0][0], x[0][0]);
+  profile.finish();
   ex::JsonLine json;
   json.add("image", pic.source)
       .add("height", x.size(2))

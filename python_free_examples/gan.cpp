@@ -254,6 +254,8 @@ int run(Options& o) {
   int64_t images_seen = 0;
   double last_d_real = NAN, last_d_fake = NAN, last_d_loss = NAN, last_g_loss = NAN;
   double sample_spread = NAN;
+  cli::ProfileRun profile(o.common.profile);  // --profile: the training epochs
+  profile.start();
   for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
     gen->train();
     disc->train();
@@ -262,6 +264,7 @@ int run(Options& o) {
     double sum_d = 0, sum_g = 0, sum_real = 0, sum_fake = 0;
     int64_t steps = 0;
     for (data::Batch& b : loader) {
+      const profiler::Range step_range("step");
       const int64_t n = b.size();
       const Tensor ones_t = ones({n, 1}, TensorOptions(kFloat32).device(device));
       const Tensor zeros_t = zeros({n, 1}, TensorOptions(kFloat32).device(device));
@@ -344,6 +347,7 @@ int run(Options& o) {
 
   const double images_per_s =
       train_seconds > 0 ? static_cast<double>(images_seen) / train_seconds : 0;
+  profile.finish();
   gx::JsonLine json;
   json.add("example", "gan")
       .add("epochs", o.epochs)

@@ -64,6 +64,7 @@ double train(const std::string& label, nn::Module& model, const Tensor& x, const
   ex::Progress progress(label, steps, "step");
   double last = NAN;
   for (int64_t step = 1; step <= steps; ++step) {
+    const profiler::Range step_range("step");
     opt.zero_grad();
     const Tensor scores = model(x);
     const Tensor data_loss =
@@ -223,6 +224,8 @@ int run(int argc, char** argv) {
   };
 
   std::vector<ex::Image> pictures;
+  cli::ProfileRun profile(common.profile);  // --profile: the three trainings
+  profile.start();
   for (Model& m : models) {
     small_init(*m.net);
     m.net->to(device);
@@ -233,6 +236,7 @@ int run(int argc, char** argv) {
     ex::write_png(path, pictures.back());
     std::cerr << "  " << m.label << ": training accuracy " << m.acc << ", wrote " << path << "\n";
   }
+  profile.finish();
   const std::string sheet = ex::output_path(common, "spiral_regions.png");
   ex::write_png(sheet, ex::contact_sheet(pictures, 3, 6));
   std::cerr << "  wrote " << sheet << " (linear SVM | linear softmax | 2-layer net)\n";

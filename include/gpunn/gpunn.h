@@ -21,6 +21,7 @@
 #include <gpunn/optim/rmsprop.h>
 #include <gpunn/optim/schedule.h>
 #include <gpunn/optim/sgd.h>
+#include <gpunn/profiler.h>
 #include <gpunn/state_dict.h>
 #include <gpunn/tensor.h>
 #include <gpunn/version.h>

@@ -3,6 +3,7 @@
 #include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/optim.h>
 #include <gpunn/optim/grad_scaler.h>
+#include <gpunn/profiler.h>
 
 #include <cmath>
 #include <string>
@@ -52,6 +53,7 @@ void GradScaler::unscale_(Optimizer& optimizer) {
 }
 
 bool GradScaler::step(Optimizer& optimizer) {
+  const profiler::Range range("grad_scaler.step");
   if (!o_.enabled) {
     optimizer.step();
     return true;

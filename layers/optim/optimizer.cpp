@@ -2,6 +2,7 @@
 // and state save/load.
 #include <gpunn/autograd.h>
 #include <gpunn/optim/optimizer.h>
+#include <gpunn/profiler.h>
 
 #include <cmath>
 #include <map>
@@ -58,6 +59,7 @@ void Optimizer::check_all() const {
 }
 
 void Optimizer::step() {
+  const profiler::Range range("optimizer.step");
   NoGradGuard no_grad;
   size_t index = 0;
   for (const ParamGroup& group : groups_) {

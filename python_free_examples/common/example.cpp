@@ -26,6 +26,7 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_flag("--smoke", o.smoke, "run a few steps only (what CI runs)");
   app.add_option("--out", o.out_dir, "folder for the PNG, CSV and checkpoint files")
       ->capture_default_str();
+  cli::add_profile_option(app, o.profile);
 }
 
 Device resolve_device(const std::string& name) {

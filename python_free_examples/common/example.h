@@ -9,6 +9,7 @@
 
 #include "cli_checks.h"  // tools/common: gpunn::cli::positive, non_negative
 #include "precision.h"   // tools/common: --precision
+#include "profile.h"     // tools/common: --profile
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,7 @@ struct CommonOptions {
   uint64_t seed = 0;
   bool smoke = false;         // a few steps only: what CI runs
   std::string out_dir = ".";  // where PNG, CSV and checkpoint files go
+  std::string profile;        // --profile FILE (tools/common/profile.h); empty: off
 };
 void add_common_options(CLI::App& app, CommonOptions& options);
 

@@ -7,6 +7,7 @@
 //
 //   gpunn time MODEL [--batch N] [--device auto|cpu|cuda[:i]] [--impl SPEC]
 //                    [--precision fp32|tf32|bf16|fp16] [--iters N] [--warmup N] [--json FILE]
+//                    [--profile FILE]
 //       MODEL: alexnet, mlp (the spiral MLP 2-100-3), lenet, cnn (the
 //       Fashion-MNIST CNN). Times the model layer by layer, forward and
 //       backward, then whole training iterations (forward, cross-entropy,
@@ -37,6 +38,7 @@
 
 #include "cli_checks.h"
 #include "precision.h"
+#include "profile.h"
 
 namespace {
 
@@ -132,6 +134,7 @@ struct TimeOptions {
   int iters = 10;
   int warmup = 3;
   std::string json;
+  std::string profile;  // --profile FILE: the timed whole iterations under the profiler
 };
 
 struct LayerResult {
@@ -309,7 +312,10 @@ int run_time(const TimeOptions& o) {
   if (device.is_cuda()) cuda::synchronize(device.index);
   reset_peak_memory_stats(device);
   std::vector<double> step_ms;
+  cli::ProfileRun profile(o.profile);
   for (int it = 0; it < o.warmup + o.iters; ++it) {
+    if (it == o.warmup) profile.start();  // the timed iterations (which then include its cost)
+    const profiler::Range step_range("step");
     timer.start();
     Tensor loss;
     {
@@ -323,6 +329,7 @@ int run_time(const TimeOptions& o) {
     const double ms = timer.stop_ms();
     if (it >= o.warmup) step_ms.push_back(ms);
   }
+  profile.finish();
   const MemoryStats mem = memory_stats(device);
 
   // ---- report.
@@ -484,6 +491,7 @@ int main(int argc, char** argv) {
       ->check(gpunn::cli::positive);
   time->add_option("--warmup", t.warmup, "untimed iterations first")
       ->check(gpunn::cli::non_negative);
+  cli::add_profile_option(*time, t.profile);
   time->add_option("--json", t.json, "also write the results to this JSON file");
 
   CLI11_PARSE(app, argc, argv);
