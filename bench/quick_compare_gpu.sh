@@ -4,7 +4,8 @@
 # AlexNet at batch 128 with bf16 and fp16 autocast, in strict FP32 and in TF32 (the new
 # precisions first, in case time runs out), and the spiral MLP step,
 # each timed by `gpunn time` and by bench/reference/torch_time.py one after the
-# other on the same card. Everything is appended to LOG, the JSON lines included.
+# other on the same card, then a profiled TF32 AlexNet step (gpunn time --profile: the
+# per-op table). Everything is appended to LOG, the JSON lines included.
 #
 #   bench/quick_compare_gpu.sh BUILD_DIR LOG
 set -uo pipefail
@@ -32,3 +33,9 @@ for precision in bf16 fp16 fp32 tf32; do
 done
 run gpunn_mlp "$build/tools/cli/gpunn" time mlp --device cuda --iters 50 --warmup 10
 run torch_mlp python3 bench/reference/torch_time.py mlp --device cuda --iters 50 --warmup 10
+# Where AlexNet's TF32 step spends its time, per op and implementation (device times from
+# CUDA events; after the timed runs, since the profiler's events add to each launch).
+echo "---- gpunn_alexnet_tf32_profile" >>"$log"
+timeout 60 "$build/tools/cli/gpunn" time alexnet --device cuda --batch 128 --precision tf32 \
+  --iters 3 --warmup 2 --profile "$tmp/alexnet_tf32_trace.json" 2>&1 |
+  sed -n '/^profile (/,/^wrote the trace/p' >>"$log"
