@@ -2,9 +2,10 @@
 # A short gpunn-against-PyTorch comparison for the minutes left after
 # tools/gpu_check.sh on a GPU machine (bench/run_gpu.sh is the full one):
 # AlexNet at batch 128 with bf16 and fp16 autocast, in strict FP32 and in TF32 (the new
-# precisions first, in case time runs out), and the spiral MLP step,
+# precisions first, in case time runs out), and the spiral MLP step (all on `auto`),
 # each timed by `gpunn time` and by bench/reference/torch_time.py one after the
-# other on the same card, then a profiled TF32 AlexNet step (gpunn time --profile: the
+# other on the same card, then AlexNet FP32/TF32 with --impl vendor and custom, and a
+# profiled TF32 AlexNet step (gpunn time --profile: the
 # per-op table). Everything is appended to LOG, the JSON lines included.
 #
 #   bench/quick_compare_gpu.sh BUILD_DIR LOG
@@ -33,6 +34,14 @@ for precision in bf16 fp16 fp32 tf32; do
 done
 run gpunn_mlp "$build/tools/cli/gpunn" time mlp --device cuda --iters 50 --warmup 10
 run torch_mlp python3 bench/reference/torch_time.py mlp --device cuda --iters 50 --warmup 10
+# The issue-20 targets name each path: AlexNet in FP32 and TF32 on the vendor path only and
+# on our kernels only (the runs above are `auto`, which measures both per layer).
+for precision in fp32 tf32; do
+  for impl in vendor custom; do
+    run "gpunn_alexnet_${precision}_${impl}" "$build/tools/cli/gpunn" time alexnet --device cuda \
+      --batch 128 --precision "$precision" --impl "$impl" --iters 10 --warmup 3
+  done
+done
 # Where AlexNet's TF32 step spends its time, per op and implementation (device times from
 # CUDA events; after the timed runs, since the profiler's events add to each launch).
 echo "---- gpunn_alexnet_tf32_profile" >>"$log"

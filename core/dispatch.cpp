@@ -3,6 +3,7 @@
 
 #include "core/autograd/anomaly.h"
 #include "core/cuda/runtime.h"
+#include "core/tuning.h"
 
 namespace gpunn {
 
@@ -24,11 +25,17 @@ const char* implementation_name(Implementation impl) {
   return "unknown";
 }
 
+std::string implementation_name(Implementation impl, int variant) {
+  std::string name = implementation_name(impl);
+  if (variant != 0) name += "#" + std::to_string(variant);
+  return name;
+}
+
 LaunchTrace::LaunchTrace() : outer_(active_trace) { active_trace = this; }
 LaunchTrace::~LaunchTrace() { active_trace = outer_; }
 
-void LaunchTrace::add(const char* op, OpFamily family, Implementation impl) {
-  records_.push_back({op, family, impl});
+void LaunchTrace::add(const char* op, OpFamily family, Implementation impl, int variant) {
+  records_.push_back({op, family, impl, variant});
 }
 
 int LaunchTrace::count(const std::string& op) const {
@@ -46,13 +53,12 @@ int LaunchTrace::count(const std::string& op, Implementation impl) const {
 namespace dispatch_detail {
 
 KernelRun::KernelRun(const char* op, OpFamily family, Device device, Implementation impl,
-                     unsigned libraries)
-    : op_(op), family_(family), device_(device), impl_(impl) {
+                     unsigned libraries, int variant, bool trial)
+    : op_(op), family_(family), device_(device), impl_(impl), variant_(variant) {
   if (device.is_cuda()) ctx_ = cuda::kernel_context(device.index, libraries);
-  ctx_.settings.allow_tf32 = allow_tf32();
-  ctx_.settings.deterministic = deterministic();
-  ctx_.settings.cudnn_benchmark = cudnn_benchmark();
-  if (profiler::active()) {
+  ctx_.settings = current_settings();
+  ctx_.variant = variant;
+  if (!trial && profiler::active()) {
     profile_.emplace(device);
     profile_->nvtx_push(op);
   }
@@ -84,18 +90,61 @@ void KernelRun::reserve(size_t bytes) {
 void KernelRun::finish(std::initializer_list<const Tensor*> inputs,
                        std::initializer_list<const Tensor*> outputs) {
   if (device_.is_cuda()) cuda::check_launch(op_);
-  if (active_trace) active_trace->add(op_, family_, impl_);
+  if (active_trace) active_trace->add(op_, family_, impl_, variant_);
   if (profile_) {
-    profile_->finish(op_, family_, impl_, device_, inputs, outputs, ctx_.workspace_bytes);
+    profile_->finish(op_, family_, impl_, variant_, device_, inputs, outputs, ctx_.workspace_bytes);
     profile_.reset();
   }
   if (autograd::anomaly::enabled()) autograd::anomaly::check_outputs(op_, inputs, outputs);
+}
+
+void KernelRun::check_trial() {
+  if (device_.is_cuda()) cuda::check_launch(op_);
 }
 
 void throw_no_implementation(const char* op, DType dtype, Device device) {
   detail::throw_error(op, ": no implementation for ", dtype_name(dtype), " tensors on ",
                       device.str(), " in this build of gpunn");
 }
+
+kernels::Settings current_settings() {
+  kernels::Settings s;
+  s.allow_tf32 = allow_tf32();
+  s.deterministic = deterministic();
+  s.cudnn_benchmark = cudnn_benchmark();
+  return s;
+}
+
+bool may_measure(Device device) {
+  if (!tuning()) return false;
+  if (device.is_cpu()) return tuning_cache::testing::measure_on_cpu();
+  // Trial runs synchronize with the device, which a stream being captured forbids.
+  return !cuda::stream_is_capturing(device.index);
+}
+
+bool deterministic_may_measure() { return tuning_cache::has_file(); }
+
+std::string tuning_key(const char* op, DType dtype, Device device,
+                       const kernels::Settings& settings, const std::string& own_key) {
+  return tuning_cache::key_prefix(op, dtype, device, settings) + own_key;
+}
+
+bool tuning_lookup(const std::string& key, Implementation* impl, int* variant) {
+  const std::optional<tuning_cache::Choice> c = tuning_cache::lookup(key);
+  if (!c) return false;
+  *impl = c->implementation;
+  *variant = c->variant;
+  return true;
+}
+
+void tuning_store(const std::string& key, Implementation impl, int variant, double us) {
+  tuning_cache::store(key, {impl, variant}, us);
+}
+
+TuningRange::TuningRange() {
+  if (profiler::active()) range_ = std::make_unique<profiler::Range>("tuning");
+}
+TuningRange::~TuningRange() = default;
 
 }  // namespace dispatch_detail
 

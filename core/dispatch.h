@@ -13,7 +13,9 @@
 // the outputs (Note [where anomaly mode
 // looks] in core/autograd/anomaly.h), which is why every launch names its tensors.
 //
-// Choice: on the CPU the cpu/cpu_vendor entries, on CUDA cuda/cuda_vendor. `custom`
+// Choice: on the CPU the cpu/cpu_vendor entries, on CUDA cuda/cuda_vendor. On `auto`, a
+// table with a tuning_key measures its candidates once per key (tuned(), below; gpunn/
+// config.h's set_tuning says when). Otherwise `custom`
 // tries ours first, `vendor` and `auto` the vendor's first; an entry whose supported()
 // refuses the args is skipped, and the other one serves (`vendor` on an op without a
 // vendor implementation runs ours, as gpunn/config.h documents). No entry at all is an
@@ -21,13 +23,20 @@
 #pragma once
 
 #include <gpunn/config.h>
+#include <gpunn/cuda.h>
 #include <gpunn/dtype.h>
 #include <gpunn/error.h>
 #include <gpunn/tensor.h>
 
+#include <algorithm>
+#include <exception>
 #include <initializer_list>
+#include <limits>
+#include <memory>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "core/profiler_hooks.h"
 #include "kernels/base/table.h"
@@ -68,8 +77,11 @@ namespace dispatch_detail {
 // The non-template half of launch(): one chosen entry's context, workspace and checks.
 class KernelRun {
  public:
-  KernelRun(const char* op, OpFamily family, Device device, Implementation impl,
-            unsigned libraries);
+  // `variant`: the entry's numbered kernel (Context::variant; 0: its own choice). A `trial`
+  // run is one of auto's measurements: neither traced nor profiled nor checked by anomaly
+  // mode (the real run that follows is).
+  KernelRun(const char* op, OpFamily family, Device device, Implementation impl, unsigned libraries,
+            int variant = 0, bool trial = false);
   KernelRun(const KernelRun&) = delete;
   KernelRun& operator=(const KernelRun&) = delete;
 
@@ -82,18 +94,131 @@ class KernelRun {
   // After the entry returned: the launch check, the trace, the profiler, anomaly mode.
   void finish(std::initializer_list<const Tensor*> inputs,
               std::initializer_list<const Tensor*> outputs);
+  // After a trial run: the launch check only.
+  void check_trial();
 
  private:
   const char* op_;
   OpFamily family_;
   Device device_;
   Implementation impl_;
+  int variant_;
   kernels::Context ctx_;
   Tensor workspace_, reserve_;
   std::optional<profiler::detail::Pending> profile_;  // while a profiler records
 };
 
 [[noreturn]] void throw_no_implementation(const char* op, DType dtype, Device device);
+
+// ---- auto by measurement (gpunn/config.h: set_tuning; core/tuning.h) ----
+
+// The settings of gpunn/config.h as kernels see them.
+kernels::Settings current_settings();
+// Whether auto may measure on `device` now (tuning on; a GPU, or the CPU in tests; the
+// device's stream not being captured into a CUDA graph).
+bool may_measure(Device device);
+// Whether deterministic mode allows measuring (only with a cache file: core/tuning.h).
+bool deterministic_may_measure();
+// The full key, the kept choice and storing a measured one (core/tuning.h).
+std::string tuning_key(const char* op, DType dtype, Device device,
+                       const kernels::Settings& settings, const std::string& own_key);
+bool tuning_lookup(const std::string& key, Implementation* impl, int* variant);
+void tuning_store(const std::string& key, Implementation impl, int variant, double us);
+// A profiler range around a measurement (when a profiler records).
+class TuningRange {
+ public:
+  TuningRange();
+  ~TuningRange();
+  TuningRange(const TuningRange&) = delete;
+  TuningRange& operator=(const TuningRange&) = delete;
+
+ private:
+  std::unique_ptr<profiler::Range> range_;
+};
+
+template <typename Args>
+struct Candidate {
+  const kernels::Kernel<Args>* kernel = nullptr;
+  Implementation implementation = Implementation::Cpu;
+  int variant = 0;
+};
+
+// One untimed run (library set-up, algorithm search, first-call costs), then up to three
+// timed ones; the fastest, in microseconds. Stops after one timed run slower than 4x
+// `best_so_far`.
+template <typename Args>
+double time_candidate(const Candidate<Args>& c, const char* op, OpFamily family, Device device,
+                      const Args& args, double best_so_far) {
+  KernelRun run(op, family, device, c.implementation, c.kernel->libraries, c.variant, true);
+  if (c.kernel->workspace_bytes) run.workspace(c.kernel->workspace_bytes(args, run.context()));
+  if (c.kernel->reserve_bytes) run.reserve(c.kernel->reserve_bytes(args));
+  c.kernel->run(args, run.context());
+  run.check_trial();
+  cuda::Timer timer(device);  // CUDA events on the device's stream, or the host clock
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 3; ++i) {
+    timer.start();
+    c.kernel->run(args, run.context());
+    best = std::min(best, 1000.0 * timer.stop_ms());
+    run.check_trial();
+    if (best > 4 * best_so_far) break;
+  }
+  return best;
+}
+
+// auto's measured choice for these args, or nullopt where the fixed order applies: the
+// table measures no calls (no tuning_key) or not this one (an empty key), the family is
+// not on auto, measuring is off, or fewer than two candidates compute the call.
+template <typename Args>
+std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const char* op,
+                                     Device device, const Args& args,
+                                     const kernels::Row<Args>& row) {
+  if (!table.tuning_key || get_impl(table.family) != Impl::Auto || !may_measure(device))
+    return std::nullopt;
+  const kernels::Settings settings = current_settings();
+  if (settings.deterministic && !deterministic_may_measure()) return std::nullopt;
+  const std::string own = table.tuning_key(args);
+  if (own.empty()) return std::nullopt;
+  const bool cpu = device.is_cpu();
+  const kernels::Kernel<Args>& ours = cpu ? row.cpu : row.cuda;
+  const kernels::Kernel<Args>& vendor = cpu ? row.cpu_vendor : row.cuda_vendor;
+  std::vector<Candidate<Args>> candidates;
+  if (vendor.accepts(args))
+    candidates.push_back(
+        {&vendor, cpu ? Implementation::CpuVendor : Implementation::CudaVendor, 0});
+  const Implementation ours_impl = cpu ? Implementation::Cpu : Implementation::Cuda;
+  if (ours.accepts(args)) {
+    if (ours.variants == 0) candidates.push_back({&ours, ours_impl, 0});
+    for (int v = 1; v <= ours.variants; ++v) {
+      if (!ours.variant_usable || ours.variant_usable(args, settings, v))
+        candidates.push_back({&ours, ours_impl, v});
+    }
+  }
+  if (candidates.size() < 2) return std::nullopt;
+  const std::string key = tuning_key(op, args.dtype, device, settings, own);
+  Implementation kept_impl;
+  int kept_variant = 0;
+  if (tuning_lookup(key, &kept_impl, &kept_variant)) {
+    for (const Candidate<Args>& c : candidates)
+      if (c.implementation == kept_impl && c.variant == kept_variant) return c;
+    // A kept choice that no longer computes the call: measured again.
+  }
+  const TuningRange range;
+  double best = std::numeric_limits<double>::infinity();
+  const Candidate<Args>* fastest = nullptr;
+  std::exception_ptr first_error;
+  for (const Candidate<Args>& c : candidates) {
+    try {
+      const double us = time_candidate(c, op, table.family, device, args, best);
+      if (us < best) best = us, fastest = &c;
+    } catch (const Error&) {  // out of memory for its workspace, say: not a contender
+      if (!first_error) first_error = std::current_exception();
+    }
+  }
+  if (!fastest) std::rethrow_exception(first_error);
+  tuning_store(key, fastest->implementation, fastest->variant, best);
+  return *fastest;
+}
 
 }  // namespace dispatch_detail
 
@@ -111,7 +236,12 @@ Launched launch(const kernels::OpTable<Args>& table, Device device, const Args& 
   const bool vendor_first = get_impl(table.family) != Impl::Custom;
   const kernels::Kernel<Args>* chosen = nullptr;
   Implementation impl = ours_impl;
-  if (vendor_first && vendor.accepts(args)) {
+  int variant = 0;
+  if (const auto t = dispatch_detail::tuned(table, name, device, args, row)) {
+    chosen = t->kernel;
+    impl = t->implementation;
+    variant = t->variant;
+  } else if (vendor_first && vendor.accepts(args)) {
     chosen = &vendor;
     impl = vendor_impl;
   } else if (ours.accepts(args)) {
@@ -122,7 +252,7 @@ Launched launch(const kernels::OpTable<Args>& table, Device device, const Args& 
   } else {
     dispatch_detail::throw_no_implementation(name, args.dtype, device);
   }
-  dispatch_detail::KernelRun run(name, table.family, device, impl, chosen->libraries);
+  dispatch_detail::KernelRun run(name, table.family, device, impl, chosen->libraries, variant);
   if (chosen->workspace_bytes) run.workspace(chosen->workspace_bytes(args, run.context()));
   if (chosen->reserve_bytes) run.reserve(chosen->reserve_bytes(args));
   chosen->run(args, run.context());

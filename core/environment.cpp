@@ -73,6 +73,8 @@ const std::vector<std::string>& known_names() {
                                   "GPUNN_ALLOW_TF32",
                                   "GPUNN_DETERMINISTIC",
                                   "GPUNN_CUDNN_BENCHMARK",
+                                  "GPUNN_TUNING",
+                                  "GPUNN_TUNING_CACHE",
                                   "GPUNN_CUDA_NO_CACHE",
                                   "GPUNN_DETECT_ANOMALY",
                                   "GPUNN_FASHION_MNIST_DIR"};

@@ -145,8 +145,8 @@ void Pending::nvtx_push(const char* op) {
 #endif
 }
 
-void Pending::finish(const char* op, OpFamily family, Implementation impl, Device device,
-                     std::initializer_list<const Tensor*> inputs,
+void Pending::finish(const char* op, OpFamily family, Implementation impl, int variant,
+                     Device device, std::initializer_list<const Tensor*> inputs,
                      std::initializer_list<const Tensor*> outputs, size_t workspace_bytes) {
   const Clock::time_point end = Clock::now();
 #if GPUNN_WITH_CUDA
@@ -160,6 +160,7 @@ void Pending::finish(const char* op, OpFamily family, Implementation impl, Devic
   e.op = op;
   e.family = family;
   e.implementation = impl;
+  e.variant = variant;
   e.device = device;
   e.thread = impl_->thread;
   e.bytes = static_cast<int64_t>(workspace_bytes);
@@ -274,7 +275,7 @@ std::string Profiler::table(size_t top) const {
   std::map<std::tuple<std::string, std::string, std::string>, Row> rows;
   double host_total = 0, device_total = 0;
   for (const OpEvent& e : state_->ops) {
-    const std::string impl = implementation_name(e.implementation), dev = e.device.str();
+    const std::string impl = implementation_name(e.implementation, e.variant), dev = e.device.str();
     Row& r = rows[{e.op, impl, dev}];
     r.op = e.op, r.impl = impl, r.device = dev;
     ++r.calls;
@@ -358,7 +359,7 @@ void Profiler::export_chrome_trace(const std::string& path) const {
   for (const OpEvent& e : state_->ops) {
     os << ",\n{\"name\": " << json::quote(e.op) << ", \"cat\": \"op\", \"ph\": \"X\", \"pid\": 0"
        << ", \"tid\": " << e.thread << ", \"ts\": " << e.start_us << ", \"dur\": " << e.host_us
-       << ", \"args\": {\"implementation\": \"" << implementation_name(e.implementation)
+       << ", \"args\": {\"implementation\": \"" << implementation_name(e.implementation, e.variant)
        << "\", \"device\": " << json::quote(e.device.str())
        << ", \"dtype\": " << json::quote(e.dtype) << ", \"bytes\": " << e.bytes
        << ", \"shapes\": [";
@@ -369,7 +370,7 @@ void Profiler::export_chrome_trace(const std::string& path) const {
       os << ",\n{\"name\": " << json::quote(e.op) << ", \"cat\": \"kernel\", \"ph\": \"X\""
          << ", \"pid\": " << 1 + e.device.index << ", \"tid\": 0, \"ts\": " << e.device_start_us
          << ", \"dur\": " << e.device_us << ", \"args\": {\"implementation\": \""
-         << implementation_name(e.implementation) << "\"}}";
+         << implementation_name(e.implementation, e.variant) << "\"}}";
     }
   }
   for (const auto& [d, unused] : devices) {

@@ -28,7 +28,7 @@ class Pending {
 
   // An NVTX range named `op` until finish() (builds with CUDA).
   void nvtx_push(const char* op);
-  void finish(const char* op, OpFamily family, Implementation impl, Device device,
+  void finish(const char* op, OpFamily family, Implementation impl, int variant, Device device,
               std::initializer_list<const Tensor*> inputs,
               std::initializer_list<const Tensor*> outputs, size_t workspace_bytes);
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "kernels/base/table.h"
 
@@ -85,6 +86,12 @@ extern const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data;
 extern const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight;
 extern const OpTable<Conv2dBackwardBiasArgs> conv2d_backward_bias;
 
+// auto's key of a call (kernels/base/table.h's tuning_key): every shape field, and the
+// bias and ReLU flags.
+std::string conv2d_tuning_key(const Conv2dForwardArgs& a);
+std::string conv2d_tuning_key(const Conv2dBackwardDataArgs& a);
+std::string conv2d_tuning_key(const Conv2dBackwardWeightArgs& a);
+
 // y = max(y, 0) over n values in place, NaN kept: the ReLU epilogue of the entries whose
 // library computes the convolution and the bias (oneDNN, cuDNN). Their own ReLU epilogues
 // (oneDNN's post-op, cuDNN's fused convolution-bias-activation) compute max(y, 0) in a way
@@ -140,8 +147,10 @@ template <typename T>
 size_t conv2d_backward_weight_onednn_16bit_workspace(const Conv2dBackwardWeightArgs& a,
                                                      const Context& ctx);
 
-// Ours: per image, im2col gathers the input patches into the workspace ([C·R·S, P·Q]),
-// our GEMM multiplies by the filters per group, col2im scatters patch gradients back.
+// Ours (kernels/cuda/conv.cuh numbers the kernels): the variant auto chose
+// (Context::variant), else variant 1 (per image, im2col gathers the input patches into the
+// workspace ([C·R·S, P·Q]), our GEMM multiplies by the filters per group, col2im scatters
+// patch gradients back); the workspace is the chosen variant's.
 template <typename T>
 void conv2d_forward_cuda(const Conv2dForwardArgs& a, const Context& ctx);
 template <typename T>
@@ -150,7 +159,9 @@ template <typename T>
 void conv2d_backward_weight_cuda(const Conv2dBackwardWeightArgs& a, const Context& ctx);
 template <typename T>
 void conv2d_backward_bias_cuda(const Conv2dBackwardBiasArgs& a, const Context& ctx);
-// Workspace: one image's columns, C·R·S·P·Q elements.
+// Whether numbered kernel `variant` computes these args (auto's candidates).
+template <typename T, typename Args>
+bool conv2d_cuda_variant_usable(const Args& a, const Settings& settings, int variant);
 size_t conv2d_forward_cuda_workspace(const Conv2dForwardArgs& a, const Context& ctx);
 size_t conv2d_backward_data_cuda_workspace(const Conv2dBackwardDataArgs& a, const Context& ctx);
 size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, const Context& ctx);

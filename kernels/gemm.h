@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "kernels/base/table.h"
 
@@ -29,6 +30,12 @@ struct GemmArgs {
 
 extern const OpTable<GemmArgs> gemm;
 
+// auto's key of a call (kernels/base/table.h's tuning_key): flags, sizes, strides and the
+// operands' 16-byte alignment (which our vectorized kernels need); "" when beta != 0 (trial
+// runs would add to C) and for products under 64³ multiply-adds, where the choice hardly
+// matters and measuring would cost more than it saves.
+std::string gemm_tuning_key(const GemmArgs& a);
+
 // ---- implementations (kernels/rows.cpp) ----
 // Reference: one output row at a time, accumulated in double.
 template <typename T>
@@ -45,9 +52,13 @@ size_t gemm_onednn_16bit_workspace(const GemmArgs& a, const Context& ctx);
 // oneDNN's bfloat16 matmul (kernels/vendor/onednn_gemm.cpp): float32 sums, C rounded once.
 void gemm_onednn_bf16(const GemmArgs& a, const Context& ctx);
 // Our tiled kernels (kernels/cuda/gemm.cu; kernels/cuda/gemm.cuh has the typed form
-// that other CUDA kernels call).
+// that other CUDA kernels call, and the variants' numbers).
+// float32 has three (kernels/cuda/gemm.cuh); the variant auto chose runs
+// (Context::variant), else the one that suits the shape.
 template <typename T>
 void gemm_cuda(const GemmArgs& a, const Context& ctx);
+inline constexpr int kGemmCudaF32Variants = 3;
+bool gemm_cuda_f32_variant_usable(const GemmArgs& a, const Settings& settings, int variant);
 // cuBLAS; float32 strict unless settings.allow_tf32. Sizes within cuBLAS's int.
 void gemm_cublas(const GemmArgs& a, const Context& ctx);
 bool gemm_cublas_supported(const GemmArgs& a);

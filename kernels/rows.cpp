@@ -16,6 +16,9 @@
 #include "kernels/reduce.h"
 #include "kernels/rnn.h"
 #include "kernels/softmax.h"
+#if GPUNN_WITH_CUDA
+#include "kernels/cuda/conv.cuh"  // kConvCudaVariants
+#endif
 
 // An entry present only in builds with that backend. Variadic, so braces with commas pass.
 #if GPUNN_WITH_ONEDNN
@@ -121,26 +124,35 @@ const OpTable<Conv2dForwardArgs> conv2d_forward{
     .f32 = {.cpu = {conv2d_forward_cpu<float>},
             ONEDNN(.cpu_vendor = {conv2d_forward_onednn, conv2d_forward_onednn_supported}, )
             CUDA(.cuda = {.run = conv2d_forward_cuda<float>,
-                          .workspace_bytes = conv2d_forward_cuda_workspace}, )
+                          .workspace_bytes = conv2d_forward_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<float, Conv2dForwardArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
                                   conv2d_forward_cudnn_workspace, kCudnn})},
     .f64 = {.cpu = {conv2d_forward_cpu<double>},
             CUDA(.cuda = {.run = conv2d_forward_cuda<double>,
-                          .workspace_bytes = conv2d_forward_cuda_workspace}, )
+                          .workspace_bytes = conv2d_forward_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<double, Conv2dForwardArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
                                   conv2d_forward_cudnn_workspace, kCudnn})},
     .bf16 = {.cpu = {conv2d_forward_cpu<BFloat16>},
             ONEDNN(.cpu_vendor = {.run = conv2d_forward_onednn_16bit<BFloat16>, .supported = conv2d_forward_onednn_16bit_supported, .workspace_bytes = conv2d_forward_onednn_16bit_workspace<BFloat16>}, )
             CUDA(.cuda = {.run = conv2d_forward_cuda<BFloat16>,
-                          .workspace_bytes = conv2d_forward_cuda_workspace}, )
+                          .workspace_bytes = conv2d_forward_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<BFloat16, Conv2dForwardArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
                                   conv2d_forward_cudnn_workspace, kCudnn})},
     .f16 = {.cpu = {conv2d_forward_cpu<Half>},
             ONEDNN(.cpu_vendor = {.run = conv2d_forward_onednn_16bit<Half>, .supported = conv2d_forward_onednn_16bit_supported, .workspace_bytes = conv2d_forward_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {.run = conv2d_forward_cuda<Half>,
-                          .workspace_bytes = conv2d_forward_cuda_workspace}, )
+                          .workspace_bytes = conv2d_forward_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<Half, Conv2dForwardArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_forward_cudnn, conv2d_forward_cudnn_supported,
-                                  conv2d_forward_cudnn_workspace, kCudnn})}};
+                                  conv2d_forward_cudnn_workspace, kCudnn})},
+    .tuning_key = conv2d_tuning_key};
 
 const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data{
     .name = "conv2d_backward_data",
@@ -149,26 +161,35 @@ const OpTable<Conv2dBackwardDataArgs> conv2d_backward_data{
             ONEDNN(.cpu_vendor = {conv2d_backward_data_onednn,
                                   conv2d_backward_data_onednn_supported}, )
             CUDA(.cuda = {.run = conv2d_backward_data_cuda<float>,
-                          .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_data_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<float, Conv2dBackwardDataArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
                                   conv2d_backward_data_cudnn_workspace, kCudnn})},
     .f64 = {.cpu = {conv2d_backward_data_cpu<double>},
             CUDA(.cuda = {.run = conv2d_backward_data_cuda<double>,
-                          .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_data_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<double, Conv2dBackwardDataArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
                                   conv2d_backward_data_cudnn_workspace, kCudnn})},
     .bf16 = {.cpu = {conv2d_backward_data_cpu<BFloat16>},
             ONEDNN(.cpu_vendor = {.run = conv2d_backward_data_onednn_16bit<BFloat16>, .supported = conv2d_backward_data_onednn_16bit_supported, .workspace_bytes = conv2d_backward_data_onednn_16bit_workspace<BFloat16>}, )
             CUDA(.cuda = {.run = conv2d_backward_data_cuda<BFloat16>,
-                          .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_data_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<BFloat16, Conv2dBackwardDataArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
                                   conv2d_backward_data_cudnn_workspace, kCudnn})},
     .f16 = {.cpu = {conv2d_backward_data_cpu<Half>},
             ONEDNN(.cpu_vendor = {.run = conv2d_backward_data_onednn_16bit<Half>, .supported = conv2d_backward_data_onednn_16bit_supported, .workspace_bytes = conv2d_backward_data_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {.run = conv2d_backward_data_cuda<Half>,
-                          .workspace_bytes = conv2d_backward_data_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_data_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<Half, Conv2dBackwardDataArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_data_cudnn, conv2d_backward_data_cudnn_supported,
-                                  conv2d_backward_data_cudnn_workspace, kCudnn})}};
+                                  conv2d_backward_data_cudnn_workspace, kCudnn})},
+    .tuning_key = conv2d_tuning_key};
 
 const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight{
     .name = "conv2d_backward_weight",
@@ -177,30 +198,39 @@ const OpTable<Conv2dBackwardWeightArgs> conv2d_backward_weight{
             ONEDNN(.cpu_vendor = {conv2d_backward_weight_onednn,
                                   conv2d_backward_weight_onednn_supported}, )
             CUDA(.cuda = {.run = conv2d_backward_weight_cuda<float>,
-                          .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_weight_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<float, Conv2dBackwardWeightArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
                                   conv2d_backward_weight_cudnn_supported,
                                   conv2d_backward_weight_cudnn_workspace, kCudnn})},
     .f64 = {.cpu = {conv2d_backward_weight_cpu<double>},
             CUDA(.cuda = {.run = conv2d_backward_weight_cuda<double>,
-                          .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_weight_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<double, Conv2dBackwardWeightArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
                                   conv2d_backward_weight_cudnn_supported,
                                   conv2d_backward_weight_cudnn_workspace, kCudnn})},
     .bf16 = {.cpu = {conv2d_backward_weight_cpu<BFloat16>},
             ONEDNN(.cpu_vendor = {.run = conv2d_backward_weight_onednn_16bit<BFloat16>, .supported = conv2d_backward_weight_onednn_16bit_supported, .workspace_bytes = conv2d_backward_weight_onednn_16bit_workspace<BFloat16>}, )
             CUDA(.cuda = {.run = conv2d_backward_weight_cuda<BFloat16>,
-                          .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_weight_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<BFloat16, Conv2dBackwardWeightArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
                                   conv2d_backward_weight_cudnn_supported,
                                   conv2d_backward_weight_cudnn_workspace, kCudnn})},
     .f16 = {.cpu = {conv2d_backward_weight_cpu<Half>},
             ONEDNN(.cpu_vendor = {.run = conv2d_backward_weight_onednn_16bit<Half>, .supported = conv2d_backward_weight_onednn_16bit_supported, .workspace_bytes = conv2d_backward_weight_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {.run = conv2d_backward_weight_cuda<Half>,
-                          .workspace_bytes = conv2d_backward_weight_cuda_workspace}, )
+                          .workspace_bytes = conv2d_backward_weight_cuda_workspace,
+                          .variants = kConvCudaVariants,
+                          .variant_usable = conv2d_cuda_variant_usable<Half, Conv2dBackwardWeightArgs>}, )
             CUDNN(.cuda_vendor = {conv2d_backward_weight_cudnn,
                                   conv2d_backward_weight_cudnn_supported,
-                                  conv2d_backward_weight_cudnn_workspace, kCudnn})}};
+                                  conv2d_backward_weight_cudnn_workspace, kCudnn})},
+    .tuning_key = conv2d_tuning_key};
 
 const OpTable<Conv2dBackwardBiasArgs> conv2d_backward_bias{
     .name = "conv2d_backward_bias",
@@ -459,7 +489,9 @@ const OpTable<GemmArgs> gemm{
     .family = OpFamily::Gemm,
     .f32 = {.cpu = {gemm_cpu<float>},
             ONEDNN(.cpu_vendor = {gemm_onednn}, )
-            CUDA(.cuda = {gemm_cuda<float>},
+            CUDA(.cuda = {.run = gemm_cuda<float>,
+                          .variants = kGemmCudaF32Variants,
+                          .variant_usable = gemm_cuda_f32_variant_usable},
                  .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
     .f64 = {.cpu = {gemm_cpu<double>},
             CUDA(.cuda = {gemm_cuda<double>},
@@ -471,7 +503,8 @@ const OpTable<GemmArgs> gemm{
     .f16 = {.cpu = {gemm_cpu<Half>},
             ONEDNN(.cpu_vendor = {.run = gemm_onednn_16bit<Half>, .workspace_bytes = gemm_onednn_16bit_workspace<Half>}, )
             CUDA(.cuda = {gemm_cuda<Half>},
-                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})}};
+                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
+    .tuning_key = gemm_tuning_key};
 
 // ---- loss ---------------------------------------------------------------------------------
 const OpTable<NllArgs> nll_forward{

@@ -199,6 +199,16 @@ void check_launch([[maybe_unused]] const char* op) {
 #endif
 }
 
+bool stream_is_capturing([[maybe_unused]] int device) {
+#if GPUNN_WITH_CUDA
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  GPUNN_CUDA_CHECK(cudaStreamIsCapturing(device_stream(device), &status));
+  return status != cudaStreamCaptureStatusNone;
+#else
+  return false;
+#endif
+}
+
 void synchronize(int device) {
   if (device < 0) {
     for (int i = 0; i < device_count(); ++i) synchronize(i);
@@ -270,7 +280,8 @@ std::string build_info() {
   if (kernels::onednn_native_bf16()) {
     os << "bf16 on the cpu: GEMM, convolution and pooling through oneDNN's bfloat16 primitives "
           "(the CPU has bfloat16 instructions); f16 on the cpu: GEMM and convolution through "
-          "oneDNN on float32 copies; the rest of both in the reference loops (float32 arithmetic, one "
+          "oneDNN on float32 copies; the rest of both in the reference loops (float32 arithmetic, "
+          "one "
           "rounding per output)\n";
   } else {
     os << "bf16/f16 on the cpu: GEMM and convolution through oneDNN on float32 copies (oneDNN "

@@ -14,4 +14,8 @@ kernels::Context kernel_context(int device, unsigned libraries);
 // Does nothing in a build without CUDA.
 void check_launch(const char* op);
 
+// Whether gpunn's stream on `device` is being captured into a CUDA graph (false without
+// CUDA).
+bool stream_is_capturing(int device);
+
 }  // namespace gpunn::cuda

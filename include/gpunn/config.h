@@ -4,8 +4,9 @@
 // Every op family has a `custom` implementation (gpunn's own: the reference loops
 // on the CPU, our kernels on CUDA) and may have a `vendor` one (oneDNN on the
 // CPU for float32, docs/cpu.md; cuDNN/cuBLAS on CUDA). `auto` (the default)
-// picks the vendor one where it exists. A family set to `vendor` whose op has
-// no vendor implementation (float64 on the CPU, for one) uses the custom one.
+// picks the vendor one where it exists, except where gpunn has contenders of its own
+// (convolution and GEMM on CUDA): there it measures them (set_tuning, below). A family set to
+// `vendor` whose op has no vendor implementation (float64 on the CPU, for one) uses the custom one.
 // Environment: GPUNN_IMPL=custom|vendor|auto sets every family at start-up;
 // GPUNN_IMPL_<FAMILY> (e.g. GPUNN_IMPL_CONV=custom) sets one and wins over GPUNN_IMPL.
 #pragma once
@@ -55,6 +56,8 @@ Impl get_impl(OpFamily family);
 // cuBLAS/cuDNN. `custom` means Cpu or Cuda, `vendor` CpuVendor or CudaVendor.
 enum class Implementation : int { Cpu, CpuVendor, Cuda, CudaVendor };
 const char* implementation_name(Implementation impl);  // "cpu", "cpu_vendor", "cuda", "cuda_vendor"
+// With our numbered kernel when auto chose one: "cuda#2"; variant 0 gives the name alone.
+std::string implementation_name(Implementation impl, int variant);
 
 // Which implementation each op ran, recorded on this thread while a LaunchTrace is
 // alive (the innermost one when nested). For tests that must know a vendor path
@@ -67,6 +70,7 @@ struct LaunchRecord {
   std::string op;  // "conv2d", "conv2d_backward_weight", ...
   OpFamily family;
   Implementation implementation;
+  int variant = 0;  // which of our numbered kernels auto chose (set_tuning); 0: the default
 };
 
 class LaunchTrace {
@@ -83,7 +87,7 @@ class LaunchTrace {
   void clear() { records_.clear(); }
 
   // Called by the dispatcher (core/dispatch.h).
-  void add(const char* op, OpFamily family, Implementation impl);
+  void add(const char* op, OpFamily family, Implementation impl, int variant = 0);
 
  private:
   std::vector<LaunchRecord> records_;
@@ -122,6 +126,49 @@ bool deterministic();
 // reports, so tools/gpu_check.sh runs initcheck with measuring off.
 void set_cudnn_benchmark(bool measure);
 bool cudnn_benchmark();
+
+// How `auto` chooses where an op has several contenders: today the convolution passes
+// and GEMM on CUDA, whose candidates are cuDNN/cuBLAS (with their own algorithm choice,
+// set_cudnn_benchmark) and each of our numbered kernels that computes the call under the
+// current settings (kernels/cuda/conv.cuh, gemm.cuh). With tuning on (the default), the
+// first call of each key (op, dtype, device, settings and the call's shape, strides and
+// alignment) runs every candidate once untimed and up to three times timed (CUDA events;
+// one timed run when it is already 4x slower than the best) on the call's own buffers,
+// keeps the fastest, and every later call of that key runs it. Calls whose trial runs
+// would change their result (a GEMM that adds to its output, beta != 0) are not measured.
+// With tuning off, or for a family set to custom or vendor, the fixed order of set_impl
+// applies. On the CPU our entries are the reference loops, never a contender: auto takes
+// oneDNN where it exists.
+//
+// Deterministic mode restricts the candidates to deterministic ones, and since a choice
+// made by timing could differ between two runs, it measures only when a cache file is
+// set (the first run's measurements are then every later run's choices); without one it
+// takes the fixed order.
+//
+// GPUNN_TUNING=0 turns measuring off at start-up.
+void set_tuning(bool measure);
+bool tuning();
+
+// A file that keeps the measured choices across runs (off by default; GPUNN_TUNING_CACHE
+// at start-up): read before the first measurement, rewritten atomically after each new one.
+// Its keys name the GPU and the gpunn version, so a file moved to another machine or kept
+// across an upgrade only misses. An unreadable or corrupt file gets one warning on stderr
+// naming it and the line, is ignored (everything is measured again) and is replaced at the
+// next measurement. "" turns it off. Setting it also forgets the choices made so far in
+// this process.
+void set_tuning_cache_file(const std::string& path);
+std::string tuning_cache_file();
+
+// The choices made or loaded in this process.
+struct TuningRecord {
+  std::string key;
+  Implementation implementation;
+  int variant = 0;           // our numbered kernel; 0 for the vendor's entry
+  double microseconds = -1;  // its measured time
+};
+std::vector<TuningRecord> tuning_records();
+// Forgets the choices in memory (the file, if any, is read again before the next one).
+void clear_tuning_cache();
 
 // The version string, e.g. "0.1.0".
 const char* version();

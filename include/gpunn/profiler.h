@@ -48,6 +48,7 @@ struct OpEvent {
   std::string op;  // "conv2d", "relu_backward", ...
   OpFamily family;
   Implementation implementation;
+  int variant = 0;  // our numbered kernel that auto chose (gpunn/config.h); 0: the default
   Device device;
   std::string dtype;                // of the first input
   std::vector<std::string> shapes;  // the inputs', "[64, 1, 28, 28]" (record_shapes)

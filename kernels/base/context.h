@@ -33,6 +33,9 @@ struct Context {
   void* reserve = nullptr;  // reserve_bytes bytes kept after the call (table.h)
   size_t reserve_bytes = 0;
   Settings settings;
+  // Which of the entry's numbered kernels runs (Kernel::variants in table.h), as auto
+  // measured and chose; 0: the entry's own choice.
+  int variant = 0;
 };
 
 }  // namespace gpunn::kernels

@@ -18,6 +18,7 @@
 #include <gpunn/dtype.h>
 
 #include <cstddef>
+#include <string>
 
 #include "kernels/base/context.h"
 
@@ -41,6 +42,14 @@ struct Kernel {
   // pooling keeps its argmax there). launch() allocates them, hands them over in
   // Context::reserve and returns them, and the op saves them for its backward.
   size_t (*reserve_bytes)(const Args&) = nullptr;
+  // Numbered kernels of this entry (1..variants) that auto may measure against each other
+  // and the other implementation (core/dispatch.h, gpunn/config.h's set_tuning); the chosen
+  // one runs with Context::variant set, workspace_bytes included. 0: no choice to offer.
+  int variants = 0;
+  // Whether variant v computes these args exactly under these settings (it exists for the
+  // dtype and shape, stays within the precision setting, is deterministic when that is
+  // asked). Called only for args supported() accepted. Null: every variant does.
+  bool (*variant_usable)(const Args&, const Settings&, int v) = nullptr;
 
   explicit operator bool() const { return run != nullptr; }
   bool accepts(const Args& args) const { return run && (!supported || supported(args)); }
@@ -56,6 +65,10 @@ struct OpTable {
   const char* name;  // the op or pass, for messages: "softmax", "conv2d_backward_data"
   OpFamily family;
   Row<Args> f32, f64, i64, bf16, f16;
+  // Tables whose calls auto measures: the call's key (shape, strides, flags, alignment;
+  // never pointers), or "" for a call not worth measuring or whose trial runs would change
+  // its result (an output that is added to). Null: auto takes the fixed order.
+  std::string (*tuning_key)(const Args&) = nullptr;
 
   // The row for `dtype`. The switch has no default: -Wswitch names this place when a
   // DType is added, and each table then says what it has for it.

@@ -206,12 +206,16 @@ void conv2d_backward_bias_launch(T* db, const T* dy, const Conv2dShape& s, cudaS
 
 }  // namespace
 
+namespace {
+// Variant 1: im2col and our GEMM.
 template <typename T>
-void conv2d_forward_cuda(const Conv2dForwardArgs& a, const Context& ctx) {
+void conv2d_forward_im2col(const Conv2dForwardArgs& a, const Context& ctx) {
   conv2d_forward_launch(static_cast<T*>(a.y), static_cast<const T*>(a.x),
                         static_cast<const T*>(a.w), static_cast<const T*>(a.b), a.relu, a.s,
                         static_cast<T*>(ctx.workspace), ctx.stream);
 }
+
+}  // namespace
 
 template <typename T>
 void conv2d_relu_in_place_cuda(T* y, int64_t n, const Context& ctx) {
@@ -220,15 +224,16 @@ void conv2d_relu_in_place_cuda(T* y, int64_t n, const Context& ctx) {
   bias_relu_kernel<T><<<grid_for(n), kThreads, 0, ctx.stream>>>(y, nullptr, 1, 1, n, true);
 }
 
+namespace {
 template <typename T>
-void conv2d_backward_data_cuda(const Conv2dBackwardDataArgs& a, const Context& ctx) {
+void conv2d_backward_data_im2col(const Conv2dBackwardDataArgs& a, const Context& ctx) {
   conv2d_backward_data_launch(static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
                               static_cast<const T*>(a.w), a.s, static_cast<T*>(ctx.workspace),
                               ctx.stream);
 }
 
 template <typename T>
-void conv2d_backward_weight_cuda(const Conv2dBackwardWeightArgs& a, const Context& ctx) {
+void conv2d_backward_weight_im2col(const Conv2dBackwardWeightArgs& a, const Context& ctx) {
   conv2d_backward_weight_launch(static_cast<T*>(a.dw), static_cast<const T*>(a.dy),
                                 static_cast<const T*>(a.x), a.s, static_cast<T*>(ctx.workspace),
                                 ctx.stream);
@@ -238,23 +243,27 @@ void conv2d_backward_weight_cuda(const Conv2dBackwardWeightArgs& a, const Contex
   }
 }
 
+}  // namespace
+
 template <typename T>
 void conv2d_backward_bias_cuda(const Conv2dBackwardBiasArgs& a, const Context& ctx) {
   conv2d_backward_bias_launch(static_cast<T*>(a.db), static_cast<const T*>(a.dy), a.s, ctx.stream);
 }
 
-size_t conv2d_forward_cuda_workspace(const Conv2dForwardArgs& a, const Context&) {
+namespace {
+size_t conv2d_forward_im2col_workspace(const Conv2dForwardArgs& a) {
   return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
 }
-size_t conv2d_backward_data_cuda_workspace(const Conv2dBackwardDataArgs& a, const Context&) {
+size_t conv2d_backward_data_im2col_workspace(const Conv2dBackwardDataArgs& a) {
   return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
 }
-size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a, const Context&) {
+size_t conv2d_backward_weight_im2col_workspace(const Conv2dBackwardWeightArgs& a) {
   if (dtype_size(a.dtype) != 2)
     return static_cast<size_t>(conv2d_col_elements(a.s)) * dtype_size(a.dtype);
   const GroupDims g = group_dims(a.s);
   return conv2d_col_bytes(a.s, a.dtype) + static_cast<size_t>(a.s.K * g.CRS) * sizeof(float);
 }
+}  // namespace
 
 // ---- the numbered variants (kernels/cuda/conv.cuh) ----
 
@@ -287,7 +296,7 @@ void conv2d_forward_cuda_variant(int variant, const Conv2dForwardArgs& a, const 
     if (variant == 2 && conv2d_implicit_applies<T>(a.s))
       return conv2d_forward_implicit_cuda<T>(a, ctx);
   }
-  conv2d_forward_cuda<T>(a, ctx);
+  conv2d_forward_im2col<T>(a, ctx);
 }
 template <typename T>
 void conv2d_backward_data_cuda_variant(int variant, const Conv2dBackwardDataArgs& a,
@@ -296,7 +305,7 @@ void conv2d_backward_data_cuda_variant(int variant, const Conv2dBackwardDataArgs
     if (variant == 2 && conv2d_implicit_applies<T>(a.s))
       return conv2d_backward_data_implicit_cuda<T>(a, ctx);
   }
-  conv2d_backward_data_cuda<T>(a, ctx);
+  conv2d_backward_data_im2col<T>(a, ctx);
 }
 template <typename T>
 void conv2d_backward_weight_cuda_variant(int variant, const Conv2dBackwardWeightArgs& a,
@@ -311,22 +320,57 @@ void conv2d_backward_weight_cuda_variant(int variant, const Conv2dBackwardWeight
       return;
     }
   }
-  conv2d_backward_weight_cuda<T>(a, ctx);
+  conv2d_backward_weight_im2col<T>(a, ctx);
 }
 
 size_t conv2d_forward_cuda_variant_workspace(int variant, const Conv2dForwardArgs& a) {
   return implicit(variant, a.dtype, a.s) ? conv2d_forward_implicit_workspace(a.s)
-                                         : conv2d_forward_cuda_workspace(a, Context{});
+                                         : conv2d_forward_im2col_workspace(a);
 }
 size_t conv2d_backward_data_cuda_variant_workspace(int variant, const Conv2dBackwardDataArgs& a) {
   return implicit(variant, a.dtype, a.s) ? conv2d_backward_data_implicit_workspace(a.s)
-                                         : conv2d_backward_data_cuda_workspace(a, Context{});
+                                         : conv2d_backward_data_im2col_workspace(a);
 }
 size_t conv2d_backward_weight_cuda_variant_workspace(int variant,
                                                      const Conv2dBackwardWeightArgs& a) {
   return implicit(variant, a.dtype, a.s)
              ? conv2d_backward_weight_implicit_workspace(a.s, dtype_size(a.dtype))
-             : conv2d_backward_weight_cuda_workspace(a, Context{});
+             : conv2d_backward_weight_im2col_workspace(a);
+}
+
+// ---- the rows' entries: the variant auto chose (Context::variant), else variant 1 ----
+
+namespace {
+int chosen(const Context& ctx) { return ctx.variant == 0 ? 1 : ctx.variant; }
+}  // namespace
+
+template <typename T>
+void conv2d_forward_cuda(const Conv2dForwardArgs& a, const Context& ctx) {
+  conv2d_forward_cuda_variant<T>(chosen(ctx), a, ctx);
+}
+template <typename T>
+void conv2d_backward_data_cuda(const Conv2dBackwardDataArgs& a, const Context& ctx) {
+  conv2d_backward_data_cuda_variant<T>(chosen(ctx), a, ctx);
+}
+template <typename T>
+void conv2d_backward_weight_cuda(const Conv2dBackwardWeightArgs& a, const Context& ctx) {
+  conv2d_backward_weight_cuda_variant<T>(chosen(ctx), a, ctx);
+}
+size_t conv2d_forward_cuda_workspace(const Conv2dForwardArgs& a, const Context& ctx) {
+  return conv2d_forward_cuda_variant_workspace(chosen(ctx), a);
+}
+size_t conv2d_backward_data_cuda_workspace(const Conv2dBackwardDataArgs& a, const Context& ctx) {
+  return conv2d_backward_data_cuda_variant_workspace(chosen(ctx), a);
+}
+size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a,
+                                             const Context& ctx) {
+  return conv2d_backward_weight_cuda_variant_workspace(chosen(ctx), a);
+}
+template <typename T, typename Args>
+bool conv2d_cuda_variant_usable(const Args& a, const Settings&, int variant) {
+  // Both variants are deterministic (variant 2's split-K adds its partial sums in a fixed
+  // order) and compute in the dtype's own precision: only the shape and dtype decide.
+  return conv2d_cuda_variant_applies<T>(variant, a.s);
 }
 
 #define GPUNN_INSTANTIATE(T)                                                                     \
@@ -336,6 +380,11 @@ size_t conv2d_backward_weight_cuda_variant_workspace(int variant,
                                                      const Context&);                            \
   template void conv2d_backward_weight_cuda_variant<T>(int, const Conv2dBackwardWeightArgs&,     \
                                                        const Context&);                          \
+  template bool conv2d_cuda_variant_usable<T>(const Conv2dForwardArgs&, const Settings&, int);   \
+  template bool conv2d_cuda_variant_usable<T>(const Conv2dBackwardDataArgs&, const Settings&,    \
+                                              int);                                              \
+  template bool conv2d_cuda_variant_usable<T>(const Conv2dBackwardWeightArgs&, const Settings&,  \
+                                              int);                                              \
   template void conv2d_forward_cuda<T>(const Conv2dForwardArgs&, const Context&);                \
   template void conv2d_backward_data_cuda<T>(const Conv2dBackwardDataArgs&, const Context&);     \
   template void conv2d_backward_weight_cuda<T>(const Conv2dBackwardWeightArgs&, const Context&); \

@@ -5,8 +5,10 @@
 //   2  implicit GEMM, SIMT (kernels/cuda/conv_implicit.cu): float32 and float64, no
 //      column buffer, bias and ReLU in the forward's epilogue, split-K weight gradient
 //
-// Variant 2 is not yet what the rows choose: it waits for its first measurement on a GPU
-// against variant 1 and cuDNN (tools/gpu_check.sh runs both).
+// The rows' cuda entries run the variant auto measured and chose (Context::variant;
+// gpunn/config.h's set_tuning), and variant 1 otherwise (`custom`, tuning off): variant 2
+// becomes the default once a GPU has measured it against variant 1 and cuDNN
+// (tools/gpu_check.sh runs both).
 #pragma once
 
 #include <cstddef>

@@ -371,12 +371,31 @@ void gemm_cuda(const GemmArgs& a, const Context& ctx) {
                                static_cast<const T*>(a.B), a.ldb, a.stride_b,
                                static_cast<float>(a.beta), static_cast<T*>(a.C), a.ldc, a.stride_c,
                                a.batch, ctx.stream);
+  } else if (ctx.variant != 0) {  // the variant auto measured and chose
+    gemm_batched_cuda_variant<T>(ctx.variant, a.trans_a, a.trans_b, a.M, a.N, a.K,
+                                 static_cast<T>(a.alpha), static_cast<const T*>(a.A), a.lda,
+                                 a.stride_a, static_cast<const T*>(a.B), a.ldb, a.stride_b,
+                                 static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc, a.stride_c,
+                                 a.batch, ctx.stream);
   } else {
     gemm_batched_cuda<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
                          static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
                          a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
                          a.stride_c, a.batch, ctx.stream);
   }
+}
+
+static_assert(kGemmCudaF32Variants == kGemmCudaVariants);
+
+bool gemm_cuda_f32_variant_usable(const GemmArgs& a, const Settings&, int variant) {
+  // Every variant is deterministic and strict float32; 2 and 3 need 16-byte aligned rows
+  // of A and B and sizes within their 32-bit index math.
+  const auto* A = static_cast<const float*>(a.A);
+  const auto* B = static_cast<const float*>(a.B);
+  if (variant == 1) return true;
+  return (variant == 2 || variant == 3) &&
+         vec_applies(A, a.lda, a.stride_a, B, a.ldb, a.stride_b) &&
+         vec_fits(a.M, a.N, a.K, a.lda, a.ldb, a.ldc, a.batch);
 }
 
 #define GPUNN_INSTANTIATE(T)                                                                       \

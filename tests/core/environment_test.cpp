@@ -51,13 +51,14 @@ TEST(Environment, TyposOfKnownNames) {
   EXPECT_EQ(env::typo_of("GPUNN_ALLOW_TF23"), "GPUNN_ALLOW_TF32");
   EXPECT_EQ(env::typo_of("GPUNN_IMPL_CNV"), "GPUNN_IMPL_CONV");
   EXPECT_EQ(env::typo_of("GPUNN_DETECT_ANOMLY"), "GPUNN_DETECT_ANOMALY");
+  EXPECT_EQ(env::typo_of("GPUNN_TUNNING_CACHE"), "GPUNN_TUNING_CACHE");
   // Known names, the scripts' names, far-off names and other prefixes are no typos.
   for (const char* fine : {"GPUNN_DETERMINISTIC", "GPUNN_IMPL_GEMM", "GPUNN_FASHION_MNIST_DIR",
-                           "GPUNN_JOBS", "GPUNN_BUILD_DIR", "GPUNN_STRICT_GPU",
+                           "GPUNN_TUNING", "GPUNN_JOBS", "GPUNN_BUILD_DIR", "GPUNN_STRICT_GPU",
                            "GPUNN_SOMETHING_ELSE_ENTIRELY", "PATH", "GPU_DETERMINISTIC"})
     EXPECT_EQ(env::typo_of(fine), "") << fine;
   // Every family has its GPUNN_IMPL_<FAMILY>.
-  EXPECT_EQ(env::known_names().size(), 7 + static_cast<size_t>(OpFamily::kCount));
+  EXPECT_EQ(env::known_names().size(), 9 + static_cast<size_t>(OpFamily::kCount));
 }
 
 }  // namespace

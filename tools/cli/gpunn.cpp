@@ -143,7 +143,26 @@ struct LayerResult {
   Flops flops;
   std::vector<double> fwd_ms, bwd_ms;
   bool has_backward = false;
+  // What ran in the last iteration, "op:implementation" in order of first launch (auto's
+  // choices included: "conv2d:cuda#2").
+  std::vector<std::string> fwd_impl, bwd_impl;
 };
+
+// The trace's launches as distinct "op:implementation" items, in order.
+std::vector<std::string> launched(const LaunchTrace& trace) {
+  std::vector<std::string> items;
+  for (const LaunchRecord& r : trace.records()) {
+    const std::string item = r.op + ":" + implementation_name(r.implementation, r.variant);
+    if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
+  }
+  return items;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : " ") + i;
+  return out.empty() ? "-" : out;
+}
 
 Device resolve_device(const std::string& text) {
   if (text == "auto") return cuda::is_available() ? Device::cuda(0) : kCPU;
@@ -272,12 +291,14 @@ int run_time(const TimeOptions& o) {
   cuda::Timer timer(device);
   for (int it = 0; it < o.warmup + o.iters; ++it) {
     const bool record = it >= o.warmup;
+    const bool last = it + 1 == o.warmup + o.iters;
     Tensor h = x;
     for (size_t i = 0; i < layers.size(); ++i) {
       nn::Module& layer = *(*m.net)[i];
       Tensor in = h.detach();
       // The first layer's input is data: no gradient, as in training.
       if (i > 0) in.requires_grad_(true);
+      LaunchTrace fwd_trace;
       timer.start();
       Tensor out;
       {
@@ -286,6 +307,7 @@ int run_time(const TimeOptions& o) {
       }
       const double fwd = timer.stop_ms();
       LayerResult& r = layers[i];
+      if (last) r.fwd_impl = launched(fwd_trace);
       if (it == 0) {
         r.output = out.shape();
         r.flops = count_flops(layer, in.shape(), out.shape(), i > 0);
@@ -294,10 +316,12 @@ int run_time(const TimeOptions& o) {
       }
       if (record) r.fwd_ms.push_back(fwd);
       if (r.has_backward) {
+        LaunchTrace bwd_trace;
         timer.start();
         out.backward(grads[i]);
         const double bwd = timer.stop_ms();
         if (record) r.bwd_ms.push_back(bwd);
+        if (last) r.bwd_impl = launched(bwd_trace);
       }
       layer.zero_grad(/*set_to_none=*/true);
       h = out.detach();
@@ -376,6 +400,13 @@ int run_time(const TimeOptions& o) {
         cell(r.flops.backward > 0 && std::isfinite(b) ? r.flops.backward / (b * 1e6) : std::nan(""))
             .c_str());
   }
+  std::printf("\nwhat ran (op:implementation; auto's measured choices as cuda#N, our kernel N):\n");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const LayerResult& r = layers[i];
+    std::printf("%-4zu %-10s fwd %s\n", i, r.type.substr(0, 10).c_str(),
+                joined(r.fwd_impl).c_str());
+    if (r.has_backward) std::printf("%-4s %-10s bwd %s\n", "", "", joined(r.bwd_impl).c_str());
+  }
   std::printf("\nlayers: forward %.3f ms, backward %.3f ms (sums of the layer medians)\n",
               fwd_total, bwd_total);
   std::printf(
@@ -410,7 +441,14 @@ int run_time(const TimeOptions& o) {
         << ", \"backward_flops\": " << json_number(r.flops.backward) << ", \"forward_gflops\": "
         << json_number(r.flops.forward > 0 ? r.flops.forward / (fm * 1e6) : std::nan(""))
         << ", \"backward_gflops\": "
-        << json_number(r.flops.backward > 0 ? r.flops.backward / (bm * 1e6) : std::nan("")) << "}";
+        << json_number(r.flops.backward > 0 ? r.flops.backward / (bm * 1e6) : std::nan(""));
+      for (const auto& [key, items] :
+           {std::pair{"forward_impl", &r.fwd_impl}, std::pair{"backward_impl", &r.bwd_impl}}) {
+        f << ", \"" << key << "\": [";
+        for (size_t k = 0; k < items->size(); ++k) f << (k ? ", " : "") << json_escape((*items)[k]);
+        f << "]";
+      }
+      f << "}";
     }
     f << "\n  ],\n  \"forward_ms\": " << json_number(fwd_total)
       << ",\n  \"backward_ms\": " << json_number(bwd_total)
@@ -421,7 +459,17 @@ int run_time(const TimeOptions& o) {
       << ",\n  \"iteration_gflops\": " << json_number(iter_gflops)
       << ",\n  \"iteration_tflops\": " << json_number(iter_gflops / 1000)
       << ",\n  \"peak_bytes\": " << mem.peak_allocated_bytes
-      << ",\n  \"peak_reserved_bytes\": " << mem.peak_reserved_bytes << "\n}\n";
+      << ",\n  \"peak_reserved_bytes\": " << mem.peak_reserved_bytes
+      << ",\n  \"tuning\": " << (tuning() ? "true" : "false") << ",\n  \"tuned\": [";
+    // auto's measured choices (gpunn/config.h: set_tuning), one per measured call key.
+    const std::vector<TuningRecord> tuned = tuning_records();
+    for (size_t i = 0; i < tuned.size(); ++i) {
+      f << (i ? ",\n" : "\n") << "    {\"key\": " << json_escape(tuned[i].key)
+        << ", \"implementation\": "
+        << json_escape(implementation_name(tuned[i].implementation, tuned[i].variant))
+        << ", \"us\": " << json_number(tuned[i].microseconds) << "}";
+    }
+    f << (tuned.empty() ? "" : "\n  ") << "]\n}\n";
     const std::string text = f.str();
     if (json_file) {
       *json_file << text;
