@@ -3,7 +3,7 @@
 // repeated `batch` times with each operand advanced by its own stride (0 broadcasts one
 // matrix). A is M x K (K x M when trans_a) with row stride lda; B is K x N (N x K when
 // trans_b) with row stride ldb; C has row stride ldc. beta = 0 ignores C's old contents
-// (NaN included).
+// (NaN included). An epilogue may add a per-column bias and apply ReLU (GemmArgs).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,13 @@ struct GemmArgs {
   void* C;
   int64_t ldc, stride_c;
   int64_t batch;
+  // The epilogue: C[m, n] = relu?(alpha · Σ + beta · C[m, n] + bias[n]), computed in the
+  // compute type and rounded once (bias [N] in the operands' dtype, the same for every
+  // batch; relu keeps NaN). Entries whose library cannot fuse them add the bias by
+  // writing it into C and running with beta = 1, then apply ReLU in a pass over C, which
+  // gives the same values; they refuse a bias with beta != 0.
+  const void* bias = nullptr;
+  bool relu = false;
 };
 
 extern const OpTable<GemmArgs> gemm;
@@ -35,6 +42,46 @@ extern const OpTable<GemmArgs> gemm;
 // runs would add to C) and for products under 64³ multiply-adds, where the choice hardly
 // matters and measuring would cost more than it saves.
 std::string gemm_tuning_key(const GemmArgs& a);
+
+// The epilogue for entries whose library cannot fuse it (GemmArgs): whether they compute
+// these args (no bias with beta != 0), writing the bias into every row of C before the
+// product (then run with beta = 1) and ReLU over C after it.
+constexpr bool gemm_epilogue_emulable(const GemmArgs& a) { return !a.bias || a.beta == 0; }
+void gemm_bias_fill_cpu(const GemmArgs& a);
+void gemm_relu_cpu(const GemmArgs& a);
+// The same on the device's stream (kernels/cuda/gemm.cu), for cuBLAS.
+void gemm_bias_fill_cuda(const GemmArgs& a, const Context& ctx);
+void gemm_relu_cuda(const GemmArgs& a, const Context& ctx);
+
+// The args such an entry runs: no bias or ReLU, and beta = 1 where C holds the bias.
+constexpr GemmArgs gemm_without_epilogue(GemmArgs a) {
+  if (a.bias) a.beta = 1.0;
+  a.bias = nullptr;
+  a.relu = false;
+  return a;
+}
+// An entry `Run` of a library without the epilogue, given it: on the CPU and on CUDA.
+template <void (*Run)(const GemmArgs&, const Context&)>
+void gemm_cpu_emulated(const GemmArgs& a, const Context& ctx) {
+  gemm_bias_fill_cpu(a);
+  Run(gemm_without_epilogue(a), ctx);
+  gemm_relu_cpu(a);
+}
+template <void (*Run)(const GemmArgs&, const Context&)>
+void gemm_cuda_emulated(const GemmArgs& a, const Context& ctx) {
+  gemm_bias_fill_cuda(a, ctx);
+  Run(gemm_without_epilogue(a), ctx);
+  gemm_relu_cuda(a, ctx);
+}
+// Its supported() and workspace_bytes(), asked about the args it runs.
+template <bool (*Supported)(const GemmArgs&) = nullptr>
+bool gemm_emulated_supported(const GemmArgs& a) {
+  return gemm_epilogue_emulable(a) && (Supported == nullptr || Supported(gemm_without_epilogue(a)));
+}
+template <size_t (*Workspace)(const GemmArgs&, const Context&)>
+size_t gemm_emulated_workspace(const GemmArgs& a, const Context& ctx) {
+  return Workspace(gemm_without_epilogue(a), ctx);
+}
 
 // ---- implementations (kernels/rows.cpp) ----
 // Reference: one output row at a time, accumulated in double.

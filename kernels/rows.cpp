@@ -488,22 +488,22 @@ const OpTable<GemmArgs> gemm{
     .name = "gemm",
     .family = OpFamily::Gemm,
     .f32 = {.cpu = {gemm_cpu<float>},
-            ONEDNN(.cpu_vendor = {gemm_onednn}, )
+            ONEDNN(.cpu_vendor = {.run = gemm_cpu_emulated<gemm_onednn>, .supported = gemm_emulated_supported<>}, )
             CUDA(.cuda = {.run = gemm_cuda<float>,
                           .variants = kGemmCudaF32Variants,
                           .variant_usable = gemm_cuda_f32_variant_usable},
-                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
+                 .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .f64 = {.cpu = {gemm_cpu<double>},
             CUDA(.cuda = {gemm_cuda<double>},
-                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
+                 .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .bf16 = {.cpu = {gemm_cpu<BFloat16>},
-            ONEDNN(.cpu_vendor = {.run = gemm_onednn_16bit<BFloat16>, .workspace_bytes = gemm_onednn_16bit_workspace<BFloat16>}, )
+            ONEDNN(.cpu_vendor = {.run = gemm_cpu_emulated<gemm_onednn_16bit<BFloat16>>, .supported = gemm_emulated_supported<>, .workspace_bytes = gemm_emulated_workspace<gemm_onednn_16bit_workspace<BFloat16>>}, )
              CUDA(.cuda = {gemm_cuda<BFloat16>},
-                  .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
+                  .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .f16 = {.cpu = {gemm_cpu<Half>},
-            ONEDNN(.cpu_vendor = {.run = gemm_onednn_16bit<Half>, .workspace_bytes = gemm_onednn_16bit_workspace<Half>}, )
+            ONEDNN(.cpu_vendor = {.run = gemm_cpu_emulated<gemm_onednn_16bit<Half>>, .supported = gemm_emulated_supported<>, .workspace_bytes = gemm_emulated_workspace<gemm_onednn_16bit_workspace<Half>>}, )
             CUDA(.cuda = {gemm_cuda<Half>},
-                 .cuda_vendor = {gemm_cublas, gemm_cublas_supported, nullptr, kCublas})},
+                 .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .tuning_key = gemm_tuning_key};
 
 // ---- loss ---------------------------------------------------------------------------------

@@ -6,7 +6,9 @@
 
 #include <sstream>
 
+#include "core/dispatch.h"
 #include "core/tensor_impl.h"
+#include "kernels/activation.h"
 
 namespace gpunn {
 
@@ -155,6 +157,21 @@ int64_t prod(const Shape& shape, int64_t begin, int64_t end) {
   int64_t p = 1;
   for (int64_t i = begin; i < end; ++i) p *= shape[i];
   return p;
+}
+
+Tensor relu_mask(const Tensor& g, const Tensor& y) {
+  const Tensor gc = g.contiguous();
+  Tensor out = empty_as(gc, gc.shape());
+  if (out.numel() == 0) return out;
+  const kernels::ActivationBackwardArgs args{.dtype = gc.dtype(),
+                                             .f = kernels::Activation::Relu,
+                                             .n = gc.numel(),
+                                             .slope = 0.0,
+                                             .dy = gc.data_ptr(),
+                                             .saved = y.data_ptr(),
+                                             .dx = out.data_ptr()};
+  launch(kernels::activation_backward, gc.device(), args, {&gc, &y}, {&out}, "relu_backward");
+  return out;
 }
 
 }  // namespace gpunn

@@ -63,6 +63,11 @@ inline void* data_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() :
 // A new contiguous tensor with t's dtype and device.
 Tensor empty_as(const Tensor& t, const Shape& shape);
 
+// g · (y > 0): the derivative of a ReLU fused into an op's epilogue (gpunn/ops/fused.h),
+// read from its output y with relu's own backward rule and kernels, so fused and separate
+// ReLUs agree everywhere, NaN included. Also its JVP, with g the tangent.
+Tensor relu_mask(const Tensor& g, const Tensor& y);
+
 // a / b rounded toward negative infinity (b > 0), for output-size formulas whose
 // numerator goes negative when a window does not fit.
 inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }

@@ -136,24 +136,6 @@ Tensor conv_backward_bias(const Tensor& dy, const kernels::Conv2dShape& s, const
   return db;
 }
 
-// g · (y > 0): the fused ReLU's derivative, read from its output y (relu's own backward
-// rule and kernels, so fused and separate ReLUs agree everywhere, NaN included). Also its
-// JVP, with g the tangent.
-Tensor relu_mask(const Tensor& g, const Tensor& y) {
-  const Tensor gc = g.contiguous();
-  Tensor out = empty_as(gc, gc.shape());
-  if (out.numel() == 0) return out;
-  const kernels::ActivationBackwardArgs args{.dtype = gc.dtype(),
-                                             .f = kernels::Activation::Relu,
-                                             .n = gc.numel(),
-                                             .slope = 0.0,
-                                             .dy = gc.data_ptr(),
-                                             .saved = y.data_ptr(),
-                                             .dx = out.data_ptr()};
-  launch(kernels::activation_backward, gc.device(), args, {&gc, &y}, {&out}, "relu_backward");
-  return out;
-}
-
 struct ConvSaved {
   autograd::SavedTensor x, w;  // contiguous
   autograd::SavedTensor y;     // the output, with the fused ReLU only

@@ -22,12 +22,14 @@
 namespace gpunn {
 namespace {
 
-// C = alpha op(A) op(B) + beta C (kernels/gemm.h), batched. ta, tb, tc: the tensors
-// behind A, B and C (for anomaly mode); the pointers may be offset into them.
+// C = alpha op(A) op(B) + beta C (kernels/gemm.h), batched, with the epilogue's bias and
+// ReLU when given. ta, tb, tc: the tensors behind A, B and C (for anomaly mode); the pointers
+// may be offset into them.
 void gemm(const char* op, const Tensor& ta, const Tensor& tb, const Tensor& tc, bool trans_a,
           bool trans_b, int64_t M, int64_t N, int64_t K, const void* A, int64_t lda,
           int64_t stride_a, const void* B, int64_t ldb, int64_t stride_b, double beta, void* C,
-          int64_t ldc, int64_t stride_c, int64_t batch) {
+          int64_t ldc, int64_t stride_c, int64_t batch, const void* bias = nullptr,
+          bool relu = false) {
   const kernels::GemmArgs args{.dtype = tc.dtype(),
                                .trans_a = trans_a,
                                .trans_b = trans_b,
@@ -45,7 +47,9 @@ void gemm(const char* op, const Tensor& ta, const Tensor& tb, const Tensor& tc, 
                                .C = C,
                                .ldc = ldc,
                                .stride_c = stride_c,
-                               .batch = batch};
+                               .batch = batch,
+                               .bias = bias,
+                               .relu = relu};
   launch(kernels::gemm, tc.device(), args, {&ta, &tb}, {&tc}, op);
 }
 
@@ -162,31 +166,33 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
 
 // ---- linear -------------------------------------------------------------------------
 
-// x2 [rows, in], w [out, in], bias [out] or undefined -> y [rows, out]; no autograd.
-Tensor linear_kernel(const Tensor& x2, const Tensor& w, const Tensor& bias) {
+// x2 [rows, in], w [out, in], bias [out] or undefined -> y [rows, out], the bias and the
+// ReLU in the GEMM's epilogue; no autograd.
+Tensor linear_kernel(const Tensor& x2, const Tensor& w, const Tensor& bias, bool relu = false) {
   const int64_t rows = x2.shape()[0], in = x2.shape()[1], out = w.shape()[0];
   Tensor y = empty_as(x2, {rows, out});
   if (y.numel() == 0) return y;
-  const bool with_bias = bias.defined();
-  if (with_bias) y.copy_(bias);
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   gemm("linear", x2, w, y, false, true, rows, out, in, x2.data_ptr(), in, 0, w.data_ptr(), in, 0,
-       with_bias ? 1.0 : 0.0, y.data_ptr(), out, 0, 1);
+       0.0, y.data_ptr(), out, 0, 1, data_or_null(b), relu);
   return y;
 }
 
 struct LinearSaved {
   autograd::SavedTensor x2, w;  // x as [rows, in], contiguous
+  autograd::SavedTensor y;      // the output, with the fused ReLU only
 };
 
-// dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy
+// dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy (dy through the fused ReLU's mask first)
 class LinearBackward final : public autograd::NodeWith<LinearSaved> {
  public:
-  explicit LinearBackward(Shape x_shape) : x_shape_(std::move(x_shape)) {}
-  const char* name() const override { return "linear_backward"; }
+  LinearBackward(Shape x_shape, bool relu) : x_shape_(std::move(x_shape)), relu_(relu) {}
+  const char* name() const override { return relu_ ? "linear_relu_backward" : "linear_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor x2 = saved.x2.unpack(*this), w = saved.w.unpack(*this);
     const int64_t rows = x2.shape()[0], in = x2.shape()[1], out = w.shape()[0];
-    Tensor dy = grads[0].reshape({rows, out}).contiguous();
+    const Tensor g = relu_ ? relu_mask(grads[0], saved.y.unpack(*this)) : grads[0];
+    Tensor dy = g.reshape({rows, out}).contiguous();
     Tensor dx, dw;
     if (next_edges[0].valid()) {
       dx = empty_as(dy, {rows, in});
@@ -206,6 +212,7 @@ class LinearBackward final : public autograd::NodeWith<LinearSaved> {
 
  private:
   Shape x_shape_;
+  bool relu_;
 };
 
 }  // namespace
@@ -232,11 +239,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  return linear(x, weight, bias, FusedActivation::None);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
+              FusedActivation activation) {
   if (autocast_detail::active()) {  // low precision (gpunn/autocast.h)
     const Tensor lx = autocast_detail::low(x), lw = autocast_detail::low(weight);
     const Tensor lb = autocast_detail::low(bias);
     if (lx.impl() != x.impl() || lw.impl() != weight.impl() || lb.impl() != bias.impl())
-      return linear(lx, lw, lb);
+      return linear(lx, lw, lb, activation);
   }
   check_floating("linear", x, "input");
   check_floating("linear", weight, "weight");
@@ -262,13 +274,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const Tensor b = bias.defined() ? bias.detach() : Tensor();
   Shape y_shape = x.shape();
   y_shape.back() = out;
-  Tensor y = linear_kernel(x2, w, b).reshape(y_shape);
+  const bool relu = activation == FusedActivation::ReLU;
+  Tensor y = linear_kernel(x2, w, b, relu).reshape(y_shape);
   if (autograd::needs_grad({&x, &weight, &bias})) {
     auto node = bias.defined()
-                    ? autograd::make_node<LinearBackward>({&x, &weight, &bias}, x.shape())
-                    : autograd::make_node<LinearBackward>({&x, &weight}, x.shape());
+                    ? autograd::make_node<LinearBackward>({&x, &weight, &bias}, x.shape(), relu)
+                    : autograd::make_node<LinearBackward>({&x, &weight}, x.shape(), relu);
     node->saved.x2 = x2;
     node->saved.w = w;
+    if (relu) node->saved.y = y.detach();
     autograd::set_history(y, node);
   }
   if (autograd::fw::any_tangent({&x, &weight, &bias})) {
@@ -280,7 +294,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (tx.defined()) accumulate(linear_kernel(tx.reshape({rows, in}).contiguous(), w, Tensor()));
     if (tw.defined()) accumulate(linear_kernel(x2, tw.contiguous(), Tensor()));
     if (tb.defined()) accumulate(tb.expand({x2.shape()[0], out}));
-    autograd::fw::set_tangent(y, t.reshape(y_shape));
+    t = t.reshape(y_shape);
+    if (relu) t = relu_mask(t, y);
+    autograd::fw::set_tangent(y, t);
   }
   return y;
 }

@@ -6,6 +6,7 @@
 #include <gpunn/ops/dropout.h>
 #include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/embedding.h>
+#include <gpunn/ops/fused.h>
 #include <gpunn/ops/index.h>
 #include <gpunn/ops/linalg.h>
 #include <gpunn/ops/loss.h>

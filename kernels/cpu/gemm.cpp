@@ -1,9 +1,11 @@
 // Reference GEMM (kernels/gemm.h). One output row at a time: the row is
 // accumulated in double over k, reading B's row k contiguously when B is not
-// transposed (the i-k-j order), then scaled and stored.
+// transposed (the i-k-j order), then scaled, given its epilogue (bias, ReLU) and stored.
+// Also the CPU half of the epilogue for the entries that emulate it.
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 namespace gpunn::kernels {
@@ -12,7 +14,8 @@ namespace {
 
 template <typename T>
 void gemm_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
-                const T* A, int64_t lda, const T* B, int64_t ldb, double beta, T* C, int64_t ldc) {
+                const T* A, int64_t lda, const T* B, int64_t ldb, double beta, T* C, int64_t ldc,
+                const T* bias, bool relu) {
   std::vector<double> row(static_cast<size_t>(N));
   for (int64_t i = 0; i < M; ++i) {
     std::fill(row.begin(), row.end(), 0.0);
@@ -29,7 +32,10 @@ void gemm_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, dou
     for (int64_t j = 0; j < N; ++j) {
       // beta == 0 must not read C: it may hold NaN from an uninitialized buffer.
       const double old = beta == 0.0 ? 0.0 : beta * static_cast<double>(c[j]);
-      c[j] = static_cast<T>(alpha * row[j] + old);
+      double v = alpha * row[j] + old;
+      if (bias) v += static_cast<double>(bias[j]);
+      if (relu && v < 0.0) v = 0.0;  // NaN is not < 0: it stays
+      c[j] = static_cast<T>(v);
     }
   }
 }
@@ -38,10 +44,34 @@ template <typename T>
 void gemm_batched_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
                         const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                         int64_t stride_b, double beta, T* C, int64_t ldc, int64_t stride_c,
-                        int64_t batch) {
+                        int64_t batch, const T* bias, bool relu) {
   for (int64_t b = 0; b < batch; ++b)
     gemm_loops(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
-               C + b * stride_c, ldc);
+               C + b * stride_c, ldc, bias, relu);
+}
+
+// f(row of C, bias or null) for every row of every batch.
+template <typename T, typename F>
+void each_row(const GemmArgs& a, F f) {
+  for (int64_t b = 0; b < a.batch; ++b)
+    for (int64_t i = 0; i < a.M; ++i)
+      f(static_cast<T*>(a.C) + b * a.stride_c + i * a.ldc, static_cast<const T*>(a.bias));
+}
+
+template <typename F>
+void typed(DType dtype, F f) {
+  switch (dtype) {
+    case DType::Float32:
+      return f(float{});
+    case DType::Float64:
+      return f(double{});
+    case DType::BFloat16:
+      return f(BFloat16{});
+    case DType::Float16:
+      return f(Half{});
+    case DType::Int64:
+      break;
+  }
 }
 
 }  // namespace
@@ -50,7 +80,33 @@ template <typename T>
 void gemm_cpu(const GemmArgs& a, const Context&) {
   gemm_batched_loops<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, a.alpha, static_cast<const T*>(a.A),
                         a.lda, a.stride_a, static_cast<const T*>(a.B), a.ldb, a.stride_b, a.beta,
-                        static_cast<T*>(a.C), a.ldc, a.stride_c, a.batch);
+                        static_cast<T*>(a.C), a.ldc, a.stride_c, a.batch,
+                        static_cast<const T*>(a.bias), a.relu);
+}
+
+void gemm_bias_fill_cpu(const GemmArgs& a) {
+  if (!a.bias) return;
+  typed(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    each_row<T>(a, [&](T* row, const T* bias) { std::copy(bias, bias + a.N, row); });
+  });
+}
+
+void gemm_relu_cpu(const GemmArgs& a) {
+  if (!a.relu) return;
+  typed(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    each_row<T>(a, [&](T* row, const T*) {
+      // A select, not a branch, so that the loop vectorizes (random signs defeat a branch
+      // predictor). NaN is not < 0: it stays.
+      if constexpr (std::is_floating_point_v<T>) {
+        for (int64_t j = 0; j < a.N; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];
+      } else {
+        for (int64_t j = 0; j < a.N; ++j)
+          row[j] = static_cast<float>(row[j]) < 0.0f ? T(0.0f) : row[j];
+      }
+    });
+  });
 }
 
 template void gemm_cpu<float>(const GemmArgs&, const Context&);

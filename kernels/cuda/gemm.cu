@@ -29,12 +29,14 @@
 namespace gpunn::kernels {
 namespace {
 
-template <typename T, int BM, int BN, int BK, int TM, int TN>
+// kEp: the epilogue (bias, ReLU) is compiled in; without it the kernel is exactly the plain
+// product, whose register budget the epilogue would otherwise raise.
+template <typename T, int BM, int BN, int BK, int TM, int TN, bool kEp>
 __global__ void __launch_bounds__((BM / TM) * (BN / TN))
     gemm_kernel(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
                 const T* __restrict__ A, int64_t lda, int64_t stride_a, const T* __restrict__ B,
                 int64_t ldb, int64_t stride_b, T beta, T* __restrict__ C, int64_t ldc,
-                int64_t stride_c, int64_t batch) {
+                int64_t stride_c, int64_t batch, GemmEpilogue<T> ep) {
   constexpr int kThreads = (BM / TM) * (BN / TN);
   __shared__ T As[BK][BM];
   __shared__ T Bs[BK][BN];
@@ -78,17 +80,33 @@ __global__ void __launch_bounds__((BM / TM) * (BN / TN))
       }
       __syncthreads();
     }
-#pragma unroll
-    for (int i = 0; i < TM; ++i) {
-      const int64_t m = m0 + ty * TM + i;
-      if (m >= M) continue;
+    if constexpr (kEp) {
+      // Column by column, so that one bias value is live at a time.
 #pragma unroll
       for (int j = 0; j < TN; ++j) {
         const int64_t n = n0 + tx * TN + j;
         if (n >= N) continue;
-        T* out = c + m * ldc + n;
-        // beta = 0 ignores C's old contents, NaN included (BLAS semantics).
-        *out = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *out;
+#pragma unroll
+        for (int i = 0; i < TM; ++i) {
+          const int64_t m = m0 + ty * TM + i;
+          if (m >= M) continue;
+          T* out = c + m * ldc + n;
+          *out = ep(beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *out, n);
+        }
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < TM; ++i) {
+        const int64_t m = m0 + ty * TM + i;
+        if (m >= M) continue;
+#pragma unroll
+        for (int j = 0; j < TN; ++j) {
+          const int64_t n = n0 + tx * TN + j;
+          if (n >= N) continue;
+          T* out = c + m * ldc + n;
+          // beta = 0 ignores C's old contents, NaN included (BLAS semantics).
+          *out = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *out;
+        }
       }
     }
   }
@@ -97,13 +115,21 @@ __global__ void __launch_bounds__((BM / TM) * (BN / TN))
 template <typename T, int BM, int BN, int BK, int TM, int TN>
 void launch_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                  int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta,
-                 T* C, int64_t ldc, int64_t stride_c, int64_t batch, cudaStream_t stream) {
+                 T* C, int64_t ldc, int64_t stride_c, int64_t batch, GemmEpilogue<T> ep,
+                 cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((N + BN - 1) / BN),
                   static_cast<unsigned>((M + BM - 1) / BM),
                   static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
-  gemm_kernel<T, BM, BN, BK, TM, TN><<<grid, (BM / TM) * (BN / TN), 0, stream>>>(
-      trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c,
-      batch);
+  auto go = [&](auto kernel) {
+    kernel<<<grid, (BM / TM) * (BN / TN), 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda,
+                                                       stride_a, B, ldb, stride_b, beta, C, ldc,
+                                                       stride_c, batch, ep);
+  };
+  if (ep.bias || ep.relu) {
+    go(gemm_kernel<T, BM, BN, BK, TM, TN, true>);
+  } else {
+    go(gemm_kernel<T, BM, BN, BK, TM, TN, false>);
+  }
 }
 
 // ---- Variants 2 and 3: 128-bit loads, two shared-memory stages ---------------
@@ -141,12 +167,12 @@ __device__ __forceinline__ float4 load4(const float* row, int c, int len) {
   return v;
 }
 
-template <bool TA, bool TB, int MinBlocks>
+template <bool TA, bool TB, int MinBlocks, bool kEp>
 __global__ void __launch_bounds__(kVecThreads, MinBlocks)
     gemm_vec_kernel(int M, int N, int K, float alpha, const float* __restrict__ A, int lda,
                     int64_t stride_a, const float* __restrict__ B, int ldb, int64_t stride_b,
                     float beta, float* __restrict__ C, int ldc, int64_t stride_c, int batch,
-                    bool c_vec) {
+                    bool c_vec, GemmEpilogue<float> ep) {
   __shared__ __align__(16) float As[2][kVecK][kVecTile];
   __shared__ __align__(16) float Bs[2][kVecK][kVecTile];
   const int tid = threadIdx.x;
@@ -260,11 +286,22 @@ __global__ void __launch_bounds__(kVecThreads, MinBlocks)
             out.z += beta * old.z;
             out.w += beta * old.w;
           }
+          if constexpr (kEp) {
+            out.x = ep(out.x, n);
+            out.y = ep(out.y, n + 1);
+            out.z = ep(out.z, n + 2);
+            out.w = ep(out.w, n + 3);
+          }
           *reinterpret_cast<float4*>(crow + n) = out;
         } else {
           for (int j = 0; j < 4 && n + j < N; ++j) {
             float* o = crow + n + j;
-            *o = beta == 0.f ? alpha * r[j] : alpha * r[j] + beta * *o;
+            const float v = beta == 0.f ? alpha * r[j] : alpha * r[j] + beta * *o;
+            if constexpr (kEp) {
+              *o = ep(v, n + j);
+            } else {
+              *o = v;
+            }
           }
         }
       }
@@ -276,7 +313,7 @@ template <int MinBlocks>
 void launch_gemm_vec(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                      const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
                      int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c,
-                     int64_t batch, cudaStream_t stream) {
+                     int64_t batch, GemmEpilogue<float> ep, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((N + kVecTile - 1) / kVecTile),
                   static_cast<unsigned>((M + kVecTile - 1) / kVecTile),
                   static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
@@ -285,12 +322,20 @@ void launch_gemm_vec(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
     kernel<<<grid, kVecThreads, 0, stream>>>(
         static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
         static_cast<int>(lda), stride_a, B, static_cast<int>(ldb), stride_b, beta, C,
-        static_cast<int>(ldc), stride_c, static_cast<int>(batch), c_vec);
+        static_cast<int>(ldc), stride_c, static_cast<int>(batch), c_vec, ep);
   };
-  if (!trans_a && !trans_b) go(gemm_vec_kernel<false, false, MinBlocks>);
-  if (!trans_a && trans_b) go(gemm_vec_kernel<false, true, MinBlocks>);
-  if (trans_a && !trans_b) go(gemm_vec_kernel<true, false, MinBlocks>);
-  if (trans_a && trans_b) go(gemm_vec_kernel<true, true, MinBlocks>);
+  auto pick = [&](auto ep_on) {
+    constexpr bool kEp = decltype(ep_on)::value;
+    if (!trans_a && !trans_b) go(gemm_vec_kernel<false, false, MinBlocks, kEp>);
+    if (!trans_a && trans_b) go(gemm_vec_kernel<false, true, MinBlocks, kEp>);
+    if (trans_a && !trans_b) go(gemm_vec_kernel<true, false, MinBlocks, kEp>);
+    if (trans_a && trans_b) go(gemm_vec_kernel<true, true, MinBlocks, kEp>);
+  };
+  if (ep.bias || ep.relu) {
+    pick(std::true_type{});
+  } else {
+    pick(std::false_type{});
+  }
 }
 
 // Sizes and leading dimensions that fit the kernels' 32-bit registers.
@@ -325,15 +370,17 @@ template <typename T>
 void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t M, int64_t N,
                                int64_t K, T alpha, const T* A, int64_t lda, int64_t stride_a,
                                const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
-                               int64_t stride_c, int64_t batch, cudaStream_t stream) {
+                               int64_t stride_c, int64_t batch, cudaStream_t stream,
+                               GemmEpilogue<T> ep) {
   if (M == 0 || N == 0 || batch == 0) return;
   if (variant == 2 || variant == 3) {
     if constexpr (std::is_same_v<T, float>) {
       if (vec_applies(A, lda, stride_a, B, ldb, stride_b) &&
           vec_fits(M, N, K, lda, ldb, ldc, batch)) {
-        (variant == 2 ? launch_gemm_vec<1>
-                      : launch_gemm_vec<2>)(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
-                                            ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
+        (variant == 2 ? launch_gemm_vec<1> : launch_gemm_vec<2>)(trans_a, trans_b, M, N, K, alpha,
+                                                                 A, lda, stride_a, B, ldb, stride_b,
+                                                                 beta, C, ldc, stride_c, batch, ep,
+                                                                 stream);
         return;
       }
     }
@@ -342,11 +389,11 @@ void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t 
   if (M * N >= int64_t{128} * 128 * 64) {
     // Big products: 128x128 tiles, 8x8 per thread (256 threads).
     launch_gemm<T, 128, 128, 8, 8, 8>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
-                                      stride_b, beta, C, ldc, stride_c, batch, stream);
+                                      stride_b, beta, C, ldc, stride_c, batch, ep, stream);
   } else {
     // Small ones (the launch-bound case): 32x32 tiles, 2x2 per thread, more blocks.
     launch_gemm<T, 32, 32, 16, 2, 2>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb,
-                                     stride_b, beta, C, ldc, stride_c, batch, stream);
+                                     stride_b, beta, C, ldc, stride_c, batch, ep, stream);
   }
 }
 
@@ -354,35 +401,100 @@ template <typename T>
 void gemm_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
                        const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                        int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch,
-                       cudaStream_t stream) {
+                       cudaStream_t stream, GemmEpilogue<T> ep) {
   // Variants 2 and 3 need enough 128x128 tiles to fill the machine; small
   // products keep variant 1's 32x32 tiles.
   const bool big = M * N * batch >= int64_t{128} * 128 * 64;
   gemm_batched_cuda_variant<T>(big ? 3 : 1, trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
-                               ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
+                               ldb, stride_b, beta, C, ldc, stride_c, batch, stream, ep);
 }
 
 // The 16-bit dtypes run on the tensor cores (kernels/cuda/gemm_tc.cu).
 template <typename T>
 void gemm_cuda(const GemmArgs& a, const Context& ctx) {
+  const GemmEpilogue<T> ep{static_cast<const T*>(a.bias), a.relu};
   if constexpr (sizeof(T) == 2) {
     gemm_tc_batched_cuda<T, T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<float>(a.alpha),
                                static_cast<const T*>(a.A), a.lda, a.stride_a,
                                static_cast<const T*>(a.B), a.ldb, a.stride_b,
                                static_cast<float>(a.beta), static_cast<T*>(a.C), a.ldc, a.stride_c,
-                               a.batch, ctx.stream);
+                               a.batch, ctx.stream, ep);
   } else if (ctx.variant != 0) {  // the variant auto measured and chose
     gemm_batched_cuda_variant<T>(ctx.variant, a.trans_a, a.trans_b, a.M, a.N, a.K,
                                  static_cast<T>(a.alpha), static_cast<const T*>(a.A), a.lda,
                                  a.stride_a, static_cast<const T*>(a.B), a.ldb, a.stride_b,
                                  static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc, a.stride_c,
-                                 a.batch, ctx.stream);
+                                 a.batch, ctx.stream, ep);
   } else {
     gemm_batched_cuda<T>(a.trans_a, a.trans_b, a.M, a.N, a.K, static_cast<T>(a.alpha),
                          static_cast<const T*>(a.A), a.lda, a.stride_a, static_cast<const T*>(a.B),
                          a.ldb, a.stride_b, static_cast<T>(a.beta), static_cast<T*>(a.C), a.ldc,
-                         a.stride_c, a.batch, ctx.stream);
+                         a.stride_c, a.batch, ctx.stream, ep);
   }
+}
+
+// ---- the epilogue for cuBLAS (kernels/gemm.h: gemm_cuda_emulated) ----
+
+namespace {
+
+// f(C[z, m, n], bias) over the whole of C, one thread per element.
+template <typename T, typename F>
+__global__ void each_output_kernel(T* C, const T* bias, int64_t M, int64_t N, int64_t ldc,
+                                   int64_t stride_c, int64_t batch, F f) {
+  const int64_t total = batch * M * N;
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t n = i % N, m = (i / N) % M, z = i / (N * M);
+    f(C[z * stride_c + m * ldc + n], bias, n);
+  }
+}
+
+struct FillBias {
+  template <typename T>
+  __device__ void operator()(T& c, const T* bias, int64_t n) const {
+    c = bias[n];
+  }
+};
+struct Relu {
+  template <typename T>
+  __device__ void operator()(T& c, const T*, int64_t) const {
+    if (static_cast<float>(c) < 0.0f) c = T(0.0f);  // NaN is not < 0: it stays
+  }
+};
+
+template <typename F>
+void each_output(const GemmArgs& a, const Context& ctx, F f) {
+  const int64_t total = a.batch * a.M * a.N;
+  if (total == 0) return;
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((total + 255) / 256, 65535));
+  auto go = [&](auto tag) {
+    using T = decltype(tag);
+    each_output_kernel<<<blocks, 256, 0, ctx.stream>>>(static_cast<T*>(a.C),
+                                                       static_cast<const T*>(a.bias), a.M, a.N,
+                                                       a.ldc, a.stride_c, a.batch, f);
+  };
+  switch (a.dtype) {
+    case DType::Float32:
+      return go(float{});
+    case DType::Float64:
+      return go(double{});
+    case DType::BFloat16:
+      return go(BFloat16{});
+    case DType::Float16:
+      return go(Half{});
+    case DType::Int64:
+      return;
+  }
+}
+
+}  // namespace
+
+void gemm_bias_fill_cuda(const GemmArgs& a, const Context& ctx) {
+  if (a.bias) each_output(a, ctx, FillBias{});
+}
+
+void gemm_relu_cuda(const GemmArgs& a, const Context& ctx) {
+  if (a.relu) each_output(a, ctx, Relu{});
 }
 
 static_assert(kGemmCudaF32Variants == kGemmCudaVariants);
@@ -401,10 +513,10 @@ bool gemm_cuda_f32_variant_usable(const GemmArgs& a, const Settings&, int varian
 #define GPUNN_INSTANTIATE(T)                                                                       \
   template void gemm_batched_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,  \
                                      int64_t, const T*, int64_t, int64_t, T, T*, int64_t, int64_t, \
-                                     int64_t, cudaStream_t);                                       \
+                                     int64_t, cudaStream_t, GemmEpilogue<T>);                      \
   template void gemm_batched_cuda_variant<T>(                                                      \
       int, bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,         \
-      int64_t, int64_t, T, T*, int64_t, int64_t, int64_t, cudaStream_t);                           \
+      int64_t, int64_t, T, T*, int64_t, int64_t, int64_t, cudaStream_t, GemmEpilogue<T>);          \
   template bool gemm_cuda_variant_applies<T>(int, const T*, int64_t, int64_t, const T*, int64_t,   \
                                              int64_t);                                             \
   template void gemm_cuda<T>(const GemmArgs&, const Context&);

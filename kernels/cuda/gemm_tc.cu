@@ -111,7 +111,7 @@ __global__ void __launch_bounds__(kTcThreads, 1)
     gemm_tc_kernel(int64_t M, int64_t N, int64_t K, float alpha, const T* __restrict__ A,
                    int64_t lda, int64_t stride_a, const T* __restrict__ B, int64_t ldb,
                    int64_t stride_b, float beta, Out* __restrict__ C, int64_t ldc, int64_t stride_c,
-                   int64_t batch) {
+                   int64_t batch, GemmEpilogue<T> ep) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
   // cp.async and bfloat16 mma need sm_80; gemm_tc_batched_cuda never launches this there.
   __trap();
@@ -196,7 +196,7 @@ __global__ void __launch_bounds__(kTcThreads, 1)
             // beta = 0 ignores C's old contents, NaN included (BLAS semantics).
             const float v =
                 alpha * acc[i][j][e] + (beta == 0.0f ? 0.0f : beta * static_cast<float>(*out));
-            *out = static_cast<Out>(v);
+            *out = static_cast<Out>(ep(v, n));
           }
     }
 #endif
@@ -211,7 +211,7 @@ __global__ void gemm_fallback_kernel(bool trans_a, bool trans_b, int64_t M, int6
                                      float alpha, const T* __restrict__ A, int64_t lda,
                                      int64_t stride_a, const T* __restrict__ B, int64_t ldb,
                                      int64_t stride_b, float beta, Out* __restrict__ C, int64_t ldc,
-                                     int64_t stride_c, int64_t batch) {
+                                     int64_t stride_c, int64_t batch, GemmEpilogue<T> ep) {
   __shared__ float As[kFbTile][kFbTile + 1];
   __shared__ float Bs[kFbTile][kFbTile + 1];
   const int tx = threadIdx.x % kFbTile, ty = threadIdx.x / kFbTile;  // ty in [0, 8)
@@ -249,7 +249,7 @@ __global__ void gemm_fallback_kernel(bool trans_a, bool trans_b, int64_t M, int6
         if (m >= M || n >= N) continue;
         Out* out = c + m * ldc + n;
         const float v = alpha * acc[i] + (beta == 0.0f ? 0.0f : beta * static_cast<float>(*out));
-        *out = static_cast<Out>(v);
+        *out = static_cast<Out>(ep(v, n));
       }
     }
 }
@@ -281,12 +281,13 @@ bool tensor_cores_here() {
 template <typename T, typename Out, bool kMnA, bool kMnB>
 void launch_tc(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t lda,
                int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, float beta, Out* C,
-               int64_t ldc, int64_t stride_c, int64_t batch, cudaStream_t stream) {
+               int64_t ldc, int64_t stride_c, int64_t batch, GemmEpilogue<T> ep,
+               cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((N + kBN - 1) / kBN),
                   static_cast<unsigned>(std::min<int64_t>((M + kBM - 1) / kBM, 65535)),
                   static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
   gemm_tc_kernel<T, Out, kMnA, kMnB><<<grid, kTcThreads, 0, stream>>>(
-      M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch);
+      M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch, ep);
 }
 
 }  // namespace
@@ -302,7 +303,7 @@ template <typename T, typename Out>
 void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                           const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                           int64_t stride_b, float beta, Out* C, int64_t ldc, int64_t stride_c,
-                          int64_t batch, cudaStream_t stream) {
+                          int64_t batch, cudaStream_t stream, GemmEpilogue<T> ep) {
   if (M == 0 || N == 0 || batch == 0) return;
   if (!gemm_tc_applies(trans_a, trans_b, M, N, K, A, lda, stride_a, B, ldb, stride_b) ||
       !tensor_cores_here()) {
@@ -311,13 +312,14 @@ void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
                     static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
     gemm_fallback_kernel<T, Out>
         <<<grid, kFbTile * 8, 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B,
-                                           ldb, stride_b, beta, C, ldc, stride_c, batch);
+                                           ldb, stride_b, beta, C, ldc, stride_c, batch, ep);
     return;
   }
   // op(A) is M-contiguous when transposed; op(B) is N-contiguous when not.
   const auto run = [&](auto mn_a, auto mn_b) {
     launch_tc<T, Out, decltype(mn_a)::value, decltype(mn_b)::value>(
-        M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch, stream);
+        M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch, ep,
+        stream);
   };
   using Yes = std::true_type;
   using No = std::false_type;
@@ -331,7 +333,7 @@ void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
 #define GPUNN_INSTANTIATE(T, Out)                                                                  \
   template void gemm_tc_batched_cuda<T, Out>(                                                      \
       bool, bool, int64_t, int64_t, int64_t, float, const T*, int64_t, int64_t, const T*, int64_t, \
-      int64_t, float, Out*, int64_t, int64_t, int64_t, cudaStream_t);
+      int64_t, float, Out*, int64_t, int64_t, int64_t, cudaStream_t, GemmEpilogue<T>);
 GPUNN_INSTANTIATE(BFloat16, BFloat16)
 GPUNN_INSTANTIATE(BFloat16, float)
 GPUNN_INSTANTIATE(Half, Half)

@@ -5,12 +5,15 @@
 //
 // A and B are bfloat16 or float16; products are summed in float32 by the tensor cores
 // (mma.sync m16n8k16), and C is T (rounded once) or float (convolution's weight gradient
-// sums its images there). beta = 0 ignores C's old contents. Private to kernels/cuda.
+// sums its images there). beta = 0 ignores C's old contents. The epilogue (a bias in T,
+// ReLU) is applied in float32 before the rounding. Private to kernels/cuda.
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include <cstdint>
+
+#include "kernels/cuda/gemm_epilogue.cuh"
 
 namespace gpunn::kernels {
 
@@ -18,7 +21,7 @@ template <typename T, typename Out>
 void gemm_tc_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                           const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                           int64_t stride_b, float beta, Out* C, int64_t ldc, int64_t stride_c,
-                          int64_t batch, cudaStream_t stream);
+                          int64_t batch, cudaStream_t stream, GemmEpilogue<T> epilogue = {});
 
 // Whether the tensor-core kernel (not the element-wise fallback) serves these operands:
 // 16-byte aligned bases, leading dimensions and batch strides in multiples of 8 elements,

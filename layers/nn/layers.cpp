@@ -49,6 +49,9 @@ Linear::Linear(int64_t in, int64_t out, bool with_bias, TensorOptions options, G
 }
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
+Tensor Linear::forward(const Tensor& x, FusedActivation activation) {
+  return linear(x, weight, bias, activation);
+}
 
 std::string Linear::extra_repr() const {
   std::ostringstream os;
@@ -91,8 +94,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2
                            .stride = stride,
                            .padding = padding}) {}
 
-Tensor Conv2d::forward(const Tensor& x) { return forward(x, ConvActivation::None); }
-Tensor Conv2d::forward(const Tensor& x, ConvActivation activation) {
+Tensor Conv2d::forward(const Tensor& x) { return forward(x, FusedActivation::None); }
+Tensor Conv2d::forward(const Tensor& x, FusedActivation activation) {
   return conv2d(x, weight, bias,
                 gpunn::Conv2dFuncOptions{.stride = options.stride,
                                          .padding = options.padding,
@@ -149,12 +152,13 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2
                                              .output_padding = output_padding}) {}
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
-  return conv_transpose2d(x, weight, bias,
-                          gpunn::ConvTranspose2dFuncOptions{.stride = options.stride,
-                                                        .padding = options.padding,
-                                                        .output_padding = options.output_padding,
-                                                        .groups = options.groups,
-                                                        .dilation = options.dilation});
+  return conv_transpose2d(
+      x, weight, bias,
+      gpunn::ConvTranspose2dFuncOptions{.stride = options.stride,
+                                        .padding = options.padding,
+                                        .output_padding = options.output_padding,
+                                        .groups = options.groups,
+                                        .dilation = options.dilation});
 }
 
 std::string ConvTranspose2d::extra_repr() const {
@@ -320,23 +324,29 @@ Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules)
 }
 
 // Note [fusing Conv2d and ReLU]
-// A Conv2d directly followed by a ReLU runs as one conv2d with the ReLU epilogue: the same
-// values (kernels/conv.h), one pass fewer over the output, and the pre-activation tensor
-// is neither kept for backward nor allocated beyond the call. Only the exact classes
-// (a subclass may change forward), and not while something watches each layer: a
-// ForwardObserver (nn::summary, gpunn time's layer table) sees every module's output,
-// and anomaly messages name the layer an op ran in.
+// A Conv2d or a Linear directly followed by a ReLU runs as one conv2d or linear with the
+// ReLU epilogue (gpunn/ops/fused.h): the same values, one pass fewer over the output, and
+// the pre-activation tensor is neither kept for backward nor allocated beyond the call.
+// Only the exact classes (a subclass may change forward), and not while something watches
+// each layer: a ForwardObserver (nn::summary, gpunn time's layer table) sees every
+// module's output, and anomaly messages name the layer an op ran in.
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
   const bool may_fuse = !detail::observing_forward() && !autograd::is_anomaly_enabled();
   for (size_t i = 0; i < modules_.size(); ++i) {
     Module& m = *modules_[i];
     const Module* next = i + 1 < modules_.size() ? modules_[i + 1].get() : nullptr;
-    if (may_fuse && next != nullptr && typeid(m) == typeid(Conv2d) &&
-        typeid(*next) == typeid(ReLU)) {
-      y = static_cast<Conv2d&>(m).forward(y, ConvActivation::ReLU);
-      ++i;
-      continue;
+    if (may_fuse && next != nullptr && typeid(*next) == typeid(ReLU)) {
+      if (typeid(m) == typeid(Conv2d)) {
+        y = static_cast<Conv2d&>(m).forward(y, FusedActivation::ReLU);
+        ++i;
+        continue;
+      }
+      if (typeid(m) == typeid(Linear)) {
+        y = static_cast<Linear&>(m).forward(y, FusedActivation::ReLU);
+        ++i;
+        continue;
+      }
     }
     y = m(y);
   }

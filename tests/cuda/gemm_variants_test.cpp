@@ -1,9 +1,9 @@
 // Every numbered variant of our CUDA GEMM (kernels/cuda/gemm.cuh), called
 // directly, against a float64 product on the host: all four transpose cases,
 // sizes that are not multiples of any tile, a batch with strides, alpha and
-// beta. The matmul tests reach only the variant gemm_batched_cuda picks for
-// each shape; this one runs each. Skipped without a GPU (GPUNN_STRICT_GPU=1
-// fails instead).
+// beta, with and without the epilogue (a bias per column and ReLU). The matmul tests reach only the
+// variant gemm_batched_cuda picks for each shape; this one runs each. Skipped without a GPU
+// (GPUNN_STRICT_GPU=1 fails instead).
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
@@ -35,7 +35,8 @@ int64_t stored_rows(int64_t rows, int64_t cols, bool t) { return t ? cols : rows
 std::vector<double> reference(const Case& c, const std::vector<double>& a, int64_t lda, int64_t sa,
                               const std::vector<double>& b, int64_t ldb, int64_t sb,
                               const std::vector<double>& c0, int64_t ldc, int64_t sc, int64_t batch,
-                              double alpha, double beta) {
+                              double alpha, double beta, const std::vector<double>& bias = {},
+                              bool relu = false) {
   std::vector<double> out = c0;
   for (int64_t z = 0; z < batch; ++z) {
     for (int64_t m = 0; m < c.M; ++m) {
@@ -47,7 +48,8 @@ std::vector<double> reference(const Case& c, const std::vector<double>& a, int64
           acc += x * y;
         }
         double& o = out[z * sc + m * ldc + n];
-        o = alpha * acc + beta * o;
+        o = alpha * acc + beta * o + (bias.empty() ? 0.0 : bias[n]);
+        if (relu && o < 0.0) o = 0.0;
       }
     }
   }
@@ -78,40 +80,47 @@ TEST(CudaGemm, EveryVariantEveryTransposeAgainstFloat64) {
     const Tensor a = test::uniform({batch * sa}).to(kFloat32);
     const Tensor b = test::uniform({batch * sb}).to(kFloat32);
     const Tensor c0 = test::uniform({batch * sc}).to(kFloat32);
-    const std::vector<double> want =
-        reference(c, a.to_vector<double>(), lda, sa, b.to_vector<double>(), ldb, sb,
-                  c0.to_vector<double>(), ldc, sc, batch, alpha, beta);
-    const Tensor a_gpu = a.to(kCuda), b_gpu = b.to(kCuda);
-    std::vector<std::vector<float>> results;
-    for (int v = 1; v <= kernels::kGemmCudaVariants; ++v) {
-      const std::string what = "variant " + std::to_string(v) + " " + std::to_string(c.M) + "x" +
-                               std::to_string(c.N) + "x" + std::to_string(c.K) +
-                               (c.ta ? " A^T" : " A") + (c.tb ? " B^T" : " B");
-      EXPECT_TRUE(kernels::gemm_cuda_variant_applies<float>(v, a_gpu.data<float>(), lda, sa,
-                                                            b_gpu.data<float>(), ldb, sb))
-          << what << ": the operands are aligned, so the variant itself must run";
-      Tensor out = c0.to(kCuda);
-      kernels::gemm_batched_cuda_variant<float>(v, c.ta, c.tb, c.M, c.N, c.K, alpha,
-                                                a_gpu.data<float>(), lda, sa, b_gpu.data<float>(),
-                                                ldb, sb, beta, out.data<float>(), ldc, sc, batch,
-                                                static_cast<cudaStream_t>(cuda::stream(0)));
-      const std::vector<float> got = out.to(kCPU).to_vector<float>();
-      int bad = 0;
-      for (size_t i = 0; i < got.size(); ++i) {
-        // K <= 70 terms in [-1, 1]: float32 accumulation stays within 1e-4.
-        if (!(std::fabs(got[i] - want[i]) <= 1e-4 + 1e-4 * std::fabs(want[i]))) {
-          if (bad++ < 3) {
-            ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", expected "
-                          << want[i];
+    const Tensor bias = test::uniform({c.N}).to(kFloat32);
+    const Tensor bias_gpu = bias.to(kCuda);
+    for (bool epilogue : {false, true}) {
+      const std::vector<double> want =
+          reference(c, a.to_vector<double>(), lda, sa, b.to_vector<double>(), ldb, sb,
+                    c0.to_vector<double>(), ldc, sc, batch, alpha, beta,
+                    epilogue ? bias.to_vector<double>() : std::vector<double>{}, epilogue);
+      const kernels::GemmEpilogue<float> ep{epilogue ? bias_gpu.data<float>() : nullptr, epilogue};
+      const Tensor a_gpu = a.to(kCuda), b_gpu = b.to(kCuda);
+      std::vector<std::vector<float>> results;
+      for (int v = 1; v <= kernels::kGemmCudaVariants; ++v) {
+        const std::string what = "variant " + std::to_string(v) + " " + std::to_string(c.M) + "x" +
+                                 std::to_string(c.N) + "x" + std::to_string(c.K) +
+                                 (c.ta ? " A^T" : " A") + (c.tb ? " B^T" : " B") +
+                                 (epilogue ? " bias relu" : "");
+        EXPECT_TRUE(kernels::gemm_cuda_variant_applies<float>(v, a_gpu.data<float>(), lda, sa,
+                                                              b_gpu.data<float>(), ldb, sb))
+            << what << ": the operands are aligned, so the variant itself must run";
+        Tensor out = c0.to(kCuda);
+        kernels::gemm_batched_cuda_variant<float>(v, c.ta, c.tb, c.M, c.N, c.K, alpha,
+                                                  a_gpu.data<float>(), lda, sa, b_gpu.data<float>(),
+                                                  ldb, sb, beta, out.data<float>(), ldc, sc, batch,
+                                                  static_cast<cudaStream_t>(cuda::stream(0)), ep);
+        const std::vector<float> got = out.to(kCPU).to_vector<float>();
+        int bad = 0;
+        for (size_t i = 0; i < got.size(); ++i) {
+          // K <= 70 terms in [-1, 1]: float32 accumulation stays within 1e-4.
+          if (!(std::fabs(got[i] - want[i]) <= 1e-4 + 1e-4 * std::fabs(want[i]))) {
+            if (bad++ < 3) {
+              ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", expected "
+                            << want[i];
+            }
           }
         }
+        EXPECT_EQ(bad, 0) << what;
+        results.push_back(got);
       }
-      EXPECT_EQ(bad, 0) << what;
-      results.push_back(got);
-    }
-    // Variants 2 and 3 are one kernel at different occupancy: the same bits.
-    if (kernels::kGemmCudaVariants >= 3) {
-      EXPECT_EQ(results[1], results[2]);
+      // Variants 2 and 3 are one kernel at different occupancy: the same bits.
+      if (kernels::kGemmCudaVariants >= 3) {
+        EXPECT_EQ(results[1], results[2]);
+      }
     }
   }
 }
@@ -192,6 +201,48 @@ TEST(CudaGemm, TensorCoreKernelEveryTransposeAgainstFloat64) {
           check(run(std::type_identity<float>{}, c0.to(kFloat32).to(kCuda)), 1e-6, "float out");
         }
   }
+}
+
+// The tensor-core GEMM's epilogue: a bias per column and ReLU, applied in float32 before
+// the one rounding, on the tensor-core path (sizes in multiples of 8) and the fallback.
+TEST(CudaGemm, TensorCoreEpilogueAddsTheBiasAndRelu) {
+  GPUNN_REQUIRE_GPU();
+  for (DType dtype : {kBFloat16, kFloat16})
+    for (auto [M, N, K] : std::vector<std::array<int64_t, 3>>{{136, 264, 72}, {37, 53, 19}}) {
+      const Case c{M, N, K, false, false};
+      const std::string what = std::string(dtype_name(dtype)) + " " + std::to_string(M) + "x" +
+                               std::to_string(N) + "x" + std::to_string(K);
+      const Tensor a = test::uniform({M * K}).to(dtype), b = test::uniform({K * N}).to(dtype);
+      const Tensor bias = test::uniform({N}).to(dtype);
+      const std::vector<double> c0(static_cast<size_t>(M * N), 0.0);
+      const std::vector<double> want =
+          reference(c, a.to_vector<double>(), K, 0, b.to_vector<double>(), N, 0, c0, N, 0, 1, 1.0,
+                    0.0, bias.to_vector<double>(), true);
+      Tensor out = full({M * N}, std::nan(""), TensorOptions(dtype).device(kCuda));
+      const Tensor a_gpu = a.to(kCuda), b_gpu = b.to(kCuda), bias_gpu = bias.to(kCuda);
+      const auto stream = static_cast<cudaStream_t>(cuda::stream(0));
+      if (dtype == kBFloat16) {
+        kernels::gemm_tc_batched_cuda<BFloat16, BFloat16>(
+            false, false, M, N, K, 1.0f, a_gpu.data<BFloat16>(), K, 0, b_gpu.data<BFloat16>(), N, 0,
+            0.0f, out.data<BFloat16>(), N, 0, 1, stream, {bias_gpu.data<BFloat16>(), true});
+      } else {
+        kernels::gemm_tc_batched_cuda<Half, Half>(
+            false, false, M, N, K, 1.0f, a_gpu.data<Half>(), K, 0, b_gpu.data<Half>(), N, 0, 0.0f,
+            out.data<Half>(), N, 0, 1, stream, {bias_gpu.data<Half>(), true});
+      }
+      const std::vector<double> got = out.to(kCPU).to_vector<double>();
+      // Half an ulp of the output type, plus 1e-4 absolute for values that cancel.
+      const double rel = dtype == kBFloat16 ? 1.0 / 256 : 1.0 / 2048;
+      int bad = 0, clipped = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        clipped += got[i] == 0.0;
+        if (!(std::fabs(got[i] - want[i]) <= 1e-4 + rel * std::fabs(want[i])) && bad++ < 3)
+          ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", expected "
+                        << want[i];
+      }
+      EXPECT_EQ(bad, 0) << what;
+      EXPECT_GT(clipped, 0) << what << ": ReLU clipped nothing";
+    }
 }
 
 }  // namespace

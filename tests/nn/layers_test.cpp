@@ -58,7 +58,7 @@ TEST(Layers, LinearAndConvEqualTheirOps) {
 // Note [fusing Conv2d and ReLU] (layers/nn/layers.cpp): Sequential runs a Conv2d followed by
 // a ReLU as one conv2d with the ReLU epilogue, with the same output and gradients bit for bit;
 // a subclass of either, an observer (nn::summary) or anomaly mode keeps them separate.
-TEST(Layers, SequentialFusesConv2dAndRelu) {
+TEST(Layers, SequentialFusesConv2dOrLinearAndRelu) {
   auto make = [] {
     Generator g(5);
     auto seq = std::make_shared<nn::Sequential>();
@@ -71,6 +71,9 @@ TEST(Layers, SequentialFusesConv2dAndRelu) {
         &g));
     seq->emplace<nn::ReLU>();
     seq->emplace<nn::Flatten>();
+    seq->push_back(std::make_shared<nn::Linear>(48, 5, true, TensorOptions(), &g));
+    seq->emplace<nn::ReLU>();
+    seq->push_back(std::make_shared<nn::Linear>(5, 2, true, TensorOptions(), &g));
     return seq;
   };
   const Tensor x = test::uniform({2, 2, 6, 6}).to(kFloat32);
@@ -85,6 +88,7 @@ TEST(Layers, SequentialFusesConv2dAndRelu) {
   const Tensor y = (*fused)(x);
   EXPECT_EQ(trace.count("relu"), 0) << "the ReLUs ran as separate ops";
   EXPECT_EQ(trace.count("conv2d"), 2);
+  EXPECT_EQ(trace.count("linear"), 2);
   EXPECT_TRUE(tensors_near(y, h, 0));
   sum(y).backward();
   const auto want = reference->named_parameters(), got = fused->named_parameters();
@@ -97,13 +101,13 @@ TEST(Layers, SequentialFusesConv2dAndRelu) {
   {  // an observer sees every layer: nothing fused
     trace.clear();
     nn::summary(*fused, {1, 2, 6, 6});
-    EXPECT_EQ(trace.count("relu"), 2);
+    EXPECT_EQ(trace.count("relu"), 3);
   }
   {  // anomaly messages name each layer: nothing fused
     const autograd::DetectAnomalyGuard anomaly;
     trace.clear();
     EXPECT_TRUE(tensors_near((*fused)(x), h, 0));
-    EXPECT_EQ(trace.count("relu"), 2);
+    EXPECT_EQ(trace.count("relu"), 3);
   }
   {  // a subclass may change forward: not fused
     struct MyReLU : nn::ReLU {};

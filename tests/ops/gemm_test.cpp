@@ -9,6 +9,8 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <functional>
 #include <limits>
 #include <string>
@@ -670,6 +672,92 @@ TEST(GemmRows, MatmulAndLinear) {
   test::expect_rows(
       G, "batched, broadcast", [](auto& in) { return matmul(in[0], in[1]); },
       {test::uniform({3, 1, 9, 7}), test::uniform({4, 7, 5})}, o);
+}
+
+// The ReLU epilogue (FusedActivation::ReLU): gradient and JVP against finite differences.
+// Random inputs put no output within the finite-difference step of ReLU's kink at 0.
+TEST(Linalg, LinearReluEpilogueDerivatives) {
+  test::reseed(44);
+  for (const auto& [sx, sw] :
+       std::vector<std::pair<Shape, Shape>>{{{3, 6}, {5, 6}}, {{2, 3, 4}, {7, 4}}, {{6}, {4, 6}}}) {
+    SCOPED_TRACE(::testing::PrintToString(sx) + " weight " + ::testing::PrintToString(sw));
+    const Tensor x = test::leaf(test::uniform(sx)), w = test::leaf(test::uniform(sw));
+    const Tensor b = test::leaf(test::uniform({sw[0]}));
+    const auto f = [](const std::vector<Tensor>& v) {
+      return linear(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), FusedActivation::ReLU);
+    };
+    // Some outputs are clipped and some pass, or the case checks half of the rule.
+    const std::vector<double> y = f({x, w, b}).to_vector<double>();
+    EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 0);
+    EXPECT_GT(std::count_if(y.begin(), y.end(), [](double v) { return v > 0.0; }), 0);
+    EXPECT_TRUE(derivatives_ok(f, {x, w, b}));
+    EXPECT_TRUE(derivatives_ok(f, {x, w}));
+  }
+}
+
+TEST(GemmRows, LinearReluEpilogue) {
+  // float32 sums of 70 terms against float64: the tolerance covers rounding.
+  for (auto [M, K, N] : std::vector<std::array<int64_t, 3>>{{37, 19, 53}, {300, 70, 260}}) {
+    test::expect_rows(OpFamily::Gemm, "linear with the ReLU epilogue " + std::to_string(M),
+                      [](auto& in) { return linear(in[0], in[1], in[2], FusedActivation::ReLU); },
+                      {test::uniform({M, K}), test::uniform({N, K}), test::uniform({N})},
+                      {.atol = 1e-4,
+                       .rtol = 1e-4,
+                       .cpu_vendor_ops = {"linear", "linear_backward"},
+                       .cuda_vendor_ops = {"linear", "linear_backward"}});
+  }
+}
+
+// The fused op gives relu(linear(...)) bit for bit on every row and dtype, output and
+// gradients (the epilogue applies ReLU before the one rounding, which commutes with it;
+// backward runs relu's own rule on the same output), and keeps NaN where relu does.
+TEST(GemmRows, ReluEpilogueEqualsSeparateReluBitwise) {
+  for (const test::ImplRow& row : test::impl_rows())
+    for (DType dtype : {kFloat32, kFloat64, kBFloat16, kFloat16}) {
+      SCOPED_TRACE(row.name + " " + dtype_name(dtype));
+      const test::EveryFamilyImpl setting(row.setting);
+      test::reseed(22);
+      const Tensor x0 = test::uniform({33, 24}), w0 = test::uniform({40, 24});
+      const Tensor b0 = test::uniform({40}), r0 = test::uniform({33, 40});
+      struct Out {
+        Tensor y, dx, dw, db;
+      };
+      auto run = [&](bool fused) {
+        const Tensor x = test::leaf(x0.to(dtype).to(row.device));
+        const Tensor w = test::leaf(w0.to(dtype).to(row.device));
+        const Tensor b = test::leaf(b0.to(dtype).to(row.device));
+        const Tensor y = fused ? linear(x, w, b, FusedActivation::ReLU) : relu(linear(x, w, b));
+        sum(mul(y, r0.to(dtype).to(row.device))).backward();
+        return Out{y.detach(), x.grad(), w.grad(), b.grad()};
+      };
+      LaunchTrace trace;
+      const Out fused = run(true);
+      EXPECT_EQ(trace.count("relu"), 0);
+      const Out separate = run(false);
+      EXPECT_TRUE(values_near(fused.y, separate.y.to_vector<double>(), 0.0));
+      EXPECT_TRUE(values_near(fused.dx, separate.dx.to_vector<double>(), 0.0));
+      EXPECT_TRUE(values_near(fused.dw, separate.dw.to_vector<double>(), 0.0));
+      EXPECT_TRUE(values_near(fused.db, separate.db.to_vector<double>(), 0.0));
+      const std::vector<double> y = fused.y.to_vector<double>();
+      EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 0);  // the epilogue clipped something
+
+      // NaN in row 5 of the input reaches that row's outputs, fused or not; NaN in bias 7
+      // reaches column 7.
+      std::vector<double> xv = x0.to_vector<double>(), bv = b0.to_vector<double>();
+      xv[5 * 24 + 3] = std::numeric_limits<double>::quiet_NaN();
+      bv[7] = std::numeric_limits<double>::quiet_NaN();
+      const Tensor xd = tensor(xv, x0.shape(), kFloat64).to(dtype).to(row.device);
+      const Tensor bd = tensor(bv, b0.shape(), kFloat64).to(dtype).to(row.device);
+      const Tensor wd = w0.to(dtype).to(row.device);
+      const std::vector<double> yf = linear(xd, wd, bd, FusedActivation::ReLU).to_vector<double>();
+      const std::vector<double> ys = relu(linear(xd, wd, bd)).to_vector<double>();
+      int nans = 0;
+      for (size_t i = 0; i < yf.size(); ++i) {
+        ASSERT_EQ(std::isnan(yf[i]), std::isnan(ys[i])) << "element " << i;
+        nans += std::isnan(yf[i]) ? 1 : 0;
+      }
+      EXPECT_EQ(nans, 40 + 33 - 1);  // row 5 and column 7
+    }
 }
 
 TEST(GemmRows, Tf32IsOffByDefault) {

@@ -29,6 +29,9 @@ class Linear : public Module {
   Linear(int64_t in_features, int64_t out_features, bool bias = true, TensorOptions options = {},
          Generator* generator = nullptr);
   Tensor forward(const Tensor& x) override;
+  // forward with an activation in the GEMM's epilogue (gpunn/ops/fused.h); nn::Sequential
+  // calls it for this layer followed by an nn::ReLU.
+  Tensor forward(const Tensor& x, FusedActivation activation);
   std::string extra_repr() const override;
   int64_t in_features, out_features;
   Tensor weight, bias;  // bias undefined without one
@@ -52,9 +55,9 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride = 1,
          Int2 padding = 0);
   Tensor forward(const Tensor& x) override;
-  // forward with an activation in the convolution's epilogue (gpunn::ConvActivation);
+  // forward with an activation in the convolution's epilogue (gpunn/ops/fused.h);
   // nn::Sequential calls it for this layer followed by an nn::ReLU.
-  Tensor forward(const Tensor& x, ConvActivation activation);
+  Tensor forward(const Tensor& x, FusedActivation activation);
   std::string extra_repr() const override;
   Conv2dOptions options;
   Tensor weight, bias;

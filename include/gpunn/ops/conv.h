@@ -25,6 +25,7 @@
 #pragma once
 
 #include <gpunn/export.h>
+#include <gpunn/ops/fused.h>
 #include <gpunn/tensor.h>
 
 GPUNN_API_BEGIN
@@ -43,11 +44,8 @@ struct Int2 {
 // The functional ops' options (PyTorch's C++ API names them *FuncOptions too); the
 // modules' are nn::Conv2dOptions and nn::ConvTranspose2dOptions (gpunn/nn/layers.h),
 // which add the channel counts and the kernel size.
-// An activation fused into the convolution's epilogue: conv2d(x, w, b, {.activation =
-// ConvActivation::ReLU}) gives relu(conv2d(x, w, b)), the same values, without a separate
-// pass and without keeping the pre-activation tensor for backward (ReLU's derivative is
-// read from the output). nn::Sequential uses it for a Conv2d followed by a ReLU.
-enum class ConvActivation { None, ReLU };
+// An activation fused into the convolution's epilogue (gpunn/ops/fused.h).
+using ConvActivation = FusedActivation;
 
 struct Conv2dFuncOptions {
   Int2 stride = 1;

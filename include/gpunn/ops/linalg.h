@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gpunn/export.h>
+#include <gpunn/ops/fused.h>
 #include <gpunn/tensor.h>
 
 GPUNN_API_BEGIN
@@ -16,9 +17,12 @@ namespace gpunn {
 // dA = dC @ Bᵀ, dB = Aᵀ @ dC (summed over broadcast batch dims).
 Tensor matmul(const Tensor& a, const Tensor& b);
 
-// y = x Wᵀ + b, with x [..., in], weight [out, in], bias [out] (optional).
-// dx = dy W, dW = dyᵀ x, db = Σ dy over every dim but the last.
+// y = x Wᵀ + b, with x [..., in], weight [out, in], bias [out] (optional); the bias is
+// added in the GEMM's epilogue. dx = dy W, dW = dyᵀ x, db = Σ dy over every dim but the last.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+// relu(linear(x, weight, bias)) with the ReLU in the same epilogue (gpunn/ops/fused.h).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
+              FusedActivation activation);
 
 }  // namespace gpunn
 
