@@ -253,7 +253,7 @@ left=$((budget - 20 - $(elapsed)))
 if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; then
   echo "==== kernel_bench" >>"$out/gpu_runs.log"
   step kernel_bench $((left < 120 ? left : 120)) gpu_runs.log "$build/bench/kernels/kernel_bench" --device cuda \
-    --families gemm,conv,reduce,softmax,random --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
+    --families gemm,conv,conv-layout,reduce,softmax,random --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
     --json "$kernels_json"
 fi
 # PyTorch side by side (AlexNet bf16, fp16, FP32 and TF32, the spiral MLP) when
@@ -290,6 +290,25 @@ if [[ -n "$sgemm_custom" && -n "$sgemm_cublas" ]]; then
   sgemm_ratio=$(python3 -c "print(round($sgemm_custom / $sgemm_cublas, 3))")
   note "SGEMM 4096: custom $sgemm_custom TFLOP/s, cuBLAS $sgemm_cublas TFLOP/s, ratio $sgemm_ratio"
 fi
+# cuDNN's 16-bit convolutions in NHWC against NCHW (kernel_bench's conv-layout family):
+# the summed time of every pass of AlexNet's layers 1-2, NHWC over NCHW, per dtype
+# (issue 20: a channels-last format is worth adding at <= 0.9).
+layout_ratio=$(python3 -c 'import json, sys
+try:
+    rows = json.load(open(sys.argv[1]))["rows"]
+except Exception:
+    print("null"); sys.exit(0)
+out = {}
+for dt in ("bfloat16", "float16"):
+    t = {"cudnn-nchw": 0.0, "cudnn-nhwc": 0.0}
+    for r in rows:
+        if r["family"] == "conv-layout" and r["name"].startswith(dt + " ") and r["impl"] in t and r.get("ms"):
+            t[r["impl"]] += r["ms"]
+    if t["cudnn-nchw"] > 0 and t["cudnn-nhwc"] > 0:
+        out[dt] = round(t["cudnn-nhwc"] / t["cudnn-nchw"], 3)
+print(json.dumps(out) if out else "null")' "$kernels_json" 2>/dev/null || echo null)
+[[ -z "$layout_ratio" ]] && layout_ratio=null
+note "cuDNN conv time NHWC / NCHW (AlexNet layers 1-2, three passes): $layout_ratio"
 
 # ---- JSON summary ---------------------------------------------------------------------------
 # CTest's "N tests failed out of M" line, and skips counted from its list.
@@ -332,6 +351,7 @@ json_num() { [[ -n "$1" ]] && echo "$1" || echo null; }
   echo "  \"sanitizer_test_failures\": $(json_num "${failed_under:-}"),"
   echo "  \"sgemm_custom_vs_cublas_4096\": $sgemm_ratio,"
   echo "  \"bf16_gemm_custom_vs_cublas_4096\": $bf16_ratio,"
+  echo "  \"conv_nhwc_over_nchw_time\": $layout_ratio,"
   echo "  \"sgemm_4096_tflops\": {\"custom\": $(json_num "$sgemm_custom"), \"cublas\": $(json_num "$sgemm_cublas")},"
   echo "  \"gemm_4096_bf16_tflops\": {\"custom\": $(json_num "$bf16_custom"), \"cublas\": $(json_num "$bf16_cublas")},"
   echo "  \"seconds\": $(elapsed),"

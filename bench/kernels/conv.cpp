@@ -25,15 +25,6 @@ k::Conv2dShape conv_shape(int64_t N, int64_t C, int64_t H, int64_t K, int64_t R,
   return s;
 }
 
-// AlexNet's five convolutions on 224x224 images.
-std::vector<std::pair<std::string, k::Conv2dShape>> alexnet_convs(int64_t N) {
-  return {{"conv1 3->64 11x11/4", conv_shape(N, 3, 224, 64, 11, 4, 2)},
-          {"conv2 64->192 5x5", conv_shape(N, 64, 27, 192, 5, 1, 2)},
-          {"conv3 192->384 3x3", conv_shape(N, 192, 13, 384, 3, 1, 1)},
-          {"conv4 384->256 3x3", conv_shape(N, 384, 13, 256, 3, 1, 1)},
-          {"conv5 256->256 3x3", conv_shape(N, 256, 13, 256, 3, 1, 1)}};
-}
-
 enum class Pass { Forward, BackwardData, BackwardWeights };
 const char* pass_name(Pass p) {
   return p == Pass::Forward ? "fwd" : p == Pass::BackwardData ? "bwd-data" : "bwd-weights";
@@ -77,8 +68,16 @@ std::vector<Impl> impls(Pass pass, const k::Conv2dShape& s, void* x, void* w, vo
 
 }  // namespace
 
+std::vector<std::pair<std::string, k::Conv2dShape>> alexnet_conv_shapes(int64_t N) {
+  return {{"conv1 3->64 11x11/4", conv_shape(N, 3, 224, 64, 11, 4, 2)},
+          {"conv2 64->192 5x5", conv_shape(N, 64, 27, 192, 5, 1, 2)},
+          {"conv3 192->384 3x3", conv_shape(N, 192, 13, 384, 3, 1, 1)},
+          {"conv4 384->256 3x3", conv_shape(N, 384, 13, 256, 3, 1, 1)},
+          {"conv5 256->256 3x3", conv_shape(N, 256, 13, 256, 3, 1, 1)}};
+}
+
 void bench_conv() {
-  const auto convs = alexnet_convs(options().conv_batch);
+  const auto convs = alexnet_conv_shapes(options().conv_batch);
   for (int64_t layer : options().conv_layers) {
     if (layer < 1 || layer > 5) fail("--conv-layers: " + std::to_string(layer) + " is not in 1..5");
     const auto& [name, timed] = convs[static_cast<size_t>(layer - 1)];

@@ -18,9 +18,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/base/table.h"
+#include "kernels/conv.h"
 
 namespace bench {
 
@@ -155,10 +157,15 @@ void bandwidth_case(const std::string& family, const std::string& name, double b
                     const Tensor& out, const std::vector<float>& ref,
                     const std::vector<Impl>& impls);
 
+// ---- shared cases ----
+// AlexNet's five convolutions on 224x224 images at batch N: name and shape.
+std::vector<std::pair<std::string, gpunn::kernels::Conv2dShape>> alexnet_conv_shapes(int64_t N);
+
 // ---- the families (one file each) ----
 void bench_gemm();
 void bench_fc();
 void bench_conv();
+void bench_conv_layout();  // cuDNN's 16-bit convolutions, NCHW against NHWC (GPU only)
 void bench_softmax();
 void bench_pool();
 void bench_activation();

@@ -4,7 +4,7 @@
 // family over a shared harness (harness.h); this file holds the options and the JSON.
 //
 //   kernel_bench [--device cpu|cuda] [--families
-//   gemm,fc,conv,softmax,pool,activation,elementwise,reduce,random]
+//   gemm,fc,conv,conv-layout,softmax,pool,activation,elementwise,reduce,random]
 //                [--sizes 256,512,...] [--max-size N] [--fc-batch N] [--conv-batch N]
 //                [--conv-layers 1,2,3,4,5] [--reference-max-gflop 2.5] [--iters N]
 //                [--warmup N] [--json FILE]
@@ -15,6 +15,8 @@
 //                gradient (dy·W) and weight gradient (dyᵀ·x)
 //   conv         AlexNet's five convolutions at --conv-batch: forward, backward-data,
 //                backward-weights
+//   conv-layout  the same (--conv-layers) through cuDNN in bfloat16 and float16, NCHW
+//                against NHWC (GPU only; not in the default list)
 //   softmax, pool, activation (relu), elementwise (add): achieved bandwidth against
 //                the ceiling (a large device-to-device copy)
 //   reduce       row sums, batch norm statistics, the finite check, the total norm of
@@ -125,11 +127,11 @@ int main(int argc, char** argv) {
     } else if (arg == "--json") {
       json = value();
     } else {
-      std::cerr
-          << "usage: kernel_bench [--device cpu|cuda] [--families "
-             "gemm,fc,conv,softmax,pool,activation,elementwise,reduce,random] [--sizes 256,...] "
-             "[--max-size N] [--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] "
-             "[--reference-max-gflop N] [--iters N] [--warmup N] [--json FILE]\n";
+      std::cerr << "usage: kernel_bench [--device cpu|cuda] [--families "
+                   "gemm,fc,conv,conv-layout,softmax,pool,activation,elementwise,reduce,random] "
+                   "[--sizes 256,...] "
+                   "[--max-size N] [--conv-layers 1,...,5] [--conv-batch N] [--fc-batch N] "
+                   "[--reference-max-gflop N] [--iters N] [--warmup N] [--json FILE]\n";
       return 2;
     }
   }
@@ -171,6 +173,8 @@ int main(int argc, char** argv) {
         bench_fc();
       else if (fam == "conv")
         bench_conv();
+      else if (fam == "conv-layout")
+        bench_conv_layout();
       else if (fam == "softmax")
         bench_softmax();
       else if (fam == "pool")
@@ -185,7 +189,8 @@ int main(int argc, char** argv) {
         bench_random();
       else
         fail("unknown family \"" + fam +
-             "\" (gemm, fc, conv, softmax, pool, activation, elementwise, reduce, random)");
+             "\" (gemm, fc, conv, conv-layout, softmax, pool, activation, elementwise, reduce, "
+             "random)");
     }
   } catch (const std::exception& e) {
     fail(e.what());
