@@ -115,11 +115,13 @@ kernels::Settings current_settings() {
   return s;
 }
 
-bool may_measure(Device device) {
+bool tuning_applies(Device device) {
   if (!tuning()) return false;
-  if (device.is_cpu()) return tuning_cache::testing::measure_on_cpu();
-  // Trial runs synchronize with the device, which a stream being captured forbids.
-  return !cuda::stream_is_capturing(device.index);
+  return device.is_cuda() || tuning_cache::testing::measure_on_cpu();
+}
+
+bool capturing(Device device) {
+  return device.is_cuda() && cuda::stream_is_capturing(device.index);
 }
 
 bool deterministic_may_measure() { return tuning_cache::has_file(); }

@@ -114,9 +114,11 @@ class KernelRun {
 
 // The settings of gpunn/config.h as kernels see them.
 kernels::Settings current_settings();
-// Whether auto may measure on `device` now (tuning on; a GPU, or the CPU in tests; the
-// device's stream not being captured into a CUDA graph).
-bool may_measure(Device device);
+// Whether auto measures on `device` (tuning on; a GPU, or the CPU in tests).
+bool tuning_applies(Device device);
+// Whether the device's stream is being captured into a CUDA graph: trial runs, which
+// synchronize, cannot run then; kept choices still apply.
+bool capturing(Device device);
 // Whether deterministic mode allows measuring (only with a cache file: core/tuning.h).
 bool deterministic_may_measure();
 // The full key, the kept choice and storing a measured one (core/tuning.h).
@@ -173,7 +175,7 @@ template <typename Args>
 std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const char* op,
                                      Device device, const Args& args,
                                      const kernels::Row<Args>& row) {
-  if (!table.tuning_key || get_impl(table.family) != Impl::Auto || !may_measure(device))
+  if (!table.tuning_key || get_impl(table.family) != Impl::Auto || !tuning_applies(device))
     return std::nullopt;
   const kernels::Settings settings = current_settings();
   if (settings.deterministic && !deterministic_may_measure()) return std::nullopt;
@@ -203,6 +205,7 @@ std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const 
       if (c.implementation == kept_impl && c.variant == kept_variant) return c;
     // A kept choice that no longer computes the call: measured again.
   }
+  if (capturing(device)) return std::nullopt;
   const TuningRange range;
   double best = std::numeric_limits<double>::infinity();
   const Candidate<Args>* fastest = nullptr;
