@@ -9,6 +9,8 @@
 #include <gpunn/error.h>
 #include <gpunn/half.h>
 
+#include <type_traits>
+
 namespace gpunn::kernels {
 namespace {
 
@@ -40,11 +42,16 @@ void conv2d_forward_loops(T* y, const T* x, const T* w, const T* b, const Conv2d
     }
 }
 
+// A select, not a branch, so that the loop vectorizes (random signs defeat a branch
+// predictor). NaN is not < 0: it stays.
 template <typename T>
 void relu_in_place(T* y, int64_t n) {
-  using A = compute_t<T>;
-  for (int64_t i = 0; i < n; ++i)
-    if (static_cast<A>(y[i]) < A(0)) y[i] = T(0);
+  if constexpr (std::is_floating_point_v<T>) {
+    for (int64_t i = 0; i < n; ++i) y[i] = y[i] < T(0) ? T(0) : y[i];
+  } else {
+    using A = compute_t<T>;
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<A>(y[i]) < A(0) ? T(0) : y[i];
+  }
 }
 
 template <typename T>

@@ -5,8 +5,9 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
-#include <type_traits>
 #include <vector>
+
+#include "kernels/conv.h"  // conv2d_relu_in_place_cpu
 
 namespace gpunn::kernels {
 
@@ -96,16 +97,8 @@ void gemm_relu_cpu(const GemmArgs& a) {
   if (!a.relu) return;
   typed(a.dtype, [&](auto tag) {
     using T = decltype(tag);
-    each_row<T>(a, [&](T* row, const T*) {
-      // A select, not a branch, so that the loop vectorizes (random signs defeat a branch
-      // predictor). NaN is not < 0: it stays.
-      if constexpr (std::is_floating_point_v<T>) {
-        for (int64_t j = 0; j < a.N; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];
-      } else {
-        for (int64_t j = 0; j < a.N; ++j)
-          row[j] = static_cast<float>(row[j]) < 0.0f ? T(0.0f) : row[j];
-      }
-    });
+    // The convolution's ReLU pass (NaN kept), row by row.
+    each_row<T>(a, [&](T* row, const T*) { conv2d_relu_in_place_cpu(a.dtype, row, a.N); });
   });
 }
 
