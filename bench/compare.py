@@ -27,6 +27,46 @@ import sys
 import time
 
 
+
+def cpu_description():
+    """The CPU's model name, the vector ISA levels gpunn's and PyTorch's kernels dispatch
+    on, and the logical core count (from /proc/cpuinfo)."""
+    model, flags, cores = "unknown", set(), 0
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name":
+                    model = value.strip()
+                    cores += 1
+                elif key == "flags" and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
+    return {"model": model, "isa": isa, "cores": cores}
+
+
+def torch_blas_description(python):
+    """Which BLAS PyTorch's build uses and, for OpenBLAS, the core it chose: its fully
+    connected layers depend on it (a generic or misdetected core is not a fair anchor)."""
+    probe = (
+        "import ctypes, re, torch\n"
+        "m = re.search(r'BLAS_INFO=([^,]*)', torch.__config__.show())\n"
+        "info = m.group(1) if m else '?'\n"
+        "try:\n"
+        "    ob = ctypes.CDLL('libopenblas.so.0'); ob.openblas_get_corename.restype = ctypes.c_char_p\n"
+        "    core = 'OpenBLAS core ' + ob.openblas_get_corename().decode()\n"
+        "except OSError:\n"
+        "    core = 'no OpenBLAS loaded'\n"
+        "print('BLAS_INFO=' + info + ', ' + core)\n")
+    try:
+        out = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=120)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -158,11 +198,15 @@ def main():
     except OSError:
         commit = "unknown"
     ab = a.alexnet_batch
+    cpu = cpu_description()
+    torch_blas = torch_blas_description(a.python) if not cuda else None
     summary = {
         "card": card, "device": a.device, "driver": driver, "commit": commit,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
         "command": a.command or " ".join(sys.argv),
         "threads": a.threads or None,
+        "cpu": cpu,
+        "torch_blas": torch_blas,
         "loadavg": open("/proc/loadavg").read().strip() if os.path.exists("/proc/loadavg") else None,
         "torch": get(first, "version") if first.get("tool") == "torch_time.py" else
         next((r["version"] for v in runs.values() for r in v.values()
@@ -226,6 +270,8 @@ def main():
           f"- date: {summary['date']}, commit: {commit}, driver: {driver or '-'}, "
           f"PyTorch: {summary['torch'] or '-'}",
           f"- command: `{summary['command']}`",
+          f"- CPU: {cpu['model']} ({', '.join(cpu['isa']) or 'no AVX'}; {cpu['cores']} logical "
+          f"cores)" + (f"; PyTorch's BLAS: {torch_blas}" if torch_blas else ""),
           f"- medians of {a.iters} iterations after {a.warmup} warm-up; threads: "
           f"{a.threads or 'default'}; load average after: {summary['loadavg'] or '-'}",
           "- iteration = forward, cross-entropy, backward, SGD step (momentum 0.9); "

@@ -195,7 +195,12 @@ def main():
 
     # Whole training iterations.
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    scaler = torch.amp.GradScaler(device.type, enabled=a.precision == "fp16")
+    # torch.amp.GradScaler(device) is PyTorch >= 2.3; Debian's 1.13 has the CUDA one only
+    # (which, disabled, passes every call through on the CPU too).
+    if hasattr(torch.amp, "GradScaler"):
+        scaler = torch.amp.GradScaler(device.type, enabled=a.precision == "fp16")
+    else:
+        scaler = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
     opt.zero_grad(set_to_none=True)
     if device.type == "cuda":
         torch.cuda.synchronize()
