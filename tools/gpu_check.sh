@@ -184,6 +184,9 @@ fi
 # reported (its memory accesses are still checked) as shard "oom".
 # initcheck runs with cuDNN's algorithm measuring off (GPUNN_CUDNN_BENCHMARK=0):
 # cuDNN's trial runs read scratch that cuDNN itself allocates uninitialized.
+# auto's measuring is off under the tools (GPUNN_TUNING=0): its trial runs are the same
+# kernels again, several times per shape, and would only slow the shards; the CudaTuning
+# tests turn it on for themselves, so the measuring code is still checked.
 declare -A shards=([memcheck]=4 [racecheck]=5 [initcheck]=5 [synccheck]=2)
 oom_test=Cuda.OutOfMemoryIsTypedAndRecoverable
 if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
@@ -199,13 +202,14 @@ if ((has_gpu)) && command -v compute-sanitizer >/dev/null; then
       for ((i = 0; i < n; ++i)); do
         bench=1
         [[ $tool == initcheck ]] && bench=0
-        GPUNN_CUDA_NO_CACHE=1 GPUNN_CUDNN_BENCHMARK=$bench GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
+        GPUNN_CUDA_NO_CACHE=1 GPUNN_CUDNN_BENCHMARK=$bench GPUNN_TUNING=0 \
+          GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
           timeout --kill-after=10 "$limit" compute-sanitizer --tool "$tool" --error-exitcode 99 \
           "$build/tests/gpunn_tests" --gtest_filter="$gpu_tests:-$oom_test" --gtest_brief=1 \
           >"$sdir/$tool.$i.log" 2>&1 &
       done
     done
-    GPUNN_CUDA_NO_CACHE=1 timeout --kill-after=10 "$limit" compute-sanitizer --tool memcheck \
+    GPUNN_CUDA_NO_CACHE=1 GPUNN_TUNING=0 timeout --kill-after=10 "$limit" compute-sanitizer --tool memcheck \
       --report-api-errors no --error-exitcode 99 "$build/tests/gpunn_tests" \
       --gtest_filter="$oom_test" --gtest_brief=1 >"$sdir/memcheck.oom.log" 2>&1 &
     # Our kernels' numbered variants, called directly (gpunn_internal_tests): shard
