@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/environment.h"
 #include "core/tensor_impl.h"
 
 #if GPUNN_WITH_CUDA
@@ -41,6 +42,8 @@ struct CpuStats {
   std::atomic<int64_t> allocated{0};
   std::atomic<int64_t> peak{0};
   std::atomic<int64_t> count{0};
+  // set_memory_limit(kCPU, ...): bytes held by tensors may not pass it (0: no limit).
+  std::atomic<int64_t> limit{env::memory_limit_bytes()};
 };
 
 CpuStats& cpu_stats() {
@@ -131,6 +134,19 @@ void* cpu_allocate(size_t nbytes) {
   if (padded < nbytes) {  // the rounding overflowed
     throw OutOfMemoryError(detail::concat("cpu allocator: cannot allocate ", nbytes, " bytes"));
   }
+  CpuStats& stats = cpu_stats();
+  // The limit is checked with the bytes counted in, so that threads allocating at once
+  // cannot pass it together; a refused or failed request takes them out again.
+  const int64_t held =
+      stats.allocated.fetch_add(static_cast<int64_t>(nbytes)) + static_cast<int64_t>(nbytes);
+  const int64_t limit = stats.limit.load();
+  if (limit > 0 && held > limit) {
+    stats.allocated.fetch_sub(static_cast<int64_t>(nbytes));
+    throw OutOfMemoryError(detail::concat(
+        "cpu allocator: allocating ", nbytes, " bytes would pass the memory limit of ", limit,
+        " bytes (set_memory_limit or GPUNN_MEMORY_LIMIT; ", held - static_cast<int64_t>(nbytes),
+        " bytes held by gpunn tensors)"));
+  }
   void* p = block_cache().take(padded);
   if (p == nullptr) p = std::aligned_alloc(kAlignment, padded);
   if (p == nullptr) {
@@ -139,18 +155,15 @@ void* cpu_allocate(size_t nbytes) {
     p = std::aligned_alloc(kAlignment, padded);
   }
   if (p == nullptr) {
-    CpuStats& s = cpu_stats();
+    stats.allocated.fetch_sub(static_cast<int64_t>(nbytes));
     throw OutOfMemoryError(detail::concat("cpu allocator: out of memory allocating ", nbytes,
-                                          " bytes (", s.allocated.load(),
+                                          " bytes (", stats.allocated.load(),
                                           " bytes held by gpunn tensors)"));
   }
-  CpuStats& s = cpu_stats();
-  const int64_t now =
-      s.allocated.fetch_add(static_cast<int64_t>(nbytes)) + static_cast<int64_t>(nbytes);
-  int64_t peak = s.peak.load();
-  while (now > peak && !s.peak.compare_exchange_weak(peak, now)) {
+  int64_t peak = stats.peak.load();
+  while (held > peak && !stats.peak.compare_exchange_weak(peak, held)) {
   }
-  s.count.fetch_add(1);
+  stats.count.fetch_add(1);
   return p;
 }
 
@@ -252,6 +265,28 @@ void empty_cache(Device device) {
 void empty_cache() {
   empty_cache(kCPU);
   for (int i = 0; i < cuda::device_count(); ++i) empty_cache(Device::cuda(i));
+}
+
+void set_memory_limit(Device device, int64_t bytes) {
+  const int64_t limit = std::max<int64_t>(bytes, 0);
+  if (device.is_cuda()) {
+    check_cuda_device("set_memory_limit", device);
+#if GPUNN_WITH_CUDA
+    cuda::allocator(device.index).set_limit(static_cast<size_t>(limit));
+#endif
+    return;
+  }
+  cpu_stats().limit.store(limit);
+}
+
+int64_t memory_limit(Device device) {
+  if (device.is_cuda()) {
+    check_cuda_device("memory_limit", device);
+#if GPUNN_WITH_CUDA
+    return static_cast<int64_t>(cuda::allocator(device.index).limit());
+#endif
+  }
+  return cpu_stats().limit.load();
 }
 
 void reset_peak_memory_stats(Device device) {

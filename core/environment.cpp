@@ -67,17 +67,45 @@ bool flag(const char* name, bool fallback) {
   return value;
 }
 
+std::optional<int64_t> parse_bytes(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 18) return std::nullopt;
+  const int64_t number = std::stoll(text.substr(0, i));
+  std::string unit = text.substr(i);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  int shift = 0;
+  if (unit.empty() || unit == "b") {
+    shift = 0;
+  } else {
+    const std::string letters = "kmgt";
+    const size_t at = letters.find(unit[0]);
+    const std::string rest = unit.substr(1);
+    if (at == std::string::npos || !(rest.empty() || rest == "b" || rest == "ib"))
+      return std::nullopt;
+    shift = 10 * static_cast<int>(at + 1);
+  }
+  if (shift > 0 && number > (int64_t{1} << (62 - shift))) return std::nullopt;  // overflow
+  return number << shift;
+}
+
+int64_t memory_limit_bytes() {
+  warn_about_typos();
+  const char* v = std::getenv("GPUNN_MEMORY_LIMIT");
+  if (v == nullptr || *v == '\0') return 0;
+  const std::optional<int64_t> bytes = parse_bytes(v);
+  GPUNN_CHECK(bytes.has_value(), "environment: GPUNN_MEMORY_LIMIT=", v,
+              " is not a size (expected bytes, or a number with K, M, G or T, e.g. 512M or 2GiB)");
+  return *bytes;
+}
+
 const std::vector<std::string>& known_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> n = {"GPUNN_IMPL",
-                                  "GPUNN_ALLOW_TF32",
-                                  "GPUNN_DETERMINISTIC",
-                                  "GPUNN_CUDNN_BENCHMARK",
-                                  "GPUNN_TUNING",
-                                  "GPUNN_TUNING_CACHE",
-                                  "GPUNN_CUDA_NO_CACHE",
-                                  "GPUNN_DETECT_ANOMALY",
-                                  "GPUNN_FASHION_MNIST_DIR"};
+    std::vector<std::string> n = {"GPUNN_IMPL",           "GPUNN_ALLOW_TF32",
+                                  "GPUNN_DETERMINISTIC",  "GPUNN_CUDNN_BENCHMARK",
+                                  "GPUNN_TUNING",         "GPUNN_TUNING_CACHE",
+                                  "GPUNN_MEMORY_LIMIT",   "GPUNN_CUDA_NO_CACHE",
+                                  "GPUNN_DETECT_ANOMALY", "GPUNN_FASHION_MNIST_DIR"};
     for (int f = 0; f < static_cast<int>(OpFamily::kCount); ++f) {
       std::string family = op_family_name(static_cast<OpFamily>(f));
       for (char& c : family) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

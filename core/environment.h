@@ -7,6 +7,8 @@
 // does (GPUNN_DETERMINSTIC) gets one warning on stderr per process, naming the likely meant one.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,13 @@ bool flag(const char* name, bool fallback);
 
 // Whether `text` is one of the switch words; *value is set when it is.
 bool parse_flag(const std::string& text, bool* value);
+
+// A size: bytes, or a number with a K, M, G or T suffix (powers of 1024; "KiB", "KB" and
+// "K" alike, any case). nullopt when `text` is not one.
+std::optional<int64_t> parse_bytes(const std::string& text);
+// GPUNN_MEMORY_LIMIT as bytes (0 when unset or empty); a value that is not a size is a
+// gpunn::Error naming the variable and the accepted forms.
+int64_t memory_limit_bytes();
 
 // Every variable libgpunn reads (GPUNN_IMPL_<FAMILY> included).
 const std::vector<std::string>& known_names();

@@ -65,8 +65,14 @@ CachingAllocator::Block* CachingAllocator::find_free(size_t rounded, bool small)
   return b;
 }
 
+bool CachingAllocator::within_limit(size_t size) {
+  refused_by_limit_ = limit_ != 0 && static_cast<size_t>(stats_.reserved_bytes) + size > limit_;
+  return !refused_by_limit_;
+}
+
 CachingAllocator::Block* CachingAllocator::new_segment(size_t rounded, bool small) {
   const size_t size = segment_size(rounded);
+  if (!within_limit(size)) return nullptr;
   void* p = device_->allocate(size);
   if (!p) return nullptr;
   stats_.num_device_allocations += 1;
@@ -83,7 +89,7 @@ void* CachingAllocator::allocate(size_t nbytes) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!caching_) {
     const size_t size = std::max<size_t>(nbytes, 1);
-    void* p = device_->allocate(size);
+    void* p = within_limit(size) ? device_->allocate(size) : nullptr;
     if (!p) throw_oom(nbytes);
     uncached_.emplace(p, size);
     stats_.num_device_allocations += 1;
@@ -196,10 +202,27 @@ void CachingAllocator::throw_oom(size_t nbytes) {
   stats_.num_ooms += 1;
   size_t free_bytes = 0, total_bytes = 0;
   device_->mem_info(&free_bytes, &total_bytes);
+  if (refused_by_limit_) {
+    throw OutOfMemoryError(detail::concat(
+        "cuda allocator: out of memory on ", device_->name(), " allocating ", nbytes,
+        " bytes: it would take the memory reserved by gpunn past the memory limit of ", limit_,
+        " bytes (set_memory_limit or GPUNN_MEMORY_LIMIT; ", stats_.allocated_bytes,
+        " bytes in use by gpunn tensors, ", stats_.reserved_bytes, " bytes reserved)"));
+  }
   throw OutOfMemoryError(detail::concat(
       "cuda allocator: out of memory on ", device_->name(), " allocating ", nbytes, " bytes (",
       stats_.allocated_bytes, " bytes in use by gpunn tensors, ", stats_.reserved_bytes,
       " bytes reserved by gpunn, ", free_bytes, " bytes free of ", total_bytes, " on the device)"));
+}
+
+void CachingAllocator::set_limit(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  limit_ = bytes;
+}
+
+size_t CachingAllocator::limit() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return limit_;
 }
 
 CacheStats CachingAllocator::stats() const {

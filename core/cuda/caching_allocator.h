@@ -87,6 +87,11 @@ class CachingAllocator {
 
   CacheStats stats() const;
   void reset_peak_stats();
+  // A cap on the bytes reserved from the device (0: none; gpunn/memory.h's
+  // set_memory_limit). A request that needs a segment past it first releases the free
+  // segments, then fails with gpunn::OutOfMemoryError naming the limit.
+  void set_limit(size_t bytes);
+  size_t limit() const;
   bool caching() const { return caching_; }
 
   // Rounded size for a request (exposed for tests).
@@ -115,12 +120,15 @@ class CachingAllocator {
   Block* find_free(size_t rounded, bool small);
   Block* new_segment(size_t rounded, bool small);  // nullptr when the device is full
   void release_free_segments();                    // with mu_ held
+  bool within_limit(size_t size);                  // with mu_ held; notes a refusal
   [[noreturn]] void throw_oom(size_t nbytes);
   void note_allocated(Block* b, size_t nbytes);
 
   std::unique_ptr<DeviceMemory> device_;
   const bool caching_;
   mutable std::mutex mu_;
+  size_t limit_ = 0;               // with mu_ held
+  bool refused_by_limit_ = false;  // the last refusal was the limit's (for the message)
   Pool small_free_, large_free_;
   std::unordered_map<void*, Block*> active_;
   std::unordered_map<void*, size_t> uncached_;  // caching off: ptr -> size

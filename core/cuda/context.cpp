@@ -93,6 +93,7 @@ CachingAllocator& allocator(int device) {
   std::call_once(d.allocator_once, [&] {
     d.allocator = std::make_unique<CachingAllocator>(std::make_unique<CudaDeviceMemory>(device),
                                                      !caching_disabled());
+    d.allocator->set_limit(static_cast<size_t>(env::memory_limit_bytes()));
   });
   return *d.allocator;
 }

@@ -32,6 +32,17 @@ void reset_peak_memory_stats(Device device = kCPU);
 void empty_cache(Device device);
 void empty_cache();
 
+// A cap on the memory gpunn takes on a device, so that a memory budget can be held (and
+// tested on the CPU): on the CPU, the bytes held by tensors (allocated_bytes); on a CUDA
+// device, the bytes reserved from the driver (reserved_bytes: what the process takes from
+// the card; the cache's free blocks are released before a request is refused). A request
+// past it raises gpunn::OutOfMemoryError naming the request, the limit and what is held;
+// the library stays usable. bytes <= 0 removes the limit (the default).
+// GPUNN_MEMORY_LIMIT=SIZE in the environment sets it for the CPU and every CUDA device at
+// start-up: bytes, or a number with K, M, G or T (powers of 1024; "512M", "2GiB").
+void set_memory_limit(Device device, int64_t bytes);
+int64_t memory_limit(Device device);  // 0: none
+
 }  // namespace gpunn
 
 GPUNN_API_END

@@ -154,6 +154,47 @@ TEST(CachingAllocator, OutOfMemoryFreesTheCacheRetriesThenThrows) {
   a.free(again);
 }
 
+// set_limit (set_memory_limit on a CUDA device): segments past the limit are refused even
+// though the device has room; the cache's free segments are given back first; the error
+// names the limit; lifting it restores the device's capacity.
+TEST(CachingAllocator, MemoryLimitCapsReservedBytes) {
+  FakeDevice::Log log;
+  CachingAllocator a = make(&log, 100 * kMiB);
+  a.set_limit(24 * kMiB);
+  EXPECT_EQ(a.limit(), 24 * kMiB);
+  void* p = a.allocate(12 * kMiB);  // a 20 MiB segment
+  a.free(p);                        // cached
+  void* q = a.allocate(22 * kMiB);  // needs a 22 MiB segment: the cached one goes back first
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(log.used, 22 * kMiB);
+  try {
+    a.allocate(4 * kMiB);  // 22 + 20 MiB would pass 24 MiB; the device has 78 free
+    FAIL() << "expected OutOfMemoryError";
+  } catch (const OutOfMemoryError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("allocating 4194304 bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("memory limit of 25165824 bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("23068672 bytes reserved"), std::string::npos) << msg;
+  }
+  void* small = a.allocate(1000);  // a 2 MiB segment still fits
+  EXPECT_NE(small, nullptr);
+  a.set_limit(0);
+  void* r = a.allocate(30 * kMiB);
+  EXPECT_NE(r, nullptr);
+  a.free(small);
+  a.free(q);
+  a.free(r);
+
+  // Without caching, every request counts against the limit directly.
+  FakeDevice::Log log2;
+  CachingAllocator b = make(&log2, 100 * kMiB, /*caching=*/false);
+  b.set_limit(kMiB);
+  void* x = b.allocate(600 * 1024);
+  EXPECT_THROW(b.allocate(600 * 1024), OutOfMemoryError);
+  b.free(x);
+  EXPECT_NE(b.allocate(600 * 1024), nullptr);
+}
+
 TEST(CachingAllocator, WithoutCachingEveryRequestGoesToTheDevice) {
   FakeDevice::Log log;
   CachingAllocator a = make(&log, 10 * kMiB, /*caching=*/false);

@@ -58,7 +58,27 @@ TEST(Environment, TyposOfKnownNames) {
                            "GPUNN_SOMETHING_ELSE_ENTIRELY", "PATH", "GPU_DETERMINISTIC"})
     EXPECT_EQ(env::typo_of(fine), "") << fine;
   // Every family has its GPUNN_IMPL_<FAMILY>.
-  EXPECT_EQ(env::known_names().size(), 9 + static_cast<size_t>(OpFamily::kCount));
+  EXPECT_EQ(env::known_names().size(), 10 + static_cast<size_t>(OpFamily::kCount));
+}
+
+TEST(Environment, SizesForTheMemoryLimit) {
+  EXPECT_EQ(env::parse_bytes("0"), 0);
+  EXPECT_EQ(env::parse_bytes("1048576"), int64_t{1} << 20);
+  EXPECT_EQ(env::parse_bytes("512M"), int64_t{512} << 20);
+  EXPECT_EQ(env::parse_bytes("2GiB"), int64_t{2} << 30);
+  EXPECT_EQ(env::parse_bytes("3gb"), int64_t{3} << 30);
+  EXPECT_EQ(env::parse_bytes("64k"), int64_t{64} << 10);
+  EXPECT_EQ(env::parse_bytes("1T"), int64_t{1} << 40);
+  EXPECT_EQ(env::parse_bytes("10B"), 10);
+  for (const char* bad :
+       {"", "M", "1.5G", "-1", "12X", "1GG", "1 G", "99999999999999999999", "9999999999T"})
+    EXPECT_FALSE(env::parse_bytes(bad).has_value()) << bad;
+  ::setenv("GPUNN_MEMORY_LIMIT", "lots", 1);
+  EXPECT_THROWS_WITH(env::memory_limit_bytes(), "GPUNN_MEMORY_LIMIT=lots", "is not a size", "512M");
+  ::setenv("GPUNN_MEMORY_LIMIT", "256M", 1);
+  EXPECT_EQ(env::memory_limit_bytes(), int64_t{256} << 20);
+  ::unsetenv("GPUNN_MEMORY_LIMIT");
+  EXPECT_EQ(env::memory_limit_bytes(), 0);
 }
 
 }  // namespace

@@ -206,6 +206,43 @@ TEST(Tensor, HostOutOfMemoryIsTypedAndRecoverable) {
   EXPECT_EQ(big.sum().item(), static_cast<double>(4 << 20));
 }
 
+// set_memory_limit on the CPU: a request past it is the typed error naming the request,
+// the limit and what is held; nothing leaks, a training step under the limit works, and
+// removing the limit restores everything.
+TEST(Tensor, HostMemoryLimitRaisesTheTypedErrorAndLeavesTheLibraryUsable) {
+  ASSERT_EQ(memory_limit(kCPU), 0) << "the tests run without GPUNN_MEMORY_LIMIT";
+  const Tensor keep = ones({256});
+  const int64_t held = memory_stats().allocated_bytes;
+  set_memory_limit(kCPU, held + (int64_t{1} << 20));  // 1 MiB more than held now
+  EXPECT_EQ(memory_limit(kCPU), held + (int64_t{1} << 20));
+  try {
+    const Tensor big = empty({int64_t{1} << 19}, kFloat32);  // 2 MiB
+    ADD_FAILURE() << "expected OutOfMemoryError";
+  } catch (const OutOfMemoryError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("allocating 2097152 bytes would pass the memory limit of " +
+                       std::to_string(held + (int64_t{1} << 20)) + " bytes"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("GPUNN_MEMORY_LIMIT"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::to_string(held) + " bytes held by gpunn tensors"), std::string::npos)
+        << msg;
+  }
+  EXPECT_EQ(memory_stats().allocated_bytes, held) << "the refused request left nothing counted";
+  {  // A small model's step fits under the limit.
+    Generator g(3);
+    nn::Linear layer(16, 8, true, TensorOptions(), &g);
+    const Tensor loss = sum(layer(ones({4, 16})));
+    loss.backward();
+    EXPECT_TRUE(layer.weight.grad().defined());
+  }
+  set_memory_limit(kCPU, 0);
+  EXPECT_EQ(memory_limit(kCPU), 0);
+  const Tensor big = ones({int64_t{1} << 19});
+  EXPECT_EQ(big.sum().item(), static_cast<double>(int64_t{1} << 19));
+  EXPECT_EQ((keep * 2).sum().item(), 512.0);
+}
+
 // Sizes whose byte count does not fit in int64 are a mistake in the shape: a
 // plain gpunn::Error naming the op, the shape and the dtype, before any allocation.
 TEST(Tensor, ShapesWhoseByteCountOverflowsAreRejected) {
