@@ -106,6 +106,11 @@ template <typename T>
 void gemm_cuda(const GemmArgs& a, const Context& ctx);
 inline constexpr int kGemmCudaF32Variants = 3;
 bool gemm_cuda_f32_variant_usable(const GemmArgs& a, const Settings& settings, int variant);
+// The 16-bit dtypes have one kernel of ours (the tensor-core GEMM), offered to auto as
+// variant 1 once a GPU has run it (kernels/cuda/gemm.cuh).
+bool gemm_cuda_16bit_variant_usable(const GemmArgs& a, const Settings& settings, int variant);
+// float64 has one (variant 1's tiles), offered with the epilogue once a GPU has run it.
+bool gemm_cuda_f64_variant_usable(const GemmArgs& a, const Settings& settings, int variant);
 // cuBLAS; float32 strict unless settings.allow_tf32. Sizes within cuBLAS's int.
 void gemm_cublas(const GemmArgs& a, const Context& ctx);
 bool gemm_cublas_supported(const GemmArgs& a);

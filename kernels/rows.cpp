@@ -494,15 +494,15 @@ const OpTable<GemmArgs> gemm{
                           .variant_usable = gemm_cuda_f32_variant_usable},
                  .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .f64 = {.cpu = {gemm_cpu<double>},
-            CUDA(.cuda = {gemm_cuda<double>},
+            CUDA(.cuda = {.run = gemm_cuda<double>, .variants = 1, .variant_usable = gemm_cuda_f64_variant_usable},
                  .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .bf16 = {.cpu = {gemm_cpu<BFloat16>},
             ONEDNN(.cpu_vendor = {.run = gemm_cpu_emulated<gemm_onednn_16bit<BFloat16>>, .supported = gemm_emulated_supported<>, .workspace_bytes = gemm_emulated_workspace<gemm_onednn_16bit_workspace<BFloat16>>}, )
-             CUDA(.cuda = {gemm_cuda<BFloat16>},
+             CUDA(.cuda = {.run = gemm_cuda<BFloat16>, .variants = 1, .variant_usable = gemm_cuda_16bit_variant_usable},
                   .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .f16 = {.cpu = {gemm_cpu<Half>},
             ONEDNN(.cpu_vendor = {.run = gemm_cpu_emulated<gemm_onednn_16bit<Half>>, .supported = gemm_emulated_supported<>, .workspace_bytes = gemm_emulated_workspace<gemm_onednn_16bit_workspace<Half>>}, )
-            CUDA(.cuda = {gemm_cuda<Half>},
+            CUDA(.cuda = {.run = gemm_cuda<Half>, .variants = 1, .variant_usable = gemm_cuda_16bit_variant_usable},
                  .cuda_vendor = {.run = gemm_cuda_emulated<gemm_cublas>, .supported = gemm_emulated_supported<gemm_cublas_supported>, .libraries = kCublas})},
     .tuning_key = gemm_tuning_key};
 

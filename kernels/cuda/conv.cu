@@ -369,7 +369,9 @@ size_t conv2d_backward_weight_cuda_workspace(const Conv2dBackwardWeightArgs& a,
 template <typename T, typename Args>
 bool conv2d_cuda_variant_usable(const Args& a, const Settings&, int variant) {
   // Both variants are deterministic (variant 2's split-K adds its partial sums in a fixed
-  // order) and compute in the dtype's own precision: only the shape and dtype decide.
+  // order) and compute in the dtype's own precision: only the shape and dtype decide, and
+  // whether the variant has been proven on a GPU (conv.cuh: kConvImplicitProven).
+  if (variant == 2 && !kConvImplicitProven) return false;
   return conv2d_cuda_variant_applies<T>(variant, a.s);
 }
 

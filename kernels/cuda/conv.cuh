@@ -6,9 +6,10 @@
 //      column buffer, bias and ReLU in the forward's epilogue, split-K weight gradient
 //
 // The rows' cuda entries run the variant auto measured and chose (Context::variant;
-// gpunn/config.h's set_tuning), and variant 1 otherwise (`custom`, tuning off): variant 2
-// becomes the default once a GPU has measured it against variant 1 and cuDNN
-// (tools/gpu_check.sh runs both).
+// gpunn/config.h's set_tuning), and variant 1 otherwise (`custom`, tuning off). Variant 2
+// joins auto's candidates once a GPU has proven it (kConvImplicitProven, below), and may
+// become `custom`'s default once measured against variant 1 and cuDNN (tools/gpu_check.sh
+// runs both).
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,13 @@
 namespace gpunn::kernels {
 
 inline constexpr int kConvCudaVariants = 2;
+
+// Whether `auto` may choose variant 2. It has not run on a GPU yet: until
+// CudaConvVariants.EveryVariantEveryPassAgainstTheReference has passed there
+// (tools/gpu_check.sh, with the compute-sanitizer shard "internal"), auto measures cuDNN
+// against variant 1 only, so no training on main computes with an unproven kernel.
+// kernel_bench and the variant tests call it directly all the same.
+inline constexpr bool kConvImplicitProven = false;
 
 // Whether `variant` runs these args (falls back to 1 where not).
 template <typename T>

@@ -433,6 +433,14 @@ void gemm_cuda(const GemmArgs& a, const Context& ctx) {
   }
 }
 
+bool gemm_cuda_f64_variant_usable(const GemmArgs& a, const Settings&, int) {
+  return kGemmEpilogueProven || !(a.bias || a.relu);
+}
+
+bool gemm_cuda_16bit_variant_usable(const GemmArgs& a, const Settings&, int) {
+  return kGemmTensorCoreProven && (kGemmEpilogueProven || !(a.bias || a.relu));
+}
+
 // ---- the epilogue for cuBLAS (kernels/gemm.h: gemm_cuda_emulated) ----
 
 namespace {
@@ -501,7 +509,10 @@ static_assert(kGemmCudaF32Variants == kGemmCudaVariants);
 
 bool gemm_cuda_f32_variant_usable(const GemmArgs& a, const Settings&, int variant) {
   // Every variant is deterministic and strict float32; 2 and 3 need 16-byte aligned rows
-  // of A and B and sizes within their 32-bit index math.
+  // of A and B and sizes within their 32-bit index math. Only what a GPU has run
+  // (gemm.cuh).
+  if ((a.bias || a.relu) && !kGemmEpilogueProven) return false;
+  if (variant == 2 && !kGemmVariant2Proven) return false;
   const auto* A = static_cast<const float*>(a.A);
   const auto* B = static_cast<const float*>(a.B);
   if (variant == 1) return true;

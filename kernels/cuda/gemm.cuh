@@ -32,6 +32,14 @@ void gemm_batched_cuda_variant(int variant, bool trans_a, bool trans_b, int64_t 
 
 inline constexpr int kGemmCudaVariants = 3;
 
+// What has run on a GPU (tools/gpu_check.sh): `auto` measures only these against cuBLAS
+// (kernels/gemm.h's variant_usable functions), so that no training on main computes with a
+// kernel no GPU has run; `custom` and the variant tests run everything. Set each to true
+// with the GPU check that proved it.
+inline constexpr bool kGemmVariant2Proven = false;    // variant 3's kernel at one block per SM
+inline constexpr bool kGemmEpilogueProven = false;    // the bias and ReLU instantiations
+inline constexpr bool kGemmTensorCoreProven = false;  // gemm_tc (bfloat16, float16)
+
 template <typename T>
 bool gemm_cuda_variant_applies(int variant, const T* A, int64_t lda, int64_t stride_a, const T* B,
                                int64_t ldb, int64_t stride_b);
