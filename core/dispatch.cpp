@@ -124,30 +124,6 @@ bool capturing(Device device) {
   return device.is_cuda() && cuda::stream_is_capturing(device.index);
 }
 
-bool deterministic_may_measure() { return tuning_cache::has_file(); }
-
-std::string tuning_key(const char* op, DType dtype, Device device,
-                       const kernels::Settings& settings, const std::string& own_key) {
-  return tuning_cache::key_prefix(op, dtype, device, settings) + own_key;
-}
-
-bool tuning_lookup(const std::string& key, Implementation* impl, int* variant) {
-  const std::optional<tuning_cache::Choice> c = tuning_cache::lookup(key);
-  if (!c) return false;
-  *impl = c->implementation;
-  *variant = c->variant;
-  return true;
-}
-
-void tuning_store(const std::string& key, Implementation impl, int variant, double us) {
-  tuning_cache::store(key, {impl, variant}, us);
-}
-
-TuningRange::TuningRange() {
-  if (profiler::active()) range_ = std::make_unique<profiler::Range>("tuning");
-}
-TuningRange::~TuningRange() = default;
-
 }  // namespace dispatch_detail
 
 }  // namespace gpunn

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "core/profiler_hooks.h"
+#include "core/tuning.h"
 #include "kernels/base/table.h"
 
 namespace gpunn {
@@ -119,25 +120,6 @@ bool tuning_applies(Device device);
 // Whether the device's stream is being captured into a CUDA graph: trial runs, which
 // synchronize, cannot run then; kept choices still apply.
 bool capturing(Device device);
-// Whether deterministic mode allows measuring (only with a cache file: core/tuning.h).
-bool deterministic_may_measure();
-// The full key, the kept choice and storing a measured one (core/tuning.h).
-std::string tuning_key(const char* op, DType dtype, Device device,
-                       const kernels::Settings& settings, const std::string& own_key);
-bool tuning_lookup(const std::string& key, Implementation* impl, int* variant);
-void tuning_store(const std::string& key, Implementation impl, int variant, double us);
-// A profiler range around a measurement (when a profiler records).
-class TuningRange {
- public:
-  TuningRange();
-  ~TuningRange();
-  TuningRange(const TuningRange&) = delete;
-  TuningRange& operator=(const TuningRange&) = delete;
-
- private:
-  std::unique_ptr<profiler::Range> range_;
-};
-
 template <typename Args>
 struct Candidate {
   const kernels::Kernel<Args>* kernel = nullptr;
@@ -178,7 +160,8 @@ std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const 
   if (!table.tuning_key || get_impl(table.family) != Impl::Auto || !tuning_applies(device))
     return std::nullopt;
   const kernels::Settings settings = current_settings();
-  if (settings.deterministic && !deterministic_may_measure()) return std::nullopt;
+  // Deterministic mode measures only with a cache file (gpunn/config.h: set_tuning).
+  if (settings.deterministic && !tuning_cache::has_file()) return std::nullopt;
   const std::string own = table.tuning_key(args);
   if (own.empty()) return std::nullopt;
   const bool cpu = device.is_cpu();
@@ -197,16 +180,14 @@ std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const 
     }
   }
   if (candidates.size() < 2) return std::nullopt;
-  const std::string key = tuning_key(op, args.dtype, device, settings, own);
-  Implementation kept_impl;
-  int kept_variant = 0;
-  if (tuning_lookup(key, &kept_impl, &kept_variant)) {
+  const std::string key = tuning_cache::key_prefix(op, args.dtype, device, settings) + own;
+  if (const std::optional<tuning_cache::Choice> kept = tuning_cache::lookup(key)) {
     for (const Candidate<Args>& c : candidates)
-      if (c.implementation == kept_impl && c.variant == kept_variant) return c;
+      if (c.implementation == kept->implementation && c.variant == kept->variant) return c;
     // A kept choice that no longer computes the call: measured again.
   }
   if (capturing(device)) return std::nullopt;
-  const TuningRange range;
+  const profiler::Range range("tuning");
   double best = std::numeric_limits<double>::infinity();
   const Candidate<Args>* fastest = nullptr;
   std::exception_ptr first_error;
@@ -219,7 +200,7 @@ std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const 
     }
   }
   if (!fastest) std::rethrow_exception(first_error);
-  tuning_store(key, fastest->implementation, fastest->variant, best);
+  tuning_cache::store(key, {fastest->implementation, fastest->variant}, best);
   return *fastest;
 }
 

@@ -150,7 +150,6 @@ void write_file_locked(const Cache& c) {
   os << kHeader << "\n";
   os.precision(6);
   for (const auto& [key, e] : c.entries) {
-    if (e.microseconds < 0) continue;
     os << key << "\t" << implementation_name(e.choice.implementation) << "\t" << e.choice.variant
        << "\t" << std::fixed << e.microseconds << std::defaultfloat << "\n";
   }

@@ -72,6 +72,14 @@ std::vector<float> host_floats(const Tensor& t) {
   return t.to(gpunn::kCPU).to(gpunn::kFloat32).to_vector<float>();
 }
 
+// The first of cuDNN's results (ordered fastest first) that ran, or a failure naming the pass.
+template <typename Perf>
+auto fastest_algo(const Perf* perf, int returned, const char* pass) {
+  for (int i = 0; i < returned; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS) return perf[i].algo;
+  fail(std::string("conv-layout: cuDNN has no ") + pass + " algorithm for this case");
+}
+
 struct Result {
   double ms = NAN;
   std::vector<float> out;  // in NCHW
@@ -104,10 +112,7 @@ Result run_pass(Pass pass, const k::Conv2dShape& s, DType dtype, bool nhwc, cons
     GPUNN_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
         h, d.x, x.data_ptr(), d.w, w.data_ptr(), d.conv, d.y, out.data_ptr(), kAsk, &returned, perf,
         ws.data_ptr(), ws_bytes));
-    int best = 0;
-    while (best < returned && perf[best].status != CUDNN_STATUS_SUCCESS) ++best;
-    if (best == returned) fail("conv-layout: cuDNN has no forward algorithm for this case");
-    const cudnnConvolutionFwdAlgo_t algo = perf[best].algo;
+    const cudnnConvolutionFwdAlgo_t algo = fastest_algo(perf, returned, "forward");
     run = [=, &d, &x, &w, &out, &ws] {
       GPUNN_CUDNN_CHECK(cudnnConvolutionForward(h, &one, d.x, x.data_ptr(), d.w, w.data_ptr(),
                                                 d.conv, algo, ws.data_ptr(), ws_bytes, &zero, d.y,
@@ -118,10 +123,7 @@ Result run_pass(Pass pass, const k::Conv2dShape& s, DType dtype, bool nhwc, cons
     GPUNN_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
         h, d.w, w.data_ptr(), d.y, dy.data_ptr(), d.conv, d.x, out.data_ptr(), kAsk, &returned,
         perf, ws.data_ptr(), ws_bytes));
-    int best = 0;
-    while (best < returned && perf[best].status != CUDNN_STATUS_SUCCESS) ++best;
-    if (best == returned) fail("conv-layout: cuDNN has no backward-data algorithm for this case");
-    const cudnnConvolutionBwdDataAlgo_t algo = perf[best].algo;
+    const cudnnConvolutionBwdDataAlgo_t algo = fastest_algo(perf, returned, "backward-data");
     run = [=, &d, &w, &dy, &out, &ws] {
       GPUNN_CUDNN_CHECK(cudnnConvolutionBackwardData(h, &one, d.w, w.data_ptr(), d.y, dy.data_ptr(),
                                                      d.conv, algo, ws.data_ptr(), ws_bytes, &zero,
@@ -132,10 +134,7 @@ Result run_pass(Pass pass, const k::Conv2dShape& s, DType dtype, bool nhwc, cons
     GPUNN_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
         h, d.x, x.data_ptr(), d.y, dy.data_ptr(), d.conv, d.w, out.data_ptr(), kAsk, &returned,
         perf, ws.data_ptr(), ws_bytes));
-    int best = 0;
-    while (best < returned && perf[best].status != CUDNN_STATUS_SUCCESS) ++best;
-    if (best == returned) fail("conv-layout: cuDNN has no backward-filter algorithm for this case");
-    const cudnnConvolutionBwdFilterAlgo_t algo = perf[best].algo;
+    const cudnnConvolutionBwdFilterAlgo_t algo = fastest_algo(perf, returned, "backward-filter");
     run = [=, &d, &x, &dy, &out, &ws] {
       GPUNN_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, &one, d.x, x.data_ptr(), d.y,
                                                        dy.data_ptr(), d.conv, algo, ws.data_ptr(),

@@ -130,15 +130,14 @@ bool cudnn_benchmark();
 // How `auto` chooses where an op has several contenders: today the convolution passes
 // and GEMM on CUDA, whose candidates are cuDNN/cuBLAS (with their own algorithm choice,
 // set_cudnn_benchmark) and each of our numbered kernels that computes the call under the
-// current settings (kernels/cuda/conv.cuh, gemm.cuh). With tuning on (the default), the
-// first call of each key (op, dtype, device, settings and the call's shape, strides and
-// alignment) runs every candidate once untimed and up to three times timed (CUDA events;
-// one timed run when it is already 4x slower than the best) on the call's own buffers,
-// keeps the fastest, and every later call of that key runs it. Calls whose trial runs
-// would change their result (a GEMM that adds to its output, beta != 0) are not measured.
-// With tuning off, or for a family set to custom or vendor, the fixed order of set_impl
-// applies. On the CPU our entries are the reference loops, never a contender: auto takes
-// oneDNN where it exists.
+// current settings and has run on a GPU (kernels/cuda/conv.cuh, gemm.cuh). With tuning on (the
+// default), the first call of each key (op, dtype, device, settings and the call's shape, strides
+// and alignment) runs every candidate once untimed and up to three times timed (CUDA events; one
+// timed run when it is already 4x slower than the best) on the call's own buffers, keeps the
+// fastest, and every later call of that key runs it. Calls whose trial runs would change their
+// result (a GEMM that adds to its output, beta != 0) are not measured. With tuning off, or for a
+// family set to custom or vendor, the fixed order of set_impl applies. On the CPU our entries are
+// the reference loops, never a contender: auto takes oneDNN where it exists.
 //
 // Deterministic mode restricts the candidates to deterministic ones, and since a choice
 // made by timing could differ between two runs, it measures only when a cache file is
