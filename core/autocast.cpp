@@ -6,6 +6,7 @@
 
 #include <unordered_map>
 
+#include "core/autograd/checkpoint.h"
 #include "core/tensor_impl.h"
 
 namespace gpunn {
@@ -43,7 +44,11 @@ Tensor low(const Tensor& t) {
   const DType dtype = state().dtype;
   // Parameters (leaves that require grad) are cast once per scope, while recording: the
   // cast's graph node then serves every use, and the gradient reaches the parameter once.
-  if (!(t.requires_grad() && t.is_leaf() && is_grad_enabled())) return t.to(dtype);
+  // A checkpoint's recompute casts afresh: a cast made before it has its graph node outside
+  // the checkpoint (Note [recomputing] in core/autograd/checkpoint.h).
+  if (!(t.requires_grad() && t.is_leaf() && is_grad_enabled()) || autograd::is_recomputing()) {
+    return t.to(dtype);
+  }
   const TensorImpl* key = t.impl();
   auto it = cache().find(key);
   const uint64_t version = t.impl()->storage->version();

@@ -1,6 +1,8 @@
 // The Philox generator's state (gpunn/generator.h).
 #include <gpunn/generator.h>
 
+#include "core/autograd/checkpoint.h"
+
 namespace gpunn {
 
 void Generator::manual_seed(uint64_t seed) {
@@ -33,6 +35,10 @@ void Generator::set_state(State state) {
 Generator::State Generator::reserve(uint64_t blocks) {
   std::lock_guard<std::mutex> lock(mutex_);
   const State first{seed_, offset_};
+  // A checkpoint's first run keeps the state each generator had before its draws, for
+  // the recompute to replay (core/autograd/checkpoint.h).
+  if (autograd::detail::BoundaryCollector* c = autograd::detail::boundary_collector())
+    c->note_generator(this, first);
   offset_ += blocks;
   return first;
 }

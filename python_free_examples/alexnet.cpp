@@ -13,10 +13,15 @@
 // SGD with momentum. Reports images/s from the median step time after
 // --warmup steps, the peak bytes held by tensors on the device from the first
 // step on (the CUDA caching allocator's peak allocated bytes on a GPU, the
-// host allocator's on the CPU: gpunn::memory_stats), and the final loss. The
-// last output line is one JSON object: images_per_s, peak_device_bytes,
-// final_loss, batch, steps, device. Writes the loss per step as alexnet_loss.png
-// into --out.
+// host allocator's on the CPU: gpunn::memory_stats), the most a step held beyond
+// what it began with (activations, gradients, workspaces), what forward kept for
+// backward (the saved activations), and the final loss.
+// --checkpoint K recomputes instead of storing: the model runs in segments of K
+// modules, each but the last under autograd::checkpoint (the same gradients for
+// one more forward); --checkpoint-count N recomputes only the first N segments.
+// The last output line is one JSON object: images_per_s,
+// peak_device_bytes, peak_step_bytes, forward_bytes, final_loss, batch, steps, device,
+// precision, checkpoint. Writes the loss per step as alexnet_loss.png into --out.
 #include <gpunn/gpunn.h>
 
 #include <algorithm>
@@ -52,6 +57,8 @@ struct Options {
   double dropout = 0.5;
   std::string impl = "auto";
   std::string precision = "fp32";
+  int64_t checkpoint = 0;        // Sequential::checkpoint_segments (0: store every activation)
+  int64_t checkpoint_count = 0;  // how many of the first segments (0: all but the last)
 };
 
 double median(std::vector<double> v) {
@@ -152,12 +159,24 @@ int run(Options& o) {
   manual_seed(o.common.seed);
   std::shared_ptr<nn::Sequential> net = models::alexnet(o.num_classes, o.dropout);
   net->to(device);
+  net->checkpoint_segments(
+      static_cast<size_t>(o.checkpoint),
+      o.checkpoint_count > 0 ? static_cast<size_t>(o.checkpoint_count) : SIZE_MAX);
   std::cout << "parameters: " << net->num_parameters() << "\n";
+  if (o.checkpoint > 0) {
+    std::cout << "recompute: segments of " << o.checkpoint << " modules, "
+              << (o.checkpoint_count > 0 ? "the first " + std::to_string(o.checkpoint_count)
+                                         : std::string("each but the last"))
+              << " recomputed in backward\n";
+  }
   optim::SGD opt(net->parameters(), {.lr = o.lr, .momentum = o.momentum});
   nn::CrossEntropyLoss criterion;
   optim::GradScaler scaler(cli::scaler_options(o.precision));
 
-  reset_peak_memory_stats(device);
+  // The peaks are taken per step (reset at its start), so the step's own need, beyond the
+  // parameters, gradients and optimizer state it starts with, can be told apart.
+  int64_t peak_bytes = 0, peak_reserved = 0, peak_step_bytes = 0;
+  int64_t forward_bytes = 0;  // kept by forward for backward (the saved activations)
   std::vector<double> losses, seconds;
   gx::Progress bar("alexnet", o.steps, "steps");
   cli::ProfileRun profile(o.common.profile);  // --profile: the training steps
@@ -167,15 +186,22 @@ int run(Options& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto [x, y] = batches.next();
     opt.zero_grad();
+    reset_peak_memory_stats(device);
+    const int64_t held_at_start = memory_stats(device).allocated_bytes;
     Tensor loss;
     {
       autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
       loss = criterion((*net)(x), y);
     }
+    forward_bytes = std::max(forward_bytes, memory_stats(device).allocated_bytes - held_at_start);
     scaler.scale(loss).backward();
     scaler.step(opt);
     scaler.update();
     const double l = loss.item();  // waits for the device: the step is done
+    const MemoryStats step_mem = memory_stats(device);
+    peak_bytes = std::max(peak_bytes, step_mem.peak_allocated_bytes);
+    peak_reserved = std::max(peak_reserved, step_mem.peak_reserved_bytes);
+    peak_step_bytes = std::max(peak_step_bytes, step_mem.peak_allocated_bytes - held_at_start);
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     GPUNN_CHECK(std::isfinite(l), "the loss became ", l, " at step ", step, "; try a smaller --lr");
     losses.push_back(l);
@@ -185,7 +211,6 @@ int run(Options& o) {
     bar.update(step, st.str());
   }
   bar.finish();
-  const MemoryStats mem = memory_stats(device);
 
   const std::vector<double> timed(seconds.begin() + warmup, seconds.end());
   const double images_per_s = static_cast<double>(o.batch) / median(timed);
@@ -199,9 +224,11 @@ int run(Options& o) {
   std::cout << "loss " << first_loss << " over the first " << window << " steps, " << final_loss
             << " over the last " << window << "; " << images_per_s << " images/s (median of "
             << timed.size() << " steps after " << warmup << " warm-up); peak "
-            << static_cast<double>(mem.peak_allocated_bytes) / (1 << 20) << " MiB held by tensors"
-            << (gpu ? " (" + std::to_string(mem.peak_reserved_bytes >> 20) + " MiB reserved)" : "")
-            << "\n";
+            << static_cast<double>(peak_bytes) / (1 << 20) << " MiB held by tensors"
+            << (gpu ? " (" + std::to_string(peak_reserved >> 20) + " MiB reserved)" : "") << ", "
+            << static_cast<double>(peak_step_bytes) / (1 << 20)
+            << " MiB of it by the step (activations, gradients, workspaces); forward kept "
+            << static_cast<double>(forward_bytes) / (1 << 20) << " MiB for backward\n";
 
   gx::Series curve{"loss", {}, losses, gx::plot_palette()[0]};
   for (size_t i = 0; i < losses.size(); ++i) curve.x.push_back(static_cast<double>(i + 1));
@@ -216,12 +243,16 @@ int run(Options& o) {
   profile.finish();
   gx::JsonLine json;
   json.add("images_per_s", images_per_s)
-      .add("peak_device_bytes", mem.peak_allocated_bytes)
+      .add("peak_device_bytes", peak_bytes)
+      .add("peak_step_bytes", peak_step_bytes)
+      .add("forward_bytes", forward_bytes)
       .add("final_loss", final_loss)
       .add("batch", o.batch)
       .add("steps", o.steps)
       .add("device", device.str())
-      .add("precision", o.precision);
+      .add("precision", o.precision)
+      .add("checkpoint", o.checkpoint)
+      .add("checkpoint_count", o.checkpoint_count);
   std::cout << json.str() << std::endl;
   return 0;
 }
@@ -264,6 +295,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99));
   cli::add_precision_option(app, o.precision);
+  app.add_option("--checkpoint,--recompute", o.checkpoint,
+                 "recompute instead of store: run the model in segments of K modules, each but "
+                 "the last recomputed in backward (0: store every activation)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--checkpoint-count", o.checkpoint_count,
+                 "with --checkpoint: recompute only the first N segments, where a CNN keeps its "
+                 "largest activations for the least arithmetic (0: all but the last)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--impl", o.impl,
                  "op implementations: auto (vendor libraries where they exist), custom "
                  "(gpunn's own kernels) or vendor (gpunn/config.h)")

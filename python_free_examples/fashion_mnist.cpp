@@ -16,7 +16,11 @@
 // precision, seed, smoke) and writes next to the checkpoint unless --out is given, and a
 // setting given with another value is an error naming both. Ctrl-C (SIGINT) or SIGTERM
 // finishes the current step, writes a checkpoint from inside the epoch and prints the
-// command that continues. The last output line is one JSON object of the metrics.
+// command that continues. --recompute K (also --checkpoint K) trades compute for
+// memory: the model runs in segments of K modules, each but the last recomputed in
+// backward instead of storing its activations (autograd::checkpoint); the results are
+// the same bit for bit, so it is not part of the run's settings. The last output line
+// is one JSON object of the metrics.
 #include <gpunn/gpunn.h>
 
 #include <algorithm>
@@ -58,6 +62,7 @@ struct Options {
   std::string resume;
   bool test_each_epoch = false;
   std::string precision = "fp32";
+  int64_t recompute = 0;  // Sequential::checkpoint_segments (0: store every activation)
   // Testing hook (hidden option): raise SIGINT after this many steps, as a user's Ctrl-C would.
   int64_t raise_sigint_at_step = 0;
   // The recipe options given on the command line (an option --resume must not overrule).
@@ -354,6 +359,7 @@ int run(Options& o) {
   manual_seed(o.common.seed);
   std::shared_ptr<nn::Sequential> model = cnn ? models::fashion_cnn() : models::fashion_mlp();
   model->to(device);
+  model->checkpoint_segments(static_cast<size_t>(o.recompute));
   nn::summary(*model, {1, 1, 28, 28}, &std::cout);
   optim::SGD opt(model->parameters(), {.lr = o.lr,
                                        .momentum = o.momentum,
@@ -547,6 +553,7 @@ int run(Options& o) {
   const double final_loss = hist.rows.empty() ? NAN : hist.rows.back().train_loss;
   gx::JsonLine json;
   json.add("example", "fashion_mnist").add("model", o.model).add("precision", o.precision);
+  json.add("recompute", o.recompute);
   if (stop_after < o.epochs) {  // stopped early on request: no test
     json.add("epochs", stop_after).add("stopped", true).add("train_loss", final_loss);
     std::cout << json.str() << "\n";
@@ -633,6 +640,12 @@ int main(int argc, char** argv) {
                  "default: run every epoch)")
       ->check(gpunn::cli::positive);
   cli::add_precision_option(app, o.precision);
+  app.add_option("--recompute,--checkpoint", o.recompute,
+                 "recompute instead of store: run the model in segments of K modules, each but "
+                 "the last recomputed in backward (0: store every activation; the results are "
+                 "the same)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--test-each-epoch", o.test_each_epoch,
                "also measure test accuracy after every epoch (for the curves only; the epoch is "
                "still chosen on validation accuracy)");

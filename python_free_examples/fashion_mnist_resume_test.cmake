@@ -2,6 +2,7 @@
 # checkpoint must end exactly where an uninterrupted run ends; so must a run interrupted by
 # SIGINT inside an epoch and continued with the command it prints (--resume alone: the
 # settings come from the checkpoint), and --resume with a conflicting setting is refused.
+# A run with --recompute (activations recomputed in backward) must end there too.
 #   cmake -DPROGRAM=<fashion_mnist> -DOUT=<folder> -P fashion_mnist_resume_test.cmake
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE "${OUT}")
@@ -52,6 +53,11 @@ function(expect_same straight_json other_json what)
   endforeach()
 endfunction()
 expect_same("${straight}" "${resumed}" "after --stop-after 1 and --resume")
+
+# Recompute instead of store (segments of 3 modules, the CNN's first two recomputed in
+# backward): the same gradients, so the same run to the last digit.
+run_program(recomputed --out "${OUT}/recomputed" --recompute 3)
+expect_same("${straight}" "${recomputed}" "with --recompute 3")
 
 # SIGINT at step 10 of the first epoch (the hidden option raises it as Ctrl-C would).
 execute_process(COMMAND "${PROGRAM}" ${common} --out "${OUT}/interrupted" --raise-sigint-at-step 10

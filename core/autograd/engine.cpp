@@ -5,13 +5,16 @@
 // 3. Run nodes whose count has reached zero, latest-created first (a fixed,
 //    deterministic order), summing each returned gradient into the buffer of
 //    the node it flows to and decrementing that node's count.
-// Nodes run with recording and tangents off. After a node runs its saved
+// Nodes run with recording, tangents and autocast off. After a node runs its saved
 // tensors are released (Note [saved tensors are freed during backward]); in
 // anomaly mode its gradients are checked (Note [where anomaly mode looks]).
 //
 // autograd::grad() runs the same walk but captures the gradient arriving at
 // each requested input instead of accumulating into leaves, and runs only the
-// nodes that lie on a path to a requested input.
+// nodes that lie on a path to a requested input. A checkpoint node's recompute
+// runs it in boundary mode (detail::backward_to_boundary): only the nodes its
+// rerun made, capturing what reaches the older nodes below them.
+#include <gpunn/autocast.h>
 #include <gpunn/autograd.h>
 #include <gpunn/ops/elementwise.h>
 
@@ -19,6 +22,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/autograd/checkpoint.h"
 #include "core/autograd/node.h"
 #include "core/ops/common.h"
 
@@ -35,6 +39,14 @@ class GraphTask {
   GraphTask(bool retain_graph, const std::vector<Capture>* captures)
       : retain_graph_(retain_graph), captures_(captures) {}
 
+  // Boundary mode (detail::backward_to_boundary): nodes older than first_sequence_nr,
+  // leaves' accumulators and the capture nodes are never run nor walked past; every
+  // other node runs.
+  void stop_at_boundary(uint64_t first_sequence_nr) {
+    boundary_ = true;
+    first_sequence_nr_ = first_sequence_nr;
+  }
+
   // Runs the walk. With captures, fills `captured` (one per capture; undefined
   // when no gradient reached it) and runs only the nodes needed for them.
   void run(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads,
@@ -46,8 +58,16 @@ class GraphTask {
   void add_to_buffer(Node* node, uint32_t slot, Tensor grad);
   void fill_missing(Node* node, std::vector<Tensor>& buffer);
   void check_gradients(Node* node, const std::vector<Tensor>& grads);
+  // In boundary mode: a node made before the walk's graph, a capture, or a leaf's
+  // accumulator (made on first use, so possibly during the rerun itself).
+  bool at_boundary(Node* node) const {
+    return boundary_ && (node->sequence_nr < first_sequence_nr_ || node->reusable() ||
+                         capture_nodes_.count(node));
+  }
 
   bool retain_graph_;
+  bool boundary_ = false;
+  uint64_t first_sequence_nr_ = 0;
   const std::vector<Capture>* captures_;
   std::unordered_map<Node*, int64_t> dependencies_;
   std::unordered_map<Node*, std::vector<Tensor>> buffers_;
@@ -64,6 +84,7 @@ void GraphTask::count_dependencies(const std::vector<Edge>& roots) {
   while (!stack.empty()) {
     Node* node = stack.back();
     stack.pop_back();
+    if (at_boundary(node)) continue;
     for (const Edge& e : node->next_edges) {
       if (!e.valid()) continue;
       ++dependencies_[e.fn.get()];
@@ -135,9 +156,11 @@ void GraphTask::check_gradients(Node* node, const std::vector<Tensor>& grads) {
 
 void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads,
                     std::vector<Tensor>* captured) {
-  count_dependencies(roots);
   if (captures_) {
     for (const Capture& c : *captures_) capture_nodes_.insert(c.node);
+  }
+  count_dependencies(roots);
+  if (captures_ && !boundary_) {
     for (const Edge& e : roots)
       if (e.valid()) compute_needed(e.fn.get());
   }
@@ -165,7 +188,18 @@ void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& r
         const Capture& c = (*captures_)[i];
         if (c.node == node) (*captured)[i] = buffer[c.input_nr];
       }
-      if (!needed_[node]) continue;
+      if (boundary_) {
+        if (at_boundary(node)) {
+          GPUNN_CHECK(capture_nodes_.count(node) != 0,
+                      "checkpoint: the recomputed function reached ", node->name(),
+                      ", made outside the checkpoint, through a tensor its first run "
+                      "did not use; a checkpointed function must run the same ops on the same "
+                      "tensors each time it is called");
+          continue;
+        }
+      } else if (!needed_[node]) {
+        continue;
+      }
     }
 
     GPUNN_CHECK(!node->released, "backward: ", node->name(),
@@ -193,6 +227,19 @@ void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& r
     }
   }
 }
+
+// What every backward walk runs under: recording, tangents and autocast off (backward
+// rules run in the dtypes their forward ran in, also when backward() is called inside an
+// autocast scope).
+class BackwardModes {
+ public:
+  BackwardModes() : autocast_(autocast::dtype(), /*enabled=*/false) {}
+
+ private:
+  NoGradGuard no_grad_;
+  ForwardADGuard no_tangents_;
+  autocast::Guard autocast_;
+};
 
 // Roots and their gradients for backward()/grad(), with the checks users hit.
 void prepare_roots(const char* op, const std::vector<Tensor>& outputs,
@@ -229,10 +276,35 @@ void prepare_roots(const char* op, const std::vector<Tensor>& outputs,
 
 }  // namespace
 
+namespace detail {
+
+std::vector<Tensor> backward_to_boundary(const std::vector<Tensor>& outputs,
+                                         const std::vector<Tensor>& grad_outputs,
+                                         const std::vector<Edge>& boundary,
+                                         uint64_t first_sequence_nr) {
+  GPUNN_ASSERT(outputs.size() == grad_outputs.size(), "backward_to_boundary: ", outputs.size(),
+               " outputs, ", grad_outputs.size(), " gradients");
+  BackwardModes modes;
+  std::vector<Capture> captures;
+  for (const Edge& e : boundary) captures.push_back({e.fn.get(), e.input_nr});
+  std::vector<Edge> roots;
+  std::vector<Tensor> grads;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    roots.push_back(gradient_edge(outputs[i]));
+    grads.push_back(grad_outputs[i]);
+  }
+  std::vector<Tensor> captured(boundary.size());
+  GraphTask task(/*retain_graph=*/false, &captures);
+  task.stop_at_boundary(first_sequence_nr);
+  task.run(roots, grads, &captured);
+  return captured;
+}
+
+}  // namespace detail
+
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
               bool retain_graph) {
-  NoGradGuard no_grad;
-  ForwardADGuard no_tangents;
+  BackwardModes modes;
   std::vector<Edge> roots;
   std::vector<Tensor> grads;
   prepare_roots("backward", outputs, grad_outputs, &roots, &grads);
@@ -242,8 +314,7 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, bool retain_graph,
                          bool allow_unused) {
-  NoGradGuard no_grad;
-  ForwardADGuard no_tangents;
+  BackwardModes modes;
   std::vector<Edge> roots;
   std::vector<Tensor> grads;
   prepare_roots("grad", outputs, grad_outputs, &roots, &grads);

@@ -5,14 +5,17 @@
 
 #include <atomic>
 
+#include "core/autograd/checkpoint.h"
 #include "core/ops/common.h"
 
 namespace gpunn::autograd {
 namespace {
-std::atomic<uint64_t> next_sequence_nr{0};
+std::atomic<uint64_t> sequence_counter{0};
 }  // namespace
 
-Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+Node::Node() : sequence_nr(sequence_counter.fetch_add(1, std::memory_order_relaxed)) {}
+
+uint64_t next_sequence_nr() { return sequence_counter.load(std::memory_order_relaxed); }
 
 Node::~Node() {
   // Note [deleting long graphs]: only the outermost ~Node drains the queue; the
@@ -80,15 +83,29 @@ Edge gradient_edge(const Tensor& t) {
   return {acc, 0};
 }
 
+// With recording off, a checkpoint's first run learns which outside tensors its
+// function uses (Note [what a checkpoint's first run learns]).
 bool needs_grad(std::initializer_list<const Tensor*> inputs) {
-  if (!is_grad_enabled()) return false;
+  if (!is_grad_enabled()) {
+    if (detail::BoundaryCollector* c = detail::boundary_collector()) {
+      for (const Tensor* t : inputs)
+        if (t && t->defined() && t->requires_grad()) c->add(*t);
+    }
+    return false;
+  }
   for (const Tensor* t : inputs)
     if (t && t->defined() && t->requires_grad()) return true;
   return false;
 }
 
 bool needs_grad(const std::vector<Tensor>& inputs) {
-  if (!is_grad_enabled()) return false;
+  if (!is_grad_enabled()) {
+    if (detail::BoundaryCollector* c = detail::boundary_collector()) {
+      for (const Tensor& t : inputs)
+        if (t.defined() && t.requires_grad()) c->add(t);
+    }
+    return false;
+  }
   for (const Tensor& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;

@@ -29,7 +29,8 @@
 //
 // Saved tensors are detached aliases (no grad_fn), so saving an op's own output
 // makes no reference cycle. gpunn does not differentiate through a backward
-// pass (no create_graph); backward runs with recording off.
+// pass (no create_graph); backward runs with recording off, except where a
+// checkpoint node reruns its function (core/autograd/checkpoint.h).
 #pragma once
 
 #include "core/autograd/anomaly.h"
@@ -121,11 +122,15 @@ class AccumulateGrad final : public Node {
   std::shared_ptr<TensorImpl> leaf_;
 };
 
+// The sequence number the next node made will get (nodes made later get larger ones).
+uint64_t next_sequence_nr();
+
 // The edge a gradient for `t` must follow: its grad_fn, its grad accumulator (a
 // leaf that requires grad), or none.
 Edge gradient_edge(const Tensor& t);
 
 // True when recording is on and some input requires grad: the op must record.
+// Every op calls it with all its differentiable inputs, recording or not.
 bool needs_grad(std::initializer_list<const Tensor*> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/autocast.h"
+#include "core/autograd/checkpoint.h"
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
 #include "core/dispatch.h"
@@ -124,7 +125,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                                               .invstd = invstd.data_ptr(),
                                               .var_unbiased = data_or_null(var_unbiased)};
     launch(kernels::batch_norm_training, x.device(), args, {&x, &w, &b}, {&y, &mean, &invstd}, op);
-    if (o.training && running_mean.defined()) {
+    // A checkpoint's recompute leaves the statistics as its first run updated them.
+    if (o.training && running_mean.defined() && !autograd::is_recomputing()) {
       NoGradGuard no_grad;
       Tensor rm = running_mean, rv = running_var;
       rm.mul_(1.0 - o.momentum).add_(mean, o.momentum);

@@ -25,7 +25,8 @@
 //
 // Scopes are per thread and nest (an inner Guard may change the dtype or disable autocast
 // with enabled = false). backward() needs no scope: each backward rule runs in the dtypes
-// its forward ran in.
+// its forward ran in, and autocast is off while it runs (also when backward() is called
+// inside a scope).
 #pragma once
 
 #include <gpunn/dtype.h>

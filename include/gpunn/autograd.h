@@ -14,6 +14,7 @@
 #include <gpunn/export.h>
 #include <gpunn/tensor.h>
 
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -90,6 +91,33 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
                          bool allow_unused = false);
+
+// ---- recompute instead of store ---------------------------------------------------
+// checkpoint(fn, inputs) returns fn(inputs) but keeps only `inputs` for backward, not
+// the activations fn makes: backward reruns fn (with recording on) and backpropagates
+// through the rerun. It trades one more forward of fn for its saved activations, so
+// deeper models and larger batches fit in the same memory (Chen et al., "Training Deep
+// Nets with Sublinear Memory Cost", 2016).
+//   x = autograd::checkpoint([&](const Tensor& t) { return block(t); }, x);
+// - Gradients reach `inputs` and every tensor fn uses that requires grad (the
+//   parameters of the layers it calls, tensors it closes over), the same as without
+//   the checkpoint: bit for bit on the CPU.
+// - Random ops draw the same numbers in the rerun (dropout masks match): the state of
+//   each generator fn draws from is kept and replayed. Autocast is rerun as it was.
+// - Checkpoints nest; forward mode (jvp) sees through them; batch norm's running
+//   statistics move once per forward, not again in the rerun.
+// - fn must run the same ops on the same tensors each time (no branching on anything
+//   that changes between forward and backward); the rerun reaching a tensor the first
+//   run did not use is an error. `inputs` must not be changed in place before backward
+//   (the usual saved-tensor error names it).
+// With recording off (NoGradGuard, evaluation) it simply calls fn.
+using CheckpointFunction = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+std::vector<Tensor> checkpoint(const CheckpointFunction& fn, const std::vector<Tensor>& inputs);
+Tensor checkpoint(const std::function<Tensor(const Tensor&)>& fn, const Tensor& input);
+
+// True while a checkpoint reruns its function on this thread: layers with side effects
+// in forward (a counter, running statistics) skip them then.
+bool is_recomputing();
 
 // ---- forward mode ----------------------------------------------------------------
 // A new tensor sharing primal's data and carrying `tangent` (same shape, dtype

@@ -4,6 +4,7 @@
 #include <gpunn/nn/layers.h>
 #include <gpunn/ops.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <typeinfo>
@@ -281,7 +282,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
   Tensor y =
       batch_norm(x, running_mean, running_var, weight, bias,
                  {.training = is_training(), .momentum = options.momentum, .eps = options.eps});
-  if (is_training() && num_batches_tracked.defined()) {
+  // A checkpoint's recompute counts no second batch (autograd::is_recomputing).
+  if (is_training() && num_batches_tracked.defined() && !autograd::is_recomputing()) {
     NoGradGuard no_grad;
     // int64: a counter, not a value for arithmetic ops.
     num_batches_tracked.fill_(num_batches_tracked.item() + 1.0);
@@ -331,26 +333,68 @@ Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules)
 // each layer: a ForwardObserver (nn::summary, gpunn time's layer table) sees every
 // module's output, and anomaly messages name the layer an op ran in.
 Tensor Sequential::forward(const Tensor& x) {
+  if (checkpoint_segments_ == 0 || !is_grad_enabled() || detail::observing_forward()) {
+    return run(0, modules_.size(), x);
+  }
+  Tensor y = x;
+  size_t begin = 0;
+  for (size_t n = 0; n < checkpoint_count_ && begin < modules_.size(); ++n) {
+    const size_t end = segment_end(begin, checkpoint_segments_);
+    if (end == modules_.size()) break;  // the last segment: needed by backward at once
+    y = autograd::checkpoint([this, begin, end](const Tensor& t) { return run(begin, end, t); }, y);
+    begin = end;
+  }
+  return run(begin, modules_.size(), y);
+}
+
+namespace {
+bool fuses_with_next(const Module& m, const Module* next) {
+  return next != nullptr && typeid(*next) == typeid(ReLU) &&
+         (typeid(m) == typeid(Conv2d) || typeid(m) == typeid(Linear));
+}
+}  // namespace
+
+Tensor Sequential::run(size_t begin, size_t end, const Tensor& x) {
   Tensor y = x;
   const bool may_fuse = !detail::observing_forward() && !autograd::is_anomaly_enabled();
-  for (size_t i = 0; i < modules_.size(); ++i) {
+  for (size_t i = begin; i < end; ++i) {
     Module& m = *modules_[i];
-    const Module* next = i + 1 < modules_.size() ? modules_[i + 1].get() : nullptr;
-    if (may_fuse && next != nullptr && typeid(*next) == typeid(ReLU)) {
+    const Module* next = i + 1 < end ? modules_[i + 1].get() : nullptr;
+    if (may_fuse && fuses_with_next(m, next)) {
       if (typeid(m) == typeid(Conv2d)) {
         y = static_cast<Conv2d&>(m).forward(y, FusedActivation::ReLU);
-        ++i;
-        continue;
-      }
-      if (typeid(m) == typeid(Linear)) {
+      } else {
         y = static_cast<Linear&>(m).forward(y, FusedActivation::ReLU);
-        ++i;
-        continue;
       }
+      ++i;
+      continue;
     }
     y = m(y);
   }
   return y;
+}
+
+size_t Sequential::segment_end(size_t begin, size_t k) const {
+  size_t end = std::min(begin + k, modules_.size());
+  if (end < modules_.size() && fuses_with_next(*modules_[end - 1], modules_[end].get())) ++end;
+  return end;
+}
+
+Sequential& Sequential::checkpoint_segments(size_t k, size_t count) {
+  checkpoint_segments_ = k;
+  checkpoint_count_ = count;
+  return *this;
+}
+
+Checkpoint::Checkpoint(std::shared_ptr<Module> wrapped) : Module("Checkpoint") {
+  GPUNN_CHECK(wrapped != nullptr, "Checkpoint: no module given");
+  module = register_module("module", std::move(wrapped));
+}
+
+Tensor Checkpoint::forward(const Tensor& x) {
+  if (!is_grad_enabled()) return (*module)(x);
+  std::shared_ptr<Module> m = module;
+  return autograd::checkpoint([m](const Tensor& t) { return (*m)(t); }, x);
 }
 
 const std::shared_ptr<Module>& Sequential::operator[](size_t i) const {

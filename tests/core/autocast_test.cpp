@@ -89,6 +89,30 @@ TEST_P(Autocast, GradientsReachFloat32ParametersInFloat32) {
   EXPECT_TRUE(test::tensors_near(bg, fc.bias.grad(), tol * 0.1, tol));
 }
 
+TEST_P(Autocast, BackwardInsideTheScopeGivesTheSameGradients) {
+  // Autocast is off while backward runs, wherever backward() is called: the bias
+  // gradient (a sum over the 16-bit output gradient) stays in the bias cast's dtype.
+  const DType low = GetParam();
+  test::reseed(5);
+  nn::Linear fc(6, 5);
+  const Tensor x = f32({8, 6});
+  const Tensor target = randint(0, 5, {8}, kInt64);
+  {
+    autocast::Guard guard(low);
+    cross_entropy(fc.forward(x), target).backward();
+  }
+  const Tensor wg = fc.weight.grad().clone(), bg = fc.bias.grad().clone();
+  fc.zero_grad();
+  Tensor loss;
+  {
+    autocast::Guard guard(low);
+    loss = cross_entropy(fc.forward(x), target);
+  }
+  loss.backward();
+  EXPECT_TRUE(test::tensors_near(wg, fc.weight.grad(), 0));
+  EXPECT_TRUE(test::tensors_near(bg, fc.bias.grad(), 0));
+}
+
 TEST_P(Autocast, AParameterIsCastOncePerScope) {
   const DType low = GetParam();
   Tensor w = leaf(f32({4, 4}));
