@@ -51,6 +51,40 @@ CpuStats& cpu_stats() {
   return stats;
 }
 
+// The meta device's simulated allocator: it holds no memory and counts the bytes the
+// modelled device's allocator would count for the same requests (meta_allocation_model).
+struct MetaStats {
+  std::atomic<int64_t> allocated{0};
+  std::atomic<int64_t> peak{0};
+  std::atomic<int64_t> count{0};
+  std::atomic<int64_t> round{1};  // bytes counted per request: a multiple of this
+  std::atomic<int64_t> minimum{0};
+  std::atomic<int> model_index{-1};  // the modelled device: -1 the CPU, else CUDA index
+};
+
+MetaStats& meta_stats() {
+  static MetaStats stats;
+  return stats;
+}
+
+thread_local int meta_tag = 0;
+
+// Live meta bytes by tag (memory.h's detail::set_meta_allocation_tag).
+struct MetaTags {
+  std::mutex mutex;
+  std::unordered_map<int, int64_t> bytes;
+};
+MetaTags& meta_tags() {
+  static MetaTags* tags = new MetaTags;  // never destroyed: storages may outlive statics
+  return *tags;
+}
+
+int64_t meta_counted_bytes(size_t nbytes) {
+  const MetaStats& s = meta_stats();
+  const int64_t round = s.round.load(), n = static_cast<int64_t>(nbytes);
+  return std::max(s.minimum.load(), (n + round - 1) / round * round);
+}
+
 constexpr size_t kCachedMinBytes = size_t{256} << 10;  // 256 KiB
 constexpr size_t kCacheLimitBytes = size_t{1} << 30;   // 1 GiB
 constexpr size_t kPage = 4096;
@@ -177,8 +211,44 @@ namespace {
 void check_cuda_device(const char* op, Device device);
 }  // namespace
 
+void set_meta_allocator_model(Device device) {
+  GPUNN_CHECK(!device.is_meta(), "set_meta_allocator_model: expected the CPU or a CUDA device");
+  MetaStats& s = meta_stats();
+  s.model_index.store(device.is_cuda() ? device.index : -1);
+  if (device.is_cuda()) {
+    // The caching allocator counts whole blocks of 512 bytes (core/cuda/caching_allocator.h).
+    s.round.store(512);
+    s.minimum.store(512);
+  } else {
+    s.round.store(1);  // the host allocator counts the bytes asked for
+    s.minimum.store(0);
+  }
+}
+
+namespace detail {
+int set_meta_allocation_tag(int tag) {
+  const int previous = meta_tag;
+  meta_tag = tag;
+  return previous;
+}
+
+std::vector<std::pair<int, int64_t>> meta_bytes_by_tag() {
+  std::lock_guard lock(meta_tags().mutex);
+  std::vector<std::pair<int, int64_t>> out;
+  for (const auto& [tag, bytes] : meta_tags().bytes)
+    if (bytes != 0) out.emplace_back(tag, bytes);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace detail
+
+Device meta_allocator_model() {
+  const int index = meta_stats().model_index.load();
+  return index < 0 ? kCPU : Device::cuda(index);
+}
+
 void check_device_available(const char* op, Device device) {
-  if (device.is_cuda()) check_cuda_device(op, device);
+  if (device.is_cuda()) check_cuda_device(op, device);  // the CPU and meta always are
 }
 
 namespace {
@@ -207,6 +277,25 @@ bool poisoning_new_tensors() { return poison_scopes.load(std::memory_order_relax
 }  // namespace testing
 
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
+  if (device.is_meta()) {
+    MetaStats& s = meta_stats();
+    const int64_t counted = meta_counted_bytes(nbytes);
+    const int64_t held = s.allocated.fetch_add(counted) + counted;
+    int64_t peak = s.peak.load();
+    while (held > peak && !s.peak.compare_exchange_weak(peak, held)) {
+    }
+    s.count.fetch_add(1);
+    const int tag = meta_tag;
+    {
+      std::lock_guard lock(meta_tags().mutex);
+      meta_tags().bytes[tag] += counted;
+    }
+    return std::make_shared<Storage>(nullptr, nbytes, device, [counted, tag](void*) {
+      meta_stats().allocated.fetch_sub(counted);
+      std::lock_guard lock(meta_tags().mutex);
+      meta_tags().bytes[tag] -= counted;
+    });
+  }
   const bool poison = testing::poisoning_new_tensors();
   if (device.is_cuda()) {
     check_cuda_device("allocate", device);
@@ -228,6 +317,14 @@ std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
 }
 
 MemoryStats memory_stats(Device device) {
+  if (device.is_meta()) {
+    const MetaStats& s = meta_stats();
+    MemoryStats m;
+    m.allocated_bytes = m.reserved_bytes = s.allocated.load();
+    m.peak_allocated_bytes = m.peak_reserved_bytes = s.peak.load();
+    m.num_allocations = s.count.load();
+    return m;
+  }
   if (device.is_cuda()) {
     check_cuda_device("memory_stats", device);
 #if GPUNN_WITH_CUDA
@@ -252,6 +349,7 @@ MemoryStats memory_stats(Device device) {
 }
 
 void empty_cache(Device device) {
+  if (device.is_meta()) return;  // it caches nothing
   if (device.is_cuda()) {
     check_cuda_device("empty_cache", device);
 #if GPUNN_WITH_CUDA
@@ -269,6 +367,7 @@ void empty_cache() {
 
 void set_memory_limit(Device device, int64_t bytes) {
   const int64_t limit = std::max<int64_t>(bytes, 0);
+  GPUNN_CHECK(!device.is_meta(), "set_memory_limit: the meta device holds no memory");
   if (device.is_cuda()) {
     check_cuda_device("set_memory_limit", device);
 #if GPUNN_WITH_CUDA
@@ -280,6 +379,7 @@ void set_memory_limit(Device device, int64_t bytes) {
 }
 
 int64_t memory_limit(Device device) {
+  if (device.is_meta()) return 0;
   if (device.is_cuda()) {
     check_cuda_device("memory_limit", device);
 #if GPUNN_WITH_CUDA
@@ -290,6 +390,11 @@ int64_t memory_limit(Device device) {
 }
 
 void reset_peak_memory_stats(Device device) {
+  if (device.is_meta()) {
+    MetaStats& s = meta_stats();
+    s.peak.store(s.allocated.load());
+    return;
+  }
   if (device.is_cuda()) {
     check_cuda_device("reset_peak_memory_stats", device);
 #if GPUNN_WITH_CUDA

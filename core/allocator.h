@@ -11,7 +11,8 @@ void* cpu_allocate(size_t nbytes);
 void cpu_free(void* ptr, size_t nbytes);
 
 struct Device;
-// Throws gpunn::Error naming `op` unless `device` is the CPU or a usable CUDA device.
+// Throws gpunn::Error naming `op` unless `device` is the CPU, the meta device or a usable
+// CUDA device.
 void check_device_available(const char* op, Device device);
 
 // Copies nbytes between two buffers on different devices (either may be the CPU), in

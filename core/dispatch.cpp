@@ -71,6 +71,8 @@ Tensor bytes_on(Device device, size_t bytes) {
 }
 }  // namespace
 
+Tensor meta_bytes(size_t bytes) { return bytes == 0 ? Tensor() : bytes_on(kMeta, bytes); }
+
 void KernelRun::workspace(size_t bytes) {
   if (bytes == 0) return;
   // Freed (back to the cache) when the run ends, after the kernel was queued on the

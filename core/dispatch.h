@@ -26,6 +26,7 @@
 #include <gpunn/cuda.h>
 #include <gpunn/dtype.h>
 #include <gpunn/error.h>
+#include <gpunn/memory.h>
 #include <gpunn/tensor.h>
 
 #include <algorithm>
@@ -204,6 +205,45 @@ std::optional<Candidate<Args>> tuned(const kernels::OpTable<Args>& table, const 
   return *fastest;
 }
 
+// Bytes on the meta device, counted by its simulated allocator (an int64 tensor).
+Tensor meta_bytes(size_t bytes);
+
+// launch() on meta tensors: nothing runs, but what the modelled device
+// (set_meta_allocator_model) would run decides what the op keeps for backward (a
+// vendor max pooling its reserve, ours its indices), so the entry is chosen as launch()
+// chooses it (without measuring), its reserve is allocated and returned and its
+// workspace allocated and freed. A CUDA model asks its entries nothing (there may be no
+// device here): the vendor entry where the family allows it, else ours, no workspace.
+template <typename Args>
+Launched launch_meta(const kernels::OpTable<Args>& table, const Args& args) {
+  const Device model = meta_allocator_model();
+  const kernels::Row<Args>& row = table.row(args.dtype);
+  const bool cpu = model.is_cpu();
+  const kernels::Kernel<Args>& ours = cpu ? row.cpu : row.cuda;
+  const kernels::Kernel<Args>& vendor = cpu ? row.cpu_vendor : row.cuda_vendor;
+  const auto accepts = [&](const kernels::Kernel<Args>& k) {
+    return cpu ? k.accepts(args) : static_cast<bool>(k);
+  };
+  const bool vendor_first = get_impl(table.family) != Impl::Custom;
+  const kernels::Kernel<Args>* chosen = nullptr;
+  Implementation impl = cpu ? Implementation::Cpu : Implementation::Cuda;
+  if (vendor_first && accepts(vendor)) {
+    chosen = &vendor;
+  } else if (accepts(ours)) {
+    chosen = &ours;
+  } else if (!vendor_first && accepts(vendor)) {
+    chosen = &vendor;
+  }
+  if (chosen == nullptr) return {impl, Tensor()};
+  if (chosen == &vendor) impl = cpu ? Implementation::CpuVendor : Implementation::CudaVendor;
+  if (cpu && chosen->workspace_bytes) {
+    kernels::Context ctx;
+    ctx.settings = current_settings();
+    meta_bytes(chosen->workspace_bytes(args, ctx));  // taken and given back, as a run does
+  }
+  return {impl, chosen->reserve_bytes ? meta_bytes(chosen->reserve_bytes(args)) : Tensor()};
+}
+
 }  // namespace dispatch_detail
 
 template <typename Args>
@@ -211,6 +251,8 @@ Launched launch(const kernels::OpTable<Args>& table, Device device, const Args& 
                 std::initializer_list<const Tensor*> inputs,
                 std::initializer_list<const Tensor*> outputs, const char* op = nullptr) {
   const char* name = op ? op : table.name;
+  // Meta tensors: the op's checks, shapes and autograd ran; there is nothing to compute.
+  if (device.is_meta()) return dispatch_detail::launch_meta(table, args);
   const kernels::Row<Args>& row = table.row(args.dtype);
   const bool cpu = device.is_cpu();
   const kernels::Kernel<Args>& ours = cpu ? row.cpu : row.cuda;

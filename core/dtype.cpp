@@ -52,20 +52,22 @@ DType parse_dtype(const std::string& text) {
 }
 
 std::string Device::str() const {
+  if (is_meta()) return "meta";
   return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index);
 }
 
 Device Device::parse(const std::string& text) {
   if (text == "cpu") return cpu();
   if (text == "cuda") return cuda(0);
+  if (text == "meta") return meta();
   if (text.rfind("cuda:", 0) == 0 && text.size() > 5) {
     const std::string digits = text.substr(5);
     bool ok = digits.size() <= 4;
     for (char c : digits) ok = ok && c >= '0' && c <= '9';
     if (ok) return cuda(std::atoi(digits.c_str()));
   }
-  detail::throw_error("Device::parse: expected \"cpu\", \"cuda\" or \"cuda:N\", got \"", text,
-                      "\"");
+  detail::throw_error("Device::parse: expected \"cpu\", \"cuda\", \"cuda:N\" or \"meta\", got \"",
+                      text, "\"");
 }
 
 }  // namespace gpunn

@@ -96,6 +96,14 @@ std::string Tensor::str() const {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tensor(undefined)";
+  if (t.device().is_meta()) {  // no values: the shape, dtype and history
+    os << "tensor(..., size=";
+    detail::append(os, t.shape());
+    if (t.dtype() != kFloat32) os << ", dtype=" << dtype_name(t.dtype());
+    os << ", device=meta";
+    if (!t.grad_fn_name().empty()) os << ", grad_fn=<" << t.grad_fn_name() << '>';
+    return os << ')';
+  }
   const std::vector<double> values = t.to_vector<double>();
   Format f;
   f.integer = t.dtype() == kInt64;

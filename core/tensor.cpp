@@ -120,6 +120,8 @@ uint64_t Tensor::version() const { return checked(impl_, "version").storage->ver
 double Tensor::item() const {
   const TensorImpl& impl = checked(impl_, "item");
   GPUNN_CHECK(impl.numel() == 1, "item: needs a tensor with one element, got shape ", impl.shape);
+  GPUNN_CHECK(!impl.device().is_meta(), "item: a meta tensor ", impl.shape,
+              " has no value (the meta device holds shapes only)");
   Tensor host = detach().to(kCPU);
   return dispatch_all(impl.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -129,7 +131,9 @@ double Tensor::item() const {
 
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
-  checked(impl_, "to_vector");
+  const TensorImpl& impl = checked(impl_, "to_vector");
+  GPUNN_CHECK(!impl.device().is_meta(), "to_vector: a meta tensor ", impl.shape,
+              " has no values (the meta device holds shapes only)");
   Tensor host = detach().to(kCPU).to(dtype_of<T>::value).contiguous();
   std::vector<T> out(static_cast<size_t>(host.numel()));
   if (!out.empty()) std::memcpy(out.data(), host.impl()->data(), out.size() * sizeof(T));

@@ -73,9 +73,11 @@ class TensorImpl {
   int64_t numel() const;
   bool is_contiguous() const;
   Device device() const { return storage->device(); }
-  // Address of the first element (storage offset applied).
+  // Address of the first element (storage offset applied); null on the meta device.
   void* data() const {
-    return static_cast<char*>(storage->data()) + offset * static_cast<int64_t>(dtype_size(dtype));
+    void* base = storage->data();
+    if (base == nullptr) return nullptr;
+    return static_cast<char*>(base) + offset * static_cast<int64_t>(dtype_size(dtype));
   }
 };
 

@@ -42,7 +42,7 @@ int scan(const Tensor& t) {
   const Tensor c = t.is_contiguous() ? t : t.contiguous();
   const int64_t n = c.numel();
   if (n == 0) return 0;
-  if (!is_floating(c.dtype())) return 0;
+  if (!is_floating(c.dtype()) || c.device().is_meta()) return 0;  // meta: no values
   // One pass into two flag bits; on a GPU a device reduction and one synchronising read.
   Tensor flags = zeros({1}, TensorOptions(kInt64).device(c.device()));
   const kernels::NonfiniteArgs args{

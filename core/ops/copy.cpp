@@ -129,6 +129,8 @@ Tensor Tensor::to(Device device) const {
   check_defined("to", *this, "self");
   const Device from = this->device();
   if (device == from) return *this;
+  GPUNN_CHECK(!from.is_meta(), "to: a meta tensor ", describe(*this), " has no data to move to ",
+              device.str(), " (the meta device holds shapes only)");
   // check_device_available adds ": device cuda:N is not available (...)".
   check_device_available(detail::concat("to: cannot move ", describe(*this), " from ", from.str(),
                                         " to ", device.str())
@@ -138,7 +140,7 @@ Tensor Tensor::to(Device device) const {
   const Tensor src = detach().contiguous();
   Tensor y = empty(shape(), TensorOptions(dtype()).device(device));
   const size_t nbytes = static_cast<size_t>(numel()) * dtype_size(dtype());
-  copy_between_devices(y.data_ptr(), device, src.data_ptr(), from, nbytes);
+  if (!device.is_meta()) copy_between_devices(y.data_ptr(), device, src.data_ptr(), from, nbytes);
   if (autograd::needs_grad({this})) {
     autograd::set_history(y, autograd::make_node<ToDeviceBackward>({this}, from));
   }

@@ -80,9 +80,10 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   const Tensor idx = indices.contiguous();
   // Validated on the host (one small transfer for CUDA indices) so a bad index
   // is a clear error rather than an out-of-bounds read in a kernel.
-  const Tensor idx_host = idx.to(kCPU);
-  const int64_t* ip = idx_host.data<int64_t>();
-  for (int64_t i = 0; i < idx.numel(); ++i) {
+  // Meta indices have no values to check.
+  const Tensor idx_host = idx.device().is_meta() ? Tensor() : idx.to(kCPU);
+  const int64_t* ip = idx_host.defined() ? idx_host.data<int64_t>() : nullptr;
+  for (int64_t i = 0; ip != nullptr && i < idx.numel(); ++i) {
     GPUNN_CHECK(ip[i] >= 0 && ip[i] < V, "embedding: index ", ip[i], " at position ", i,
                 " is out of range for ", V, " embeddings (weight ", weight.shape(), ")");
   }
@@ -177,9 +178,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const Tensor idx = index.contiguous().view({index.numel()});
   // Checked on the host (one small transfer for CUDA indices), so a bad index is a clear
   // error rather than an out-of-bounds read in a kernel.
-  const Tensor idx_host = idx.to(kCPU);
-  const int64_t* ip = idx_host.data<int64_t>();
-  for (int64_t j = 0; j < idx.numel(); ++j) {
+  // Meta indices have no values to check.
+  const Tensor idx_host = idx.device().is_meta() ? Tensor() : idx.to(kCPU);
+  const int64_t* ip = idx_host.defined() ? idx_host.data<int64_t>() : nullptr;
+  for (int64_t j = 0; ip != nullptr && j < idx.numel(); ++j) {
     GPUNN_CHECK(ip[j] >= 0 && ip[j] < size, op, ": index ", ip[j], " at position ", j,
                 " is out of range for dim ", d, " of size ", size, " (input ", describe(x), ")");
   }

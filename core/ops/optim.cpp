@@ -181,7 +181,7 @@ Tensor total_norm(const std::vector<Tensor>& tensors, double norm_type) {
     if (t.numel() > 0) ++nonempty;
   }
   const TensorOptions f64 = TensorOptions(kFloat64).device(device);
-  if (nonempty == 0) return zeros({}, f64);
+  if (nonempty == 0 || device.is_meta()) return zeros({}, f64);
   // partial[j]: Σ |v|^p (or max |v|) of the j-th non-empty tensor, in double.
   Tensor partial = empty({nonempty}, f64);
   double* out = partial.data<double>();

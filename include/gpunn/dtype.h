@@ -63,29 +63,39 @@ struct dtype_of<Half> {
 
 inline std::ostream& operator<<(std::ostream& os, DType dtype) { return os << dtype_name(dtype); }
 
-enum class DeviceType : int8_t { CPU, CUDA };
+enum class DeviceType : int8_t { CPU, CUDA, Meta };
 
-// A device: the CPU, or CUDA device `index`.
+// A device: the CPU, CUDA device `index`, or the meta device.
+//
+// Meta tensors have a shape, dtype and strides but no data: every op on them runs its
+// checks and shape rules, records autograd as usual and runs no kernel, so a model can be
+// checked (and its memory estimated, gpunn/memory.h) before any data exists or moves.
+// Anything that would read their values (item, to_vector, printing values, a copy to
+// another device, saving) is an error naming the op. Their bytes are counted by a
+// simulated allocator: memory_stats(Device::meta()).
 struct Device {
   DeviceType type = DeviceType::CPU;
   int index = 0;
 
   static Device cpu() { return {DeviceType::CPU, 0}; }
   static Device cuda(int index = 0) { return {DeviceType::CUDA, index}; }
-  // Parses "cpu", "cuda" and "cuda:N"; throws gpunn::Error otherwise.
+  static Device meta() { return {DeviceType::Meta, 0}; }
+  // Parses "cpu", "cuda", "cuda:N" and "meta"; throws gpunn::Error otherwise.
   static Device parse(const std::string& text);
 
   bool is_cpu() const { return type == DeviceType::CPU; }
   bool is_cuda() const { return type == DeviceType::CUDA; }
-  std::string str() const;  // "cpu" or "cuda:0"
+  bool is_meta() const { return type == DeviceType::Meta; }
+  std::string str() const;  // "cpu", "cuda:0" or "meta"
 
   friend bool operator==(const Device& a, const Device& b) {
-    return a.type == b.type && (a.type == DeviceType::CPU || a.index == b.index);
+    return a.type == b.type && (a.type != DeviceType::CUDA || a.index == b.index);
   }
   friend bool operator!=(const Device& a, const Device& b) { return !(a == b); }
 };
 
 inline const Device kCPU = Device::cpu();
+inline const Device kMeta = Device::meta();
 
 inline std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
 

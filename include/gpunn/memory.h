@@ -5,6 +5,8 @@
 #include <gpunn/export.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 GPUNN_API_BEGIN
 
@@ -42,6 +44,22 @@ void empty_cache();
 // start-up: bytes, or a number with K, M, G or T (powers of 1024; "512M", "2GiB").
 void set_memory_limit(Device device, int64_t bytes);
 int64_t memory_limit(Device device);  // 0: none
+
+// The meta device (gpunn/dtype.h) holds no memory; its statistics come from a simulated
+// allocator that counts each tensor as `device`'s allocator would: the host allocator
+// the bytes asked for (the default), a CUDA device whole 512-byte blocks. Process-wide;
+// memory::estimate (gpunn/nn/estimate.h) sets it for its run and restores it.
+void set_meta_allocator_model(Device device);
+Device meta_allocator_model();
+
+namespace detail {
+// Meta allocations made on this thread carry the tag set last (0 at start), so that the
+// bytes still held can be told apart by where they were made (memory::estimate tags each
+// layer's forward). Returns the previous tag.
+int set_meta_allocation_tag(int tag);
+// The meta bytes still held, by tag (tags without any are left out).
+std::vector<std::pair<int, int64_t>> meta_bytes_by_tag();
+}  // namespace detail
 
 }  // namespace gpunn
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gpunn/nn/container.h>
+#include <gpunn/nn/estimate.h>
 #include <gpunn/nn/init.h>
 #include <gpunn/nn/layers.h>
 #include <gpunn/nn/loss.h>

@@ -168,8 +168,10 @@ void translate_errors(const char* op, const std::function<void()>& f);
 // True when p[0, n) holds no NaN or infinity. oneDNN lets NaN lose a max-pooling
 // window and does not turn a softmax row holding NaN or +inf into NaN, where gpunn's
 // reference (and PyTorch) do, so those entries' supported() refuse such inputs. The
-// scan runs only when the oneDNN entry is the one wanted (kernels/base/table.h).
+// scan runs only when the oneDNN entry is the one wanted (kernels/base/table.h). Null:
+// no values (a meta tensor, whose estimate assumes the finite values of training).
 inline bool all_finite(const float* p, int64_t n) {
+  if (p == nullptr) return true;
   bool bad = false;
   // v - v is 0 for finite v and NaN otherwise; no early exit, so this vectorizes.
   for (int64_t i = 0; i < n; ++i) bad |= (p[i] - p[i]) != 0.0f;

@@ -30,6 +30,7 @@ bool dtype_supported(DType dtype) {
 
 // No NaN or infinity among x's n values (a bfloat16's exponent bits all set means one).
 bool finite(DType dtype, const void* x, int64_t n) {
+  if (x == nullptr) return true;  // a meta tensor: no values (all_finite)
   if (dtype == DType::Float32) return all_finite(static_cast<const float*>(x), n);
   const auto* p = static_cast<const BFloat16*>(x);
   bool bad = false;

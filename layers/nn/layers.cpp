@@ -283,7 +283,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
       batch_norm(x, running_mean, running_var, weight, bias,
                  {.training = is_training(), .momentum = options.momentum, .eps = options.eps});
   // A checkpoint's recompute counts no second batch (autograd::is_recomputing).
-  if (is_training() && num_batches_tracked.defined() && !autograd::is_recomputing()) {
+  if (is_training() && num_batches_tracked.defined() && !autograd::is_recomputing() &&
+      !num_batches_tracked.device().is_meta()) {
     NoGradGuard no_grad;
     // int64: a counter, not a value for arithmetic ops.
     num_batches_tracked.fill_(num_batches_tracked.item() + 1.0);

@@ -19,6 +19,15 @@
 //       gpunn/config.h: conv, gemm, pool, ...). Times are CUDA-event intervals on
 //       the device's stream on the GPU, steady_clock intervals on the CPU. The last stdout
 //       line is the results as one JSON object (also written to --json FILE).
+//
+//   gpunn estimate MODEL [--batch N] [--device cpu|cuda[:i]] [--precision P]
+//                        [--optimizer sgd|momentum|adam|none] [--measure]
+//       The memory one training step of MODEL will take on the device, before any
+//       data exists (memory::estimate, gpunn/nn/estimate.h: the step runs on meta
+//       tensors): parameters, gradients, optimizer state, activations kept for
+//       backward by layer, and the predicted peak. The device need not be present.
+//       --measure then runs two real steps there and prints the measured peak next to
+//       the estimate. The last stdout line is one JSON object.
 #include <gpunn/gpunn.h>
 #include <CLI/CLI.hpp>
 
@@ -513,6 +522,84 @@ int run_device(bool json) {
   return 0;
 }
 
+struct EstimateCliOptions {
+  std::string model;
+  int64_t batch = 0;  // 0: the model's default
+  std::string device = "cpu";
+  std::string precision = "fp32";
+  std::string optimizer = "momentum";
+  bool measure = false;
+};
+
+// Two real training steps (the second with the optimizer's state in place, as the
+// estimate's): the peak bytes held by tensors beyond what was held before the model.
+int64_t measure_peak(const EstimateCliOptions& o, Device device, const Shape& in_shape) {
+  const int64_t base = memory_stats(device).allocated_bytes;
+  manual_seed(0);
+  ModelSpec m = make_model(o.model);
+  m.net->to(device);
+  std::unique_ptr<optim::Optimizer> opt;
+  if (o.optimizer == "sgd" || o.optimizer == "momentum") {
+    opt = std::make_unique<optim::SGD>(
+        m.net->parameters(), optim::SGDOptions{.momentum = o.optimizer == "momentum" ? 0.9 : 0.0});
+  } else if (o.optimizer == "adam") {
+    opt = std::make_unique<optim::Adam>(m.net->parameters(), optim::AdamOptions{});
+  }
+  int64_t peak = 0;
+  for (int step = 0; step < 2; ++step) {
+    reset_peak_memory_stats(device);
+    {
+      Tensor loss;
+      {
+        autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
+        const Tensor x = zeros(in_shape, TensorOptions(kFloat32).device(device));
+        const Tensor y = zeros({in_shape[0]}, TensorOptions(kInt64).device(device));
+        loss = cross_entropy((*m.net)(x), y);
+      }
+      loss.backward();
+    }
+    if (opt) opt->step();
+    m.net->zero_grad();
+    if (device.is_cuda()) cuda::synchronize(device.index);
+    peak = memory_stats(device).peak_allocated_bytes - base;
+  }
+  return peak;
+}
+
+int run_estimate(const EstimateCliOptions& o) {
+  const Device device = Device::parse(o.device);
+  GPUNN_CHECK(!device.is_meta(), "estimate: --device must be cpu or cuda[:i], got meta");
+  manual_seed(0);
+  ModelSpec m = make_model(o.model);
+  const int64_t batch = o.batch > 0 ? o.batch : m.default_batch;
+  Shape in_shape = m.input;
+  in_shape.insert(in_shape.begin(), batch);
+  const memory::MemoryEstimate e = memory::estimate(
+      *m.net, in_shape, {.device = device, .precision = o.precision, .optimizer = o.optimizer});
+  std::cout << m.description << ", batch " << batch << "\n" << e;
+  int64_t measured = -1;
+  if (o.measure) {
+    resolve_device(o.device);  // refuses a CUDA device that is not there, naming it
+    cli::apply_precision(o.precision);
+    measured = measure_peak(o, device, in_shape);
+    std::cout << "measured peak: " << std::fixed << std::setprecision(2)
+              << static_cast<double>(measured) / (1 << 20)
+              << " MiB (estimate / measured = " << std::setprecision(3)
+              << static_cast<double>(e.peak) / static_cast<double>(std::max<int64_t>(measured, 1))
+              << ")\n";
+  }
+  std::cout << "{\"tool\": \"gpunn estimate\", \"model\": " << json_escape(m.name)
+            << ", \"batch\": " << batch << ", \"device\": " << json_escape(device.str())
+            << ", \"precision\": " << json_escape(o.precision)
+            << ", \"optimizer\": " << json_escape(o.optimizer)
+            << ", \"parameters\": " << e.parameters << ", \"gradients\": " << e.gradients
+            << ", \"optimizer_state\": " << e.optimizer_state
+            << ", \"activations\": " << e.activations << ", \"peak\": " << e.peak;
+  if (measured >= 0) std::cout << ", \"measured_peak\": " << measured;
+  std::cout << "}" << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -542,9 +629,32 @@ int main(int argc, char** argv) {
   cli::add_profile_option(*time, t.profile);
   time->add_option("--json", t.json, "also write the results to this JSON file");
 
+  EstimateCliOptions es;
+  CLI::App* estimate = app.add_subcommand(
+      "estimate", "the memory a training step will take (a step on meta tensors), before any data");
+  estimate
+      ->add_option("model", es.model, "alexnet, mlp (spiral 2-100-3), lenet or cnn (Fashion-MNIST)")
+      ->required();
+  estimate
+      ->add_option("--batch", es.batch,
+                   "batch size (default: alexnet 128, mlp 300, lenet and cnn 64)")
+      ->check(gpunn::cli::positive);
+  estimate
+      ->add_option(
+          "--device", es.device,
+          "the device whose allocator is modelled: cpu, cuda or cuda:i (need not be present)")
+      ->capture_default_str();
+  cli::add_precision_option(*estimate, es.precision);
+  estimate->add_option("--optimizer", es.optimizer, "sgd, momentum, adam or none")
+      ->check(CLI::IsMember({"sgd", "momentum", "adam", "none"}))
+      ->capture_default_str();
+  estimate->add_flag("--measure", es.measure,
+                     "also run two real steps on the device and print the measured peak");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*device) return run_device(json);
+    if (*estimate) return run_estimate(es);
     return run_time(t);
   } catch (const std::exception& e) {
     std::cerr << "gpunn: " << e.what() << "\n";
