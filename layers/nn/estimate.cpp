@@ -39,7 +39,8 @@ std::string mib(int64_t bytes) {
 // gradients and devices come back at the end), and the meta allocator's model with them.
 class OnMeta {
  public:
-  OnMeta(nn::Module& model, Device modelled) : previous_model_(meta_allocator_model()) {
+  OnMeta(nn::Module& model, Device modelled)
+      : previous_model_(meta_allocator_model()), rng_(default_generator().state()) {
     set_meta_allocator_model(modelled);
     NoGradGuard no_grad;
     for (auto& [name, p] : model.named_parameters()) {
@@ -60,6 +61,7 @@ class OnMeta {
       if (s.grad.defined()) s.tensor.set_grad(s.grad);
     }
     set_meta_allocator_model(previous_model_);
+    default_generator().set_state(rng_);  // meta draws (dropout) consume no numbers
   }
   OnMeta(const OnMeta&) = delete;
   OnMeta& operator=(const OnMeta&) = delete;
@@ -70,6 +72,7 @@ class OnMeta {
   };
   std::vector<Saved> saved_;
   Device previous_model_;
+  Generator::State rng_;
 };
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& kind,

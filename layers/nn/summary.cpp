@@ -1,5 +1,6 @@
 // nn::summary (gpunn/nn/summary.h).
 #include <gpunn/autograd.h>
+#include <gpunn/nn/estimate.h>
 #include <gpunn/nn/layers.h>
 #include <gpunn/nn/rnn.h>
 #include <gpunn/nn/summary.h>
@@ -144,6 +145,22 @@ ModelSummary summary(Module& module, const Shape& input_shape, std::ostream* out
     s.total_flops += l.flops;
     s.activation_bytes += l.activation_bytes;
   }
+  // The memory column: a training step on meta tensors. Left empty where that step cannot
+  // run (batch norm refuses one value per channel in training; a 16-bit model).
+  if (dtype == kFloat32) {
+    module.train(true);
+    try {
+      const memory::MemoryEstimate e = memory::estimate(
+          module, input_shape, {.device = device.is_cuda() ? device : kCPU, .optimizer = "none"});
+      if (e.layers.size() == s.layers.size()) {
+        for (size_t i = 0; i < s.layers.size(); ++i)
+          s.layers[i].kept_bytes = e.layers[i].saved_bytes;
+        s.training_peak_bytes = e.peak;
+      }
+    } catch (const Error&) {
+    }
+    module.train(was_training);
+  }
   if (out) *out << s;
   return s;
 }
@@ -151,25 +168,31 @@ ModelSummary summary(Module& module, const Shape& input_shape, std::ostream* out
 std::string ModelSummary::table() const {
   std::ostringstream os;
   const int w_name = 22, w_type = 18, w_shape = 22, w_num = 16;
-  auto rule = [&] { os << std::string(w_name + w_type + w_shape + 3 * w_num, '-') << "\n"; };
+  auto rule = [&] { os << std::string(w_name + w_type + w_shape + 4 * w_num, '-') << "\n"; };
   os << "input " << shape_str(input_shape) << "\n";
   rule();
   os << std::left << std::setw(w_name) << "layer" << std::setw(w_type) << "type"
      << std::setw(w_shape) << "output shape" << std::right << std::setw(w_num) << "params"
-     << std::setw(w_num) << "FLOPs" << std::setw(w_num) << "activations"
+     << std::setw(w_num) << "FLOPs" << std::setw(w_num) << "activations" << std::setw(w_num)
+     << "kept (train)"
      << "\n";
   rule();
   for (const auto& l : layers) {
     os << std::left << std::setw(w_name) << l.name << std::setw(w_type) << l.type
        << std::setw(w_shape) << shape_str(l.output_shape) << std::right << std::setw(w_num)
        << grouped(l.parameters) << std::setw(w_num) << grouped(l.flops) << std::setw(w_num)
-       << human_bytes(l.activation_bytes) << "\n";
+       << human_bytes(l.activation_bytes) << std::setw(w_num)
+       << (l.kept_bytes >= 0 ? human_bytes(l.kept_bytes) : std::string("-")) << "\n";
   }
   rule();
   os << "total parameters:     " << grouped(total_parameters) << " (trainable "
      << grouped(trainable_parameters) << ")\n";
   os << "total FLOPs (forward): " << grouped(total_flops) << "\n";
   os << "activation memory:    " << human_bytes(activation_bytes) << "\n";
+  if (training_peak_bytes >= 0) {
+    os << "training step peak:   " << human_bytes(training_peak_bytes)
+       << " (parameters, gradients, kept activations; memory::estimate)\n";
+  }
   return os.str();
 }
 

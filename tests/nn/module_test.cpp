@@ -188,6 +188,25 @@ TEST(Summary, LectureNetsAndAlexNetFirstLayer) {
   EXPECT_NE(printed.str().find("[1, 96, 55, 55]"), std::string::npos);
   EXPECT_TRUE(alex.is_training());  // restored
   EXPECT_THROWS_WITH(nn::summary(alex, {1, 3, 5, 5}), "conv2d");
+
+  // The memory column (a training step on meta tensors, layers one by one): the
+  // convolution keeps its input (the conv's output is ReLU's to keep), ReLU its output.
+  EXPECT_EQ(a.layers[0].kept_bytes, 3 * 227 * 227 * 4);
+  EXPECT_EQ(a.layers[1].kept_bytes, 96 * 55 * 55 * 4);
+  EXPECT_GE(a.layers[2].kept_bytes, 0);  // LRN: its scale on the reference path, else nothing
+  EXPECT_GT(a.layers[3].kept_bytes, 0);  // max pooling: its indices or oneDNN's reserve
+  EXPECT_GT(a.training_peak_bytes, a.layers[0].kept_bytes + a.layers[1].kept_bytes);
+  EXPECT_NE(printed.str().find("kept (train)"), std::string::npos);
+  EXPECT_NE(printed.str().find("training step peak"), std::string::npos);
+  EXPECT_EQ(alex.parameters().front().device(), kCPU);
+  // Where the training step cannot run (batch norm with one value per channel), the
+  // column is empty and the summary still works.
+  nn::Sequential bn;
+  bn.emplace<nn::Linear>(3, 4);
+  bn.emplace<nn::BatchNorm1d>(4);
+  const nn::ModelSummary b = nn::summary(bn, {1, 3});
+  EXPECT_EQ(b.layers[0].kept_bytes, -1);
+  EXPECT_EQ(b.training_peak_bytes, -1);
 }
 
 }  // namespace

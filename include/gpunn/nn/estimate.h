@@ -6,8 +6,9 @@
 // device's simulated allocator follows every allocation and release, counting bytes as the
 // modelled device's allocator does (the CUDA caching allocator's 512-byte blocks). The
 // model's parameters are moved to the meta device for the estimate and back afterwards
-// (their values, gradients and the optimizer are untouched). The second step is the
-// steady state (the optimizer's buffers exist): its peak is the prediction, to compare
+// (their values, gradients, the optimizer and the default generator's state are
+// untouched; the step runs in the model's current mode, train() for a training step). The second
+// step is the steady state (the optimizer's buffers exist): its peak is the prediction, to compare
 // with memory_stats(device).peak_allocated_bytes over a real step.
 //
 // Not modelled: scratch that a library takes outside gpunn's allocator (oneDNN's, cuDNN's

@@ -6,9 +6,11 @@
 // (+ N·K·P·Q for the bias), pooling one per window element per output, batch
 // norm and LRN a few per element (documented in summary.cpp), elementwise
 // activations one per element. Activation memory is each layer's output size
-// in bytes; the total is their sum (what a training step keeps for backward,
-// roughly). Layers are the leaf modules (those without children) called
-// through Module::operator().
+// in bytes; the total is their sum. The "kept" column is what each layer's forward
+// keeps for backward in a training step, found by running one on meta tensors
+// (memory::estimate, gpunn/nn/estimate.h), with its predicted peak below the table.
+// Layers are the leaf modules (those without children) called through
+// Module::operator().
 #pragma once
 
 #include <gpunn/export.h>
@@ -30,6 +32,9 @@ struct LayerSummary {
   int64_t parameters = 0;
   int64_t flops = 0;
   int64_t activation_bytes = 0;
+  // What its forward keeps for backward in a training step (memory::estimate's count on
+  // meta tensors, layers run one by one); -1 where that step could not run.
+  int64_t kept_bytes = -1;
 };
 
 struct ModelSummary {
@@ -39,6 +44,9 @@ struct ModelSummary {
   int64_t trainable_parameters = 0;
   int64_t total_flops = 0;
   int64_t activation_bytes = 0;
+  // The predicted peak of a training step without optimizer state (memory::estimate on
+  // the module's device, float32, optimizer "none"); -1 where it could not run.
+  int64_t training_peak_bytes = -1;
   std::string table() const;  // the printed form
 };
 
