@@ -88,6 +88,26 @@ ConfidenceInterval bootstrap_ci(const Tensor& values, int64_t resamples, double 
   return bootstrap_ci(values.to_vector<double>(), resamples, confidence, seed);
 }
 
+BootstrapSample bootstrap_sample(int64_t n, uint64_t seed, int64_t member) {
+  GPUNN_CHECK(n >= 1, "bootstrap_sample: needs at least one example, got n = ", n);
+  GPUNN_CHECK(member >= 0, "bootstrap_sample: member must be non-negative, got ", member);
+  // Member m's draws are resample m of the Bootstrap stream keyed by the seed and n + 1
+  // (bootstrap_ci's intervals use key n: the two never share draws).
+  const uint64_t key =
+      detail::derive_key(seed, detail::Stream::Bootstrap, static_cast<uint64_t>(n), 1);
+  BootstrapSample s;
+  s.indices.resize(static_cast<size_t>(n));
+  std::vector<char> drawn(static_cast<size_t>(n), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t j = draw(key, member, i, n);
+    s.indices[static_cast<size_t>(i)] = j;
+    drawn[static_cast<size_t>(j)] = 1;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (!drawn[static_cast<size_t>(i)]) s.out_of_bag.push_back(i);
+  return s;
+}
+
 ConfidenceInterval bootstrap_ci(int64_t n, const SampleMetric& metric, int64_t resamples,
                                 double confidence, uint64_t seed) {
   check_bootstrap(n, resamples, confidence);

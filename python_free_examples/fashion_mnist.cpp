@@ -63,6 +63,7 @@ struct Options {
   bool test_each_epoch = false;
   std::string precision = "fp32";
   int64_t recompute = 0;  // Sequential::checkpoint_segments (0: store every activation)
+  int64_t bagging = 0;    // K > 0: K members on bootstrap resamples (run_bagging)
   // Testing hook (hidden option): raise SIGINT after this many steps, as a user's Ctrl-C would.
   int64_t raise_sigint_at_step = 0;
   // The recipe options given on the command line (an option --resume must not overrule).
@@ -232,6 +233,150 @@ double accuracy(const std::vector<int64_t>& pred, const std::vector<int64_t>& la
   return pred.empty() ? NAN : static_cast<double>(right) / static_cast<double>(pred.size());
 }
 
+// Class probabilities [n, 10] on the CPU for every image of x (a classifier's softmax, or
+// an Ensemble's own average), in eval mode without autograd, in chunks.
+Tensor probabilities(nn::Module& model, const Tensor& x, Device device,
+                     const std::string& precision, bool already_probabilities) {
+  NoGradGuard no_grad;
+  autocast::Guard amp(cli::autocast_dtype(precision), cli::uses_autocast(precision));
+  const bool was_training = model.is_training();
+  model.eval();
+  std::vector<Tensor> parts;
+  constexpr int64_t kChunk = 1000;
+  for (int64_t i = 0; i < x.shape()[0]; i += kChunk) {
+    const int64_t n = std::min(kChunk, x.shape()[0] - i);
+    Tensor out = model(x.narrow(0, i, n).contiguous().to(device)).to(kFloat32);
+    parts.push_back((already_probabilities ? out : softmax(out, 1)).to(kCPU));
+  }
+  model.train(was_training);
+  return cat(parts, 0);
+}
+
+// Per-example correctness (1 or 0) of the most probable class.
+std::vector<double> correct_of(const Tensor& probs, const std::vector<int64_t>& label) {
+  const std::vector<int64_t> pred = argmax(probs, 1).to_vector<int64_t>();
+  std::vector<double> c(pred.size());
+  for (size_t i = 0; i < pred.size(); ++i) c[i] = pred[i] == label[i] ? 1.0 : 0.0;
+  return c;
+}
+
+// --bagging K: K members, each trained from its own initial weights on its own bootstrap
+// resample of the training split with the run's recipe (SGD with Nesterov momentum,
+// warmup-cosine schedule, --epochs), combined by nn::Ensemble (their probabilities
+// averaged). Reports each member's and the ensemble's test accuracy with bootstrap 95%
+// intervals, and the out-of-bag estimate: each training image classified by the members
+// that never saw it, which estimates the ensemble's accuracy without touching the test set.
+int run_bagging(const Options& o, Device device, const data::TensorDataset& train,
+                const Tensor& test_x, const std::vector<int64_t>& test_y) {
+  const bool cnn = o.model == "cnn";
+  const int64_t n = train.size();
+  const std::vector<int64_t> train_y = train.target().to_vector<int64_t>();
+  nn::Ensemble ensemble;
+  std::vector<double> oob_sum(static_cast<size_t>(n) * 10, 0.0);
+  std::vector<int64_t> oob_votes(static_cast<size_t>(n), 0);
+  std::vector<double> member_acc;
+  gx::JsonLine json;
+  json.add("example", "fashion_mnist").add("model", o.model).add("precision", o.precision);
+  json.add("bagging", o.bagging);
+  for (int64_t k = 0; k < o.bagging; ++k) {
+    const data::BootstrapSample bs = data::bootstrap_sample(n, o.common.seed, k);
+    const data::TensorDataset resample = train.subset(bs.indices);
+    manual_seed(o.common.seed + static_cast<uint64_t>(k) + 1);  // its own initial weights
+    std::shared_ptr<nn::Sequential> member = cnn ? models::fashion_cnn() : models::fashion_mlp();
+    member->to(device);
+    data::DataLoader loader(resample, {.batch_size = o.batch,
+                                       .shuffle = true,
+                                       .seed = o.common.seed + static_cast<uint64_t>(k),
+                                       .device = device});
+    const int64_t steps_per_epoch = loader.num_batches();
+    optim::SGD opt(member->parameters(), {.lr = o.lr,
+                                          .momentum = o.momentum,
+                                          .weight_decay = o.weight_decay,
+                                          .nesterov = o.momentum > 0});
+    optim::WarmupCosineLR sched(opt, steps_per_epoch / 2, o.epochs * steps_per_epoch);
+    optim::GradScaler scaler(cli::scaler_options(o.precision));
+    gx::Progress bar("member " + std::to_string(k + 1) + "/" + std::to_string(o.bagging),
+                     o.epochs * steps_per_epoch, "steps");
+    int64_t step = 0;
+    double last_loss = 0;
+    for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
+      loader.set_epoch(epoch);
+      member->train();
+      for (data::Batch& b : loader) {
+        Tensor loss;
+        {
+          autocast::Guard amp(cli::autocast_dtype(o.precision), cli::uses_autocast(o.precision));
+          loss = cross_entropy((*member)(b.data), b.target);
+        }
+        opt.zero_grad();
+        scaler.scale(loss).backward();
+        scaler.step(opt);
+        scaler.update();
+        sched.step();
+        last_loss = loss.item();
+        GPUNN_CHECK(std::isfinite(last_loss), "the loss of member ", k + 1, " became ", last_loss,
+                    "; try a smaller --lr");
+        bar.update(++step, "loss " + std::to_string(last_loss));
+      }
+    }
+    bar.finish();
+    const Tensor p = probabilities(*member, test_x, device, o.precision, false);
+    const data::ConfidenceInterval ci =
+        data::bootstrap_ci(correct_of(p, test_y), 1000, 0.95, o.common.seed);
+    member_acc.push_back(ci.estimate);
+    std::cout << "member " << k + 1 << ": trained on " << n << " draws (" << bs.out_of_bag.size()
+              << " images out of bag), test accuracy " << std::fixed << std::setprecision(4)
+              << ci.estimate << " [" << ci.lower << ", " << ci.upper << "]\n";
+    if (!bs.out_of_bag.empty()) {
+      const Tensor idx = tensor_from(bs.out_of_bag, {static_cast<int64_t>(bs.out_of_bag.size())});
+      const std::vector<float> oob_p =
+          probabilities(*member, index_select(train.data(), 0, idx), device, o.precision, false)
+              .to_vector<float>();
+      for (size_t j = 0; j < bs.out_of_bag.size(); ++j) {
+        const auto i = static_cast<size_t>(bs.out_of_bag[j]);
+        for (size_t c = 0; c < 10; ++c) oob_sum[i * 10 + c] += oob_p[j * 10 + c];
+        ++oob_votes[i];
+      }
+    }
+    ensemble.push_back(member);
+  }
+
+  const Tensor p = probabilities(ensemble, test_x, device, o.precision, true);
+  const data::ConfidenceInterval ci =
+      data::bootstrap_ci(correct_of(p, test_y), 1000, 0.95, o.common.seed);
+  // Out of bag: the images at least one member did not see, by those members' average.
+  int64_t oob_n = 0, oob_right = 0;
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+    if (oob_votes[i] == 0) continue;
+    ++oob_n;
+    const auto first = oob_sum.begin() + static_cast<std::ptrdiff_t>(i * 10);
+    oob_right += std::max_element(first, first + 10) - first == train_y[i];
+  }
+  const double oob_acc = oob_n ? static_cast<double>(oob_right) / static_cast<double>(oob_n) : NAN;
+  double mean_member = 0;
+  for (double a : member_acc) mean_member += a / static_cast<double>(member_acc.size());
+  std::cout << "ensemble of " << o.bagging << ": test accuracy " << std::fixed
+            << std::setprecision(4) << ci.estimate << " [" << ci.lower << ", " << ci.upper
+            << "] (bootstrap, " << ci.resamples << " resamples); members' mean " << mean_member
+            << "\nout-of-bag estimate: " << oob_acc << " over " << oob_n
+            << " training images (each classified by the members that never saw it), against "
+            << "the test accuracy " << ci.estimate << "\n";
+
+  json.add("members_test_acc", member_acc)
+      .add("member_mean_test_acc", mean_member)
+      .add("test_acc", ci.estimate)
+      .add("test_acc_ci95", std::vector<double>{ci.lower, ci.upper})
+      .add("oob_acc", oob_acc)
+      .add("oob_images", oob_n)
+      .add("epochs", o.epochs)
+      .add("device", device.str());
+  std::cout << json.str() << std::endl;
+  const bool ok = std::isfinite(ci.estimate) && ci.estimate > (o.common.smoke ? 0.3 : 0.8) &&
+                  std::isfinite(oob_acc);
+  if (!ok) std::cerr << "fashion_mnist: the ensemble did not learn (see above)\n";
+  return ok ? 0 : 1;
+}
+
 void write_metrics_csv(const std::string& path, const History& h) {
   std::ofstream f(path);
   GPUNN_CHECK(f.good(), "cannot write ", path);
@@ -320,6 +465,8 @@ int run(Options& o) {
   GPUNN_CHECK(o.val_fraction > 0 && o.val_fraction < 1, "--val-fraction must be in (0, 1), got ",
               o.val_fraction);
   const int64_t stop_after = o.stop_after > 0 ? std::min(o.stop_after, o.epochs) : o.epochs;
+  GPUNN_CHECK(o.bagging == 0 || (o.resume.empty() && o.stop_after == 0),
+              "--bagging trains its members in one run; it takes no --resume or --stop-after");
   cli::apply_precision(o.precision);
   std::cout << "fashion_mnist: " << gx::run_summary(device, o.precision) << "\n";
 
@@ -350,6 +497,7 @@ int run(Options& o) {
             << val_set.size() << " validation, " << test.size() << " test images; normalized "
             << "with the training images' mean " << normalize.mean().item() << " and std "
             << normalize.std().item() << "\n";
+  if (o.bagging > 0) return run_bagging(o, device, train, test_x, test_y);
 
   data::DataLoader loader(
       train, {.batch_size = o.batch, .shuffle = true, .seed = o.common.seed, .device = device});
@@ -645,6 +793,11 @@ int main(int argc, char** argv) {
                  "the last recomputed in backward (0: store every activation; the results are "
                  "the same)")
       ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--bagging", o.bagging,
+                 "train K members on bootstrap resamples of the training split and average "
+                 "their probabilities (nn::Ensemble); reports each member's, the ensemble's "
+                 "and the out-of-bag accuracy (0: off)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--test-each-epoch", o.test_each_epoch,
                "also measure test accuracy after every epoch (for the curves only; the epoch is "

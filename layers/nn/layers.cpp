@@ -387,6 +387,31 @@ Sequential& Sequential::checkpoint_segments(size_t k, size_t count) {
   return *this;
 }
 
+Tensor Ensemble::forward(const Tensor& x) {
+  GPUNN_CHECK(!members_.empty(), "Ensemble: no members to average");
+  Tensor sum_p;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    const Tensor logits = (*members_[i])(x);
+    GPUNN_CHECK(logits.dim() == 2, "Ensemble: member ", i, " returned ", logits.shape(),
+                "; expected logits [N, C]");
+    const Tensor p = softmax(logits, 1);
+    if (sum_p.defined()) {
+      GPUNN_CHECK(p.shape() == sum_p.shape(), "Ensemble: member ", i, " returned ", logits.shape(),
+                  " but member 0 ", sum_p.shape());
+      sum_p = sum_p + p;
+    } else {
+      sum_p = p;
+    }
+  }
+  return sum_p / static_cast<double>(members_.size());
+}
+
+const std::shared_ptr<Module>& Ensemble::operator[](size_t i) const {
+  GPUNN_CHECK(i < members_.size(), "Ensemble: index ", i, " out of range for ", members_.size(),
+              " members");
+  return members_[i];
+}
+
 Checkpoint::Checkpoint(std::shared_ptr<Module> wrapped) : Module("Checkpoint") {
   GPUNN_CHECK(wrapped != nullptr, "Checkpoint: no module given");
   module = register_module("module", std::move(wrapped));

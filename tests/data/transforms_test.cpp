@@ -329,5 +329,28 @@ TEST(Bootstrap, DegenerateAndBadInput) {
   EXPECT_THROWS_WITH(data::bootstrap_ci(zeros({2, 2})), "1-D");
 }
 
+TEST(Bootstrap, ASampleForBaggingAndItsOutOfBagExamples) {
+  const int64_t n = 10000;
+  const data::BootstrapSample a = data::bootstrap_sample(n, 7, 0);
+  ASSERT_EQ(a.indices.size(), static_cast<size_t>(n));
+  std::vector<int> count(n, 0);
+  for (int64_t i : a.indices) {
+    ASSERT_TRUE(i >= 0 && i < n);
+    ++count[static_cast<size_t>(i)];
+  }
+  // Out of bag: exactly the examples never drawn, increasing; about n/e of them.
+  std::vector<int64_t> never;
+  for (int64_t i = 0; i < n; ++i)
+    if (count[static_cast<size_t>(i)] == 0) never.push_back(i);
+  EXPECT_EQ(a.out_of_bag, never);
+  EXPECT_NEAR(static_cast<double>(a.out_of_bag.size()) / n, std::exp(-1.0), 0.015);
+  // The same (n, seed, member) gives the same sample; another member another one.
+  EXPECT_EQ(data::bootstrap_sample(n, 7, 0).indices, a.indices);
+  EXPECT_NE(data::bootstrap_sample(n, 7, 1).indices, a.indices);
+  EXPECT_NE(data::bootstrap_sample(n, 8, 0).indices, a.indices);
+  EXPECT_THROWS_WITH(data::bootstrap_sample(0, 1), "bootstrap_sample", "at least one");
+  EXPECT_THROWS_WITH(data::bootstrap_sample(5, 1, -1), "bootstrap_sample", "member");
+}
+
 }  // namespace
 }  // namespace gpunn

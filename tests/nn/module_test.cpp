@@ -159,6 +159,29 @@ TEST(Module, ZeroGradAndRepr) {
   EXPECT_NE(r.find("(1): ReLU()"), std::string::npos) << r;
 }
 
+TEST(Ensemble, AveragesTheMembersProbabilities) {
+  manual_seed(4);
+  nn::Ensemble e;
+  auto a = e.push_back(std::make_shared<nn::Linear>(5, 3));
+  auto b = e.push_back(std::make_shared<nn::Linear>(5, 3));
+  auto c = e.push_back(std::make_shared<nn::Linear>(5, 3));
+  const Tensor x = rand({4, 5}, kFloat64);
+  e.to(kFloat64);
+  const Tensor expected =
+      (softmax(a->forward(x), 1) + softmax(b->forward(x), 1) + softmax(c->forward(x), 1)) / 3.0;
+  const Tensor p = e(x);
+  EXPECT_TRUE(test::tensors_near(p, expected, 1e-15));
+  EXPECT_TRUE(test::tensors_near(p.sum({1}), ones({4}, kFloat64), 1e-15));
+  EXPECT_EQ(e.size(), 3u);
+  EXPECT_TRUE(e.state_dict().contains("2.weight"));
+  EXPECT_THROWS_WITH(nn::Ensemble()(x), "Ensemble", "no members");
+  nn::Ensemble bad;
+  bad.push_back(std::make_shared<nn::Linear>(5, 3));
+  bad.push_back(std::make_shared<nn::Linear>(5, 2));
+  bad.to(kFloat64);
+  EXPECT_THROWS_WITH(bad(x), "Ensemble", "member 1", "[4, 2]");
+}
+
 TEST(Summary, LectureNetsAndAlexNetFirstLayer) {
   auto net = mlp({3, 4, 2});
   nn::ModelSummary s = nn::summary(*net, {1, 3});

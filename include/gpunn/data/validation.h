@@ -52,6 +52,16 @@ using SampleMetric = std::function<double(const std::vector<int64_t>& indices)>;
 ConfidenceInterval bootstrap_ci(int64_t n, const SampleMetric& metric, int64_t resamples = 1000,
                                 double confidence = 0.95, uint64_t seed = 0);
 
+// One bootstrap resample of n examples, for bagging (Breiman, "Bagging Predictors", 1996):
+// n indices drawn with replacement (in draw order), and the examples never drawn (the
+// out-of-bag ones, about n/e of them, increasing), on which a member trained on the
+// resample can be tested. Depends only on (n, seed, member).
+struct BootstrapSample {
+  std::vector<int64_t> indices;
+  std::vector<int64_t> out_of_bag;
+};
+BootstrapSample bootstrap_sample(int64_t n, uint64_t seed, int64_t member = 0);
+
 }  // namespace gpunn::data
 
 GPUNN_API_END

@@ -83,6 +83,27 @@ class ModuleList : public Module {
   std::vector<std::shared_ptr<Module>> modules_;
 };
 
+// Bagging's combination (Breiman, "Bagging Predictors", 1996): the members' predicted
+// probabilities averaged, forward(x) = mean over members of softmax(member(x), 1), for
+// classifiers that return logits [N, C]. Members are the children "0", "1", ...; train
+// each on its own bootstrap resample (data::bootstrap_sample) and combine them here.
+class Ensemble : public Module {
+ public:
+  Ensemble() : Module("Ensemble") {}
+  template <typename M>
+  std::shared_ptr<M> push_back(std::shared_ptr<M> member) {
+    register_module(std::to_string(members_.size()), member);
+    members_.push_back(member);
+    return member;
+  }
+  Tensor forward(const Tensor& x) override;  // probabilities [N, C], not logits
+  size_t size() const { return members_.size(); }
+  const std::shared_ptr<Module>& operator[](size_t i) const;
+
+ private:
+  std::vector<std::shared_ptr<Module>> members_;
+};
+
 // Runs `module` under autograd::checkpoint while recording: its forward keeps only its
 // input for backward, and backward reruns it (gpunn/autograd.h says what that covers:
 // dropout masks repeat, batch norm's statistics move once). Without recording it is the
