@@ -45,7 +45,11 @@ constexpr bool unary_backward_reads_y(UnaryOp op) {
   return op == UnaryOp::Exp || op == UnaryOp::Sqrt;
 }
 
-enum class BinaryOp : int { Add, Sub, Mul, Div, Pow };
+// Lt ... Ne compare: 1 where the relation holds, else 0 (NaN compares false, and unequal),
+// in the operands' dtype; they have no gradient.
+enum class BinaryOp : int { Add, Sub, Mul, Div, Pow, Lt, Le, Gt, Ge, Eq, Ne };
+
+constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Lt; }
 
 struct UnaryArgs {
   DType dtype;

@@ -103,6 +103,18 @@ GPUNN_HOST_DEVICE inline T binary_value(BinaryOp op, T a, T b) {
       return a / b;
     case BinaryOp::Pow:
       return std::pow(a, b);
+    case BinaryOp::Lt:
+      return a < b ? T(1) : T(0);
+    case BinaryOp::Le:
+      return a <= b ? T(1) : T(0);
+    case BinaryOp::Gt:
+      return a > b ? T(1) : T(0);
+    case BinaryOp::Ge:
+      return a >= b ? T(1) : T(0);
+    case BinaryOp::Eq:
+      return a == b ? T(1) : T(0);
+    case BinaryOp::Ne:
+      return a != b ? T(1) : T(0);
   }
   return T(0);
 }
@@ -132,6 +144,15 @@ GPUNN_HOST_DEVICE inline void binary_partials(BinaryOp op, T a, T b, T z, T* pa,
       // where a == 0 and b >= 0 (the limit from the right), as PyTorch does.
       *pa = b == T(0) ? T(0) : b * std::pow(a, b - T(1));
       *pb = (a == T(0) && b >= T(0)) ? T(0) : z * std::log(a);
+      return;
+    case BinaryOp::Lt:  // piecewise constant: no gradient (never recorded)
+    case BinaryOp::Le:
+    case BinaryOp::Gt:
+    case BinaryOp::Ge:
+    case BinaryOp::Eq:
+    case BinaryOp::Ne:
+      *pa = T(0);
+      *pb = T(0);
       return;
   }
 }

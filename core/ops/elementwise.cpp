@@ -140,6 +140,13 @@ const char* binary_node_name(BinaryOp kind) {
       return "div_backward";
     case BinaryOp::Pow:
       return "pow_backward";
+    case BinaryOp::Lt:
+    case BinaryOp::Le:
+    case BinaryOp::Gt:
+    case BinaryOp::Ge:
+    case BinaryOp::Eq:
+    case BinaryOp::Ne:
+      break;  // comparisons record no node
   }
   return "binary_backward";
 }
@@ -173,6 +180,14 @@ class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
       case BinaryOp::Pow:
         binary_partials(op_, kind_, dz, saved.a.unpack(*this), saved.b.unpack(*this),
                         saved.z.unpack(*this), z_shape_, want_a, want_b, &da, &db);
+        break;
+      case BinaryOp::Lt:
+      case BinaryOp::Le:
+      case BinaryOp::Gt:
+      case BinaryOp::Ge:
+      case BinaryOp::Eq:
+      case BinaryOp::Ne:
+        GPUNN_ASSERT(false, op_, ": a comparison recorded a backward node");
         break;
     }
     return {want_a ? sum_to(da, a_shape_) : Tensor(), want_b ? sum_to(db, b_shape_) : Tensor()};
@@ -209,6 +224,12 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
                                  .b = bd.data_ptr(),
                                  .z = z.data_ptr()};
   launch(kernels::binary_forward, z.device(), args, {&ad, &bd}, {&z}, op);
+  if (kernels::is_comparison(kind)) {
+    // Piecewise constant: no gradient and no tangent; the operands count as used (a
+    // checkpoint's first run sees them, Note [what a checkpoint's first run learns]).
+    autograd::needs_grad({&a, &b});
+    return z;
+  }
   const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
   if (autograd::needs_grad({&a, &b})) {
     auto node =
@@ -268,6 +289,28 @@ Tensor add(const Tensor& a, const Tensor& b) { return binary("add", BinaryOp::Ad
 Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", BinaryOp::Sub, a, b); }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", BinaryOp::Mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary("div", BinaryOp::Div, a, b); }
+
+Tensor lt(const Tensor& a, const Tensor& b) { return binary("lt", BinaryOp::Lt, a, b); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary("le", BinaryOp::Le, a, b); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary("gt", BinaryOp::Gt, a, b); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary("ge", BinaryOp::Ge, a, b); }
+Tensor eq(const Tensor& a, const Tensor& b) { return binary("eq", BinaryOp::Eq, a, b); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary("ne", BinaryOp::Ne, a, b); }
+
+namespace {
+// b as a 0-dim tensor of a's dtype and device (broadcast against a).
+Tensor scalar_like(const char* op, const Tensor& a, double b) {
+  check_defined(op, a, "the first operand");
+  return full({}, b, TensorOptions(a.dtype()).device(a.device()));
+}
+}  // namespace
+
+Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like("lt", a, b)); }
+Tensor le(const Tensor& a, double b) { return le(a, scalar_like("le", a, b)); }
+Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like("gt", a, b)); }
+Tensor ge(const Tensor& a, double b) { return ge(a, scalar_like("ge", a, b)); }
+Tensor eq(const Tensor& a, double b) { return eq(a, scalar_like("eq", a, b)); }
+Tensor ne(const Tensor& a, double b) { return ne(a, scalar_like("ne", a, b)); }
 // exp, log and pow run in float32 under autocast (gpunn/autocast.h).
 Tensor pow(const Tensor& x, const Tensor& exponent) {
   if (autocast_detail::active())

@@ -91,6 +91,24 @@ void with_constant(BinaryOp op, F&& f) {
     case B::Pow:
       f(std::integral_constant<B, B::Pow>{});
       return;
+    case B::Lt:
+      f(std::integral_constant<B, B::Lt>{});
+      return;
+    case B::Le:
+      f(std::integral_constant<B, B::Le>{});
+      return;
+    case B::Gt:
+      f(std::integral_constant<B, B::Gt>{});
+      return;
+    case B::Ge:
+      f(std::integral_constant<B, B::Ge>{});
+      return;
+    case B::Eq:
+      f(std::integral_constant<B, B::Eq>{});
+      return;
+    case B::Ne:
+      f(std::integral_constant<B, B::Ne>{});
+      return;
   }
 }
 

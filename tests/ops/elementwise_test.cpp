@@ -300,6 +300,60 @@ TEST(ElementwiseRows, BinaryOpsWithBroadcasting) {
                     {test::uniform({5, 7}), test::uniform({7, 5})});
 }
 
+TEST(ElementwiseRows, ComparisonsWithBroadcastingAndTies) {
+  // Whole numbers in [-2, 2]: ties on both sides of every comparison.
+  const Tensor a = tensor({-2, -1, 0, 1, 2, 0, 1, -1}, {4, 1, 2}, kFloat64);
+  const Tensor b = tensor({0, 1, -1}, {3, 1}, kFloat64);
+  const auto E = OpFamily::Elementwise;
+  const test::RowOptions values_only{.atol = 0, .rtol = 0, .backward = false};
+  test::expect_rows(
+      E, "lt", [](auto& in) { return lt(in[0], in[1]); }, {a, b}, values_only);
+  test::expect_rows(
+      E, "le", [](auto& in) { return le(in[0], in[1]); }, {a, b}, values_only);
+  test::expect_rows(
+      E, "gt", [](auto& in) { return gt(in[0], in[1]); }, {a, b}, values_only);
+  test::expect_rows(
+      E, "ge", [](auto& in) { return ge(in[0], in[1]); }, {a, b}, values_only);
+  test::expect_rows(
+      E, "eq", [](auto& in) { return eq(in[0], in[1]); }, {a, b}, values_only);
+  test::expect_rows(
+      E, "ne", [](auto& in) { return ne(in[0], in[1]); }, {a, b}, values_only);
+  test::expect_rows(
+      E, "lt scalar", [](auto& in) { return lt(in[0], 0.5); }, {a}, values_only);
+}
+
+TEST(Elementwise, ComparisonsGiveOnesAndZerosAndNoGradient) {
+  const double nan = std::nan("");
+  const Tensor a = tensor({1, 2, 3, nan, 2}, kFloat64);
+  const Tensor b = tensor({2, 2, 2, 1, nan}, kFloat64);
+  EXPECT_TRUE(test::values_near(lt(a, b), {1, 0, 0, 0, 0}, 0));
+  EXPECT_TRUE(test::values_near(le(a, b), {1, 1, 0, 0, 0}, 0));
+  EXPECT_TRUE(test::values_near(gt(a, b), {0, 0, 1, 0, 0}, 0));
+  EXPECT_TRUE(test::values_near(ge(a, b), {0, 1, 1, 0, 0}, 0));
+  EXPECT_TRUE(test::values_near(eq(a, b), {0, 1, 0, 0, 0}, 0));
+  EXPECT_TRUE(test::values_near(ne(a, b), {1, 0, 1, 1, 1}, 0));  // NaN is unequal
+  EXPECT_TRUE(test::values_near(ge(a, 2.0), {0, 1, 1, 0, 1}, 0));
+  for (DType d : {kFloat32, kBFloat16, kFloat16}) {
+    const Tensor r = lt(a.to(d), b.to(d));
+    EXPECT_EQ(r.dtype(), d);
+    EXPECT_TRUE(test::values_near(r, {1, 0, 0, 0, 0}, 0)) << dtype_name(d);
+  }
+  // No gradient: the result does not require grad, and a loss through it reaches only the
+  // other factor.
+  Tensor x = test::leaf(tensor({0.5, -1.0, 2.0}, kFloat64));
+  const Tensor mask = gt(x, 0.0);
+  EXPECT_FALSE(mask.requires_grad());
+  sum(x * mask).backward();
+  EXPECT_TRUE(test::values_near(x.grad(), {1, 0, 1}, 0));
+  // A Bernoulli sample: lt(u, p) is 1 with probability p.
+  manual_seed(3);
+  const Tensor p = full({20000}, 0.3, kFloat64);
+  const double mean = lt(rand_like(p), p).mean().item();
+  EXPECT_NEAR(mean, 0.3, 0.015);
+  EXPECT_THROWS_WITH(lt(ones({2}), ones({2}, kFloat64)), "lt", "float64", "float32");
+  EXPECT_THROWS_WITH(lt(ones({2}, kInt64), ones({2}, kInt64)), "lt");
+}
+
 TEST(ElementwiseRows, MixedDevicesAreAnError) {
   GPUNN_REQUIRE_GPU();
   EXPECT_THROWS_WITH(add(ones({2}), ones({2}, Device::cuda(0))), "add", "second operand", "cpu",

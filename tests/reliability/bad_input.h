@@ -110,6 +110,8 @@ inline std::vector<std::pair<std::string, BinaryOp>> elementwise_binary_ops() {
       {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
       {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
       {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
+      {"lt", [](const Tensor& a, const Tensor& b) { return lt(a, b); }},
+      {"eq", [](const Tensor& a, const Tensor& b) { return eq(a, b); }},
   };
 }
 

@@ -3,8 +3,8 @@
 // Binary ops broadcast as NumPy and PyTorch do: shapes align at the last dim and a
 // dim of size 1 (or a missing leading dim) stretches to the other's size. Both
 // operands must have the same dtype (no silent promotion) and device. Every op
-// here is differentiable in both modes; gradients of broadcast operands are
-// summed back to their shapes.
+// here but the comparisons is differentiable in both modes; gradients of broadcast
+// operands are summed back to their shapes.
 #pragma once
 
 #include <gpunn/export.h>
@@ -26,6 +26,24 @@ Tensor mul(const Tensor& a, double b);
 Tensor div(const Tensor& a, double b);
 Tensor rsub(const Tensor& a, double b);  // b - a
 Tensor rdiv(const Tensor& a, double b);  // b / a
+
+// Comparisons, broadcast like the ops above: 1 where a < b (<=, >, >=, ==, !=) holds and 0
+// elsewhere, in the operands' floating dtype (gpunn has no bool dtype), so that a mask
+// multiplies directly. NaN compares false (and unequal: ne is 1). Piecewise constant: no
+// gradient and no tangent (the result does not require grad). A Bernoulli sample of
+// probabilities p: lt(rand_like(p), p).
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, double b);
+Tensor le(const Tensor& a, double b);
+Tensor gt(const Tensor& a, double b);
+Tensor ge(const Tensor& a, double b);
+Tensor eq(const Tensor& a, double b);
+Tensor ne(const Tensor& a, double b);
 
 Tensor neg(const Tensor& x);   // -x
 Tensor exp(const Tensor& x);   // e^x;        dx = dy * y
