@@ -1,4 +1,5 @@
 // Ready-made models (gpunn/models.h).
+#include <gpunn/autograd.h>
 #include <gpunn/error.h>
 #include <gpunn/models.h>
 #include <gpunn/nn/layers.h>
@@ -77,6 +78,67 @@ std::shared_ptr<nn::Sequential> fashion_mlp(int64_t num_classes) {
 }
 
 // ---- VAE ------------------------------------------------------------------------------------
+
+RBM::RBM(int64_t visible_, int64_t hidden_, Generator* generator)
+    : Module("RBM"), visible(visible_), hidden(hidden_) {
+  GPUNN_CHECK(visible >= 1 && hidden >= 1,
+              "models::RBM: visible and hidden must be at least 1, got ", visible, " and ", hidden);
+  weight = register_parameter("weight", randn({visible, hidden}, {}, generator) * 0.01, false);
+  visible_bias = register_parameter("visible_bias", zeros({visible}), false);
+  hidden_bias = register_parameter("hidden_bias", zeros({hidden}), false);
+}
+
+Tensor RBM::hidden_probabilities(const Tensor& v) const {
+  GPUNN_CHECK(v.dim() == 2 && v.shape()[1] == visible, "RBM: expected visible units [N, ", visible,
+              "], got ", v.shape());
+  return sigmoid(linear(v, weight.transpose(0, 1), hidden_bias));
+}
+
+Tensor RBM::visible_probabilities(const Tensor& h) const {
+  GPUNN_CHECK(h.dim() == 2 && h.shape()[1] == hidden, "RBM: expected hidden units [N, ", hidden,
+              "], got ", h.shape());
+  return sigmoid(linear(h, weight, visible_bias));
+}
+
+Tensor RBM::sample(const Tensor& p, Generator* generator) { return lt(rand_like(p, generator), p); }
+
+Tensor RBM::free_energy(const Tensor& v) const {
+  GPUNN_CHECK(v.dim() == 2 && v.shape()[1] == visible, "RBM: expected visible units [N, ", visible,
+              "], got ", v.shape());
+  const Tensor a = linear(v, weight.transpose(0, 1), hidden_bias);
+  // softplus(a) = relu(a) + log(1 + exp(-|a|)): no overflow for large |a|.
+  const Tensor softplus = relu(a) + log(add(exp(neg(abs(a))), 1.0));
+  return neg(matmul(v, visible_bias) + softplus.sum({1}));
+}
+
+Tensor RBM::gibbs(const Tensor& v, int64_t k, Generator* generator) const {
+  GPUNN_CHECK(k >= 1, "RBM::gibbs: k must be at least 1, got ", k);
+  Tensor x = v;
+  for (int64_t i = 0; i < k; ++i) {
+    x = sample(visible_probabilities(sample(hidden_probabilities(x), generator)), generator);
+  }
+  return x;
+}
+
+RBM::Gradients RBM::contrastive_divergence(const Tensor& v0, int64_t k, Tensor* chain,
+                                           Generator* generator) const {
+  NoGradGuard no_grad;
+  GPUNN_CHECK(k >= 1, "RBM::contrastive_divergence: k must be at least 1, got ", k);
+  const Tensor ph0 = hidden_probabilities(v0);
+  Tensor vk = gibbs(chain ? *chain : v0, k, generator);
+  if (chain) *chain = vk;
+  const Tensor phk = hidden_probabilities(vk);
+  const auto n0 = static_cast<double>(v0.shape()[0]), nk = static_cast<double>(vk.shape()[0]);
+  Gradients g;
+  g.weight = matmul(v0.transpose(0, 1), ph0) / n0 - matmul(vk.transpose(0, 1), phk) / nk;
+  g.visible_bias = v0.mean({0}) - vk.mean({0});
+  g.hidden_bias = ph0.mean({0}) - phk.mean({0});
+  return g;
+}
+
+std::string RBM::extra_repr() const {
+  return "visible=" + std::to_string(visible) + ", hidden=" + std::to_string(hidden);
+}
 
 VAE::VAE(int64_t input_features_, int64_t hidden_, int64_t latent_)
     : Module("VAE"), input_features(input_features_), hidden(hidden_), latent(latent_) {

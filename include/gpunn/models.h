@@ -100,6 +100,44 @@ struct VaeLoss {
 };
 VaeLoss vae_loss(const VAE::Output& output, const Tensor& x);
 
+// A binary-binary restricted Boltzmann machine (Smolensky 1986; Hinton, "A Practical
+// Guide to Training Restricted Boltzmann Machines", 2010): visible units v and hidden
+// units h in {0, 1}, energy E(v, h) = -b·v - c·h - vᵀWh, P(v, h) = exp(-E) / Z.
+//   p(h = 1 | v) = σ(vW + c),   p(v = 1 | h) = σ(hWᵀ + b)
+//   free energy F(v) = -b·v - Σ_j softplus((vW + c)_j),   P(v) = exp(-F(v)) / Z
+// Parameters: "weight" [visible, hidden] (N(0, 0.01²)), "visible_bias", "hidden_bias"
+// (zeros). Its updates are not backpropagation: contrastive_divergence gives the
+// log-likelihood's gradient estimate, which the caller adds (gradient ascent).
+class RBM : public nn::Module {
+ public:
+  RBM(int64_t visible, int64_t hidden, Generator* generator = nullptr);
+  Tensor hidden_probabilities(const Tensor& v) const;   // [N, hidden]
+  Tensor visible_probabilities(const Tensor& h) const;  // [N, visible]
+  // A Bernoulli sample of probabilities p: 1 with probability p (lt(rand_like(p), p)).
+  static Tensor sample(const Tensor& p, Generator* generator = nullptr);
+  Tensor free_energy(const Tensor& v) const;  // [N]
+  // k steps of block Gibbs sampling from v (v → h → v, k times): the last visible sample.
+  Tensor gibbs(const Tensor& v, int64_t k, Generator* generator = nullptr) const;
+
+  // The log-likelihood's gradient, estimated by contrastive divergence: the data's
+  // statistics (v0 with p(h | v0)) minus the model's, from a Gibbs chain of k steps
+  // started at the data (CD-k) or, with `chain` given, at the chain's state, which is
+  // then advanced in place (persistent CD, Tieleman 2008). The negative phase uses the
+  // chain's visible sample and its hidden probabilities (Hinton's guide, section 3).
+  // Each statistic is a mean over its rows.
+  struct Gradients {
+    Tensor weight, visible_bias, hidden_bias;
+  };
+  Gradients contrastive_divergence(const Tensor& v0, int64_t k, Tensor* chain = nullptr,
+                                   Generator* generator = nullptr) const;
+
+  Tensor forward(const Tensor& v) override { return hidden_probabilities(v); }
+  std::string extra_repr() const override;
+
+  int64_t visible, hidden;
+  Tensor weight, visible_bias, hidden_bias;
+};
+
 // LeNet-5 (LeCun et al., 1998) in its common modern form (ReLU and max-pooling
 // in place of the scaled tanh and trainable subsampling) for 28x28 gray images,
 // input [N, 1, 28, 28]; the first convolution pads by 2, which gives the

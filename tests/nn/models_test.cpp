@@ -3,6 +3,8 @@
 #include <gpunn/gpunn.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "test_util.h"
 
 namespace gpunn {
@@ -82,6 +84,89 @@ TEST(Models, BadArguments) {
   EXPECT_TRUE(test::throws_with([] { (void)models::alexnet(1000, 1.0); }, {"dropout"}));
   EXPECT_TRUE(test::throws_with([] { (void)models::fashion_cnn(-1); }, {"num_classes"}));
   EXPECT_TRUE(test::throws_with([] { (void)models::fashion_mlp(0); }, {"fashion_mlp"}));
+}
+
+}  // namespace
+}  // namespace gpunn
+
+namespace gpunn {
+namespace {
+
+// The exact log-likelihood gradient of a tiny RBM (4 visible, 3 hidden units) by
+// enumerating all 2^7 joint states: the data's statistics minus the model's.
+TEST(Rbm, ContrastiveDivergenceMatchesTheExactGradientOfATinyRbm) {
+  manual_seed(5);
+  models::RBM rbm(4, 3);
+  rbm.to(kFloat64);
+  {
+    NoGradGuard no_grad;
+    rbm.weight.copy_(randn({4, 3}, kFloat64));
+    rbm.visible_bias.copy_(randn({4}, kFloat64) * 0.5);
+    rbm.hidden_bias.copy_(randn({3}, kFloat64) * 0.5);
+  }
+  const std::vector<double> W = rbm.weight.to_vector<double>(),
+                            b = rbm.visible_bias.to_vector<double>(),
+                            c = rbm.hidden_bias.to_vector<double>();
+  // Model expectations of v_i h_j, v_i and h_j over P(v, h) = exp(-E) / Z.
+  std::vector<double> vh(12, 0.0), ev(4, 0.0), eh(3, 0.0);
+  double Z = 0;
+  for (int s = 0; s < 128; ++s) {
+    int v[4], h[3];
+    for (int i = 0; i < 4; ++i) v[i] = (s >> i) & 1;
+    for (int j = 0; j < 3; ++j) h[j] = (s >> (4 + j)) & 1;
+    double minus_e = 0;
+    for (int i = 0; i < 4; ++i) minus_e += b[i] * v[i];
+    for (int j = 0; j < 3; ++j) minus_e += c[j] * h[j];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 3; ++j) minus_e += v[i] * W[i * 3 + j] * h[j];
+    const double w = std::exp(minus_e);
+    Z += w;
+    for (int i = 0; i < 4; ++i) {
+      ev[i] += w * v[i];
+      for (int j = 0; j < 3; ++j) vh[i * 3 + j] += w * v[i] * h[j];
+    }
+    for (int j = 0; j < 3; ++j) eh[j] += w * h[j];
+  }
+  // The data: six visible vectors; their statistics are exact (p(h | v) in closed form).
+  const Tensor data = tensor(
+      {1, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1}, {6, 4}, kFloat64);
+  const Tensor ph = rbm.hidden_probabilities(data);
+  std::vector<double> dw = (matmul(data.transpose(0, 1), ph) / 6.0).to_vector<double>();
+  std::vector<double> db = data.mean({0}).to_vector<double>();
+  std::vector<double> dc = ph.mean({0}).to_vector<double>();
+  for (size_t k = 0; k < 12; ++k) dw[k] -= vh[k] / Z;
+  for (size_t i = 0; i < 4; ++i) db[i] -= ev[i] / Z;
+  for (size_t j = 0; j < 3; ++j) dc[j] -= eh[j] / Z;
+
+  // Persistent CD with 20,000 chains run 200 steps: the negative phase is the model's
+  // expectation up to Monte Carlo error (about 0.5 / sqrt(20000) = 0.0035 per entry).
+  manual_seed(6);
+  Tensor chain = models::RBM::sample(full({20000, 4}, 0.5, kFloat64));
+  const models::RBM::Gradients g = rbm.contrastive_divergence(data, 200, &chain);
+  EXPECT_TRUE(test::values_near(g.weight, dw, 0.02));
+  EXPECT_TRUE(test::values_near(g.visible_bias, db, 0.02));
+  EXPECT_TRUE(test::values_near(g.hidden_bias, dc, 0.02));
+  EXPECT_EQ(chain.shape(), (Shape{20000, 4}));
+  // CD-1 from the data is biased: it differs from the exact gradient visibly here.
+  const models::RBM::Gradients cd1 = rbm.contrastive_divergence(data, 1);
+  EXPECT_EQ(cd1.weight.shape(), (Shape{4, 3}));
+  // The free energy gives the exact marginal: P(v) = exp(-F(v)) / Z.
+  const std::vector<double> f = rbm.free_energy(data).to_vector<double>();
+  double marginal = 0;  // P(v = data row 0) by enumerating h
+  for (int s = 0; s < 8; ++s) {
+    const int v[4] = {1, 0, 1, 0};
+    double minus_e = 0;
+    for (int i = 0; i < 4; ++i) minus_e += b[i] * v[i];
+    for (int j = 0; j < 3; ++j) {
+      const int h = (s >> j) & 1;
+      minus_e += c[j] * h;
+      for (int i = 0; i < 4; ++i) minus_e += v[i] * W[i * 3 + j] * h;
+    }
+    marginal += std::exp(minus_e);
+  }
+  EXPECT_NEAR(std::exp(-f[0]), marginal, 1e-12 * marginal);
+  EXPECT_THROWS_WITH(rbm.hidden_probabilities(ones({2, 5}, kFloat64)), "RBM", "[2, 5]");
+  EXPECT_THROWS_WITH(rbm.gibbs(data, 0), "RBM::gibbs", "k");
 }
 
 }  // namespace
