@@ -224,12 +224,7 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
                                  .b = bd.data_ptr(),
                                  .z = z.data_ptr()};
   launch(kernels::binary_forward, z.device(), args, {&ad, &bd}, {&z}, op);
-  if (kernels::is_comparison(kind)) {
-    // Piecewise constant: no gradient and no tangent; the operands count as used (a
-    // checkpoint's first run sees them, Note [what a checkpoint's first run learns]).
-    autograd::needs_grad({&a, &b});
-    return z;
-  }
+  if (kernels::is_comparison(kind)) return z;  // piecewise constant: no gradient, no tangent
   const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
   if (autograd::needs_grad({&a, &b})) {
     auto node =

@@ -264,6 +264,14 @@ TEST(Recompute, OutputsThatAreInputsOrOutsideTensorsGetTheirGradients) {
   EXPECT_TRUE(test::values_near(w.grad(), {3, 4}, 0));  // 2 + x
 }
 
+TEST(Recompute, AComparisonOnATrainedTensorInsideIsNoEdge) {
+  // gt(w, 0) has no gradient: w is no edge of the checkpoint, and the rerun reaches it not.
+  Tensor x = leaf(tensor({1.0, 2.0, 3.0}, kFloat64)), w = leaf(tensor({-1.0, 0.5, 2.0}, kFloat64));
+  sum(autograd::checkpoint([&](const Tensor& t) { return t * gt(w, 0.0); }, x)).backward();
+  EXPECT_TRUE(test::values_near(x.grad(), {0, 1, 1}, 0));
+  EXPECT_FALSE(w.grad().defined());
+}
+
 TEST(Recompute, ARerunThatDiffersIsAnErrorNotAWrongGradient) {
   Tensor w = leaf(ones({3}, kFloat64)), v = leaf(ones({3}, kFloat64));
   int calls = 0;
