@@ -63,6 +63,45 @@ TEST(Spiral, BadArguments) {
   EXPECT_EQ(data::spiral(2, 1, 1).size(), 2);  // one point per arm, at the origin
 }
 
+// ---- two moons ------------------------------------------------------------------------
+
+TEST(TwoMoons, NoiselessPointsLieOnTheTwoHalfCircles) {
+  data::TensorDataset d = data::two_moons(5, /*seed=*/0, /*noise=*/0.0, kFloat64);
+  EXPECT_EQ(d.data().shape(), (Shape{10, 2}));
+  EXPECT_EQ(d.target().to_vector<int64_t>(), (std::vector<int64_t>{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}));
+  // θ = π/4 (i = 1 of 5): (cos, sin) and (1 - cos, 1/2 - sin).
+  const double c = std::sqrt(0.5);
+  EXPECT_TRUE(test::values_near(d.get(1).data, {c, c}, 1e-15));
+  EXPECT_TRUE(test::values_near(d.get(6).data, {1 - c, 0.5 - c}, 1e-15));
+  EXPECT_TRUE(test::values_near(d.get(4).data, {-1, 0}, 1e-15));  // θ = π ends moon 0
+  EXPECT_TRUE(test::values_near(d.get(5).data, {0, 0.5}, 0));     // θ = 0 starts moon 1
+  EXPECT_TRUE(test::values_near(data::two_moons(1, 0, 0.0, kFloat64).data(), {1, 0, 0, 0.5}, 0));
+}
+
+TEST(TwoMoons, NoiseIsGaussianAroundTheCircles) {
+  const int64_t N = 4000;
+  data::TensorDataset d = data::two_moons(N, 3, 0.1, kFloat64);
+  const data::TensorDataset clean = data::two_moons(N, 3, 0.0, kFloat64);
+  const std::vector<double> e = (d.data() - clean.data()).to_vector<double>();
+  double sum = 0, sum2 = 0;
+  for (const double v : e) {
+    sum += v;
+    sum2 += v * v;
+  }
+  const double n = static_cast<double>(e.size()), mean = sum / n;
+  EXPECT_NEAR(mean, 0.0, 0.01);  // 5 standard errors of 0.1 / sqrt(16000)
+  EXPECT_NEAR(std::sqrt(sum2 / n - mean * mean), 0.1, 0.005);
+  EXPECT_TRUE(test::tensors_near(data::two_moons(N, 3, 0.1, kFloat64).data(), d.data(), 0));
+  EXPECT_FALSE(test::tensors_near(data::two_moons(N, 4, 0.1, kFloat64).data(), d.data(), 0));
+  EXPECT_EQ(data::two_moons(3, 1).data().dtype(), kFloat32);
+}
+
+TEST(TwoMoons, BadArguments) {
+  EXPECT_THROWS_WITH(data::two_moons(0, 1), "two_moons", "got 0");
+  EXPECT_THROWS_WITH(data::two_moons(10, 1, -0.5), "two_moons", "noise");
+  EXPECT_THROWS_WITH(data::two_moons(10, 1, 0.1, kInt64), "two_moons", "int64");
+}
+
 // ---- text -----------------------------------------------------------------------------
 
 TEST(CharVocab, EncodeDecode) {

@@ -20,6 +20,15 @@ namespace gpunn::data {
 TensorDataset spiral(int64_t classes, int64_t points_per_class, uint64_t seed, double noise = 0.2,
                      DType dtype = kFloat32);
 
+// Two interleaved half circles ("two moons"), N points each, evenly spaced in angle
+// (θ_i = π i / (N - 1), or 0 when N is 1) with N(0, noise²) added to each coordinate:
+//   moon 0: (cos θ_i, sin θ_i)              target 0
+//   moon 1: (1 - cos θ_i, 1/2 - sin θ_i)    target 1
+// Data [2N, 2] of `dtype` (float32 or float64), targets [2N] int64, moon by moon. Seeded
+// like spiral: the same (N, seed, noise) gives the same points everywhere.
+TensorDataset two_moons(int64_t points_per_moon, uint64_t seed, double noise = 0.1,
+                        DType dtype = kFloat32);
+
 }  // namespace gpunn::data
 
 GPUNN_API_END
