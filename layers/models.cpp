@@ -5,6 +5,7 @@
 #include <gpunn/nn/layers.h>
 #include <gpunn/ops.h>
 
+#include <cmath>
 #include <sstream>
 #include <tuple>
 
@@ -217,6 +218,130 @@ VaeLoss vae_loss(const VAE::Output& output, const Tensor& x) {
   l.kl = gaussian_kl_divergence(output.mu, output.logvar, Reduction::Mean);
   l.loss = l.reconstruction + l.kl;
   return l;
+}
+
+// ---- RealNVP --------------------------------------------------------------------------------
+
+AffineCoupling::AffineCoupling(const Tensor& mask_, int64_t hidden_)
+    : Module("AffineCoupling"), features(mask_.defined() ? mask_.numel() : 0), hidden(hidden_) {
+  GPUNN_CHECK(mask_.defined() && mask_.dim() == 1 && features >= 2 && hidden >= 1,
+              "models::AffineCoupling: expected a mask [features] (features >= 2) and hidden >= 1, "
+              "got mask ",
+              mask_.defined() ? mask_.shape() : Shape{}, " and hidden ", hidden_);
+  const std::vector<double> m = mask_.to(kCPU).to_vector<double>();
+  int64_t kept = 0;
+  for (const double v : m) {
+    GPUNN_CHECK(v == 0.0 || v == 1.0,
+                "models::AffineCoupling: the mask must hold only 0 and 1, found ", v);
+    kept += v == 1.0;
+  }
+  GPUNN_CHECK(kept >= 1 && kept < features,
+              "models::AffineCoupling: the mask must keep some units and transform the others, "
+              "it keeps ",
+              kept, " of ", features);
+  mask = register_buffer("mask", tensor(m, {features}, kFloat32));
+  scale = register_parameter("scale", ones({features}));
+  net = register_module("net", std::make_shared<nn::Sequential>());
+  net->emplace<nn::Linear>(features, hidden);
+  net->emplace<nn::ReLU>();
+  net->emplace<nn::Linear>(hidden, hidden);
+  net->emplace<nn::ReLU>();
+  auto last = net->emplace<nn::Linear>(hidden, 2 * features);
+  NoGradGuard no_grad;
+  last->weight.zero_();
+  last->bias.zero_();
+}
+
+std::pair<Tensor, Tensor> AffineCoupling::scale_and_shift(const Tensor& kept) {
+  const Tensor out = (*net)(kept);
+  const Tensor free = rsub(mask, 1.0);
+  const Tensor s = tanh(out.narrow(1, 0, features)) * (scale * free);
+  const Tensor t = out.narrow(1, features, features) * free;
+  return {s, t};
+}
+
+AffineCoupling::Result AffineCoupling::forward_with_log_det(const Tensor& x) {
+  GPUNN_CHECK(x.defined() && x.dim() == 2 && x.size(1) == features,
+              "models::AffineCoupling: expected x [N, ", features, "], got ",
+              x.defined() ? x.shape() : Shape{});
+  const auto [s, t] = scale_and_shift(x * mask);
+  return {x * exp(s) + t, s.sum({1})};
+}
+
+Tensor AffineCoupling::inverse(const Tensor& y) {
+  GPUNN_CHECK(y.defined() && y.dim() == 2 && y.size(1) == features,
+              "models::AffineCoupling::inverse: expected y [N, ", features, "], got ",
+              y.defined() ? y.shape() : Shape{});
+  const auto [s, t] = scale_and_shift(y * mask);
+  return (y - t) * exp(neg(s));
+}
+
+std::string AffineCoupling::extra_repr() const {
+  return "features=" + std::to_string(features) + ", hidden=" + std::to_string(hidden);
+}
+
+RealNVP::RealNVP(int64_t features_, int64_t layers, int64_t hidden, const Tensor& mask)
+    : Module("RealNVP"), features(features_) {
+  GPUNN_CHECK(features >= 2 && layers >= 1 && hidden >= 1,
+              "models::RealNVP: features must be at least 2, layers and hidden at least 1, got ",
+              features, ", ", layers, ", ", hidden);
+  Tensor first = mask;
+  if (!first.defined()) {
+    std::vector<double> m(static_cast<size_t>(features));
+    for (size_t i = 0; i < m.size(); ++i) m[i] = i % 2 == 0 ? 1.0 : 0.0;
+    first = tensor(m, {features}, kFloat32);
+  }
+  GPUNN_CHECK(first.dim() == 1 && first.numel() == features, "models::RealNVP: expected a mask [",
+              features, "], got ", first.shape());
+  first = first.to(kCPU).to(kFloat32);
+  couplings = register_module("couplings", std::make_shared<nn::ModuleList>());
+  for (int64_t i = 0; i < layers; ++i)
+    couplings->push_back(
+        std::make_shared<AffineCoupling>(i % 2 == 0 ? first : rsub(first, 1.0), hidden));
+}
+
+RealNVP::Result RealNVP::forward_with_log_det(const Tensor& x) {
+  GPUNN_CHECK(x.defined() && x.dim() == 2 && x.size(1) == features,
+              "models::RealNVP: expected x [N, ", features, "], got ",
+              x.defined() ? x.shape() : Shape{});
+  Result r{x, Tensor()};
+  for (const auto& m : *couplings) {
+    AffineCoupling::Result c = static_cast<AffineCoupling&>(*m).forward_with_log_det(r.z);
+    r.z = c.y;
+    r.log_det = r.log_det.defined() ? r.log_det + c.log_det : c.log_det;
+  }
+  return r;
+}
+
+Tensor RealNVP::inverse(const Tensor& z) {
+  GPUNN_CHECK(z.defined() && z.dim() == 2 && z.size(1) == features,
+              "models::RealNVP::inverse: expected z [N, ", features, "], got ",
+              z.defined() ? z.shape() : Shape{});
+  Tensor x = z;
+  for (size_t i = couplings->size(); i-- > 0;)
+    x = static_cast<AffineCoupling&>(*(*couplings)[i]).inverse(x);
+  return x;
+}
+
+Tensor RealNVP::log_prob(const Tensor& x) {
+  const Result r = forward_with_log_det(x);
+  const double log_2pi = std::log(2.0 * 3.14159265358979323846);
+  return (r.z * r.z).sum({1}) * -0.5 + r.log_det - 0.5 * static_cast<double>(features) * log_2pi;
+}
+
+Tensor RealNVP::sample(int64_t n, double temperature, Generator* generator) {
+  GPUNN_CHECK(n >= 1, "models::RealNVP::sample: n must be at least 1, got ", n);
+  const Tensor& any = static_cast<AffineCoupling&>(*(*couplings)[0]).scale;
+  return inverse(randn({n, features}, any.options(), generator) * temperature);
+}
+
+std::string RealNVP::extra_repr() const {
+  return "features=" + std::to_string(features) + ", layers=" + std::to_string(couplings->size());
+}
+
+std::shared_ptr<RealNVP> realnvp(int64_t features, int64_t layers, int64_t hidden,
+                                 const Tensor& mask) {
+  return std::make_shared<RealNVP>(features, layers, hidden, mask);
 }
 
 std::shared_ptr<nn::Sequential> lenet5(int64_t num_classes) {

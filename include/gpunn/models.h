@@ -138,6 +138,67 @@ class RBM : public nn::Module {
   Tensor weight, visible_bias, hidden_bias;
 };
 
+// One affine coupling layer of RealNVP (Dinh, Sohl-Dickstein and Bengio, "Density
+// estimation using Real NVP", 2017) on vectors [N, features]. A fixed mask m (1: the unit
+// passes through, 0: it is transformed) splits the units; a network of the kept units
+// gives a log-scale s and a shift t for the others:
+//   (raw, t) = net(m⊙x),  s = (1 - m)⊙scale⊙tanh(raw),  t ← (1 - m)⊙t
+//   y = x⊙exp(s) + t                   (kept units: s = t = 0, y = x)
+//   x = (y - t)⊙exp(-s)                (s and t from net(m⊙y) = net(m⊙x): exact inverse)
+//   log|det ∂y/∂x| = Σ_i s_i            (the Jacobian is triangular up to a permutation)
+// net: FC features->hidden, ReLU, FC hidden->hidden, ReLU, FC hidden->2·features, its last
+// layer starting at zero so that the layer starts as the identity; "scale" [features]
+// starts at one (tanh bounds each log-scale by it, which keeps early training stable).
+// Children and tensors (state-dict names): "net", "scale" (parameter), "mask" (buffer).
+class AffineCoupling : public nn::Module {
+ public:
+  // mask: [features] of 0 and 1, at least one of each.
+  AffineCoupling(const Tensor& mask, int64_t hidden);
+  struct Result {
+    Tensor y;        // [N, features]
+    Tensor log_det;  // [N]: log|det ∂y/∂x| per row
+  };
+  Result forward_with_log_det(const Tensor& x);
+  Tensor inverse(const Tensor& y);
+  Tensor forward(const Tensor& x) override { return forward_with_log_det(x).y; }
+  std::string extra_repr() const override;
+
+  int64_t features, hidden;
+  Tensor mask, scale;
+  std::shared_ptr<nn::Sequential> net;
+
+ private:
+  std::pair<Tensor, Tensor> scale_and_shift(const Tensor& kept);  // s, t (both masked)
+};
+
+// RealNVP: `layers` affine couplings whose masks alternate between `mask` and 1 - mask
+// (default: the units of even index kept first), so every unit is transformed. It maps
+// data x to z = f(x) with a standard normal base density, so
+//   log p(x) = log N(f(x); 0, I) + log|det ∂f/∂x| = -½|z|² - (D/2)·log 2π + Σ log-dets,
+// exact, and samples are f⁻¹(z) with z ~ N(0, I). Children: "couplings" (0, 1, ...).
+class RealNVP : public nn::Module {
+ public:
+  RealNVP(int64_t features, int64_t layers, int64_t hidden, const Tensor& mask = {});
+  struct Result {
+    Tensor z;        // [N, features]
+    Tensor log_det;  // [N]
+  };
+  Result forward_with_log_det(const Tensor& x);  // x -> z
+  Tensor inverse(const Tensor& z);               // z -> x
+  Tensor log_prob(const Tensor& x);              // [N], in nats
+  // n samples f⁻¹(temperature·ε), ε ~ N(0, I) drawn from `generator` (the default one when
+  // null), on the model's device and dtype.
+  Tensor sample(int64_t n, double temperature = 1.0, Generator* generator = nullptr);
+  Tensor forward(const Tensor& x) override { return forward_with_log_det(x).z; }
+  std::string extra_repr() const override;
+
+  int64_t features;
+  std::shared_ptr<nn::ModuleList> couplings;
+};
+
+std::shared_ptr<RealNVP> realnvp(int64_t features, int64_t layers, int64_t hidden,
+                                 const Tensor& mask = {});
+
 // LeNet-5 (LeCun et al., 1998) in its common modern form (ReLU and max-pooling
 // in place of the scaled tanh and trainable subsampling) for 28x28 gray images,
 // input [N, 1, 28, 28]; the first convolution pads by 2, which gives the
