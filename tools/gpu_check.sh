@@ -170,6 +170,10 @@ if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
   step spiral_gpu 60 gpu_runs.log "$build/python_free_examples/spiral" --device cuda \
     --out "$(mktemp -d)"
   tail -3 "$out/gpu_runs.log" | tee -a "$summary"
+  # The RealNVP flow on two moons (no data needed): exits non-zero unless it learnt.
+  step flow_gpu 60 gpu_runs.log "$build/python_free_examples/flow" --smoke --device cuda \
+    --out "$(mktemp -d)"
+  tail -1 "$out/gpu_runs.log" | tee -a "$summary"
   step alexnet_gpu 90 gpu_runs.log "$build/python_free_examples/alexnet" --device cuda \
     --data synthetic --batch 128 --steps 12 --warmup 2 --out "$(mktemp -d)"
   tail -3 "$out/gpu_runs.log" | tee -a "$summary"
