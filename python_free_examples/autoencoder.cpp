@@ -12,8 +12,9 @@
 // images beside their reconstructions) and autoencoder_samples_<epoch>.png
 // (the decoder's images for a fixed batch of z ~ N(0, I)); at the end
 // autoencoder_loss.png (train and test loss per epoch) and, with --latent 2,
-// autoencoder_manifold.png (images decoded over a grid of z). The last output
-// line is one JSON object of the metrics.
+// autoencoder_manifold.png (images decoded over a grid of z). With --latent-walk also
+// autoencoder_latent_walk.png and .txt (see latent_walk below). The last output line is one
+// JSON object of the metrics.
 #include <gpunn/gpunn.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "common/example.h"
+#include "common/latent.h"
 #include "common/plot.h"
 
 namespace gx = gpunn::examples;
@@ -40,6 +42,7 @@ struct Options {
   int64_t batch = 128;
   double lr = 1e-3;
   int64_t manifold = 20;  // grid side of the --latent 2 picture
+  bool latent_walk = false;
   std::string data_dir;
   std::string precision = "fp32";
 };
@@ -124,6 +127,80 @@ gx::Image manifold(models::VAE& net, int64_t side, Device device) {
   std::vector<gx::Image> tiles;
   for (int64_t i = 0; i < side * side; ++i) tiles.push_back(gx::gray_image(c[i], 0, 1));
   return gx::contact_sheet(tiles, static_cast<int>(side), 0);
+}
+
+// --latent-walk: the codes are the posterior means mu of the test images. Rows 1-4 walk a
+// straight line from one test image's code to another's (the real images at the ends, 8
+// decoded codes between); rows 5-7 decode the class means of the codes, mean(mu | class) over
+// the test images of each class, and the sums of fashion_latent_sums(). Writes
+// autoencoder_latent_walk.png and its captions, autoencoder_latent_walk.txt. Returns how many
+// of the 10 decoded class means lie nearest (mean squared pixel difference) to the mean
+// image of their own class among the 10 classes' mean images: the check that the class
+// means are the classes' codes.
+int64_t latent_walk(models::VAE& net, const data::TensorDataset& test, Device device,
+                    const gx::CommonOptions& common) {
+  NoGradGuard no_grad;
+  net.eval();
+  const std::vector<std::string>& names = data::fashion_mnist_classes();
+  const int64_t n = test.size();
+  const Tensor x = test.data().reshape({n, 784});
+  const std::vector<int64_t> labels = test.target().to_vector<int64_t>();
+  std::vector<Tensor> mus;
+  for (int64_t i = 0; i < n; i += 1000)
+    mus.push_back(net.encode(x.narrow(0, i, std::min<int64_t>(1000, n - i)).to(device)).first);
+  const Tensor mu = cat(mus, 0);
+  auto decode = [&](const Tensor& z) { return sigmoid(net.decode(z)); };
+  auto first_of = [&](int64_t k) {
+    const auto it = std::find(labels.begin(), labels.end(), k);
+    return it == labels.end() ? int64_t{-1} : static_cast<int64_t>(it - labels.begin());
+  };
+
+  std::vector<gx::PictureRow> rows;
+  const std::pair<int64_t, int64_t> walks[] = {{0, 1}, {7, 9}, {3, 8}, {2, 5}};
+  for (const auto& [from, to] : walks) {
+    const int64_t i = first_of(from), j = first_of(to);
+    if (i < 0 || j < 0) continue;
+    const Tensor path = gx::interpolate_codes(mu[i], mu[j], 10, /*spherical=*/false);
+    const Tensor inner = decode(path.narrow(0, 1, 8));
+    rows.push_back({names[static_cast<size_t>(from)] + " (test image " + std::to_string(i) +
+                        ") to " + names[static_cast<size_t>(to)] + " (test image " +
+                        std::to_string(j) +
+                        "): the real images at the ends, between them 8 codes decoded on the "
+                        "straight line between their posterior means",
+                    cat({x.narrow(0, i, 1).to(device), inner, x.narrow(0, j, 1).to(device)}, 0)});
+  }
+  const gx::ClassMeans means = gx::class_means(mu, labels, 10);
+  for (const gx::LatentSum& sum : gx::fashion_latent_sums()) {
+    const int64_t a = sum.a, b = sum.b, c = sum.c;
+    if (means.counts[static_cast<size_t>(a)] == 0 || means.counts[static_cast<size_t>(b)] == 0 ||
+        means.counts[static_cast<size_t>(c)] == 0)
+      continue;
+    const Tensor z = means.means[a] - means.means[b] + means.means[c];
+    rows.push_back({gx::describe(sum, names) + ": the decoded class means mean(mu | " +
+                        names[static_cast<size_t>(a)] + "), mean(mu | " +
+                        names[static_cast<size_t>(b)] + "), mean(mu | " +
+                        names[static_cast<size_t>(c)] + ") (over " +
+                        std::to_string(means.counts[static_cast<size_t>(a)]) + ", " +
+                        std::to_string(means.counts[static_cast<size_t>(b)]) + " and " +
+                        std::to_string(means.counts[static_cast<size_t>(c)]) +
+                        " test images), then their sum decoded",
+                    decode(stack({means.means[a], means.means[b], means.means[c], z}, 0))});
+  }
+  gx::write_rows(gx::output_path(common, "autoencoder_latent_walk.png"),
+                 gx::output_path(common, "autoencoder_latent_walk.txt"), rows, 0, 1);
+
+  // The check: decoded class means against the classes' mean images.
+  const Tensor decoded = decode(means.means).to(kCPU);
+  const gx::ClassMeans pixel_means = gx::class_means(x, labels, 10);
+  int64_t nearest_own = 0;
+  for (int64_t k = 0; k < 10; ++k) {
+    if (means.counts[static_cast<size_t>(k)] == 0) continue;
+    const Tensor d = decoded[k] - pixel_means.means.to(kCPU);  // [10, 784]
+    const std::vector<double> dist = (d * d).mean({1}).to_vector<double>();
+    if (std::min_element(dist.begin(), dist.end()) - dist.begin() == k) ++nearest_own;
+  }
+  net.train();
+  return nearest_own;
 }
 
 void write_loss_png(const std::string& path, const std::vector<EpochLoss>& train,
@@ -248,6 +325,13 @@ int run(Options& o) {
     std::cout << " and autoencoder_manifold.png";
   }
   std::cout << " to " << o.common.out_dir << "\n";
+  int64_t nearest_own = -1;
+  if (o.latent_walk) {
+    nearest_own = latent_walk(*net, test, device, o.common);
+    std::cout << "latent walk: autoencoder_latent_walk.png (rows: autoencoder_latent_walk.txt); "
+              << nearest_own
+              << " of 10 decoded class means are nearest to their own class's mean image\n";
+  }
 
   const EpochLoss &tr = train_hist.back(), &te = test_hist.back();
   const double images_per_s =
@@ -268,6 +352,7 @@ int run(Options& o) {
       .add("device", device.str())
       .add("precision", o.precision)
       .add("smoke", o.common.smoke);
+  if (o.latent_walk) json.add("class_means_nearest_own_class", nearest_own);
   std::cout << json.str() << std::endl;
 
   // An untrained decoder (logits near 0) scores 784·ln 2 = 543 per image; a
@@ -276,6 +361,13 @@ int run(Options& o) {
   if (!std::isfinite(te.loss) || te.loss > limit) {
     std::cerr << "autoencoder: test loss " << te.loss << " per image; expected below " << limit
               << "\n";
+    return 1;
+  }
+  // A trained model's class means decode to their classes (shirt, T-shirt, pullover and coat
+  // look alike, so not all ten need to); the smoke run's 48 steps are too few to judge.
+  if (o.latent_walk && !o.common.smoke && nearest_own < 7) {
+    std::cerr << "autoencoder: only " << nearest_own
+              << " of 10 decoded class means are nearest to their own class's mean image\n";
     return 1;
   }
   return 0;
@@ -309,6 +401,9 @@ int main(int argc, char** argv) {
   app.add_option("--manifold", o.manifold, "grid side of the --latent 2 manifold picture")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{64}));
+  app.add_flag("--latent-walk", o.latent_walk,
+               "also draw interpolations between test images' codes and arithmetic on class "
+               "means (autoencoder_latent_walk.png, captions in autoencoder_latent_walk.txt)");
   app.add_option("--data", o.data_dir,
                  "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "
                  "/usr/share/datasets/fashion-mnist)");

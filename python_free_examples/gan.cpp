@@ -29,6 +29,10 @@
 // real images shows whether the samples vary as much as the data: a collapsed
 // generator, drawing one image for every z, has a spread near 0; a full run
 // exits non-zero below a quarter of the real figure.
+//
+// --latent-walk (after training): gan_latent_walk.png and gan_latent_walk.txt, its captions
+// (see latent_walk below): interpolations between noise vectors and arithmetic on class-mean
+// noise vectors, classes told by a classifier trained here on the real images.
 #include <gpunn/gpunn.h>
 
 #include <algorithm>
@@ -42,6 +46,7 @@
 #include <vector>
 
 #include "common/example.h"
+#include "common/latent.h"
 #include "common/plot.h"
 
 namespace gx = gpunn::examples;
@@ -60,6 +65,7 @@ struct Options {
   int64_t z_dim = 64;
   std::string data_dir;
   std::string precision = "fp32";
+  bool latent_walk = false;
 };
 
 // The generator: z -> 28x28 image in [-1, 1].
@@ -187,6 +193,144 @@ void write_loss_outputs(const gx::CommonOptions& common, const StepLog& log,
   po.y_hi = 1;
   const gx::Image right = gx::line_plot({dr, df}, po);
   gx::write_png(gx::output_path(common, "losses.png"), gx::contact_sheet({left, right}, 2, 0));
+}
+
+// ---- --latent-walk ----------------------------------------------------------------------------
+
+// What --latent-walk found: the classifier's test accuracy, how many classes had confidently
+// classified samples, how many class-mean codes the classifier recognises as their class,
+// and what it calls each sum.
+struct WalkResult {
+  double classifier_acc = 0;
+  int64_t classes_found = 0, means_recognised = 0;
+  std::vector<std::string> sums;
+};
+
+// The classes of generated images need a classifier: models::fashion_mlp trained here for
+// one epoch (Adam, lr 1e-3, batch 128) on the training images in [-1, 1], the generator's
+// range. A pool of 4096 samples G(z) is classified; the codes of samples classified with
+// probability >= 0.9 give each class's mean code. A mean of many N(0, I) vectors lies near
+// the origin, where the generator was never trained, so each class mean and each sum is
+// rescaled to norm √z_dim (the typical norm of z) before it is drawn; the direction carries
+// the class. Rows 1-4 interpolate between random codes along great circles (10 steps); rows
+// 5-7 show G of the three class means, of their sum, and of the sum plus N(0, 0.3²) noise
+// four times (DCGAN's figure 7 does the same).
+WalkResult latent_walk(GeneratorNet& gen, const data::TensorDataset& train,
+                       const data::TensorDataset& test, int64_t z_dim, Device device,
+                       const gx::CommonOptions& common) {
+  WalkResult result;
+  const std::vector<std::string>& names = data::fashion_mnist_classes();
+  // The classifier.
+  Generator walk_gen(common.seed + 7);
+  manual_seed(common.seed + 7);
+  auto classifier = models::fashion_mlp(10);
+  classifier->to(device);
+  {
+    optim::Adam opt(classifier->parameters(), {.lr = 1e-3});
+    data::DataLoader loader(
+        train, {.batch_size = 128, .shuffle = true, .seed = common.seed + 7, .device = device});
+    gx::Progress bar("classifier", loader.num_batches(), "steps");
+    int64_t step = 0;
+    for (data::Batch& b : loader) {
+      opt.zero_grad();
+      const Tensor loss = cross_entropy((*classifier)(b.data), b.target);
+      loss.backward();
+      opt.step();
+      if (++step % 20 == 0 || step == loader.num_batches()) bar.update(step);
+    }
+    bar.finish();
+  }
+  classifier->eval();
+  NoGradGuard no_grad;
+  gen.eval();
+  auto probabilities = [&](const Tensor& images) {
+    return softmax((*classifier)(images.reshape({-1, 1, kSide, kSide})), 1);
+  };
+  {
+    const std::vector<int64_t> predicted =
+        argmax(probabilities(test.data().to(device)), 1).to(kCPU).to_vector<int64_t>();
+    const std::vector<int64_t> truth = test.target().to_vector<int64_t>();
+    int64_t right = 0;
+    for (size_t k = 0; k < truth.size(); ++k) right += predicted[k] == truth[k];
+    result.classifier_acc = static_cast<double>(right) / static_cast<double>(truth.size());
+  }
+  // The pool: codes, their samples' labels, kept where the classifier is confident.
+  const Tensor z = randn({4096, z_dim}, TensorOptions(kFloat32), &walk_gen).to(device);
+  std::vector<Tensor> probs;
+  for (int64_t i = 0; i < 4096; i += 512) probs.push_back(probabilities(gen(z.narrow(0, i, 512))));
+  const Tensor p = cat(probs, 0);
+  const std::vector<double> pv = p.to(kCPU).to_vector<double>();
+  std::vector<int64_t> kept_rows, kept_labels;
+  for (int64_t i = 0; i < 4096; ++i) {
+    const auto row = pv.begin() + i * 10;
+    const int64_t k = std::max_element(row, row + 10) - row;
+    if (row[k] >= 0.9) {
+      kept_rows.push_back(i);
+      kept_labels.push_back(k);
+    }
+  }
+  const Tensor kept_z =
+      kept_rows.empty()
+          ? zeros({0, z_dim}, TensorOptions(kFloat32).device(device))
+          : index_select(
+                z, 0, tensor_from(kept_rows, {static_cast<int64_t>(kept_rows.size())}).to(device));
+  const gx::ClassMeans means = gx::class_means(kept_z, kept_labels, 10);
+  const double typical = std::sqrt(static_cast<double>(z_dim));
+  auto typical_norm = [&](const Tensor& v) {
+    return v * (typical / std::sqrt((v * v).sum().item()));
+  };
+  auto named = [&](const Tensor& image) {
+    const Tensor q = probabilities(image).to(kCPU);
+    const int64_t k = argmax(q, 1).to_vector<int64_t>()[0];
+    std::ostringstream os;
+    os << names[static_cast<size_t>(k)] << " (" << std::fixed << std::setprecision(2)
+       << q[0][k].item() << ")";
+    return std::pair<int64_t, std::string>{k, os.str()};
+  };
+  std::vector<Tensor> class_codes(10);
+  for (int64_t k = 0; k < 10; ++k) {
+    if (means.counts[static_cast<size_t>(k)] == 0) continue;
+    ++result.classes_found;
+    class_codes[static_cast<size_t>(k)] = typical_norm(means.means[k]);
+    if (named(gen(class_codes[static_cast<size_t>(k)].reshape({1, z_dim}))).first == k)
+      ++result.means_recognised;
+  }
+
+  std::vector<gx::PictureRow> rows;
+  for (int r = 0; r < 4; ++r) {
+    const Tensor path = gx::interpolate_codes(z[2 * r], z[2 * r + 1], 10, /*spherical=*/true);
+    rows.push_back(
+        {"from one random code to another along the great circle between them "
+         "(spherical interpolation, 10 steps)",
+         gen(path)});
+  }
+  for (const gx::LatentSum& sum : gx::fashion_latent_sums()) {
+    const Tensor &a = class_codes[static_cast<size_t>(sum.a)],
+                 &b = class_codes[static_cast<size_t>(sum.b)],
+                 &c = class_codes[static_cast<size_t>(sum.c)];
+    if (!a.defined() || !b.defined() || !c.defined()) {
+      result.sums.push_back(gx::describe(sum, names) + ": a class had no confident sample");
+      continue;
+    }
+    const Tensor v = typical_norm(a - b + c);
+    const Tensor noise = randn({4, z_dim}, TensorOptions(kFloat32), &walk_gen).to(device) * 0.3;
+    const Tensor images = gen(cat({stack({a, b, c, v}, 0), v.reshape({1, z_dim}) + noise}, 0));
+    const std::string verdict = named(images.narrow(0, 3, 1)).second;
+    result.sums.push_back(gx::describe(sum, names) + " -> " + verdict);
+    std::ostringstream caption;
+    caption << gx::describe(sum, names) << ": G of the class means over "
+            << means.counts[static_cast<size_t>(sum.a)] << ", "
+            << means.counts[static_cast<size_t>(sum.b)] << " and "
+            << means.counts[static_cast<size_t>(sum.c)]
+            << " confidently classified samples, G of their sum (classified as " << verdict
+            << "), then the sum plus N(0, 0.3^2) noise four times; every code at norm sqrt("
+            << z_dim << ")";
+    rows.push_back({caption.str(), images});
+  }
+  gx::write_rows(gx::output_path(common, "gan_latent_walk.png"),
+                 gx::output_path(common, "gan_latent_walk.txt"), rows, -1, 1);
+  gen.train();
+  return result;
 }
 
 int run(Options& o) {
@@ -344,6 +488,19 @@ int run(Options& o) {
   }
   std::cout << "wrote samples_epoch_*.png, losses.png and losses.csv to " << o.common.out_dir
             << "\n";
+  WalkResult walk;
+  if (o.latent_walk) {
+    const data::TensorDataset test_images = data::load_fashion_mnist(dir, data::Split::Test);
+    const data::TensorDataset test(test_images.data() * 2.0 - 1.0, test_images.target());
+    walk = latent_walk(*gen, train, test, o.z_dim, device, o.common);
+    std::cout << "latent walk: the classifier's test accuracy " << std::fixed
+              << std::setprecision(3) << walk.classifier_acc << "; " << walk.classes_found
+              << " classes among the confident samples, " << walk.means_recognised
+              << " of their mean codes drawn as their class; wrote gan_latent_walk.png "
+                 "(rows: gan_latent_walk.txt)\n"
+              << std::defaultfloat << std::setprecision(6);
+    for (const std::string& line : walk.sums) std::cout << "  " << line << "\n";
+  }
 
   const double images_per_s =
       train_seconds > 0 ? static_cast<double>(images_seen) / train_seconds : 0;
@@ -361,6 +518,12 @@ int run(Options& o) {
       .add("train_seconds", train_seconds)
       .add("device", device.str())
       .add("precision", o.precision);
+  if (o.latent_walk) {
+    json.add("classifier_test_acc", walk.classifier_acc)
+        .add("latent_classes_found", walk.classes_found)
+        .add("latent_class_means_recognised", walk.means_recognised)
+        .add("latent_sums", walk.sums);
+  }
   std::cout << json.str() << "\n";
   const bool finite = std::isfinite(last_d_loss) && std::isfinite(last_g_loss) &&
                       std::isfinite(sample_spread) && images_per_s > 0;
@@ -397,6 +560,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(gpunn::cli::positive);
   app.add_option("--z-dim", o.z_dim, "size of the generator's noise input")->capture_default_str();
+  app.add_flag("--latent-walk", o.latent_walk,
+               "after training, draw interpolations between noise vectors and arithmetic on "
+               "class-mean noise vectors (gan_latent_walk.png, captions in gan_latent_walk.txt)");
   app.add_option("--data", o.data_dir,
                  "folder of the Fashion-MNIST files (default: $GPUNN_FASHION_MNIST_DIR or "
                  "/usr/share/datasets/fashion-mnist)");
