@@ -213,9 +213,11 @@ void Tensor::zero_grad(bool set_to_none) {
   }
 }
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
   checked(impl_, "backward");
-  autograd::backward({*this}, {gradient}, retain_graph);
+  autograd::backward(
+      {*this}, {gradient},
+      autograd::GradOptions{.retain_graph = retain_graph, .create_graph = create_graph});
 }
 
 std::string Tensor::grad_fn_name() const {

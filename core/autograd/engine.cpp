@@ -5,9 +5,11 @@
 // 3. Run nodes whose count has reached zero, latest-created first (a fixed,
 //    deterministic order), summing each returned gradient into the buffer of
 //    the node it flows to and decrementing that node's count.
-// Nodes run with recording, tangents and autocast off. After a node runs its saved
-// tensors are released (Note [saved tensors are freed during backward]); in
-// anomaly mode its gradients are checked (Note [where anomaly mode looks]).
+// Nodes run with recording, tangents and autocast off; with create_graph, recording and
+// tangents stay on and each node runs its differentiable rule (Note [differentiable
+// backward] in node.h). After a node runs its saved tensors are released (Note [saved tensors are
+// freed during backward]); in anomaly mode its gradients are checked (Note [where anomaly mode
+// looks]).
 //
 // autograd::grad() runs the same walk but captures the gradient arriving at
 // each requested input instead of accumulating into leaves, and runs only the
@@ -18,6 +20,7 @@
 #include <gpunn/autograd.h>
 #include <gpunn/ops/elementwise.h>
 
+#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -36,8 +39,10 @@ struct Capture {
 
 class GraphTask {
  public:
-  GraphTask(bool retain_graph, const std::vector<Capture>* captures)
-      : retain_graph_(retain_graph), captures_(captures) {}
+  GraphTask(bool retain_graph, const std::vector<Capture>* captures, bool create_graph = false)
+      : retain_graph_(retain_graph || create_graph),
+        create_graph_(create_graph),
+        captures_(captures) {}
 
   // Boundary mode (detail::backward_to_boundary): nodes older than first_sequence_nr,
   // leaves' accumulators and the capture nodes are never run nor walked past; every
@@ -66,6 +71,7 @@ class GraphTask {
   }
 
   bool retain_graph_;
+  bool create_graph_;
   bool boundary_ = false;
   uint64_t first_sequence_nr_ = 0;
   const std::vector<Capture>* captures_;
@@ -208,7 +214,7 @@ void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& r
     std::vector<Tensor> grads;
     {
       anomaly::NodeScope node_scope;  // the node's result is checked whole, below
-      grads = node->apply(buffer);
+      grads = create_graph_ ? node->apply_differentiable(buffer) : node->apply(buffer);
     }
     buffer.clear();
     if (!retain_graph_ && !node->reusable()) {
@@ -228,23 +234,30 @@ void GraphTask::run(const std::vector<Edge>& roots, const std::vector<Tensor>& r
   }
 }
 
-// What every backward walk runs under: recording, tangents and autocast off (backward
-// rules run in the dtypes their forward ran in, also when backward() is called inside an
-// autocast scope).
+// What every backward walk runs under: recording and tangents off, or with create_graph
+// both on (the rules are recorded and carry tangents); autocast off (backward rules run in
+// the dtypes their forward ran in, also when backward() is called inside an autocast scope).
 class BackwardModes {
  public:
-  BackwardModes() : autocast_(autocast::dtype(), /*enabled=*/false) {}
+  explicit BackwardModes(bool create_graph = false)
+      : grad_enabled_(is_grad_enabled()), autocast_(autocast::dtype(), /*enabled=*/false) {
+    set_grad_enabled(create_graph);
+    if (!create_graph) no_tangents_.emplace();
+  }
+  ~BackwardModes() { set_grad_enabled(grad_enabled_); }
+  BackwardModes(const BackwardModes&) = delete;
+  BackwardModes& operator=(const BackwardModes&) = delete;
 
  private:
-  NoGradGuard no_grad_;
-  ForwardADGuard no_tangents_;
+  bool grad_enabled_;
+  std::optional<ForwardADGuard> no_tangents_;
   autocast::Guard autocast_;
 };
 
 // Roots and their gradients for backward()/grad(), with the checks users hit.
 void prepare_roots(const char* op, const std::vector<Tensor>& outputs,
                    const std::vector<Tensor>& grad_outputs, std::vector<Edge>* roots,
-                   std::vector<Tensor>* grads) {
+                   std::vector<Tensor>* grads, bool create_graph) {
   GPUNN_CHECK(!outputs.empty(), op, ": no outputs given");
   GPUNN_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), op, ": ",
               outputs.size(), " outputs but ", grad_outputs.size(), " output gradients");
@@ -267,7 +280,9 @@ void prepare_roots(const char* op, const std::vector<Tensor>& outputs,
           ": gradient ", describe(g), " on ", g.device().str(), " for output ", i, " ",
           describe(out), " on ", out.device().str(),
           " (expected the same shape, dtype and device)");
-      g = g.detach();
+      // With create_graph the output gradients keep their history: the result is then
+      // differentiable in them too.
+      if (!create_graph) g = g.detach();
     }
     roots->push_back(gradient_edge(out));
     grads->push_back(g);
@@ -304,20 +319,32 @@ std::vector<Tensor> backward_to_boundary(const std::vector<Tensor>& outputs,
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
               bool retain_graph) {
-  BackwardModes modes;
+  backward(outputs, grad_outputs, GradOptions{.retain_graph = retain_graph});
+}
+
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+              const GradOptions& options) {
   std::vector<Edge> roots;
   std::vector<Tensor> grads;
-  prepare_roots("backward", outputs, grad_outputs, &roots, &grads);
-  GraphTask(retain_graph, nullptr).run(roots, grads, nullptr);
+  prepare_roots("backward", outputs, grad_outputs, &roots, &grads, options.create_graph);
+  BackwardModes modes(options.create_graph);
+  GraphTask(options.retain_graph, nullptr, options.create_graph).run(roots, grads, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, bool retain_graph,
                          bool allow_unused) {
-  BackwardModes modes;
+  return grad(outputs, inputs, grad_outputs,
+              GradOptions{.retain_graph = retain_graph, .allow_unused = allow_unused});
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, const GradOptions& options) {
+  const bool allow_unused = options.allow_unused;
   std::vector<Edge> roots;
   std::vector<Tensor> grads;
-  prepare_roots("grad", outputs, grad_outputs, &roots, &grads);
+  prepare_roots("grad", outputs, grad_outputs, &roots, &grads, options.create_graph);
+  BackwardModes modes(options.create_graph);
 
   // Keep the capture edges (and so any new grad accumulators) alive for the walk.
   std::vector<Edge> input_edges;
@@ -329,7 +356,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     captures.push_back({input_edges.back().fn.get(), input_edges.back().input_nr});
   }
   std::vector<Tensor> captured(inputs.size());
-  GraphTask(retain_graph, &captures).run(roots, grads, &captured);
+  GraphTask(options.retain_graph, &captures, options.create_graph).run(roots, grads, &captured);
   for (size_t i = 0; i < inputs.size(); ++i) {
     GPUNN_CHECK(captured[i].defined() || allow_unused, "grad: input ", i, " ", describe(inputs[i]),
                 " was not used to compute the outputs (pass allow_unused=true to accept that)");

@@ -13,6 +13,9 @@ class MakeDualBackward final : public Node {
  public:
   const char* name() const override { return "make_dual_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override { return {grads[0]}; }
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return {grads[0]};
+  }
 };
 
 }  // namespace

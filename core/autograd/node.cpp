@@ -2,6 +2,7 @@
 #include "core/autograd/node.h"
 
 #include <gpunn/autograd.h>
+#include <gpunn/ops/elementwise.h>
 
 #include <atomic>
 
@@ -34,10 +35,57 @@ Node::~Node() {
   draining = false;
 }
 
+std::vector<Tensor> Node::apply_differentiable(std::vector<Tensor>& /*grads*/) {
+  GPUNN_CHECK(false, "backward: ", name(),
+              " has no differentiable gradient rule, so a backward pass with create_graph=true "
+              "(double backward, hvp, hessian, a gradient penalty) cannot go through it; the ops "
+              "with one are listed in docs/autograd.md");
+  return {};
+}
+
 SavedTensor::SavedTensor(const Tensor& t) : was_defined_(t.defined()) {
   if (!t.defined()) return;
   data_ = t.detach();
   version_ = t.impl()->storage->version();
+  if (t.impl()->tangent.defined()) tangent_ = t.impl()->tangent;
+}
+
+SavedTensor::SavedTensor(const Tensor& value, const Tensor& source) : SavedTensor(value) {
+  if (was_defined_ && source.defined() && source.impl()->tangent.defined())
+    tangent_ = source.impl()->tangent;
+}
+
+void SavedTensor::set_tangent(const Tensor& tangent) {
+  if (was_defined_) tangent_ = tangent.defined() ? tangent.detach() : Tensor();
+}
+
+Tensor SavedTensor::unpack_differentiable(const Node& node, const Edge& history) const {
+  const Tensor value = unpack(node);
+  if (!value.defined()) return value;
+  return with_history(value, history, tangent_);
+}
+
+Tensor SavedTensor::unpack_output(Node& node, uint32_t output_nr) const {
+  const Tensor value = unpack(node);
+  if (!value.defined()) return value;
+  return with_history(value, Edge{node.shared_from_this(), output_nr}, tangent_);
+}
+
+Tensor with_history(const Tensor& value, const Edge& history, const Tensor& tangent) {
+  Tensor out = value.detach();
+  TensorImpl& impl = *out.impl();
+  if (history.valid()) {
+    impl.requires_grad = true;
+    if (history.fn->reusable()) {
+      // A leaf's accumulator: the alias accumulates into the leaf (gradient_edge finds it).
+      impl.grad_accumulator = history.fn;
+    } else {
+      impl.grad_fn = history.fn;
+      impl.output_nr = history.input_nr;
+    }
+  }
+  if (tangent.defined()) impl.tangent = tangent;
+  return out;
 }
 
 Tensor SavedTensor::unpack(const Node& node) const {
@@ -66,6 +114,15 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>& grads) {
   } else {
     leaf.grad.add_(g);
   }
+  return {};
+}
+
+std::vector<Tensor> AccumulateGrad::apply_differentiable(std::vector<Tensor>& grads) {
+  Tensor& g = grads[0];
+  TensorImpl& leaf = *leaf_;
+  GPUNN_ASSERT(g.shape() == leaf.shape && g.dtype() == leaf.dtype, "accumulate_grad: gradient ",
+               describe(g), " for a leaf ", leaf.shape, " ", dtype_name(leaf.dtype));
+  leaf.grad = leaf.grad.defined() ? add(leaf.grad, g) : g;
   return {};
 }
 

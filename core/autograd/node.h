@@ -28,9 +28,20 @@
 //   destructor drains in a loop instead.
 //
 // Saved tensors are detached aliases (no grad_fn), so saving an op's own output
-// makes no reference cycle. gpunn does not differentiate through a backward
-// pass (no create_graph); backward runs with recording off, except where a
-// checkpoint node reruns its function (core/autograd/checkpoint.h).
+// makes no reference cycle. A plain backward pass runs with recording off (except where
+// a checkpoint node reruns its function, core/autograd/checkpoint.h) and calls apply().
+//
+// Note [differentiable backward]
+//   With create_graph the engine calls apply_differentiable() instead, with recording and
+//   tangents on: the rule runs as public ops on tensors that have history, so the
+//   gradients it returns can be differentiated again (reverse over reverse) and carry
+//   tangents (forward over reverse). A rule reads its saved inputs through
+//   SavedTensor::unpack_differentiable(node, next_edges[i]), which gives the saved value the
+//   history of input i (its node's gradient edge) and the tangent it had when saved, and its
+//   saved outputs through unpack_output(), which points them back at the node itself. Nodes
+//   whose apply() is already made of public ops on the incoming gradients (views, sums,
+//   copies) return apply(grads); a node without a differentiable rule raises an error naming
+//   it (the default).
 #pragma once
 
 #include "core/autograd/anomaly.h"
@@ -62,7 +73,7 @@ struct OutputMeta {
   Device device;
 };
 
-class Node {
+class Node : public std::enable_shared_from_this<Node> {
  public:
   Node();
   virtual ~Node();  // Note [deleting long graphs]
@@ -73,6 +84,9 @@ class Node {
   // grads: one per output, each defined and shaped like that output. Returns one
   // gradient per next edge; an undefined tensor means "no contribution".
   virtual std::vector<Tensor> apply(std::vector<Tensor>& grads) = 0;
+  // The same gradients computed with recorded ops (Note [differentiable backward]). The
+  // default raises an error naming the node.
+  virtual std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads);
   virtual void release_saved() {}
   // A leaf's accumulator outlives the graphs that reach it and is never released.
   virtual bool reusable() const { return false; }
@@ -94,20 +108,36 @@ class NodeWith : public Node {
   void release_saved() override { saved = Saved{}; }
 };
 
-// A tensor kept for backward: a detached alias plus the version it had.
+// A tensor kept for backward: a detached alias plus the version it had, and the tangent
+// it carried when forward mode was on (for forward over reverse).
 class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t);  // NOLINT(google-explicit-constructor)
+  // `value` (a detached or contiguous form of `source`) with source's tangent, if any.
+  SavedTensor(const Tensor& value, const Tensor& source);
   // The saved value; throws if it was released or changed in place since.
   Tensor unpack(const Node& node) const;
+  // The saved value with the gradient history `history` (the node's edge for the input it
+  // was saved from) and its saved tangent (Note [differentiable backward]).
+  Tensor unpack_differentiable(const Node& node, const Edge& history) const;
+  // The saved value as output `output_nr` of `node` (an op's own output).
+  Tensor unpack_output(Node& node, uint32_t output_nr) const;
+  // The tangent of a saved output, known only after the node was made.
+  void set_tangent(const Tensor& tangent);
+  const Tensor& tangent() const { return tangent_; }
   bool defined() const { return was_defined_; }
 
  private:
   Tensor data_;
+  Tensor tangent_;
   uint64_t version_ = 0;
   bool was_defined_ = false;
 };
+
+// An alias of `value` that autograd treats as the tensor behind `history` (gradients
+// flowing into it reach that edge), carrying `tangent` (may be undefined).
+Tensor with_history(const Tensor& value, const Edge& history, const Tensor& tangent);
 
 // Adds incoming gradients into a leaf's grad().
 class AccumulateGrad final : public Node {
@@ -115,6 +145,8 @@ class AccumulateGrad final : public Node {
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
   const char* name() const override { return "accumulate_grad"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override;
+  // create_graph: the gradient keeps its history (sums are out of place).
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override;
   bool reusable() const override { return true; }
   const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
 

@@ -4,6 +4,7 @@
 // leaky_relu and gelu), and its backward kernel doubles as the JVP with dy := tangent.
 #include <gpunn/autograd.h>
 #include <gpunn/ops/activation.h>
+#include <gpunn/ops/elementwise.h>
 
 #include "core/autograd/forward_ad.h"
 #include "core/autograd/node.h"
@@ -88,6 +89,39 @@ class ActBackward final : public autograd::NodeWith<ActSaved> {
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {act_backward(act_, grads[0], saved.x_or_y.unpack(*this), slope_)};
   }
+  // dy · f' as ops (Note [differentiable backward]), with the kernels' conventions at 0.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor& dy = grads[0];
+    const bool reads_x = kernels::activation_backward_reads_x(act_);
+    const Tensor s = reads_x ? saved.x_or_y.unpack_differentiable(*this, next_edges[0])
+                             : saved.x_or_y.unpack_output(*this, 0);
+    switch (act_) {
+      case Activation::Relu:  // y > 0
+        return {mul(dy, gt(s, 0.0))};
+      case Activation::LeakyRelu: {  // 1 for x > 0, else the slope
+        const Tensor positive = gt(s, 0.0);
+        return {mul(dy, add(positive, mul(rsub(positive, 1.0), slope_)))};
+      }
+      case Activation::Sigmoid:  // y (1 - y)
+        return {mul(mul(dy, s), rsub(s, 1.0))};
+      case Activation::Tanh:  // 1 - y²
+        return {mul(dy, rsub(mul(s, s), 1.0))};
+      case Activation::GeluTanh: {
+        // u = √(2/π)(x + 0.044715 x³), t = tanh u:
+        // f' = ½(1 + t) + ½ x (1 - t²) √(2/π)(1 + 3·0.044715 x²)
+        constexpr double k = 0.79788456080286535588, c = 0.044715;
+        const Tensor x2 = mul(s, s);
+        const Tensor t = gpunn::tanh(mul(add(s, mul(mul(x2, s), c)), k));
+        const Tensor du = mul(add(mul(x2, 3.0 * c), 1.0), k);
+        const Tensor d =
+            add(mul(add(t, 1.0), 0.5), mul(mul(mul(s, rsub(mul(t, t), 1.0)), du), 0.5));
+        return {mul(dy, d)};
+      }
+      case Activation::GeluErf:
+        break;  // no erf op to write Φ(x) with
+    }
+    return autograd::Node::apply_differentiable(grads);
+  }
 
  private:
   Activation act_;
@@ -101,14 +135,17 @@ Tensor activation(Activation act, const Tensor& x, double slope = 0.0) {
   Tensor xc = x.detach().contiguous();
   Tensor y = act_forward(act, xc, slope);
   const Tensor saved = kernels::activation_backward_reads_x(act) ? xc : y.detach();
+  const bool reads_x = kernels::activation_backward_reads_x(act);
+  std::shared_ptr<ActBackward> node;
   if (autograd::needs_grad({&x})) {
-    auto node = autograd::make_node<ActBackward>({&x}, act, slope);
-    node->saved.x_or_y = saved;
+    node = autograd::make_node<ActBackward>({&x}, act, slope);
+    node->saved.x_or_y = reads_x ? autograd::SavedTensor(saved, x) : autograd::SavedTensor(saved);
     autograd::set_history(y, node);
   }
   if (autograd::fw::any_tangent({&x})) {
     autograd::fw::TangentScope scope;
     autograd::fw::set_tangent(y, act_backward(act, autograd::fw::tangent_of(x), saved, slope));
+    if (node && !reads_x) node->saved.x_or_y.set_tangent(autograd::fw::tangent_of(y));
   }
   return y;
 }

@@ -36,6 +36,10 @@ class ToDeviceBackward final : public autograd::Node {
   explicit ToDeviceBackward(Device device) : device_(device) {}
   const char* name() const override { return "to_device_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override { return {grads[0].to(device_)}; }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
+  }
 
  private:
   Device device_;
@@ -46,6 +50,10 @@ class CloneBackward final : public autograd::Node {
  public:
   const char* name() const override { return "clone_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override { return {grads[0]}; }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
+  }
 };
 
 // to(dtype): dx = dy converted back to x's dtype.
@@ -55,6 +63,10 @@ class ToDtypeBackward final : public autograd::Node {
   const char* name() const override { return "to_dtype_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {grads[0].to(input_dtype_)};
+  }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
   }
 
  private:

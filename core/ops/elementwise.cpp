@@ -59,6 +59,43 @@ class UnaryBackward final : public autograd::NodeWith<UnarySaved> {
     return {
         unary_backward(op_, kind_, grads[0], saved.x.unpack(*this), saved.y.unpack(*this), a_, b_)};
   }
+  // dy · f'(x) as ops (Note [differentiable backward]); the same formulas as the kernel's
+  // unary_derivative.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor& dy = grads[0];
+    const Tensor x = saved.x.unpack_differentiable(*this, next_edges[0]);
+    const Tensor y = saved.y.unpack_output(*this, 0);
+    switch (kind_) {
+      case UnaryOp::Neg:
+      case UnaryOp::RSubScalar:
+        return {neg(dy)};
+      case UnaryOp::Exp:
+        return {mul(dy, y)};
+      case UnaryOp::Log:
+        return {div(dy, x)};
+      case UnaryOp::Sqrt:
+        return {mul(div(dy, y), 0.5)};
+      case UnaryOp::Abs:  // sign(x): 0 at 0
+        return {mul(dy, sub(gt(x, 0.0), lt(x, 0.0)))};
+      case UnaryOp::Sin:
+        return {mul(dy, cos(x))};
+      case UnaryOp::Cos:
+        return {neg(mul(dy, sin(x)))};
+      case UnaryOp::AddScalar:
+        return {dy};
+      case UnaryOp::MulScalar:
+        return {mul(dy, a_)};
+      case UnaryOp::DivScalar:
+        return {div(dy, a_)};
+      case UnaryOp::RDivScalar:  // -a / x²
+        return {neg(div(mul(dy, a_), mul(x, x)))};
+      case UnaryOp::PowScalar:  // a·x^(a-1); 0 everywhere when a = 0
+        return {a_ == 0.0 ? mul(dy, 0.0) : mul(mul(dy, pow(x, a_ - 1.0)), a_)};
+      case UnaryOp::Clamp:  // 1 inside [a, b], else 0
+        return {mul(dy, mul(ge(x, a_), le(x, b_)))};
+    }
+    return {};
+  }
 
  private:
   const char* op_;
@@ -82,9 +119,10 @@ Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, doub
   launch(kernels::unary_forward, x.device(), args, {&xc}, {&y}, op);
   const Tensor saved_x = kernels::unary_backward_reads_x(kind) ? xc : Tensor();
   const Tensor saved_y = kernels::unary_backward_reads_y(kind) ? y.detach() : Tensor();
+  std::shared_ptr<UnaryBackward> node;
   if (autograd::needs_grad({&x})) {
-    auto node = autograd::make_node<UnaryBackward>({&x}, op, kind, a, b);
-    node->saved.x = saved_x;
+    node = autograd::make_node<UnaryBackward>({&x}, op, kind, a, b);
+    node->saved.x = autograd::SavedTensor(saved_x, x);
     node->saved.y = saved_y;
     autograd::set_history(y, node);
   }
@@ -92,6 +130,7 @@ Tensor unary(const char* op, UnaryOp kind, const Tensor& x, double a = 0.0, doub
     autograd::fw::TangentScope scope;
     autograd::fw::set_tangent(
         y, unary_backward(op, kind, autograd::fw::tangent_of(x), saved_x, saved_y, a, b));
+    if (node) node->saved.y.set_tangent(autograd::fw::tangent_of(y));
   }
   return y;
 }
@@ -192,6 +231,39 @@ class BinaryBackward final : public autograd::NodeWith<BinarySaved> {
     }
     return {want_a ? sum_to(da, a_shape_) : Tensor(), want_b ? sum_to(db, b_shape_) : Tensor()};
   }
+  // The partials as ops (Note [differentiable backward]), summed back to each operand's
+  // shape; pow keeps the kernel's conventions at b = 0 and a = 0.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor& dz = grads[0];
+    const bool want_a = next_edges[0].valid(), want_b = next_edges[1].valid();
+    const Tensor a = saved.a.unpack_differentiable(*this, next_edges[0]);
+    const Tensor b = saved.b.unpack_differentiable(*this, next_edges[1]);
+    Tensor da, db;
+    switch (kind_) {
+      case BinaryOp::Add:
+      case BinaryOp::Sub:
+        return apply(grads);  // ops on dz only
+      case BinaryOp::Mul:
+        if (want_a) da = mul(dz, b);
+        if (want_b) db = mul(dz, a);
+        break;
+      case BinaryOp::Div:
+        if (want_a) da = div(dz, b);
+        if (want_b) db = neg(div(mul(dz, a), mul(b, b)));
+        break;
+      case BinaryOp::Pow: {
+        const Tensor z = saved.z.unpack_output(*this, 0);
+        // b·a^(b-1), 0 where b = 0 (a^(b-1+1) = a^0 there keeps 0·∞ out at a = 0).
+        if (want_a) da = mul(dz, mul(b, pow(a, add(sub(b, 1.0), eq(b, 0.0)))));
+        // a^b·ln a, 0 where a = 0 (ln(a + 1) = 0 there).
+        if (want_b) db = mul(dz, mul(z, log(add(a, eq(a, 0.0)))));
+        break;
+      }
+      default:
+        GPUNN_ASSERT(false, op_, ": a comparison recorded a backward node");
+    }
+    return {want_a ? sum_to(da, a_shape_) : Tensor(), want_b ? sum_to(db, b_shape_) : Tensor()};
+  }
 
  private:
   const char* op_;
@@ -226,12 +298,12 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
   launch(kernels::binary_forward, z.device(), args, {&ad, &bd}, {&z}, op);
   if (kernels::is_comparison(kind)) return z;  // piecewise constant: no gradient, no tangent
   const bool partials_need_operands = kind != BinaryOp::Add && kind != BinaryOp::Sub;
+  std::shared_ptr<BinaryBackward> node;
   if (autograd::needs_grad({&a, &b})) {
-    auto node =
-        autograd::make_node<BinaryBackward>({&a, &b}, op, kind, a.shape(), b.shape(), shape);
+    node = autograd::make_node<BinaryBackward>({&a, &b}, op, kind, a.shape(), b.shape(), shape);
     if (partials_need_operands) {
-      node->saved.a = ad;
-      node->saved.b = bd;
+      node->saved.a = autograd::SavedTensor(ad, a);
+      node->saved.b = autograd::SavedTensor(bd, b);
     }
     if (kind == BinaryOp::Pow) node->saved.z = z.detach();
     autograd::set_history(z, node);
@@ -252,6 +324,7 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
       t = !from_a.defined() ? from_b : !from_b.defined() ? from_a : add(from_a, from_b);
     }
     autograd::fw::set_tangent(z, t);
+    if (node && kind == BinaryOp::Pow) node->saved.z.set_tangent(autograd::fw::tangent_of(z));
   }
   return z;
 }

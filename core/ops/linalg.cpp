@@ -127,6 +127,16 @@ class MatmulBackward final : public autograd::NodeWith<MatmulSaved> {
     if (next_edges[1].valid()) db = sum_to(matmul(a.transpose(-1, -2), dz), b.shape());
     return {da, db};
   }
+  // The same products on the operands with their history (Note [differentiable backward]).
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor a = saved.a.unpack_differentiable(*this, next_edges[0]);
+    const Tensor b = saved.b.unpack_differentiable(*this, next_edges[1]);
+    const Tensor& dz = grads[0];
+    Tensor da, db;
+    if (next_edges[0].valid()) da = sum_to(matmul(dz, b.transpose(-1, -2)), a.shape());
+    if (next_edges[1].valid()) db = sum_to(matmul(a.transpose(-1, -2), dz), b.shape());
+    return {da, db};
+  }
 };
 
 // Both operands at least 2-D.
@@ -146,8 +156,8 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Tensor z = matmul_kernel(ad, bd, batch_shape);
   if (autograd::needs_grad({&a, &b})) {
     auto node = autograd::make_node<MatmulBackward>({&a, &b});
-    node->saved.a = ad;
-    node->saved.b = bd;
+    node->saved.a = autograd::SavedTensor(ad, a);
+    node->saved.b = autograd::SavedTensor(bd, b);
     autograd::set_history(z, node);
   }
   if (autograd::fw::any_tangent({&a, &b})) {
@@ -205,6 +215,23 @@ class LinearBackward final : public autograd::NodeWith<LinearSaved> {
       gemm("linear_backward", dy, x2, dw, true, false, out, in, rows, dy.data_ptr(), out, 0,
            x2.data_ptr(), in, 0, 0.0, dw.data_ptr(), in, 0, 1);
     }
+    std::vector<Tensor> result{dx, dw};
+    if (next_edges.size() > 2) result.push_back(next_edges[2].valid() ? sum(dy, {0}) : Tensor());
+    return result;
+  }
+  // As ops on x, W (and the output, for the fused ReLU's mask) with their history.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor x = autograd::with_history(saved.x2.unpack(*this).reshape(x_shape_), next_edges[0],
+                                            saved.x2.tangent());
+    const Tensor w = saved.w.unpack_differentiable(*this, next_edges[1]);
+    const int64_t in = w.shape()[1], out = w.shape()[0];
+    int64_t rows = 1;
+    for (size_t i = 0; i + 1 < x_shape_.size(); ++i) rows *= x_shape_[i];
+    const Tensor g = relu_ ? mul(grads[0], gt(saved.y.unpack_output(*this, 0), 0.0)) : grads[0];
+    const Tensor dy = g.reshape({rows, out});
+    Tensor dx, dw;
+    if (next_edges[0].valid()) dx = matmul(dy, w).reshape(x_shape_);
+    if (next_edges[1].valid()) dw = matmul(dy.transpose(0, 1), x.reshape({rows, in}));
     std::vector<Tensor> result{dx, dw};
     if (next_edges.size() > 2) result.push_back(next_edges[2].valid() ? sum(dy, {0}) : Tensor());
     return result;
@@ -276,14 +303,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
   y_shape.back() = out;
   const bool relu = activation == FusedActivation::ReLU;
   Tensor y = linear_kernel(x2, w, b, relu).reshape(y_shape);
+  std::shared_ptr<LinearBackward> linear_node;
   if (autograd::needs_grad({&x, &weight, &bias})) {
     auto node = bias.defined()
                     ? autograd::make_node<LinearBackward>({&x, &weight, &bias}, x.shape(), relu)
                     : autograd::make_node<LinearBackward>({&x, &weight}, x.shape(), relu);
-    node->saved.x2 = x2;
-    node->saved.w = w;
+    node->saved.x2 = autograd::SavedTensor(x2, x);  // x's tangent has x's shape
+    node->saved.w = autograd::SavedTensor(w, weight);
     if (relu) node->saved.y = y.detach();
     autograd::set_history(y, node);
+    linear_node = node;
   }
   if (autograd::fw::any_tangent({&x, &weight, &bias})) {
     autograd::fw::TangentScope scope;
@@ -297,6 +326,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
     t = t.reshape(y_shape);
     if (relu) t = relu_mask(t, y);
     autograd::fw::set_tangent(y, t);
+    if (linear_node && relu) linear_node->saved.y.set_tangent(autograd::fw::tangent_of(y));
   }
   return y;
 }

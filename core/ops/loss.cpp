@@ -130,6 +130,18 @@ class NllBackward final : public autograd::NodeWith<NllSaved> {
            "nll_loss_backward");
     return {dlogp};
   }
+  // Linear in dl and constant in logp: the kernel's coefficients (dl = 1, no history) times
+  // dl broadcast over the class dim, as ops (Note [differentiable backward]).
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    Tensor coefficients;
+    {
+      NoGradGuard no_grad;
+      std::vector<Tensor> unit{ones_like(grads[0]).detach()};
+      coefficients = apply(unit)[0];
+    }
+    const Tensor& dl = grads[0];
+    return {mul(coefficients, logp_shape_.size() > 1 ? dl.unsqueeze(1) : dl)};
+  }
 
  private:
   Shape logp_shape_;

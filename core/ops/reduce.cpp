@@ -112,6 +112,10 @@ class SumBackward final : public autograd::Node {
     Tensor g = grads[0].reshape(keep_shape_).expand(input_shape_);
     return {mean_ ? mul(g, scale_) : g};
   }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
+  }
 
  private:
   Shape input_shape_, keep_shape_;

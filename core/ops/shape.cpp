@@ -32,6 +32,10 @@ class ReshapeBackward final : public Node {
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {grads[0].reshape(input_shape_)};
   }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
+  }
 
  private:
   Shape input_shape_;
@@ -44,6 +48,10 @@ class PermuteBackward final : public Node {
   const char* name() const override { return "permute_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {grads[0].permute(inverse_)};
+  }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
   }
 
  private:
@@ -68,6 +76,22 @@ class SliceBackward final : public Node {
     region.copy_(select_ ? grads[0].unsqueeze(dim_) : grads[0]);
     return {dx};
   }
+  // dy between zero blocks along dim (a step of 1; other steps have no rule yet).
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    if (step_ != 1) return Node::apply_differentiable(grads);
+    const Tensor g = select_ ? grads[0].unsqueeze(dim_) : grads[0];
+    std::vector<Tensor> parts;
+    auto zeros_of = [&](int64_t length) {
+      Shape shape = input_shape_;
+      shape[static_cast<size_t>(dim_)] = length;
+      return zeros(shape, g.options());
+    };
+    const int64_t size = input_shape_[static_cast<size_t>(dim_)];
+    if (start_ > 0) parts.push_back(zeros_of(start_));
+    parts.push_back(g);
+    if (end_ < size) parts.push_back(zeros_of(size - end_));
+    return {parts.size() == 1 ? g : cat(parts, dim_)};
+  }
 
  private:
   Shape input_shape_;
@@ -82,6 +106,10 @@ class ExpandBackward final : public Node {
   const char* name() const override { return "expand_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {sum_to(grads[0], input_shape_)};
+  }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
   }
 
  private:
@@ -101,6 +129,10 @@ class CatBackward final : public Node {
       start += size;
     }
     return out;
+  }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
   }
 
  private:

@@ -58,6 +58,13 @@ class SoftmaxBackward final : public autograd::NodeWith<SoftmaxSaved> {
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {softmax_backward(log_, grads[0], saved.y.unpack(*this), dim_)};
   }
+  // softmax: y ⊙ (dy - Σ dy ⊙ y);  log_softmax: dy - e^y ⊙ Σ dy (sums over dim), as ops.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor y = saved.y.unpack_output(*this, 0);
+    const Tensor& dy = grads[0];
+    if (log_) return {sub(dy, mul(exp(y), sum(dy, {dim_}, /*keepdim=*/true)))};
+    return {mul(y, sub(dy, sum(mul(dy, y), {dim_}, /*keepdim=*/true)))};
+  }
 
  private:
   bool log_;
@@ -82,8 +89,9 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
                                     .y = y.data_ptr()};
     launch(kernels::softmax_forward, x.device(), args, {&xc}, {&y}, op);
   }
+  std::shared_ptr<SoftmaxBackward> node;
   if (autograd::needs_grad({&x})) {
-    auto node = autograd::make_node<SoftmaxBackward>({&x}, log, d);
+    node = autograd::make_node<SoftmaxBackward>({&x}, log, d);
     node->saved.y = y.detach();
     autograd::set_history(y, node);
   }
@@ -96,6 +104,7 @@ Tensor softmax_impl(bool log, const Tensor& x, int64_t dim) {
     } else {
       autograd::fw::set_tangent(y, sub(t, sum(mul(exp(yd), t), {d}, /*keepdim=*/true)));
     }
+    if (node) node->saved.y.set_tangent(autograd::fw::tangent_of(y));
   }
   return y;
 }

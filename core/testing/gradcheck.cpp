@@ -210,4 +210,92 @@ GradcheckResult jvpcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
   return r;
 }
 
+namespace {
+
+// Prefixes a failed check's message with what was checked.
+GradcheckResult labelled(GradcheckResult r, const char* what) {
+  if (!r.ok) r.message = std::string("gradgradcheck (") + what + "): " + r.message;
+  return r;
+}
+
+}  // namespace
+
+GradcheckResult gradgradcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
+                              const GradcheckOptions& o) {
+  // G(x) = ∂(Σ f(x) ⊙ r)/∂x for the checked inputs, flattened and concatenated, computed with
+  // create_graph so that G has a graph and tangents.
+  std::vector<size_t> checked;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].defined() && inputs[i].requires_grad()) checked.push_back(i);
+  GPUNN_CHECK(!checked.empty(),
+              "gradgradcheck: no input requires grad, so there is nothing to check");
+  Generator gen(o.seed + 1);
+  const Tensor out = evaluate("gradgradcheck", f, inputs);
+  const Tensor r = randn(out.shape(), kFloat64, &gen);
+  const TensorFn G = [&](const std::vector<Tensor>& in) {
+    const bool was_enabled = is_grad_enabled();
+    set_grad_enabled(true);
+    std::vector<Tensor> x = in, wrt;
+    for (size_t c : checked) {
+      // The numeric passes hand in plain copies: make them leaves to differentiate at.
+      if (!x[c].requires_grad()) x[c] = x[c].detach().requires_grad_(true);
+      wrt.push_back(x[c]);
+    }
+    Tensor y = f(x);
+    std::vector<Tensor> parts;
+    if (y.requires_grad()) {
+      const std::vector<Tensor> g = autograd::grad(
+          {y}, wrt, {r}, autograd::GradOptions{.create_graph = true, .allow_unused = true});
+      for (size_t i = 0; i < g.size(); ++i)
+        parts.push_back(g[i].defined() ? g[i].reshape({-1}) : zeros({wrt[i].numel()}, kFloat64));
+    } else {
+      for (const Tensor& w : wrt) parts.push_back(zeros({w.numel()}, kFloat64));
+    }
+    set_grad_enabled(was_enabled);
+    return cat(parts, 0);
+  };
+  GradcheckResult reverse, forward;
+  try {
+    // The differentiable rules give the first derivative too: it must be the plain pass's
+    // (itself checked against central differences of f), or the checks of G's derivatives
+    // below would only show that a wrong G is consistently wrong.
+    GradcheckResult first = gradcheck(f, inputs, o);
+    if (!first.ok) return labelled(first, "first derivative");
+    std::vector<Tensor> x = inputs, wrt;
+    for (size_t c : checked) wrt.push_back(x[c] = inputs[c].detach().requires_grad_(true));
+    std::vector<Tensor> plain = autograd::grad({f(x)}, wrt, {r}, false, true);
+    const std::vector<double> with_graph = G(inputs).to_vector<double>();
+    size_t k = 0;
+    for (size_t i = 0; i < wrt.size(); ++i) {
+      const std::vector<double> p =
+          plain[i].defined() ? plain[i].to_vector<double>() : std::vector<double>(wrt[i].numel());
+      for (size_t j = 0; j < p.size(); ++j, ++k) {
+        const double err = std::abs(with_graph[k] - p[j]);
+        if (err > 1e-10 * std::max(1.0, std::abs(p[j]))) {
+          std::ostringstream os;
+          os << "gradgradcheck: the gradient with create_graph differs from the plain pass's "
+                "at input "
+             << checked[i] << " element " << j << ": " << with_graph[k] << " vs " << p[j];
+          GradcheckResult failed;
+          failed.message = os.str();
+          return failed;
+        }
+      }
+    }
+    reverse = labelled(gradcheck(G, inputs, o), "reverse over reverse");
+    if (!reverse.ok) return reverse;
+    forward = labelled(jvpcheck(G, inputs, o), "forward over reverse");
+    if (!forward.ok) return forward;
+  } catch (const Error& e) {
+    GradcheckResult failed;
+    failed.message = std::string("gradgradcheck: ") + e.what();
+    return failed;
+  }
+  reverse.checked += forward.checked;
+  reverse.kinks_skipped += forward.kinks_skipped;
+  reverse.max_abs_error = std::max(reverse.max_abs_error, forward.max_abs_error);
+  reverse.max_rel_error = std::max(reverse.max_rel_error, forward.max_rel_error);
+  return reverse;
+}
+
 }  // namespace gpunn::testing

@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 GPUNN_API_BEGIN
@@ -91,6 +92,51 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
                          bool allow_unused = false);
+
+// ---- derivatives of derivatives -----------------------------------------------------
+// create_graph: the backward pass is itself recorded: every gradient rule runs as ops on
+// tensors with history, so the gradients returned (or accumulated into grad()) can be
+// differentiated again (double backward: Hessian-vector products, gradient penalties), and
+// tangents of dual inputs flow through it (forward over reverse). It implies retain_graph,
+// and the output gradients keep their own history. An op whose gradient rule cannot be
+// differentiated raises an error naming it when the pass reaches it (docs/autograd.md lists
+// the ops that have one). Off (the default), backward is exactly as without it.
+struct GradOptions {
+  bool retain_graph = false;
+  bool create_graph = false;
+  bool allow_unused = false;  // grad() only
+};
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+              const GradOptions& options);
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, const GradOptions& options);
+
+// For the functions below f maps a tensor x (float32 or float64, any shape) to a tensor;
+// x itself is not changed and needs no requires_grad.
+using ScalarFunction = std::function<Tensor(const Tensor&)>;
+
+// The gradient and the Hessian-vector product H·v of a function f with one-element output
+// at x, by forward over reverse: one forward pass with x dual (tangent v) and one
+// differentiable backward pass whose tangent is H·v. Costs about one gradient. v has x's
+// shape; so do both results.
+std::pair<Tensor, Tensor> hvp(const ScalarFunction& f, const Tensor& x, const Tensor& v);
+
+enum class HessianMode {
+  ForwardOverReverse,  // one hvp per element of x
+  ReverseOverReverse,  // one backward through the gradient per element of x
+};
+// The Hessian of a function f with one-element output at x, shape x.shape() + x.shape()
+// (for x of n elements, an n x n matrix reshaped). For small x: it costs n passes.
+Tensor hessian(const ScalarFunction& f, const Tensor& x,
+               HessianMode mode = HessianMode::ForwardOverReverse);
+
+enum class JacobianMode {
+  Forward,  // one jvp per element of x (columns)
+  Reverse,  // one backward per element of f(x) (rows)
+};
+// The Jacobian of f at x, shape f(x).shape() + x.shape().
+Tensor jacobian(const ScalarFunction& f, const Tensor& x,
+                JacobianMode mode = JacobianMode::Reverse);
 
 // ---- recompute instead of store ---------------------------------------------------
 // checkpoint(fn, inputs) returns fn(inputs) but keeps only `inputs` for backward, not

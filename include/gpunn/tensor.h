@@ -193,8 +193,11 @@ class Tensor {
   void zero_grad(bool set_to_none = false);
   // Reverse mode from this tensor. Without `gradient` the tensor must hold one
   // element (a loss); otherwise `gradient` has this tensor's shape. The tape is
-  // freed as it is walked unless retain_graph is true.
-  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  // freed as it is walked unless retain_graph is true. With create_graph the pass is
+  // recorded, so the gradients it accumulates can be differentiated again
+  // (autograd::GradOptions).
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
+                bool create_graph = false) const;
   // The name of the node that made this tensor ("" for leaves), e.g. "mul_backward".
   std::string grad_fn_name() const;
 

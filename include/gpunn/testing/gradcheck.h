@@ -55,6 +55,15 @@ GradcheckResult gradcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
 GradcheckResult jvpcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
                          const GradcheckOptions& options = {});
 
+// Second derivatives: G(x) = ∂(Σ f(x) ⊙ r)/∂x (r fixed random weights), computed by a backward
+// pass with create_graph, must equal the plain pass's gradient (itself gradchecked first), and
+// is then checked by gradcheck (its reverse mode is double backward: reverse over reverse) and
+// by jvpcheck (tangents through the backward pass: forward over reverse), both against
+// central differences of G. Fails on an op whose gradient rule is not differentiable, with
+// that error's message.
+GradcheckResult gradgradcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
+                              const GradcheckOptions& options = {});
+
 }  // namespace gpunn::testing
 
 GPUNN_API_END
