@@ -9,6 +9,8 @@
 #include <gpunn/autograd.h>
 #include <gpunn/ops/conv.h>
 #include <gpunn/ops/elementwise.h>
+#include <gpunn/ops/reduce.h>
+#include <gpunn/ops/shape.h>
 
 #include "core/autocast.h"
 #include "core/autograd/forward_ad.h"
@@ -161,6 +163,45 @@ class Conv2dBackward final : public autograd::NodeWith<ConvSaved> {
     }
     return out;
   }
+  // As ops (Note [differentiable backward]): dx = conv_transpose2d(dy, W), the adjoint in the
+  // input; dW per group = the correlation of x with dy, a convolution of x's channels (batch
+  // and channels swapped) by dy's with stride and dilation swapped, cut to R x S;
+  // db = Σ dy over N, P, Q.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor x = saved.x.unpack_differentiable(*this, next_edges[0]);
+    const Tensor w = saved.w.unpack_differentiable(*this, next_edges[1]);
+    const Tensor dy = relu_ ? mul(grads[0], gt(saved.y.unpack_output(*this, 0), 0.0)) : grads[0];
+    std::vector<Tensor> out(next_edges.size());
+    if (next_edges[0].valid()) {
+      // The rows and columns of x that no output reads (the floor in P and Q) get zeros.
+      const int64_t extra_h =
+          s_.H - ((s_.P - 1) * s_.stride_h - 2 * s_.pad_h + s_.dil_h * (s_.R - 1) + 1);
+      const int64_t extra_w =
+          s_.W - ((s_.Q - 1) * s_.stride_w - 2 * s_.pad_w + s_.dil_w * (s_.S - 1) + 1);
+      out[0] = conv_transpose2d(dy, w, Tensor(),
+                                {.stride = {s_.stride_h, s_.stride_w},
+                                 .padding = {s_.pad_h, s_.pad_w},
+                                 .output_padding = {extra_h, extra_w},
+                                 .groups = s_.groups,
+                                 .dilation = {s_.dil_h, s_.dil_w}});
+    }
+    if (next_edges[1].valid()) {
+      const int64_t cg = s_.C / s_.groups, kg = s_.K / s_.groups;
+      std::vector<Tensor> parts;
+      for (int64_t g = 0; g < s_.groups; ++g) {
+        const Tensor xg = x.narrow(1, g * cg, cg).transpose(0, 1);    // [cg, N, H, W]
+        const Tensor dyg = dy.narrow(1, g * kg, kg).transpose(0, 1);  // [kg, N, P, Q]
+        const Tensor r = conv2d(xg, dyg, Tensor(),
+                                {.stride = {s_.dil_h, s_.dil_w},
+                                 .padding = {s_.pad_h, s_.pad_w},
+                                 .dilation = {s_.stride_h, s_.stride_w}});  // [cg, kg, R', S']
+        parts.push_back(r.narrow(2, 0, s_.R).narrow(3, 0, s_.S).transpose(0, 1));
+      }
+      out[1] = parts.size() == 1 ? parts[0] : cat(parts, 0);
+    }
+    if (next_edges.size() > 2 && next_edges[2].valid()) out[2] = sum(dy, {0, 2, 3});
+    return out;
+  }
 
  private:
   kernels::Conv2dShape s_;
@@ -189,14 +230,16 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
   const kernels::Conv2dShape s = conv_shape(x, w, options);
   const bool relu = options.activation == ConvActivation::ReLU;
   Tensor y = conv_forward(x, w, b, s, "conv2d", relu);
+  std::shared_ptr<Conv2dBackward> conv_node;
   if (autograd::needs_grad({&input, &weight, &bias})) {
     auto node = bias.defined()
                     ? autograd::make_node<Conv2dBackward>({&input, &weight, &bias}, s, relu)
                     : autograd::make_node<Conv2dBackward>({&input, &weight}, s, relu);
-    node->saved.x = x;
-    node->saved.w = w;
+    node->saved.x = autograd::SavedTensor(x, input);
+    node->saved.w = autograd::SavedTensor(w, weight);
     if (relu) node->saved.y = y.detach();
     autograd::set_history(y, node);
+    conv_node = node;
   }
   if (autograd::fw::any_tangent({&input, &weight, &bias})) {
     autograd::fw::TangentScope scope;
@@ -209,6 +252,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
     if (tb.defined()) accumulate(tb.reshape({1, s.K, 1, 1}).expand(y.shape()));
     if (relu) t = relu_mask(t, y);
     autograd::fw::set_tangent(y, t);
+    if (conv_node && relu) conv_node->saved.y.set_tangent(autograd::fw::tangent_of(y));
   }
   return y;
 }

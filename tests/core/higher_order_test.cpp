@@ -259,18 +259,41 @@ TEST(CreateGraph, GradientsKeepHistoryAndMatchThePlainPass) {
   EXPECT_TRUE(x.grad().requires_grad());
 }
 
+TEST(DoubleBackward, Conv2d) {
+  // Strides, padding, dilation and groups, sizes where the floor leaves input rows unread,
+  // with and without bias and the fused ReLU.
+  const Tensor x = leaf({2, 4, 7, 6}, 21), w = leaf({6, 2, 3, 2}, 22), b = leaf({6}, 23);
+  const Conv2dFuncOptions o{.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 2};
+  EXPECT_GRADGRAD([&](const std::vector<Tensor>& t) { return sin(conv2d(t[0], t[1], t[2], o)); },
+                  {x, w, b});
+  Conv2dFuncOptions fused{.stride = 2, .padding = 1};
+  fused.activation = ConvActivation::ReLU;
+  EXPECT_GRADGRAD(
+      [&](const std::vector<Tensor>& t) { return tanh(conv2d(t[0], t[1], Tensor(), fused)); },
+      {leaf({1, 2, 5, 5}, 24), leaf({3, 2, 3, 3}, 25)});
+  // One image [C, H, W] and a fixed weight.
+  const Conv2dFuncOptions plain{.stride = 2, .padding = 1};
+  EXPECT_GRADGRAD(
+      [&](const std::vector<Tensor>& t) { return sin(conv2d(t[0], t[1], Tensor(), plain)); },
+      {leaf({2, 5, 4}, 26), leaf({3, 2, 2, 2}, 27).detach()});
+}
+
 TEST(CreateGraph, OpsWithoutARuleSayWhichOne) {
-  const Tensor x = leaf({1, 1, 4, 4}, 18), w = leaf({2, 1, 3, 3}, 19);
-  const Tensor y = conv2d(x, w).sum();
-  EXPECT_THROWS_WITH(autograd::grad({y}, {x}, {}, {.create_graph = true}), "conv2d",
+  const Tensor x = leaf({1, 1, 4, 4}, 18);
+  const Tensor y = max_pool2d(x, {.kernel_size = 2}).sum();
+  EXPECT_THROWS_WITH(autograd::grad({y}, {x}, {}, {.create_graph = true}), "max_pool2d_backward",
                      "no differentiable gradient rule", "create_graph");
   // The plain pass through the same op still works.
-  EXPECT_EQ(autograd::grad({conv2d(x, w).sum()}, {x})[0].shape(), x.shape());
+  EXPECT_EQ(autograd::grad({max_pool2d(x, {.kernel_size = 2}).sum()}, {x})[0].shape(), x.shape());
   const auto r = gradgradcheck(
-      [](const std::vector<Tensor>& t) { return max_pool2d(t[0], {.kernel_size = 2}); },
-      {leaf({1, 1, 4, 4}, 20)});
+      [](const std::vector<Tensor>& t) {
+        return batch_norm(t[0] * t[0], Tensor(), Tensor(), Tensor(), Tensor(), {.training = true});
+      },
+      {leaf({3, 2}, 20)});
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.message.find("no differentiable gradient rule"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("batch_norm_backward has no differentiable gradient rule"),
+            std::string::npos)
+      << r.message;
 }
 
 TEST(CreateGraph, CudaMatchesTheCpu) {
