@@ -3,6 +3,7 @@
 #include <gpunn/autograd.h>
 #include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/norm.h>
+#include <gpunn/ops/reduce.h>
 
 #include <cmath>
 
@@ -42,7 +43,8 @@ struct BatchNormSaved {
 
 class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
  public:
-  BatchNormBackward(kernels::NormShape s, bool batch_stats) : s_(s), batch_stats_(batch_stats) {}
+  BatchNormBackward(kernels::NormShape s, bool batch_stats, double eps)
+      : s_(s), batch_stats_(batch_stats), eps_(eps) {}
   const char* name() const override { return "batch_norm_backward"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     const Tensor x = saved.x.unpack(*this), mean = saved.mean.unpack(*this);
@@ -67,10 +69,45 @@ class BatchNormBackward final : public autograd::NodeWith<BatchNormSaved> {
            {&out[0], &out[1], &out[2]});
     return out;
   }
+  // As ops (Note [differentiable backward]), with x̂ = (x - mean)·invstd and sums over every
+  // dim but the channels:
+  //   dx = w·invstd·(dy - mean(dy) - x̂·mean(dy·x̂))   (batch statistics, recomputed from x
+  //                                                    so that they carry x's history)
+  //   dx = w·invstd·dy                               (running statistics: constants)
+  //   dw = Σ dy·x̂,  db = Σ dy
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    const Tensor x = saved.x.unpack_differentiable(*this, next_edges[0]);
+    const Tensor w = saved.weight.unpack_differentiable(*this, next_edges[1]);
+    const Tensor& dy = grads[0];
+    Shape dims{0}, channel(static_cast<size_t>(x.dim()), 1);
+    for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+    channel[1] = s_.C;
+    Tensor xhat, invstd;
+    if (batch_stats_) {
+      const Tensor centred = sub(x, mean(x, dims, /*keepdim=*/true));
+      invstd = rdiv(sqrt(add(mean(mul(centred, centred), dims, true), eps_)), 1.0);
+      xhat = mul(centred, invstd);
+    } else {
+      const Tensor m = saved.mean.unpack(*this).reshape(channel);
+      invstd = saved.invstd.unpack(*this).reshape(channel);
+      xhat = mul(sub(x, m), invstd);
+    }
+    const Tensor scale = w.defined() ? mul(w.reshape(channel), invstd) : invstd;
+    std::vector<Tensor> out(3);
+    if (next_edges[0].valid()) {
+      out[0] = batch_stats_ ? mul(scale, sub(sub(dy, mean(dy, dims, true)),
+                                             mul(xhat, mean(mul(dy, xhat), dims, true))))
+                            : mul(scale, dy);
+    }
+    if (next_edges[1].valid()) out[1] = sum(mul(dy, xhat), dims);
+    if (next_edges[2].valid()) out[2] = sum(dy, dims);
+    return out;
+  }
 
  private:
   kernels::NormShape s_;
   bool batch_stats_;
+  double eps_;
 };
 
 }  // namespace
@@ -153,11 +190,12 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   }
 
   if (autograd::needs_grad({&input, &weight, &bias})) {
-    auto node = autograd::make_node<BatchNormBackward>({&input, &weight, &bias}, s, batch_stats);
-    node->saved.x = x;
+    auto node =
+        autograd::make_node<BatchNormBackward>({&input, &weight, &bias}, s, batch_stats, o.eps);
+    node->saved.x = autograd::SavedTensor(x, input);
     node->saved.mean = mean;
     node->saved.invstd = invstd;
-    node->saved.weight = w;
+    node->saved.weight = autograd::SavedTensor(w, weight);
     autograd::set_history(y, node);
   }
   if (autograd::fw::any_tangent({&input, &weight, &bias})) {

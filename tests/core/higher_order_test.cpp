@@ -286,14 +286,35 @@ TEST(CreateGraph, OpsWithoutARuleSayWhichOne) {
   // The plain pass through the same op still works.
   EXPECT_EQ(autograd::grad({max_pool2d(x, {.kernel_size = 2}).sum()}, {x})[0].shape(), x.shape());
   const auto r = gradgradcheck(
-      [](const std::vector<Tensor>& t) {
-        return batch_norm(t[0] * t[0], Tensor(), Tensor(), Tensor(), Tensor(), {.training = true});
-      },
-      {leaf({3, 2}, 20)});
+      [](const std::vector<Tensor>& t) { return local_response_norm(t[0] * t[0], 3); },
+      {leaf({1, 4, 2, 2}, 20)});
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.message.find("batch_norm_backward has no differentiable gradient rule"),
+  EXPECT_NE(r.message.find("local_response_norm_backward has no differentiable gradient rule"),
             std::string::npos)
       << r.message;
+}
+
+TEST(DoubleBackward, BatchNorm) {
+  // Batch statistics (their dependence on x included), with and without the affine
+  // parameters, [N, C] and [N, C, H, W]; running statistics in evaluation mode.
+  const Tensor x4 = leaf({3, 2, 2, 3}, 28), x2 = leaf({5, 3}, 29);
+  const Tensor w = leaf({2}, 30, 0.3, 1.0), b = leaf({2}, 31);
+  EXPECT_GRADGRAD(
+      [](const std::vector<Tensor>& t) {
+        return sin(batch_norm(t[0], Tensor(), Tensor(), t[1], t[2], {.training = true}));
+      },
+      {x4, w, b});
+  EXPECT_GRADGRAD(
+      [](const std::vector<Tensor>& t) {
+        return tanh(batch_norm(t[0], Tensor(), Tensor(), Tensor(), Tensor(), {.training = true}));
+      },
+      {x2});
+  const Tensor rm = tensor({0.2, -0.1}, {2}, kFloat64), rv = tensor({1.5, 0.7}, {2}, kFloat64);
+  EXPECT_GRADGRAD(
+      [&](const std::vector<Tensor>& t) {
+        return sin(batch_norm(t[0], rm, rv, t[1], t[2], {.training = false}) * t[0]);
+      },
+      {x4, w, b});
 }
 
 TEST(CreateGraph, CudaMatchesTheCpu) {
