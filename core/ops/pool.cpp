@@ -74,7 +74,132 @@ struct MaxPoolSaved {
   autograd::SavedTensor indices;  // our kernels: argmax as h * W + w
   autograd::SavedTensor reserve;  // oneDNN: its argmax, in its own format
   autograd::SavedTensor x, y;     // cuDNN: its input and output
+  // oneDNN: the input as well (an alias: its producer, a ReLU, keeps it anyway), from which
+  // the differentiable rule finds the indices.
+  autograd::SavedTensor x_for_indices;
 };
+
+// ---- gather and scatter over each (n, c) plane at pooling indices --------------------------
+//
+// y[n, c, j] = x[n, c, idx[n, c, j]] (M) and its adjoint dx[n, c, idx[n, c, j]] += dy[n, c, j]
+// (Mᵀ), with j over the P x Q outputs and idx over the H x W inputs: recorded ops, each the
+// other's gradient (both are linear in their input), so max_pool2d's backward is
+// differentiable to any order.
+
+kernels::GatherArgs plane_args(const Tensor& from, const Tensor& idx, void* to,
+                               const kernels::Pool2dShape& s) {
+  return {.dtype = from.dtype(),
+          .outer = s.N * s.C,
+          .x_size = s.H * s.W,
+          .y_size = s.P * s.Q,
+          .inner = 1,
+          .x = from.data_ptr(),
+          .idx = idx.data<int64_t>(),
+          .y = to};
+}
+
+Tensor gather_kernel(const Tensor& x_in, const Tensor& idx, const kernels::Pool2dShape& s) {
+  const Tensor x = x_in.contiguous();
+  Tensor y = empty_as(x, {s.N, s.C, s.P, s.Q});
+  const kernels::GatherArgs args = plane_args(x, idx, y.data_ptr(), s);
+  launch(kernels::gather, x.device(), args, {&x, &idx}, {&y}, "max_pool2d_backward");
+  return y;
+}
+
+Tensor scatter_kernel(const Tensor& dy_in, const Tensor& idx, const kernels::Pool2dShape& s) {
+  const Tensor dy = dy_in.contiguous();
+  Tensor dx = zeros({s.N, s.C, s.H, s.W}, dy.options());
+  const kernels::ScatterAddArgs args{.dtype = dy.dtype(),
+                                     .outer = s.N * s.C,
+                                     .x_size = s.H * s.W,
+                                     .y_size = s.P * s.Q,
+                                     .inner = 1,
+                                     .dy = dy.data_ptr(),
+                                     .idx = idx.data<int64_t>(),
+                                     .dx = dx.data_ptr()};
+  launch(kernels::scatter_add, dy.device(), args, {&dy, &idx}, {&dx}, "max_pool2d_backward");
+  return dx;
+}
+
+Tensor plane_gather(const Tensor& x, const Tensor& idx, const kernels::Pool2dShape& s);
+Tensor plane_scatter(const Tensor& dy, const Tensor& idx, const kernels::Pool2dShape& s);
+
+struct IndexSaved {
+  autograd::SavedTensor idx;
+};
+
+class PlaneGatherBackward final : public autograd::NodeWith<IndexSaved> {
+ public:
+  explicit PlaneGatherBackward(kernels::Pool2dShape s) : s_(s) {}
+  const char* name() const override { return "max_pool2d_gather_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {scatter_kernel(grads[0], saved.idx.unpack(*this), s_)};
+  }
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return {plane_scatter(grads[0], saved.idx.unpack(*this), s_)};
+  }
+
+ private:
+  kernels::Pool2dShape s_;
+};
+
+class PlaneScatterBackward final : public autograd::NodeWith<IndexSaved> {
+ public:
+  explicit PlaneScatterBackward(kernels::Pool2dShape s) : s_(s) {}
+  const char* name() const override { return "max_pool2d_scatter_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {gather_kernel(grads[0], saved.idx.unpack(*this), s_)};
+  }
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return {plane_gather(grads[0], saved.idx.unpack(*this), s_)};
+  }
+
+ private:
+  kernels::Pool2dShape s_;
+};
+
+Tensor plane_gather(const Tensor& x, const Tensor& idx, const kernels::Pool2dShape& s) {
+  Tensor y = gather_kernel(x.detach(), idx, s);
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<PlaneGatherBackward>({&x}, s);
+    node->saved.idx = idx;
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, gather_kernel(autograd::fw::tangent_of(x), idx, s));
+  }
+  return y;
+}
+
+Tensor plane_scatter(const Tensor& dy, const Tensor& idx, const kernels::Pool2dShape& s) {
+  Tensor dx = scatter_kernel(dy.detach(), idx, s);
+  if (autograd::needs_grad({&dy})) {
+    auto node = autograd::make_node<PlaneScatterBackward>({&dy}, s);
+    node->saved.idx = idx;
+    autograd::set_history(dx, node);
+  }
+  if (autograd::fw::any_tangent({&dy})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(dx, scatter_kernel(autograd::fw::tangent_of(dy), idx, s));
+  }
+  return dx;
+}
+
+// The argmax indices of max pooling x (our kernels: the vendor entries refuse when indices
+// are needed).
+Tensor pool_indices(const Tensor& x, const kernels::Pool2dShape& s) {
+  Tensor values = empty_as(x, {s.N, s.C, s.P, s.Q});
+  Tensor indices = empty({s.N, s.C, s.P, s.Q}, TensorOptions(kInt64).device(x.device()));
+  const kernels::MaxPool2dArgs args{.dtype = x.dtype(),
+                                    .s = s,
+                                    .x = x.data_ptr(),
+                                    .y = values.data_ptr(),
+                                    .indices = indices.data<int64_t>(),
+                                    .indices_needed = true};
+  launch(kernels::max_pool2d_forward, x.device(), args, {&x}, {&values, &indices}, "max_pool2d");
+  return indices;
+}
 
 class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
  public:
@@ -97,6 +222,19 @@ class MaxPool2dBackward final : public autograd::NodeWith<MaxPoolSaved> {
         .y = data_or_null(y)};
     launch(kernels::max_pool2d_backward, dy.device(), args, {&dy}, {&dx});
     return {dx};
+  }
+  // dy routed to the argmax positions as a recorded scatter (its gradient: a gather at the
+  // same positions); the indices are the forward's, or found again from its input.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    Tensor idx = saved.indices.unpack(*this);
+    if (!idx.defined()) {
+      const Tensor x =
+          saved.x_for_indices.defined() ? saved.x_for_indices.unpack(*this) : saved.x.unpack(*this);
+      GPUNN_ASSERT(x.defined(), "max_pool2d_backward kept neither indices nor its input");
+      NoGradGuard no_grad;
+      idx = pool_indices(x, s_);
+    }
+    return {plane_scatter(grads[0], idx, s_)};
   }
 
  private:
@@ -130,6 +268,7 @@ MaxPool2dResult max_pool_impl(const Tensor& input, const Pool2dOptions& options,
     auto node = autograd::make_node<MaxPool2dBackward>({&input}, s);
     if (ran.reserve.defined()) {
       node->saved.reserve = ran.reserve;
+      node->saved.x_for_indices = x;
     } else if (vendor_ran) {
       node->saved.x = x;
       node->saved.y = r.values;
@@ -177,6 +316,11 @@ Tensor avg_pool_forward(const Tensor& x, const kernels::Pool2dShape& s) {
   return y;
 }
 
+// Average pooling A and its adjoint Aᵀ (avg_pool2d_backward) as recorded ops, each the
+// other's gradient (A is linear), so avg_pool2d's backward is differentiable to any order.
+Tensor avg_pool_recorded(const Tensor& x, const kernels::Pool2dShape& s);
+Tensor avg_adjoint_recorded(const Tensor& dy, const kernels::Pool2dShape& s);
+
 class AvgPool2dBackward final : public autograd::Node {
  public:
   explicit AvgPool2dBackward(kernels::Pool2dShape s) : s_(s) {}
@@ -184,10 +328,52 @@ class AvgPool2dBackward final : public autograd::Node {
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
     return {avg_pool_backward(grads[0], s_)};
   }
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return {avg_adjoint_recorded(grads[0], s_)};
+  }
 
  private:
   kernels::Pool2dShape s_;
 };
+
+class AvgPoolAdjointBackward final : public autograd::Node {
+ public:
+  explicit AvgPoolAdjointBackward(kernels::Pool2dShape s) : s_(s) {}
+  const char* name() const override { return "avg_pool2d_adjoint_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {avg_pool_forward(grads[0].contiguous(), s_)};
+  }
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return {avg_pool_recorded(grads[0], s_)};
+  }
+
+ private:
+  kernels::Pool2dShape s_;
+};
+
+Tensor avg_pool_recorded(const Tensor& input, const kernels::Pool2dShape& s) {
+  Tensor y = avg_pool_forward(input.detach().contiguous(), s);
+  if (autograd::needs_grad({&input})) {
+    autograd::set_history(y, autograd::make_node<AvgPool2dBackward>({&input}, s));
+  }
+  if (autograd::fw::any_tangent({&input})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, avg_pool_forward(autograd::fw::tangent_of(input).contiguous(), s));
+  }
+  return y;
+}
+
+Tensor avg_adjoint_recorded(const Tensor& dy, const kernels::Pool2dShape& s) {
+  Tensor dx = avg_pool_backward(dy.detach(), s);
+  if (autograd::needs_grad({&dy})) {
+    autograd::set_history(dx, autograd::make_node<AvgPoolAdjointBackward>({&dy}, s));
+  }
+  if (autograd::fw::any_tangent({&dy})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(dx, avg_pool_backward(autograd::fw::tangent_of(dy), s));
+  }
+  return dx;
+}
 
 }  // namespace
 
@@ -218,16 +404,7 @@ Tensor avg_pool2d(const Tensor& input, const Pool2dOptions& options) {
     pool_shape("avg_pool2d", input, input.detach().unsqueeze(0), options);
     return avg_pool2d(input.unsqueeze(0), options).squeeze(0);
   }
-  const kernels::Pool2dShape s = pool_shape("avg_pool2d", input, input, options);
-  Tensor y = avg_pool_forward(input.detach().contiguous(), s);
-  if (autograd::needs_grad({&input})) {
-    autograd::set_history(y, autograd::make_node<AvgPool2dBackward>({&input}, s));
-  }
-  if (autograd::fw::any_tangent({&input})) {
-    autograd::fw::TangentScope scope;
-    autograd::fw::set_tangent(y, avg_pool_forward(autograd::fw::tangent_of(input).contiguous(), s));
-  }
-  return y;
+  return avg_pool_recorded(input, pool_shape("avg_pool2d", input, input, options));
 }
 
 }  // namespace gpunn

@@ -279,12 +279,13 @@ TEST(DoubleBackward, Conv2d) {
 }
 
 TEST(CreateGraph, OpsWithoutARuleSayWhichOne) {
-  const Tensor x = leaf({1, 1, 4, 4}, 18);
-  const Tensor y = max_pool2d(x, {.kernel_size = 2}).sum();
-  EXPECT_THROWS_WITH(autograd::grad({y}, {x}, {}, {.create_graph = true}), "max_pool2d_backward",
-                     "no differentiable gradient rule", "create_graph");
+  const Tensor x = leaf({1, 4, 3, 3}, 18);
+  const Tensor y = local_response_norm(x, 3).sum();
+  EXPECT_THROWS_WITH(autograd::grad({y}, {x}, {}, {.create_graph = true}),
+                     "local_response_norm_backward", "no differentiable gradient rule",
+                     "create_graph");
   // The plain pass through the same op still works.
-  EXPECT_EQ(autograd::grad({max_pool2d(x, {.kernel_size = 2}).sum()}, {x})[0].shape(), x.shape());
+  EXPECT_EQ(autograd::grad({local_response_norm(x, 3).sum()}, {x})[0].shape(), x.shape());
   const auto r = gradgradcheck(
       [](const std::vector<Tensor>& t) { return local_response_norm(t[0] * t[0], 3); },
       {leaf({1, 4, 2, 2}, 20)});
@@ -292,6 +293,59 @@ TEST(CreateGraph, OpsWithoutARuleSayWhichOne) {
   EXPECT_NE(r.message.find("local_response_norm_backward has no differentiable gradient rule"),
             std::string::npos)
       << r.message;
+}
+
+TEST(DoubleBackward, Pooling) {
+  // Max pooling: the gradient is routed to the argmax (a recorded scatter, whose own
+  // gradient is a gather), overlapping windows, padding, ceil mode; average pooling:
+  // with and without the padding in the divisor.
+  const Tensor x = leaf({2, 3, 6, 5}, 32);
+  for (const Pool2dOptions& o :
+       {Pool2dOptions{.kernel_size = 2}, Pool2dOptions{.kernel_size = 3, .stride = 2, .padding = 1},
+        Pool2dOptions{.kernel_size = {2, 3}, .stride = {2, 1}, .ceil_mode = true}}) {
+    EXPECT_GRADGRAD(
+        [&](const std::vector<Tensor>& t) { return max_pool2d(t[0], o) * max_pool2d(t[0], o); },
+        {x});
+    Pool2dOptions exclude = o;
+    exclude.count_include_pad = false;
+    for (const Pool2dOptions& a : {o, exclude})
+      EXPECT_GRADGRAD([&](const std::vector<Tensor>& t) { return sin(avg_pool2d(t[0], a)); }, {x});
+  }
+  // One image [C, H, W].
+  EXPECT_GRADGRAD(
+      [](const std::vector<Tensor>& t) {
+        return tanh(max_pool2d(t[0], {.kernel_size = 2}) * avg_pool2d(t[0], {.kernel_size = 2}));
+      },
+      {leaf({2, 4, 4}, 33)});
+  // Third order through the pair of recorded ops: the gradient of a Hessian-vector product.
+  const Tensor v = leaf({1, 1, 4, 4}, 34).detach();
+  Tensor z = leaf({1, 1, 4, 4}, 35);
+  auto f = [](const Tensor& t) { return (max_pool2d(t * t * t, {.kernel_size = 2})).sum(); };
+  const Tensor g = autograd::grad({f(z)}, {z}, {}, {.create_graph = true})[0];
+  const Tensor hv = autograd::grad({(g * v).sum()}, {z}, {}, {.create_graph = true})[0];
+  const Tensor third = autograd::grad({(hv * v).sum()}, {z})[0];
+  // f = Σ over the windows' maxima of t³: the third derivative along v at the argmax is 6 v².
+  const Tensor idx =
+      max_pool2d_with_indices(z.detach() * z.detach() * z.detach(), {.kernel_size = 2}).indices;
+  std::vector<double> expected(16, 0.0);
+  const std::vector<double> vs = v.to_vector<double>();
+  for (const int64_t k : idx.to_vector<int64_t>())
+    expected[static_cast<size_t>(k)] = 6 * vs[static_cast<size_t>(k)] * vs[static_cast<size_t>(k)];
+  EXPECT_TRUE(test::values_near(third, expected, 1e-12));
+  // Without tangents float32 max pooling runs on the CPU vendor path where there is one
+  // (oneDNN keeps its argmax in its own format, and the rule finds the indices again from
+  // the input): reverse over reverse gives the float64 Hessian-vector product.
+  auto pooled = [](const Tensor& t) {
+    return (max_pool2d(t * t * t, {.kernel_size = 3, .stride = 2, .padding = 1}) *
+            t.narrow(2, 0, 3).narrow(3, 0, 3))
+        .sum();
+  };
+  const Tensor p64 = leaf({2, 3, 6, 6}, 36).detach(), d64 = leaf({2, 3, 6, 6}, 37).detach();
+  const Tensor h64 = autograd::hvp(pooled, p64, d64).second;
+  const Tensor p32 = p64.to(kFloat32).requires_grad_(true);
+  const Tensor g32 = autograd::grad({pooled(p32)}, {p32}, {}, {.create_graph = true})[0];
+  const Tensor h32 = autograd::grad({(g32 * d64.to(kFloat32)).sum()}, {p32})[0];
+  EXPECT_TRUE(test::values_near(h32.to(kFloat64), h64.to_vector<double>(), 1e-4));
 }
 
 TEST(DoubleBackward, BatchNorm) {
