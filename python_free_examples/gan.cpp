@@ -30,6 +30,15 @@
 // generator, drawing one image for every z, has a spread near 0; a full run
 // exits non-zero below a quarter of the real figure.
 //
+// --loss wgan-gp trains a Wasserstein GAN with gradient penalty instead (Gulrajani et al.,
+// 2017): the discriminator is a critic (no batch norm, a score instead of a logit) trained to
+// maximise D(x) - D(G(z)) under the penalty λ·(‖∇x̂ D(x̂)‖₂ - 1)² at random points x̂ between
+// real and generated images (λ = 10), the generator to maximise D(G(z)); 5 critic steps per
+// generator step, Adam (lr 1e-4, betas 0, 0.9). The penalty differentiates the critic's
+// gradient: a backward pass with create_graph, then backward through it (double backward).
+// The curves then show the critic and generator losses, the Wasserstein estimate
+// D(x) - D(G(z)) and the penalty.
+//
 // --latent-walk (after training): gan_latent_walk.png and gan_latent_walk.txt, its captions
 // (see latent_walk below): interpolations between noise vectors and arithmetic on class-mean
 // noise vectors, classes told by a classifier trained here on the real images.
@@ -61,12 +70,17 @@ struct Options {
   gx::CommonOptions common;
   int64_t epochs = 0;  // 0: the default (2, smoke 1): about 8 min each on 2 busy cores
   int64_t batch = 64;
-  double lr = 2e-4;
+  double lr = 0;  // 0: 2e-4, or 1e-4 with wgan-gp
   int64_t z_dim = 64;
   std::string data_dir;
   std::string precision = "fp32";
   bool latent_walk = false;
+  std::string loss = "bce";  // bce | wgan-gp
+  int64_t n_critic = 5;      // wgan-gp: critic steps per generator step
+  double gp_weight = 10.0;   // wgan-gp: λ
 };
+
+bool wgan(const Options& o) { return o.loss == "wgan-gp"; }
 
 // The generator: z -> 28x28 image in [-1, 1].
 class GeneratorNet : public nn::Module {
@@ -91,12 +105,14 @@ class GeneratorNet : public nn::Module {
   std::shared_ptr<nn::ConvTranspose2d> up1_, up2_;
 };
 
-std::shared_ptr<nn::Sequential> make_discriminator() {
+// The discriminator; the WGAN-GP critic leaves out batch norm (the penalty is per sample,
+// which batch statistics would couple).
+std::shared_ptr<nn::Sequential> make_discriminator(bool batch_norm = true) {
   auto d = std::make_shared<nn::Sequential>();
   d->emplace<nn::Conv2d>(1, 64, 4, 2, 1);
   d->emplace<nn::LeakyReLU>(0.2);
   d->emplace<nn::Conv2d>(64, 128, 4, 2, 1);
-  d->emplace<nn::BatchNorm2d>(128);
+  if (batch_norm) d->emplace<nn::BatchNorm2d>(128);
   d->emplace<nn::LeakyReLU>(0.2);
   d->emplace<nn::Flatten>();
   d->emplace<nn::Linear>(128 * 7 * 7, 1);
@@ -135,11 +151,12 @@ gx::Image sample_grid(const Tensor& x) {
 // The run's per-step record, averaged over windows for the plot and the CSV.
 struct StepLog {
   std::vector<double> d_loss, g_loss, d_real, d_fake;
+  std::vector<double> penalty;  // wgan-gp only
 };
 
 struct Window {
   double position = 0;  // in epochs, at the window's end
-  double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0;
+  double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0, penalty = 0;
 };
 
 std::vector<Window> windows(const StepLog& log, int64_t steps_per_epoch, int64_t width) {
@@ -154,44 +171,57 @@ std::vector<Window> windows(const StepLog& log, int64_t steps_per_epoch, int64_t
       win.g_loss += log.g_loss[i];
       win.d_real += log.d_real[i];
       win.d_fake += log.d_fake[i];
+      if (i < log.penalty.size()) win.penalty += log.penalty[i];
     }
     const double k = static_cast<double>(end - begin);
-    win.d_loss /= k, win.g_loss /= k, win.d_real /= k, win.d_fake /= k;
+    win.d_loss /= k, win.g_loss /= k, win.d_real /= k, win.d_fake /= k, win.penalty /= k;
     out.push_back(win);
   }
   return out;
 }
 
 void write_loss_outputs(const gx::CommonOptions& common, const StepLog& log,
-                        int64_t steps_per_epoch, int64_t epochs) {
+                        int64_t steps_per_epoch, int64_t epochs, bool wasserstein) {
   // Windows of total/100 steps: about 100 points over the run, however long.
   const int64_t total = static_cast<int64_t>(log.d_loss.size());
   const std::vector<Window> ws = windows(log, steps_per_epoch, std::max<int64_t>(1, total / 100));
   std::ofstream csv(gx::output_path(common, "losses.csv"));
   GPUNN_CHECK(csv.good(), "cannot write ", gx::output_path(common, "losses.csv"));
-  csv << "epoch,d_loss,g_loss,d_real,d_fake\n" << std::setprecision(6);
-  gx::Series d{"discriminator", {}, {}, gx::plot_palette()[0]};
+  csv << "epoch,d_loss,g_loss,d_real,d_fake" << (wasserstein ? ",penalty" : "") << "\n"
+      << std::setprecision(6);
+  gx::Series d{wasserstein ? "critic" : "discriminator", {}, {}, gx::plot_palette()[0]};
   gx::Series g{"generator", {}, {}, gx::plot_palette()[1]};
   gx::Series dr{"D(x)", {}, {}, gx::plot_palette()[2]};
   gx::Series df{"D(G(z))", {}, {}, gx::plot_palette()[3]};
+  gx::Series wd{"D(x) - D(G(z))", {}, {}, gx::plot_palette()[2]};
+  gx::Series gp{"penalty", {}, {}, gx::plot_palette()[3]};
   for (const Window& w : ws) {
-    csv << w.position << "," << w.d_loss << "," << w.g_loss << "," << w.d_real << "," << w.d_fake
-        << "\n";
+    csv << w.position << "," << w.d_loss << "," << w.g_loss << "," << w.d_real << "," << w.d_fake;
+    if (wasserstein) csv << "," << w.penalty;
+    csv << "\n";
     d.x.push_back(w.position), d.y.push_back(w.d_loss);
     g.x.push_back(w.position), g.y.push_back(w.g_loss);
     dr.x.push_back(w.position), dr.y.push_back(w.d_real);
     df.x.push_back(w.position), df.y.push_back(w.d_fake);
+    wd.x.push_back(w.position), wd.y.push_back(w.d_real - w.d_fake);
+    gp.x.push_back(w.position), gp.y.push_back(w.penalty);
   }
   gx::PlotOptions po;
   po.x_label = "epoch";
   po.x_lo = 0;
   po.x_hi = static_cast<double>(epochs);
-  po.title = "losses (binary cross-entropy)";
+  po.title = wasserstein ? "losses (WGAN-GP)" : "losses (binary cross-entropy)";
   const gx::Image left = gx::line_plot({d, g}, po);
-  po.title = "discriminator mean output";
-  po.y_lo = 0;
-  po.y_hi = 1;
-  const gx::Image right = gx::line_plot({dr, df}, po);
+  gx::Image right;
+  if (wasserstein) {
+    po.title = "Wasserstein estimate and gradient penalty";
+    right = gx::line_plot({wd, gp}, po);
+  } else {
+    po.title = "discriminator mean output";
+    po.y_lo = 0;
+    po.y_hi = 1;
+    right = gx::line_plot({dr, df}, po);
+  }
   gx::write_png(gx::output_path(common, "losses.png"), gx::contact_sheet({left, right}, 2, 0));
 }
 
@@ -339,6 +369,11 @@ int run(Options& o) {
   cli::apply_precision(o.precision);
   std::cout << "gan: " << gx::run_summary(device, o.precision) << "\n";
   if (o.epochs == 0) o.epochs = o.common.smoke ? 1 : 2;
+  if (o.lr == 0) o.lr = wgan(o) ? 1e-4 : 2e-4;
+  GPUNN_CHECK(!wgan(o) || o.precision == "fp32",
+              "--loss wgan-gp runs in fp32 only (its penalty differentiates the critic's "
+              "gradient, which the loss scaler's skipped steps would corrupt), got --precision ",
+              o.precision);
   GPUNN_CHECK(o.epochs >= 1 && o.batch >= 2 && o.lr > 0 && o.z_dim >= 1,
               "--epochs, --z-dim and --lr must be positive and --batch at least 2 (batch "
               "norm), got ",
@@ -371,7 +406,7 @@ int run(Options& o) {
   // ---- models and optimizers ----
   manual_seed(o.common.seed);
   auto gen = std::make_shared<GeneratorNet>(o.z_dim);
-  auto disc = make_discriminator();
+  auto disc = make_discriminator(/*batch_norm=*/!wgan(o));
   dcgan_init(*gen);
   dcgan_init(*disc);
   gen->to(device);
@@ -380,8 +415,10 @@ int run(Options& o) {
   nn::summary(*gen, {1, o.z_dim}, &std::cout);
   std::cout << "discriminator:\n";
   nn::summary(*disc, {1, 1, kSide, kSide}, &std::cout);
-  optim::Adam opt_g(gen->parameters(), {.lr = o.lr, .beta1 = 0.5, .beta2 = 0.999});
-  optim::Adam opt_d(disc->parameters(), {.lr = o.lr, .beta1 = 0.5, .beta2 = 0.999});
+  // DCGAN's Adam (betas 0.5, 0.999), or WGAN-GP's (betas 0, 0.9).
+  const double beta1 = wgan(o) ? 0.0 : 0.5, beta2 = wgan(o) ? 0.9 : 0.999;
+  optim::Adam opt_g(gen->parameters(), {.lr = o.lr, .beta1 = beta1, .beta2 = beta2});
+  optim::Adam opt_d(disc->parameters(), {.lr = o.lr, .beta1 = beta1, .beta2 = beta2});
   // One scaler for both networks' losses (fp16 only; a pass-through otherwise).
   optim::GradScaler scaler(cli::scaler_options(o.precision));
   nn::BCEWithLogitsLoss criterion;
@@ -397,7 +434,7 @@ int run(Options& o) {
   double train_seconds = 0;
   int64_t images_seen = 0;
   double last_d_real = NAN, last_d_fake = NAN, last_d_loss = NAN, last_g_loss = NAN;
-  double sample_spread = NAN;
+  double sample_spread = NAN, last_penalty = NAN;
   cli::ProfileRun profile(o.common.profile);  // --profile: the training epochs
   profile.start();
   for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
@@ -405,7 +442,8 @@ int run(Options& o) {
     disc->train();
     gx::Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
                      steps_per_epoch, "steps");
-    double sum_d = 0, sum_g = 0, sum_real = 0, sum_fake = 0;
+    double sum_d = 0, sum_g = 0, sum_real = 0, sum_fake = 0, sum_gp = 0;
+    double last_g = std::isfinite(last_g_loss) ? last_g_loss : 0.0;
     int64_t steps = 0;
     for (data::Batch& b : loader) {
       const profiler::Range step_range("step");
@@ -416,41 +454,73 @@ int run(Options& o) {
       const DType amp_dtype = cli::autocast_dtype(o.precision);
       const bool amp = cli::uses_autocast(o.precision);
 
-      // Discriminator: real -> 1, generated -> 0 (the generator's graph is cut).
-      Tensor fake, logit_real, logit_fake, loss_d;
-      {
-        autocast::Guard guard(amp_dtype, amp);
-        fake = (*gen)(z);
+      Tensor fake, logit_real, logit_fake, loss_d, penalty;
+      if (!wgan(o)) {
+        // Discriminator: real -> 1, generated -> 0 (the generator's graph is cut).
+        {
+          autocast::Guard guard(amp_dtype, amp);
+          fake = (*gen)(z);
+          logit_real = (*disc)(b.data);
+          logit_fake = (*disc)(fake.detach());
+          loss_d = criterion(logit_real, ones_t) + criterion(logit_fake, zeros_t);
+        }
+        opt_d.zero_grad();
+        scaler.scale(loss_d).backward();
+        scaler.step(opt_d);
+
+        // Generator: make the (updated) discriminator call its samples real.
+        Tensor loss_g;
+        {
+          autocast::Guard guard(amp_dtype, amp);
+          loss_g = criterion((*disc)(fake), ones_t);
+        }
+        opt_g.zero_grad();
+        scaler.scale(loss_g).backward();
+        scaler.step(opt_g);
+        scaler.update();  // once per iteration, after both steps
+        last_g = loss_g.item();
+      } else {
+        // Critic: D(G(z)) - D(x) + λ (‖∇x̂ D(x̂)‖ - 1)², x̂ on the line from a generated image
+        // to a real one (ε ~ U(0, 1) per image).
+        fake = (*gen)(z).detach();
         logit_real = (*disc)(b.data);
-        logit_fake = (*disc)(fake.detach());
-        loss_d = criterion(logit_real, ones_t) + criterion(logit_fake, zeros_t);
+        logit_fake = (*disc)(fake);
+        const Tensor eps = rand({n, 1, 1, 1}, TensorOptions(kFloat32)).to(device);
+        const Tensor between = (b.data * eps + fake * rsub(eps, 1.0)).detach().requires_grad_(true);
+        const Tensor grad =
+            autograd::grad({(*disc)(between).sum()}, {between}, {}, {.create_graph = true})[0];
+        const Tensor norm = sqrt(add((grad * grad).sum({1, 2, 3}), 1e-12));
+        penalty = pow(sub(norm, 1.0), 2.0).mean();
+        loss_d = logit_fake.mean() - logit_real.mean() + penalty * o.gp_weight;
+        opt_d.zero_grad();
+        loss_d.backward();  // through the gradient: double backward into the critic
+        opt_d.step();
+        // Generator: every n_critic-th step, maximise D(G(z)).
+        if ((steps + 1) % o.n_critic == 0) {
+          const Tensor loss_g = neg((*disc)((*gen)(z)).mean());
+          opt_g.zero_grad();
+          loss_g.backward();
+          opt_g.step();
+          last_g = loss_g.item();
+        }
       }
-      opt_d.zero_grad();
-      scaler.scale(loss_d).backward();
-      scaler.step(opt_d);
 
-      // Generator: make the (updated) discriminator call its samples real.
-      Tensor loss_g;
-      {
-        autocast::Guard guard(amp_dtype, amp);
-        loss_g = criterion((*disc)(fake), ones_t);
-      }
-      opt_g.zero_grad();
-      scaler.scale(loss_g).backward();
-      scaler.step(opt_g);
-      scaler.update();  // once per iteration, after both steps
-
-      const double ld = loss_d.item(), lg = loss_g.item();
+      const double ld = loss_d.item(), lg = last_g;
       GPUNN_CHECK(std::isfinite(ld) && std::isfinite(lg), "the losses became ", ld, " and ", lg,
                   " at epoch ", epoch + 1, " step ", steps + 1, "; try a smaller --lr");
       double dr = 0, df = 0;
       {
+        // Probabilities for the DCGAN; the critic's mean scores for WGAN-GP.
         NoGradGuard no_grad;
-        dr = mean(sigmoid(logit_real.detach())).item();
-        df = mean(sigmoid(logit_fake.detach())).item();
+        dr = (wgan(o) ? logit_real.detach() : sigmoid(logit_real.detach())).mean().item();
+        df = (wgan(o) ? logit_fake.detach() : sigmoid(logit_fake.detach())).mean().item();
       }
       log.d_loss.push_back(ld), log.g_loss.push_back(lg);
       log.d_real.push_back(dr), log.d_fake.push_back(df);
+      if (wgan(o)) {
+        log.penalty.push_back(penalty.item());
+        sum_gp += log.penalty.back();
+      }
       sum_d += ld, sum_g += lg, sum_real += dr, sum_fake += df;
       images_seen += n;
       ++steps;
@@ -467,6 +537,7 @@ int run(Options& o) {
     const double k = static_cast<double>(steps);
     last_d_loss = sum_d / k, last_g_loss = sum_g / k;
     last_d_real = sum_real / k, last_d_fake = sum_fake / k;
+    if (wgan(o)) last_penalty = sum_gp / k;
 
     // Samples of the fixed noise, batch norm on its running statistics (eval mode).
     gen->eval();
@@ -478,12 +549,13 @@ int run(Options& o) {
     sample_spread = pixel_spread(samples);
     const std::string grid = "samples_epoch_" + std::to_string(epoch + 1) + ".png";
     gx::write_png(gx::output_path(o.common, grid), sample_grid(samples));
-    write_loss_outputs(o.common, log, steps_per_epoch, o.epochs);
+    write_loss_outputs(o.common, log, steps_per_epoch, o.epochs, wgan(o));
     std::cout << "epoch " << epoch + 1 << ": D loss " << std::fixed << std::setprecision(4)
               << last_d_loss << ", G loss " << last_g_loss << ", D(x) " << last_d_real
-              << ", D(G(z)) " << last_d_fake << ", sample pixel spread " << sample_spread
-              << " (real " << real_spread << "), " << std::setprecision(1) << seconds << " s, "
-              << grid << "\n"
+              << ", D(G(z)) " << last_d_fake;
+    if (wgan(o)) std::cout << ", gradient penalty " << last_penalty;
+    std::cout << ", sample pixel spread " << sample_spread << " (real " << real_spread << "), "
+              << std::setprecision(1) << seconds << " s, " << grid << "\n"
               << std::defaultfloat << std::setprecision(6);
   }
   std::cout << "wrote samples_epoch_*.png, losses.png and losses.csv to " << o.common.out_dir
@@ -517,7 +589,12 @@ int run(Options& o) {
       .add("images_per_s", images_per_s)
       .add("train_seconds", train_seconds)
       .add("device", device.str())
-      .add("precision", o.precision);
+      .add("precision", o.precision)
+      .add("loss", o.loss);
+  if (wgan(o)) {
+    json.add("gradient_penalty", last_penalty)
+        .add("wasserstein_estimate", last_d_real - last_d_fake);
+  }
   if (o.latent_walk) {
     json.add("classifier_test_acc", walk.classifier_acc)
         .add("latent_classes_found", walk.classes_found)
@@ -526,7 +603,8 @@ int run(Options& o) {
   }
   std::cout << json.str() << "\n";
   const bool finite = std::isfinite(last_d_loss) && std::isfinite(last_g_loss) &&
-                      std::isfinite(sample_spread) && images_per_s > 0;
+                      std::isfinite(sample_spread) && images_per_s > 0 &&
+                      (!wgan(o) || std::isfinite(last_penalty));
   if (!finite) {
     std::cerr << "gan: a metric is not finite\n";
     return 1;
@@ -556,10 +634,21 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   cli::add_precision_option(app, o.precision);
-  app.add_option("--lr", o.lr, "Adam learning rate of both networks (betas 0.5, 0.999)")
-      ->capture_default_str()
+  app.add_option("--lr", o.lr,
+                 "Adam learning rate of both networks (default 2e-4, betas 0.5, 0.999; "
+                 "wgan-gp: 1e-4, betas 0, 0.9)")
       ->check(gpunn::cli::positive);
   app.add_option("--z-dim", o.z_dim, "size of the generator's noise input")->capture_default_str();
+  app.add_option("--loss", o.loss,
+                 "bce (the DCGAN's) or wgan-gp (a Wasserstein critic with gradient penalty)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bce", "wgan-gp"}));
+  app.add_option("--n-critic", o.n_critic, "wgan-gp: critic steps per generator step")
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
+  app.add_option("--gp-weight", o.gp_weight, "wgan-gp: the penalty's weight λ")
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
   app.add_flag("--latent-walk", o.latent_walk,
                "after training, draw interpolations between noise vectors and arithmetic on "
                "class-mean noise vectors (gan_latent_walk.png, captions in gan_latent_walk.txt)");
