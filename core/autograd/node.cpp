@@ -102,7 +102,9 @@ Tensor SavedTensor::unpack(const Node& node) const {
 
 std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>& grads) {
   Tensor& g = grads[0];
-  TensorImpl& leaf = *leaf_;
+  const std::shared_ptr<TensorImpl> held = leaf_.lock();
+  if (!held) return {};  // the leaf is gone: no grad() to accumulate into
+  TensorImpl& leaf = *held;
   GPUNN_ASSERT(g.shape() == leaf.shape && g.dtype() == leaf.dtype, "accumulate_grad: gradient ",
                describe(g), " for a leaf ", leaf.shape, " ", dtype_name(leaf.dtype));
   if (!leaf.grad.defined()) {
@@ -119,7 +121,9 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>& grads) {
 
 std::vector<Tensor> AccumulateGrad::apply_differentiable(std::vector<Tensor>& grads) {
   Tensor& g = grads[0];
-  TensorImpl& leaf = *leaf_;
+  const std::shared_ptr<TensorImpl> held = leaf_.lock();
+  if (!held) return {};
+  TensorImpl& leaf = *held;
   GPUNN_ASSERT(g.shape() == leaf.shape && g.dtype() == leaf.dtype, "accumulate_grad: gradient ",
                describe(g), " for a leaf ", leaf.shape, " ", dtype_name(leaf.dtype));
   leaf.grad = leaf.grad.defined() ? add(leaf.grad, g) : g;

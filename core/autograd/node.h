@@ -139,19 +139,22 @@ class SavedTensor {
 // flowing into it reach that edge), carrying `tangent` (may be undefined).
 Tensor with_history(const Tensor& value, const Edge& history, const Tensor& tangent);
 
-// Adds incoming gradients into a leaf's grad().
+// Adds incoming gradients into a leaf's grad(). It holds the leaf weakly: after
+// backward(create_graph) the leaf's grad() has a graph that reaches this node, and a strong
+// reference would make a cycle (leaf → grad → graph → here → leaf) that is never freed; a
+// leaf no one holds any more has no grad() anyone can read, and is skipped.
 class AccumulateGrad final : public Node {
  public:
-  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
+  explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf) : leaf_(leaf) {}
   const char* name() const override { return "accumulate_grad"; }
   std::vector<Tensor> apply(std::vector<Tensor>& grads) override;
   // create_graph: the gradient keeps its history (sums are out of place).
   std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override;
   bool reusable() const override { return true; }
-  const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
+  std::shared_ptr<TensorImpl> leaf() const { return leaf_.lock(); }
 
  private:
-  std::shared_ptr<TensorImpl> leaf_;
+  std::weak_ptr<TensorImpl> leaf_;
 };
 
 // The sequence number the next node made will get (nodes made later get larger ones).
