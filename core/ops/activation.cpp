@@ -82,6 +82,29 @@ struct ActSaved {
   autograd::SavedTensor x_or_y;
 };
 
+// GELU's derivative Φ(x) + x·φ(x) (erf form) as a recorded op, for gelu's differentiable
+// rule: there is no erf op to write Φ with, so the value comes from the backward kernel with
+// dy = 1, and its own derivative, φ(x)·(2 - x²) with φ(x) = e^(-x²/2)/√(2π), is ops on x
+// (differentiable again).
+Tensor gelu_erf_prime(const Tensor& x);
+
+Tensor gelu_erf_second(const Tensor& x) {
+  const Tensor x2 = mul(x, x);
+  return mul(mul(exp(mul(x2, -0.5)), 0.39894228040143267794), rsub(x2, 2.0));
+}
+
+class GeluErfPrimeBackward final : public autograd::NodeWith<ActSaved> {
+ public:
+  const char* name() const override { return "gelu_derivative_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override {
+    return {mul(grads[0], gelu_erf_second(saved.x_or_y.unpack(*this)))};
+  }
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return {
+        mul(grads[0], gelu_erf_second(saved.x_or_y.unpack_differentiable(*this, next_edges[0])))};
+  }
+};
+
 class ActBackward final : public autograd::NodeWith<ActSaved> {
  public:
   ActBackward(Activation act, double slope) : act_(act), slope_(slope) {}
@@ -118,7 +141,7 @@ class ActBackward final : public autograd::NodeWith<ActSaved> {
         return {mul(dy, d)};
       }
       case Activation::GeluErf:
-        break;  // no erf op to write Φ(x) with
+        return {mul(dy, gelu_erf_prime(s))};
     }
     return autograd::Node::apply_differentiable(grads);
   }
@@ -146,6 +169,21 @@ Tensor activation(Activation act, const Tensor& x, double slope = 0.0) {
     autograd::fw::TangentScope scope;
     autograd::fw::set_tangent(y, act_backward(act, autograd::fw::tangent_of(x), saved, slope));
     if (node && !reads_x) node->saved.x_or_y.set_tangent(autograd::fw::tangent_of(y));
+  }
+  return y;
+}
+
+Tensor gelu_erf_prime(const Tensor& x) {
+  const Tensor xc = x.detach().contiguous();
+  Tensor y = act_backward(Activation::GeluErf, ones_like(xc), xc, 0.0);
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<GeluErfPrimeBackward>({&x});
+    node->saved.x_or_y = autograd::SavedTensor(xc, x);
+    autograd::set_history(y, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    autograd::fw::set_tangent(y, mul(autograd::fw::tangent_of(x), gelu_erf_second(xc)));
   }
   return y;
 }

@@ -53,6 +53,21 @@ TEST(DoubleBackward, UnaryOps) {
   EXPECT_GRADGRAD([](const std::vector<Tensor>& v) { return v[0] * leaky_relu(v[0], 0.1); }, {x});
   EXPECT_GRADGRAD(
       [](const std::vector<Tensor>& v) { return v[0] * gelu(v[0], GeluApproximation::Tanh); }, {x});
+  EXPECT_GRADGRAD([](const std::vector<Tensor>& v) { return gelu(v[0]); }, {x});
+  // gelu (erf): its derivative is a recorded op whose own derivative is φ(x)(2 - x²); the
+  // third derivative φ(x)(x³ - 4x) through it, against the closed form.
+  Tensor z = tensor({-1.3, -0.2, 0.0, 0.6, 2.1}, {5}, kFloat64).requires_grad_(true);
+  const Tensor g1 = autograd::grad({gelu(z).sum()}, {z}, {}, {.create_graph = true})[0];
+  const Tensor g2 = autograd::grad({g1.sum()}, {z}, {}, {.create_graph = true})[0];
+  const Tensor g3 = autograd::grad({g2.sum()}, {z})[0];
+  std::vector<double> second, third;
+  for (const double t : z.to_vector<double>()) {
+    const double phi = std::exp(-0.5 * t * t) / std::sqrt(2 * kPi);
+    second.push_back(phi * (2 - t * t));
+    third.push_back(phi * (t * t * t - 4 * t));
+  }
+  EXPECT_TRUE(test::values_near(g2, second, 1e-14));
+  EXPECT_TRUE(test::values_near(g3, third, 1e-14));
   // x^0: the gradient is 0 everywhere, and so is its derivative.
   Tensor y = positive.detach().requires_grad_(true);
   const Tensor g = autograd::grad({pow(y, 0.0).sum()}, {y}, {}, {.create_graph = true})[0];
@@ -373,16 +388,47 @@ TEST(DoubleBackward, BatchNorm) {
 
 TEST(CreateGraph, CudaMatchesTheCpu) {
   GPUNN_REQUIRE_GPU();
-  auto f = [](const Tensor& x) { return (sin(x) * x).sum() + (softmax(x, 0) * x).sum(); };
-  const Tensor x = tensor({0.3, -1.2, 2.0, 0.7}, {4}, kFloat64);
-  const Tensor v = tensor({1.0, -2.0, 0.5, 3.0}, {4}, kFloat64);
-  const auto [g, h] = autograd::hvp(f, x, v);
-  const auto [gc, hc] = autograd::hvp(f, x.to(Device::cuda(0)), v.to(Device::cuda(0)));
-  EXPECT_TRUE(test::values_near(gc.to(kCPU), g.to_vector<double>(), 1e-12));
-  EXPECT_TRUE(test::values_near(hc.to(kCPU), h.to_vector<double>(), 1e-12));
-  const Tensor H =
-      autograd::hessian(f, x.to(Device::cuda(0)), autograd::HessianMode::ReverseOverReverse);
-  EXPECT_TRUE(test::values_near(matmul(H.to(kCPU), v), h.to_vector<double>(), 1e-12));
+  // Hessian-vector products (forward over reverse) and a Hessian row by reverse over reverse
+  // through every family with a differentiable rule, on the GPU against the CPU, float64.
+  Generator gen(40);
+  const Tensor target = tensor_from(std::vector<int64_t>{1, 0}, {2});
+  const std::vector<std::pair<const char*, autograd::ScalarFunction>> cases{
+      {"elementwise and softmax",
+       [](const Tensor& x) { return (sin(x) * x).sum() + (softmax(x, 0) * x).sum(); }},
+      {"conv, relu, max pool, linear, cross entropy",
+       [&](const Tensor& x) {
+         const Tensor img = x.reshape({2, 1, 4, 4});
+         const Tensor h = max_pool2d(
+             relu(conv2d(
+                 img,
+                 img.narrow(0, 0, 1).narrow(2, 0, 3).narrow(3, 0, 3).expand({3, 1, 3, 3}) * 0.5,
+                 Tensor(), {.padding = 1})),
+             {.kernel_size = 2});
+         return cross_entropy(
+             linear(h.reshape({2, 12}),
+                    h.reshape({2, 12}).narrow(1, 0, 12).narrow(0, 0, 1).expand({2, 12})),
+             target);
+       }},
+      {"batch norm, average pool, gelu",
+       [](const Tensor& x) {
+         const Tensor img = x.reshape({2, 2, 2, 4});
+         return (gelu(avg_pool2d(
+                     batch_norm(img, Tensor(), Tensor(), Tensor(), Tensor(), {.training = true}),
+                     {.kernel_size = 2})) *
+                 img.narrow(2, 0, 1).narrow(3, 0, 2))
+             .sum();
+       }},
+  };
+  for (const auto& [label, f] : cases) {
+    const Tensor x = randn({32}, kFloat64, &gen), v = randn({32}, kFloat64, &gen);
+    const auto [g, h] = autograd::hvp(f, x, v);
+    const auto [gc, hc] = autograd::hvp(f, x.to(Device::cuda(0)), v.to(Device::cuda(0)));
+    EXPECT_TRUE(test::values_near(gc.to(kCPU), g.to_vector<double>(), 1e-10)) << label;
+    EXPECT_TRUE(test::values_near(hc.to(kCPU), h.to_vector<double>(), 1e-10)) << label;
+    const Tensor H =
+        autograd::hessian(f, x.to(Device::cuda(0)), autograd::HessianMode::ReverseOverReverse);
+    EXPECT_TRUE(test::values_near(matmul(H.to(kCPU), v), h.to_vector<double>(), 1e-10)) << label;
+  }
 }
 
 }  // namespace
