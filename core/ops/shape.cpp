@@ -140,6 +140,22 @@ class CatBackward final : public Node {
   std::vector<int64_t> sizes_;
 };
 
+// unbind: d(x) = the slices' gradients stacked along dim (the engine gives zeros for slices
+// that got none).
+class UnbindBackward final : public Node {
+ public:
+  explicit UnbindBackward(int64_t dim) : dim_(dim) {}
+  const char* name() const override { return "unbind_backward"; }
+  std::vector<Tensor> apply(std::vector<Tensor>& grads) override { return {stack(grads, dim_)}; }
+  // Ops on the incoming gradient only: differentiable as they stand.
+  std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override {
+    return apply(grads);
+  }
+
+ private:
+  int64_t dim_;
+};
+
 // ---- view plumbing ----------------------------------------------------------------
 
 // Records a view op: history through `node` when x needs grad; the tangent
@@ -462,6 +478,32 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     autograd::fw::set_tangent(y, cat(tangents, d));
   }
   return y;
+}
+
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
+  check_defined("unbind", x, "input");
+  GPUNN_CHECK(x.dim() > 0, "unbind: cannot unbind a 0-D tensor");
+  const int64_t d = normalize_dim("unbind", dim, x.dim(), x);
+  const int64_t n = x.shape()[d];
+  std::vector<Tensor> slices;
+  slices.reserve(static_cast<size_t>(n));
+  {
+    // Plain views; the one node below records them all.
+    NoGradGuard no_grad;
+    autograd::ForwardADGuard no_tangents;
+    for (int64_t i = 0; i < n; ++i) slices.push_back(x.detach().select(d, i));
+  }
+  if (autograd::needs_grad({&x})) {
+    auto node = autograd::make_node<UnbindBackward>({&x}, d);
+    for (const Tensor& s : slices) autograd::set_history(s, node);
+  }
+  if (autograd::fw::any_tangent({&x})) {
+    autograd::fw::TangentScope scope;
+    const Tensor t = autograd::fw::tangent_of(x);
+    for (int64_t i = 0; i < n; ++i)
+      autograd::fw::set_tangent(slices[static_cast<size_t>(i)], t.select(d, i));
+  }
+  return slices;
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {

@@ -68,15 +68,11 @@ RNN::RNN(const RnnOptions& o, TensorOptions t, Generator* g) : RecurrentBase("RN
 
 namespace {
 
-// The steps of x [T, N, I] as T tensors [N, I]. Layers pass their outputs to the
-// next layer as this list rather than as a stacked tensor sliced again: the
-// gradient of each slice of a stacked tensor would be a zero-filled tensor of
-// the whole sequence, T of them per layer.
-std::vector<Tensor> steps_of(const Tensor& x) {
-  std::vector<Tensor> steps;
-  for (int64_t t = 0; t < x.shape()[0]; ++t) steps.push_back(x.narrow(0, t, 1).squeeze(0));
-  return steps;
-}
+// The steps of x [T, N, I] as T tensors [N, I], by unbind: one gradient node for all of
+// them, so backward stacks the T step gradients once (selecting each step separately gave
+// each a zero-filled gradient of the whole sequence: O(T²) per chunk). Layers pass their
+// outputs to the next layer as this list rather than as a stacked tensor sliced again.
+std::vector<Tensor> steps_of(const Tensor& x) { return unbind(x, 0); }
 
 }  // namespace
 

@@ -298,6 +298,45 @@ TEST(Rnn, LstmMatchesComposedGates) {
   EXPECT_TRUE(tensors_near(out.c_n.squeeze(0), c, 1e-14));
 }
 
+// The layers take their steps with unbind (one gradient node, O(T) backward); the gradients
+// are bit for bit those of selecting each step separately (the O(T²) way they replaced).
+TEST(Rnn, StepsByUnbindGiveTheSameGradientsBitForBit) {
+  manual_seed(41);
+  nn::LSTM lstm({.input_size = 3, .hidden_size = 4, .num_layers = 2});
+  const Tensor x0 = test::uniform({7, 2, 3}).to(kFloat32);
+  auto run = [&](bool by_unbind) {
+    lstm.zero_grad();
+    Tensor x = x0.detach().requires_grad_(true);
+    Tensor loss;
+    if (by_unbind) {
+      loss = (lstm.forward(x, Tensor(), Tensor()).output * x0.narrow(2, 0, 1)).sum();
+    } else {
+      // The same two-layer LSTM with each step selected on its own.
+      std::vector<Tensor> steps;
+      for (int64_t t = 0; t < 7; ++t) steps.push_back(x.narrow(0, t, 1).squeeze(0));
+      for (const auto& p : lstm.layers) {
+        Tensor h = zeros({2, 4}), c = zeros({2, 4});
+        for (Tensor& step : steps) {
+          const LstmState st = lstm_cell(
+              add(linear(step, p.weight_ih, p.bias_ih), linear(h, p.weight_hh, p.bias_hh)), c);
+          h = st.h;
+          c = st.c;
+          step = h;
+        }
+      }
+      loss = (stack(steps, 0) * x0.narrow(2, 0, 1)).sum();
+    }
+    loss.backward();
+    std::vector<Tensor> grads{x.grad().clone()};
+    for (const Tensor& p : lstm.parameters()) grads.push_back(p.grad().clone());
+    return grads;
+  };
+  const std::vector<Tensor> a = run(true), b = run(false);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(test::tensors_near(a[i], b[i], 0)) << "gradient " << i;
+}
+
 TEST(Rnn, Derivatives) {
   for (auto relu_cell : {false, true}) {
     nn::RNN rnn(

@@ -1,6 +1,7 @@
 // Shape ops: view, reshape, flatten, transpose/t, permute, slice, narrow,
 // select, squeeze, unsqueeze, expand (views), cat and stack (copies).
 #include <gpunn/gpunn.h>
+#include <gpunn/testing/gradcheck.h>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -118,6 +119,46 @@ TEST(Shape, CatAndStackDerivatives) {
   EXPECT_TRUE(derivatives_ok([](const V& v) { return cat({v[0], v[1], v[0]}, 0); }, {a, b}));
   EXPECT_TRUE(derivatives_ok([&](const V& v) { return cat({v[0], c}, 1); }, {a}));
   EXPECT_TRUE(derivatives_ok([&](const V& v) { return stack({v[0], c, v[0]}, 1); }, {a}));
+}
+
+TEST(Shape, Unbind) {
+  const Tensor a = tensor({1, 2, 3, 4, 5, 6}, {2, 3}, kFloat64);
+  const std::vector<Tensor> rows = unbind(a), cols = unbind(a, -1);
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(cols.size(), 3u);
+  EXPECT_TRUE(values_near(rows[1], {4, 5, 6}, 0));
+  EXPECT_TRUE(values_near(cols[2], {3, 6}, 0));
+  EXPECT_EQ(cols[0].shape(), (Shape{2}));
+  EXPECT_EQ(rows[0].data_ptr(), a.data_ptr());  // views, no copies
+  EXPECT_TRUE(unbind(zeros({0, 2})).empty());
+  EXPECT_THROWS_WITH(unbind(scalar_tensor(1.0)), "unbind", "0-D");
+  EXPECT_THROWS_WITH(unbind(a, 2), "unbind", "dim 2");
+}
+
+TEST(Shape, UnbindDerivatives) {
+  test::reseed(23);
+  Tensor a = test::leaf(test::uniform({3, 2, 4}));
+  using V = std::vector<Tensor>;
+  // Every slice, some slices (the others get zeros), slices used twice.
+  EXPECT_TRUE(derivatives_ok([](const V& v) { return stack(unbind(v[0], 1), 0); }, {a}));
+  EXPECT_TRUE(derivatives_ok(
+      [](const V& v) {
+        const std::vector<Tensor> s = unbind(v[0], 2);
+        return s[1] * s[3] + s[1];
+      },
+      {a}));
+  // One node for all slices: the gradient of x is made once, not once per slice.
+  const std::vector<Tensor> s = unbind(a, 0);
+  EXPECT_EQ(s[0].grad_fn_name(), "unbind_backward");
+  const Tensor g = autograd::grad({(s[2] * 2.0).sum()}, {a})[0];
+  EXPECT_TRUE(values_near(g.narrow(0, 0, 2), std::vector<double>(16, 0.0), 0));
+  EXPECT_TRUE(values_near(g.narrow(0, 2, 1), std::vector<double>(8, 2.0), 0));
+  EXPECT_TRUE(testing::gradgradcheck(
+      [](const V& v) {
+        const std::vector<Tensor> t = unbind(v[0], 0);
+        return t[0] * t[1] * t[2];
+      },
+      {a}));
 }
 
 TEST(Shape, BadInput) {

@@ -23,6 +23,11 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 // Joins same-shaped tensors along a new dim.
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// The slices of x along dim, x.size(dim) views without that dim (stack's inverse). One
+// gradient node serves them all: backward stacks their gradients (zeros for slices that got
+// none) once, where selecting each slice separately would make a zero-filled gradient of
+// the whole of x per slice.
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
 
 }  // namespace gpunn
 
