@@ -3,6 +3,8 @@
 //   forward:  c = f·c_prev + i·g,  h = o·tanh(c)  (h and c views of one [N, 2H] result)
 //   backward: dgates and dc_prev from (dh, dc);  JVP: its own kernel
 #include <gpunn/autograd.h>
+#include <gpunn/ops/activation.h>
+#include <gpunn/ops/elementwise.h>
 #include <gpunn/ops/rnn.h>
 
 #include "core/autocast.h"
@@ -100,6 +102,25 @@ LstmState lstm_cell(const Tensor& gates_in, const Tensor& c_prev_in) {
     autograd::fw::set_tangent(out, t);
   }
   return {out.narrow(1, 0, H), out.narrow(1, H, H)};
+}
+
+Tensor gru_cell(const Tensor& gates_x, const Tensor& gates_h, const Tensor& h_prev) {
+  const char* op = "gru_cell";
+  check_defined(op, gates_x, "gates_x");
+  check_defined(op, gates_h, "gates_h");
+  check_defined(op, h_prev, "h_prev");
+  GPUNN_CHECK(h_prev.dim() == 2, op, ": expected h_prev [N, H], got ", describe(h_prev));
+  const int64_t n = h_prev.shape()[0], H = h_prev.shape()[1];
+  const Shape gates{n, 3 * H};
+  GPUNN_CHECK(gates_x.shape() == gates && gates_h.shape() == gates, op,
+              ": expected gates_x and gates_h [", n, ", ", 3 * H,
+              "] (reset, update, new) for h_prev ", h_prev.shape(), ", got ", gates_x.shape(),
+              " and ", gates_h.shape());
+  const Tensor r = sigmoid(add(gates_x.narrow(1, 0, H), gates_h.narrow(1, 0, H)));
+  const Tensor z = sigmoid(add(gates_x.narrow(1, H, H), gates_h.narrow(1, H, H)));
+  const Tensor cand =
+      gpunn::tanh(add(gates_x.narrow(1, 2 * H, H), mul(r, gates_h.narrow(1, 2 * H, H))));
+  return add(cand, mul(z, sub(h_prev, cand)));  // (1 - z)·n + z·h_prev
 }
 
 }  // namespace gpunn

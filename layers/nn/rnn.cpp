@@ -1,4 +1,4 @@
-// RNN and LSTM layers (gpunn/nn/rnn.h).
+// RNN, LSTM and GRU layers (gpunn/nn/rnn.h).
 #include <gpunn/autograd.h>
 #include <gpunn/nn/rnn.h>
 #include <gpunn/ops.h>
@@ -125,6 +125,28 @@ RnnOutput LSTM::forward(const Tensor& input, const Tensor& h0_in, const Tensor& 
   out.output = stack(steps, options.batch_first ? 1 : 0);
   out.h_n = stack(last_h, 0);
   out.c_n = stack(last_c, 0);
+  return out;
+}
+
+GRU::GRU(const RnnOptions& o, TensorOptions t, Generator* g) : RecurrentBase("GRU", o, 3, t, g) {}
+
+RnnOutput GRU::forward(const Tensor& input, const Tensor& h0_in) {
+  const Tensor x = time_major(input);
+  const Tensor h0 = initial_state(h0_in, x, "h0");
+  std::vector<Tensor> steps = steps_of(x);
+  std::vector<Tensor> last;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerParams& p = layers[l];
+    Tensor h = h0.narrow(0, static_cast<int64_t>(l), 1).squeeze(0);
+    for (Tensor& step : steps) {
+      h = gru_cell(linear(step, p.weight_ih, p.bias_ih), linear(h, p.weight_hh, p.bias_hh), h);
+      step = h;
+    }
+    last.push_back(h);
+  }
+  RnnOutput out;
+  out.output = stack(steps, options.batch_first ? 1 : 0);
+  out.h_n = stack(last, 0);
   return out;
 }
 

@@ -11,6 +11,7 @@ namespace {
 using test::derivatives_ok;
 using test::leaf;
 using test::tensors_near;
+using test::values_near;
 
 // Checks a layer's derivatives with respect to its input and the parameters
 // in `params` (references to the layer's public members, swapped for the
@@ -354,6 +355,91 @@ TEST(Rnn, Derivatives) {
   auto& p = lstm.layers[0];
   check_layer(lstm, test::uniform({3, 2, 2}), {&p.weight_ih, &p.weight_hh, &p.bias_ih, &p.bias_hh},
               "LSTM");
+}
+
+// Values from PyTorch 1.13 in float64 (torch.nn.GRU(3, 2) with these weights, the loss
+// Σ output ⊙ 0.1·arange): the output, the last state and the gradients.
+TEST(Rnn, GruMatchesPyTorch) {
+  nn::GRU gru({.input_size = 3, .hidden_size = 2});
+  gru.to(kFloat64);
+  auto& p = gru.layers[0];
+  {
+    NoGradGuard no_grad;
+    p.weight_ih.copy_(tensor({0.1, -0.05, 0.2, 0.2, -0.15, 0.3, 0.3, -0.25, 0.4, 0.4, -0.35, 0.5,
+                              0.5, -0.45, 0.6, 0.6, -0.55, 0.7},
+                             {6, 3}, kFloat64));
+    p.weight_hh.copy_(tensor({-0.4, -0.2, 0.0, 0.2, 0.4, -0.4, -0.2, 0.0, 0.2, 0.4, -0.4, -0.2},
+                             {6, 2}, kFloat64));
+    p.bias_ih.copy_(tensor({-0.2, -0.1, 0.0, 0.1, 0.2, 0.3}, {6}, kFloat64));
+    p.bias_hh.copy_(tensor({0.15, 0.1, 0.05, 0.0, -0.05, -0.1}, {6}, kFloat64));
+  }
+  const Tensor x = tensor({0.0, 0.1, 0.2, -0.5, -0.4, -0.3, 0.3, 0.4, 0.5, -0.2, -0.1, 0.0, 0.6,
+                           0.7, 0.8, 0.1, 0.2, 0.3},
+                          {3, 2, 3}, kFloat64)
+                       .requires_grad_(true);
+  const Tensor h0 = tensor({0.2, -0.1, 0.0, 0.3}, {1, 2, 2}, kFloat64);
+  const nn::RnnOutput out = gru.forward(x, h0);
+  EXPECT_TRUE(values_near(
+      out.output,
+      {0.22033425794852232, 0.08515773119866554, -0.010347019620342204, 0.10636482993750897,
+       0.31807864667091146, 0.2464917909579542, 0.065772365431114, 0.13957255242834532,
+       0.4377276575848781, 0.38129950436508353, 0.1926339003274587, 0.2391481131213829},
+      1e-13));
+  EXPECT_TRUE(values_near(out.h_n, out.output.narrow(0, 2, 1).to_vector<double>(), 0));
+  EXPECT_FALSE(out.c_n.defined());
+  (out.output * arange(12.0, TensorOptions(kFloat64)).reshape({3, 2, 2}) * 0.1).sum().backward();
+  EXPECT_TRUE(
+      values_near(x.grad(),
+                  {0.24717511817730223, -0.22695076074282694, 0.2876238330462528,
+                   0.5450297392512583, -0.49544859915976935, 0.6441920194342362, 0.3032907626374928,
+                   -0.2790003758407468, 0.3518715362309848, 0.6259988639456828, -0.5714793631700723,
+                   0.7350378654969036, 0.18893739698530934, -0.17448896917402895,
+                   0.2178342526078701, 0.4183242093187338, -0.3831444205170749, 0.4886837869220516},
+                  1e-13));
+  EXPECT_TRUE(values_near(
+      p.weight_ih.grad(),
+      {0.001307980334926648, 0.002529628487573493, 0.0037512766402203403, -0.001781063574162613,
+       -0.012213943089387806, -0.022646822604613003, -0.04866391727318683, -0.06998885290663749,
+       -0.09131378854008815, -0.12340788479863471, -0.14675671660152373, -0.1701055484044127,
+       -0.03772081234560141, 0.15874206567753565, 0.3552049437006728, -0.11414067424151403,
+       0.13976864995678684, 0.39367797415508776},
+      1e-13));
+  EXPECT_TRUE(values_near(p.bias_hh.grad(),
+                          {0.012216481526468457, -0.10432879515225194, -0.2132493563345066,
+                           -0.2334883180288898, 0.9404779514611923, 1.3054574720997496},
+                          1e-13));
+  EXPECT_EQ(gru.named_parameters().size(), 4u);
+  EXPECT_EQ(gru.named_parameters()[0].first, "weight_ih_l0");
+}
+
+TEST(Rnn, GruDerivativesAndErrors) {
+  nn::GRU gru({.input_size = 2, .hidden_size = 3, .num_layers = 2, .batch_first = true});
+  auto& l0 = gru.layers[0];
+  auto& l1 = gru.layers[1];
+  check_layer(gru, test::uniform({2, 3, 2}),
+              {&l0.weight_ih, &l0.weight_hh, &l0.bias_hh, &l1.weight_ih, &l1.bias_ih}, "GRU");
+  EXPECT_EQ(gru.forward(zeros({2, 5, 2}, kFloat64), Tensor()).output.shape(), (Shape{2, 5, 3}));
+  EXPECT_EQ(gru.forward(zeros({2, 5, 2}, kFloat64), Tensor()).h_n.shape(), (Shape{2, 2, 3}));
+  EXPECT_THROWS_WITH(gru.forward(zeros({5, 2}, kFloat64), Tensor()), "GRU", "[N, T, I]");
+  EXPECT_THROWS_WITH(gru_cell(zeros({2, 6}), zeros({2, 5}), zeros({2, 2})), "gru_cell", "[2, 6]",
+                     "[2, 5]");
+}
+
+TEST(Rnn, CudaGruMatchesTheCpu) {
+  GPUNN_REQUIRE_GPU();
+  manual_seed(42);
+  nn::GRU cpu({.input_size = 3, .hidden_size = 4, .num_layers = 2});
+  nn::GRU gpu({.input_size = 3, .hidden_size = 4, .num_layers = 2});
+  gpu.load_state_dict(cpu.state_dict());
+  gpu.to(Device::cuda(0));
+  const Tensor x = test::uniform({5, 2, 3}).to(kFloat32);
+  const Tensor a = cpu.forward(x, Tensor()).output,
+               b = gpu.forward(x.to(Device::cuda(0)), Tensor()).output;
+  EXPECT_TRUE(tensors_near(b.to(kCPU), a, 1e-5));
+  a.sum().backward();
+  b.sum().backward();
+  EXPECT_TRUE(
+      tensors_near(gpu.layers[0].weight_ih.grad().to(kCPU), cpu.layers[0].weight_ih.grad(), 1e-5));
 }
 
 TEST(Rnn, TruncatedBackpropagationStopsAtTheChunk) {

@@ -1,4 +1,4 @@
-// Recurrent layers over a sequence: the vanilla RNN of the lecture and the LSTM.
+// Recurrent layers over a sequence: the vanilla RNN of the lecture, the LSTM and the GRU.
 //
 // RNN, layer l at step t (tanh or ReLU as f):
 //   s_t = f(U·x_t + W·s_{t-1} + b)     U = weight_ih_l{l}, W = weight_hh_l{l},
@@ -6,7 +6,8 @@
 // LSTM: gates = W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh, then ops/rnn.h's lstm_cell.
 // Parameter names and shapes follow the common convention (weight_ih_l0
 // [G·H, I], weight_hh_l0 [G·H, H], biases [G·H]; G = 1 for RNN, 4 for LSTM in
-// the order input, forget, cell, output), so state dicts move between gpunn and
+// the order input, forget, cell, output, 3 for GRU in the order reset, update, new),
+// so state dicts move between gpunn and
 // other tools. Initial values are U(-1/sqrt(H), 1/sqrt(H)).
 //
 // Input [T, N, I] ([N, T, I] with batch_first); states [num_layers, N, H],
@@ -77,6 +78,16 @@ class LSTM : public RecurrentBase {
                 Generator* generator = nullptr);
   RnnOutput forward(const Tensor& x, const Tensor& h0, const Tensor& c0);
   Tensor forward(const Tensor& x) override { return forward(x, Tensor(), Tensor()).output; }
+};
+
+// GRU: per step gates_x = W_ih·x_t + b_ih, gates_h = W_hh·h_{t-1} + b_hh (3H each: reset,
+// update, new), then ops/rnn.h's gru_cell. Parameters as above with G = 3.
+class GRU : public RecurrentBase {
+ public:
+  explicit GRU(const RnnOptions& options, TensorOptions tensor_options = {},
+               Generator* generator = nullptr);
+  RnnOutput forward(const Tensor& x, const Tensor& h0);
+  Tensor forward(const Tensor& x) override { return forward(x, Tensor()).output; }
 };
 
 }  // namespace gpunn::nn
