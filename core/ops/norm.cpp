@@ -224,6 +224,45 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   return y;
 }
 
+// ---- layer norm ------------------------------------------------------------------------
+
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight,
+                  const Tensor& bias, double eps) {
+  const char* op = "layer_norm";
+  check_defined(op, input, "input");
+  if (autocast_detail::active() && is_reduced_float(input.dtype())) {
+    using autocast_detail::to_float32;
+    return layer_norm(to_float32(input), normalized_shape, to_float32(weight), to_float32(bias),
+                      eps);
+  }
+  check_floating(op, input, "input");
+  const int64_t k = static_cast<int64_t>(normalized_shape.size());
+  bool trailing = k >= 1 && k <= input.dim();
+  for (int64_t i = 0; trailing && i < k; ++i)
+    trailing = input.shape()[static_cast<size_t>(input.dim() - k + i)] ==
+               normalized_shape[static_cast<size_t>(i)];
+  GPUNN_CHECK(trailing, op, ": normalized_shape ", normalized_shape,
+              " must be the trailing dims of the input, got input ", input.shape());
+  for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&weight, "weight"},
+                                std::pair<const Tensor*, const char*>{&bias, "bias"}}) {
+    if (!t->defined()) continue;
+    check_floating(op, *t, name);
+    check_same_dtype_device(op, input, "input", *t, name);
+    GPUNN_CHECK(t->shape() == normalized_shape, op, ": ", name, " must have normalized_shape ",
+                normalized_shape, ", got ", t->shape());
+  }
+  GPUNN_CHECK(eps > 0.0, op, ": eps must be positive, got ", eps);
+  check_same_device(op, {&input, &weight, &bias});
+  Shape dims;
+  for (int64_t i = input.dim() - k; i < input.dim(); ++i) dims.push_back(i);
+  const Tensor centred = sub(input, mean(input, dims, /*keepdim=*/true));
+  const Tensor var = mean(mul(centred, centred), dims, /*keepdim=*/true);
+  Tensor y = mul(centred, rdiv(sqrt(add(var, eps)), 1.0));
+  if (weight.defined()) y = mul(y, weight);
+  if (bias.defined()) y = add(y, bias);
+  return y;
+}
+
 // ---- local response norm ---------------------------------------------------------------
 
 namespace {

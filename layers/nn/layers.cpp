@@ -252,6 +252,28 @@ std::string Embedding::extra_repr() const {
 
 // ---- BatchNorm ---------------------------------------------------------------------------------
 
+LayerNorm::LayerNorm(Shape shape, double e, bool affine, TensorOptions tensor_options)
+    : Module("LayerNorm"), normalized_shape(std::move(shape)), eps(e) {
+  GPUNN_CHECK(!normalized_shape.empty(), "LayerNorm: normalized_shape must have at least one dim");
+  for (const int64_t d : normalized_shape)
+    GPUNN_CHECK(d >= 1, "LayerNorm: normalized_shape ", normalized_shape,
+                " must have positive dims");
+  GPUNN_CHECK(eps > 0.0, "LayerNorm: eps must be positive, got ", eps);
+  const TensorOptions to = tensor_options.requires_grad(false);
+  weight = register_parameter("weight", affine ? ones(normalized_shape, to) : Tensor());
+  bias = register_parameter("bias", affine ? zeros(normalized_shape, to) : Tensor());
+}
+Tensor LayerNorm::forward(const Tensor& x) {
+  return layer_norm(x, normalized_shape, weight, bias, eps);
+}
+std::string LayerNorm::extra_repr() const {
+  std::ostringstream os;
+  gpunn::detail::append(os, normalized_shape);
+  os << ", eps=" << eps;
+  if (!weight.defined()) os << ", elementwise_affine=false";
+  return os.str();
+}
+
 BatchNorm::BatchNorm(const char* type, int64_t n, const BatchNormOptions& o,
                      TensorOptions tensor_options, std::initializer_list<int64_t> input_dims)
     : Module(type), num_features(n), options(o), input_dims_(input_dims) {

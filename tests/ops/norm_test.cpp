@@ -4,6 +4,7 @@
 // checks in double over several shapes (size-1 and odd sizes included), edge
 // cases and bad input.
 #include <gpunn/gpunn.h>
+#include <gpunn/testing/gradcheck.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -344,6 +345,75 @@ TEST(NormRows, LocalResponseNorm) {
                                                                "local_response_norm_backward"}
                                     : std::vector<std::string>{}});
   }
+}
+
+// ---- layer norm ------------------------------------------------------------------------
+
+// Values from PyTorch 1.13 in float64 (torch.nn.functional.layer_norm over the last two
+// dims, eps 1e-5; the loss Σ y ⊙ 0.1·arange).
+TEST(LayerNorm, MatchesPyTorch) {
+  const Tensor x = tensor({0.0, 0.1, 0.2, 0.3, -0.8, -0.7, -0.6, -0.5, -1.6, -1.5, -1.4, -1.3,
+                           1.5, 1.6, 1.7, 1.8, 0.7,  0.8,  0.9,  1.0,  -0.1, 0.0,  0.1,  0.2},
+                          {2, 3, 4}, kFloat64)
+                       .requires_grad_(true);
+  const Tensor w =
+      tensor({1.0, 0.8, 0.6, 0.4, 1.1, 0.9, 0.7, 0.5, 1.2, 1.0, 0.8, 0.6}, {3, 4}, kFloat64)
+          .requires_grad_(true);
+  const Tensor b = tensor({-0.1, -0.1, -0.1, -0.1, -0.1, -0.05, 0.0, 0.05, -0.1, 0.0, 0.1, 0.2},
+                          {3, 4}, kFloat64)
+                       .requires_grad_(true);
+  const Tensor y = layer_norm(x, {3, 4}, w, b);
+  EXPECT_TRUE(values_near(
+      y, {0.8808299700332588,   0.8053815107999311,   0.6695742841799415,  0.47340829017328967,
+          -0.34897991546998103, -0.11790361330999485, 0.05281392146332929, 0.16317268884999145,
+          -1.8202248705198691,  -1.282623806966569,   -0.8053815107999311, -0.38849798201995506,
+          0.8808299700332588,   0.8053815107999314,   0.6695742841799414,  0.47340829017328967,
+          -0.34897991546998103, -0.11790361330999485, 0.05281392146332929, 0.16317268884999145,
+          -1.8202248705198691,  -1.2826238069665692,  -0.805381510799931,  -0.38849798201995506},
+      1e-12));
+  (y * arange(24.0, TensorOptions(kFloat64)).reshape({2, 3, 4}) * 0.1).sum().backward();
+  EXPECT_TRUE(values_near(
+      x.grad(),
+      {-0.2114187577092977,  -0.020694664138266455, 0.10967066204610271,   0.17967722084380977,
+       -0.10752478683767128, -0.02242853619329871,  0.0023089470644117593, -0.03331233706453984,
+       0.11708671880727917,  0.0965551265249931,    0.01566476685604476,   -0.12558436019956545,
+       0.36066762538563957,  0.22153661906361632,   0.022046845354930067,  -0.23780169574041787,
+       0.3872578630019117,   0.14249901375322915,   -0.16261860288211505,  -0.5280949869041218,
+       0.5345656353915063,   0.18417894321616624,   -0.2265665163458368,   -0.6976707432945024},
+      1e-11));
+  EXPECT_TRUE(values_near(
+      w.grad(),
+      {1.1769959640399108, 1.5844176438998798, 2.0521980911465105, 2.5803373057798042,
+       -0.4526907553999655, -0.16598661031332074, 0.18107630215998613, 0.5884979820199555,
+       -4.013858031213028, -3.8478714208997076, -3.621526043199725, -3.3348218981130797},
+      1e-11));
+  EXPECT_TRUE(
+      values_near(b.grad(), {1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.2, 3.4}, 1e-12));
+}
+
+TEST(LayerNorm, DerivativesModuleAndErrors) {
+  test::reseed(51);
+  const Tensor x = leaf(test::uniform({2, 3, 5})), w = leaf(test::uniform({5})),
+               b = leaf(test::uniform({5}));
+  using V = std::vector<Tensor>;
+  EXPECT_TRUE(
+      derivatives_ok([](const V& v) { return layer_norm(v[0], {5}, v[1], v[2]); }, {x, w, b}));
+  EXPECT_TRUE(derivatives_ok([](const V& v) { return layer_norm(v[0], {3, 5}); }, {x}));
+  EXPECT_TRUE(testing::gradgradcheck(
+      [](const V& v) { return layer_norm(v[0], {5}, v[1], v[2]) * v[0]; }, {x, w, b}));
+  nn::LayerNorm ln({5});
+  EXPECT_EQ(ln.named_parameters().size(), 2u);
+  EXPECT_TRUE(values_near(ln.weight, std::vector<double>(5, 1.0), 0));
+  ln.to(kFloat64);
+  const Tensor y = ln(x.detach());
+  // Each row normalized: mean 0, biased variance 1/(1 + eps/σ²).
+  EXPECT_TRUE(values_near(y.mean({2}), std::vector<double>(6, 0.0), 1e-12));
+  nn::LayerNorm plain({3, 5}, 1e-6, /*elementwise_affine=*/false);
+  EXPECT_TRUE(plain.named_parameters().empty());
+  EXPECT_THROWS_WITH(layer_norm(x, {4}), "layer_norm", "[4]", "trailing dims", "[2, 3, 5]");
+  EXPECT_THROWS_WITH(layer_norm(x, {5}, ones({4}, kFloat64)), "layer_norm", "weight", "[5]", "[4]");
+  EXPECT_THROWS_WITH(layer_norm(x, {}), "layer_norm", "normalized_shape");
+  EXPECT_THROWS_WITH(nn::LayerNorm({0}), "LayerNorm", "positive");
 }
 
 }  // namespace

@@ -197,6 +197,19 @@ struct BatchNormOptions {
 };
 // Batch normalization over [N, C] or [N, C, L] (BatchNorm1d) and [N, C, H, W]
 // (BatchNorm2d); buffers running_mean, running_var and num_batches_tracked.
+// layer_norm over the last dims (ops/norm.h); "weight" (ones) and "bias" (zeros) of
+// normalized_shape unless elementwise_affine is false.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
+                     TensorOptions tensor_options = {});
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  Shape normalized_shape;
+  double eps;
+  Tensor weight, bias;
+};
+
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;

@@ -27,6 +27,15 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
                   const BatchNormFuncOptions& options = {});
 
+// Layer normalization (Ba, Kiros and Hinton, 2016) over the last dims of x, those of
+// `normalized_shape` (which must equal x's trailing dims):
+//   y = (x - μ) / sqrt(σ² + eps) · weight + bias
+// μ, σ² the mean and biased variance over those dims, per leading index; weight and bias
+// (optional) have normalized_shape. Composed of ops, so its gradient, JVP and double
+// backward come with them; under autocast it runs in float32.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5);
+
 // Local response normalization across channels, as in AlexNet, for x [N, C, ...]:
 //   y[c] = x[c] / (k + α/size · Σ_{c' = c - size/2}^{c + (size-1)/2} x[c']²)^β
 // (channels outside [0, C) count as zero).
