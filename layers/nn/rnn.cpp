@@ -74,28 +74,40 @@ namespace {
 // outputs to the next layer as this list rather than as a stacked tensor sliced again.
 std::vector<Tensor> steps_of(const Tensor& x) { return unbind(x, 0); }
 
-}  // namespace
-
-RnnOutput RNN::forward(const Tensor& input, const Tensor& h0_in) {
-  const Tensor x = time_major(input);
-  const Tensor h0 = initial_state(h0_in, x, "h0");
+// Every layer of a cell with one state (RNN, GRU) over the steps of x: state = cell(layer,
+// step, state) per step, each layer's outputs the next one's inputs; the last layer's outputs
+// and every layer's last state.
+template <typename Cell>
+RnnOutput run_single_state(const std::vector<RecurrentBase::LayerParams>& layers, const Tensor& x,
+                           const Tensor& h0, bool batch_first, Cell cell) {
   std::vector<Tensor> steps = steps_of(x);
   std::vector<Tensor> last;
   for (size_t l = 0; l < layers.size(); ++l) {
-    const LayerParams& p = layers[l];
     Tensor h = h0.narrow(0, static_cast<int64_t>(l), 1).squeeze(0);
     for (Tensor& step : steps) {
-      // s_t = f(U·x_t + b_ih + W·s_{t-1} + b_hh)
-      Tensor pre = add(linear(step, p.weight_ih, p.bias_ih), linear(h, p.weight_hh, p.bias_hh));
-      h = options.nonlinearity == RnnNonlinearity::Tanh ? gpunn::tanh(pre) : relu(pre);
+      h = cell(layers[l], step, h);
       step = h;  // this layer's output is the next layer's input
     }
     last.push_back(h);
   }
   RnnOutput out;
-  out.output = stack(steps, options.batch_first ? 1 : 0);
+  out.output = stack(steps, batch_first ? 1 : 0);
   out.h_n = stack(last, 0);
   return out;
+}
+
+}  // namespace
+
+RnnOutput RNN::forward(const Tensor& input, const Tensor& h0_in) {
+  const Tensor x = time_major(input);
+  const bool tanh_cell = options.nonlinearity == RnnNonlinearity::Tanh;
+  return run_single_state(layers, x, initial_state(h0_in, x, "h0"), options.batch_first,
+                          [tanh_cell](const LayerParams& p, const Tensor& step, const Tensor& h) {
+                            // s_t = f(U·x_t + b_ih + W·s_{t-1} + b_hh)
+                            const Tensor pre = add(linear(step, p.weight_ih, p.bias_ih),
+                                                   linear(h, p.weight_hh, p.bias_hh));
+                            return tanh_cell ? gpunn::tanh(pre) : relu(pre);
+                          });
 }
 
 LSTM::LSTM(const RnnOptions& o, TensorOptions t, Generator* g)
@@ -132,22 +144,11 @@ GRU::GRU(const RnnOptions& o, TensorOptions t, Generator* g) : RecurrentBase("GR
 
 RnnOutput GRU::forward(const Tensor& input, const Tensor& h0_in) {
   const Tensor x = time_major(input);
-  const Tensor h0 = initial_state(h0_in, x, "h0");
-  std::vector<Tensor> steps = steps_of(x);
-  std::vector<Tensor> last;
-  for (size_t l = 0; l < layers.size(); ++l) {
-    const LayerParams& p = layers[l];
-    Tensor h = h0.narrow(0, static_cast<int64_t>(l), 1).squeeze(0);
-    for (Tensor& step : steps) {
-      h = gru_cell(linear(step, p.weight_ih, p.bias_ih), linear(h, p.weight_hh, p.bias_hh), h);
-      step = h;
-    }
-    last.push_back(h);
-  }
-  RnnOutput out;
-  out.output = stack(steps, options.batch_first ? 1 : 0);
-  out.h_n = stack(last, 0);
-  return out;
+  return run_single_state(layers, x, initial_state(h0_in, x, "h0"), options.batch_first,
+                          [](const LayerParams& p, const Tensor& step, const Tensor& h) {
+                            return gru_cell(linear(step, p.weight_ih, p.bias_ih),
+                                            linear(h, p.weight_hh, p.bias_hh), h);
+                          });
 }
 
 }  // namespace gpunn::nn
