@@ -73,12 +73,7 @@ EpochLoss evaluate(models::VAE& net, const Tensor& x, Device device, Generator& 
 }
 
 // Images [N, 784] (probabilities) on any device as 28 x 28 gray images, scaled 2x.
-std::vector<gx::Image> to_images(const Tensor& p) {
-  const Tensor c = p.detach().to(kCPU).to(kFloat32).reshape({-1, 28, 28});
-  std::vector<gx::Image> out;
-  for (int64_t i = 0; i < c.size(0); ++i) out.push_back(gx::upscale(gx::gray_image(c[i], 0, 1), 2));
-  return out;
-}
+std::vector<gx::Image> to_images(const Tensor& p) { return gx::gray_tiles(p, 0, 1); }
 
 // The first 16 test images, each beside its reconstruction σ(decode(mu)), in 4
 // columns of pairs.

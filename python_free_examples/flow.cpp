@@ -117,8 +117,9 @@ ex::Image captioned(const ex::Image& picture, const std::string& caption) {
   for (int y = 0; y < picture.height; ++y)
     for (int x = 0; x < picture.width; ++x)
       for (int c = 0; c < 3; ++c)
-        out.at(x, y + 20)[c] = picture.channels == 3 ? const_cast<ex::Image&>(picture).at(x, y)[c]
-                                                     : const_cast<ex::Image&>(picture).at(x, y)[0];
+        out.at(x, y + 20)[c] =
+            picture.pixels[(static_cast<size_t>(y) * picture.width + x) * picture.channels +
+                           (picture.channels == 3 ? c : 0)];
   ex::draw_text(out, (out.width - ex::text_width(caption, 2)) / 2, 2, caption, {0, 0, 0}, 2);
   return out;
 }
@@ -297,12 +298,9 @@ int run(Options o) {
     NoGradGuard no_grad;
     flow->eval();
     const Tensor y = flow->sample(64, o.temperature);
-    const Tensor x = clamp((sigmoid(y) - kAlpha) / (1 - 2 * kAlpha), 0.0, 1.0).to(kCPU);
-    std::vector<ex::Image> tiles;
-    for (int64_t i = 0; i < 64; ++i)
-      tiles.push_back(ex::upscale(ex::gray_image(x.narrow(0, i, 1).reshape({28, 28}), 0, 1), 2));
+    const Tensor x = clamp((sigmoid(y) - kAlpha) / (1 - 2 * kAlpha), 0.0, 1.0);
     const std::string path = ex::output_path(o.common, "flow_samples.png");
-    ex::write_png(path, ex::contact_sheet(tiles, 8, 2, 255));
+    ex::write_png(path, ex::contact_sheet(ex::gray_tiles(x, 0, 1), 8, 2, 255));
     std::cout << "wrote " << path << " (64 samples at temperature " << std::setprecision(2)
               << o.temperature << ")\n";
   } else {

@@ -70,11 +70,7 @@ Eval evaluate(const models::RBM& rbm, const Tensor& v) {
 
 // A [rows·28, cols·28] gray image of `images` [n, 784] (values in [lo, hi]).
 ex::Image tiles(const Tensor& images, int cols, double lo, double hi) {
-  std::vector<ex::Image> parts;
-  const Tensor host = images.to(kCPU).to(kFloat32);
-  for (int64_t i = 0; i < host.shape()[0]; ++i)
-    parts.push_back(ex::upscale(ex::gray_image(host.narrow(0, i, 1).reshape({28, 28}), lo, hi), 2));
-  return ex::contact_sheet(parts, cols, 2, 255);
+  return ex::contact_sheet(ex::gray_tiles(images, lo, hi), cols, 2, 255);
 }
 
 int run(Options o) {

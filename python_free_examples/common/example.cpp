@@ -298,6 +298,17 @@ void write_png(const std::string& path, const Image& im) {
               errno != 0 ? std::strerror(errno) : "the PNG encoder failed");
 }
 
+std::vector<Image> gray_tiles(const Tensor& images, double lo, double hi, int scale) {
+  GPUNN_CHECK(images.defined() && images.dim() >= 1 && images.numel() == images.size(0) * 784,
+              "gray_tiles: expected N images of 28x28 values, got ",
+              images.defined() ? images.shape() : Shape{});
+  const Tensor host = images.detach().to(kCPU).to(kFloat32).reshape({images.size(0), 28, 28});
+  std::vector<Image> tiles;
+  for (int64_t i = 0; i < host.size(0); ++i)
+    tiles.push_back(upscale(gray_image(host[i], lo, hi), scale));
+  return tiles;
+}
+
 Image gray_image(const Tensor& t_in, double lo, double hi) {
   const Tensor t = t_in.dim() == 3 ? t_in.squeeze(0) : t_in;
   GPUNN_CHECK(t.dim() == 2, "gray_image: expected [H, W] or [1, H, W], got ", t_in.shape());

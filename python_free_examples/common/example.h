@@ -114,6 +114,9 @@ void write_png(const std::string& path, const Image& image);
 Image read_image(const std::string& path, int channels = 3);
 // A [H, W] or [1, H, W] tensor of values in [lo, hi] as a gray image (clamped).
 Image gray_image(const Tensor& t, double lo, double hi);
+// Each of `images` (N images of 28x28 values: [N, 784], [N, 28, 28] or [N, 1, 28, 28], any
+// device and floating dtype) as a gray image of values in [lo, hi], upscaled by `scale`.
+std::vector<Image> gray_tiles(const Tensor& images, double lo, double hi, int scale = 2);
 // Images side by side (and wrapped after `columns`), with a gap in `background`.
 Image contact_sheet(const std::vector<Image>& images, int columns, int gap = 4,
                     uint8_t background = 255);

@@ -90,14 +90,8 @@ void write_rows(const std::string& png_path, const std::string& caption_path,
   std::ofstream captions(caption_path);
   GPUNN_CHECK(captions.good(), "cannot write ", caption_path);
   for (size_t r = 0; r < rows.size(); ++r) {
-    const Tensor host = rows[r].images.detach().to(kCPU).to(kFloat32);
-    const int64_t k = host.size(0);
-    GPUNN_CHECK(host.numel() == k * 784, "write_rows: row ", r + 1, " holds ", host.shape(),
-                ", expected [k, 784] (28x28 images)");
-    std::vector<Image> tiles;
-    for (int64_t i = 0; i < k; ++i)
-      tiles.push_back(upscale(gray_image(host.narrow(0, i, 1).reshape({28, 28}), lo, hi), 2));
-    strips.push_back(contact_sheet(tiles, static_cast<int>(k), 2, 255));
+    const std::vector<Image> tiles = gray_tiles(rows[r].images, lo, hi);
+    strips.push_back(contact_sheet(tiles, static_cast<int>(tiles.size()), 2, 255));
     captions << "row " << r + 1 << ": " << rows[r].caption << "\n";
   }
   write_png(png_path, contact_sheet(strips, 1, 6, 255));
