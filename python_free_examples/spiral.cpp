@@ -336,10 +336,11 @@ int run(int argc, char** argv) {
 
   // Newton against gradient descent on the linear softmax classifier, in float64, from the
   // same small random start.
-  const SoftmaxObjective objective{x.to(kCPU).to(kFloat64), y.to(kCPU), s.classes, s.reg};
+  const SoftmaxObjective objective{x.to(kFloat64), y, s.classes, s.reg};
   Generator start_gen(common.seed + 5);
   const Tensor start =
-      cat({randn({2 * s.classes}, kFloat64, &start_gen) * 0.01, zeros({s.classes}, kFloat64)}, 0);
+      cat({randn({2 * s.classes}, kFloat64, &start_gen) * 0.01, zeros({s.classes}, kFloat64)}, 0)
+          .to(device);
   int64_t hvps = 0;
   const std::vector<double> nt = newton(objective, start, 20, &hvps);
   const std::vector<double> gd = gradient_descent(objective, start, s.linear_steps, s.linear_lr);

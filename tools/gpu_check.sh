@@ -174,6 +174,11 @@ if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
   step flow_gpu 60 gpu_runs.log "$build/python_free_examples/flow" --smoke --device cuda \
     --out "$(mktemp -d)"
   tail -1 "$out/gpu_runs.log" | tee -a "$summary"
+  # WGAN-GP's gradient penalty: double backward through the critic's convolutions on the GPU
+  # (exit 77 where Fashion-MNIST is not installed).
+  step gan_wgan_gp_gpu 60 gpu_runs.log "$build/python_free_examples/gan" --smoke --device cuda \
+    --loss wgan-gp --out "$(mktemp -d)"
+  tail -1 "$out/gpu_runs.log" | tee -a "$summary"
   step alexnet_gpu 90 gpu_runs.log "$build/python_free_examples/alexnet" --device cuda \
     --data synthetic --batch 128 --steps 12 --warmup 2 --out "$(mktemp -d)"
   tail -3 "$out/gpu_runs.log" | tee -a "$summary"
