@@ -416,6 +416,22 @@ TEST(LayerNorm, DerivativesModuleAndErrors) {
   EXPECT_THROWS_WITH(nn::LayerNorm({0}), "LayerNorm", "positive");
 }
 
+TEST(LayerNorm, CudaMatchesTheCpu) {
+  GPUNN_REQUIRE_GPU();
+  test::reseed(52);
+  const Tensor x = test::uniform({4, 3, 6}), w = test::uniform({3, 6}), b = test::uniform({3, 6});
+  const Tensor xc = x.clone().to(Device::cuda(0)).requires_grad_(true);
+  const Tensor wc = w.clone().to(Device::cuda(0)).requires_grad_(true);
+  const Tensor y = layer_norm(x, {3, 6}, w, b);
+  const Tensor yc = layer_norm(xc, {3, 6}, wc, b.to(Device::cuda(0)));
+  EXPECT_TRUE(test::tensors_near(yc.to(kCPU), y, 1e-12));
+  const Tensor xg = x.clone().requires_grad_(true), wg = w.clone().requires_grad_(true);
+  (layer_norm(xg, {3, 6}, wg, b) * x).sum().backward();
+  (yc * x.to(Device::cuda(0))).sum().backward();
+  EXPECT_TRUE(test::tensors_near(xc.grad().to(kCPU), xg.grad(), 1e-12));
+  EXPECT_TRUE(test::tensors_near(wc.grad().to(kCPU), wg.grad(), 1e-12));
+}
+
 }  // namespace
 }  // namespace gpunn
 

@@ -161,6 +161,20 @@ TEST(Shape, UnbindDerivatives) {
       {a}));
 }
 
+TEST(Shape, CudaUnbindMatchesTheCpu) {
+  GPUNN_REQUIRE_GPU();
+  test::reseed(24);
+  const Tensor a = test::uniform({3, 4, 2});
+  const Tensor ac = a.clone().to(Device::cuda(0)).requires_grad_(true);
+  const std::vector<Tensor> s = unbind(ac, 1);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_TRUE(values_near(s[2].to(kCPU), a.select(1, 2).contiguous().to_vector<double>(), 0));
+  (s[1] * s[3]).sum().backward();
+  const Tensor g = ac.grad().to(kCPU);
+  EXPECT_TRUE(values_near(g.select(1, 1), a.select(1, 3).contiguous().to_vector<double>(), 0));
+  EXPECT_TRUE(values_near(g.select(1, 0), std::vector<double>(6, 0.0), 0));
+}
+
 TEST(Shape, BadInput) {
   Tensor x = zeros({2, 3});
   EXPECT_THROWS_WITH(x.view({4, 2}), "view", "[4, 2]", "[2, 3]");
