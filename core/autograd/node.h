@@ -151,7 +151,6 @@ class AccumulateGrad final : public Node {
   // create_graph: the gradient keeps its history (sums are out of place).
   std::vector<Tensor> apply_differentiable(std::vector<Tensor>& grads) override;
   bool reusable() const override { return true; }
-  std::shared_ptr<TensorImpl> leaf() const { return leaf_.lock(); }
 
  private:
   std::weak_ptr<TensorImpl> leaf_;
