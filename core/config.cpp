@@ -95,6 +95,8 @@ const char* op_family_name(OpFamily family) {
       return "rnn";
     case OpFamily::Optim:
       return "optim";
+    case OpFamily::Attention:
+      return "attention";
     case OpFamily::kCount:
       break;
   }

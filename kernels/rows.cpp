@@ -3,6 +3,7 @@
 // dispatch depends on the build: an implementation not built in is an empty entry.
 // A new dtype or kernel is a line here and its definition in kernels/<backend>/.
 #include "kernels/activation.h"
+#include "kernels/attention.h"
 #include "kernels/conv.h"
 #include "kernels/copy.h"
 #include "kernels/elementwise.h"
@@ -714,6 +715,32 @@ const OpTable<UnscaleArgs> unscale_grad{
     .f64 = {.cpu = {unscale_cpu<double>}, CUDA(.cuda = {unscale_cuda<double>})},
     .bf16 = {.cpu = {unscale_cpu<BFloat16>}, CUDA(.cuda = {unscale_cuda<BFloat16>})},
     .f16 = {.cpu = {unscale_cpu<Half>}, CUDA(.cuda = {unscale_cuda<Half>})}};
+
+// ---- attention ----------------------------------------------------------------------------
+#define GPUNN_ATTENTION_FWD(T) \
+  {.cpu = {attention_forward_cpu<T>}, \
+   CUDA(.cuda = {.run = attention_forward_cuda<T>, .supported = attention_forward_cuda_supported})}
+#define GPUNN_ATTENTION_BWD(T) \
+  {.cpu = {attention_backward_cpu<T>}, \
+   CUDA(.cuda = {.run = attention_backward_cuda<T>, .supported = attention_backward_cuda_supported, \
+                 .workspace_bytes = attention_backward_cuda_workspace<T>})}
+const OpTable<AttentionArgs> attention_forward{
+    .name = "scaled_dot_product_attention",
+    .family = OpFamily::Attention,
+    .f32 = GPUNN_ATTENTION_FWD(float),
+    .f64 = GPUNN_ATTENTION_FWD(double),
+    .bf16 = GPUNN_ATTENTION_FWD(BFloat16),
+    .f16 = GPUNN_ATTENTION_FWD(Half)};
+
+const OpTable<AttentionBackwardArgs> attention_backward{
+    .name = "scaled_dot_product_attention_backward",
+    .family = OpFamily::Attention,
+    .f32 = GPUNN_ATTENTION_BWD(float),
+    .f64 = GPUNN_ATTENTION_BWD(double),
+    .bf16 = GPUNN_ATTENTION_BWD(BFloat16),
+    .f16 = GPUNN_ATTENTION_BWD(Half)};
+#undef GPUNN_ATTENTION_FWD
+#undef GPUNN_ATTENTION_BWD
 
 }  // namespace gpunn::kernels
 // clang-format on

@@ -2,6 +2,7 @@
 #include <gpunn/autograd.h>
 #include <gpunn/error.h>
 #include <gpunn/models.h>
+#include <gpunn/nn/init.h>
 #include <gpunn/nn/layers.h>
 #include <gpunn/ops.h>
 
@@ -370,6 +371,40 @@ std::shared_ptr<nn::Sequential> spiral_mlp(int64_t hidden, int64_t num_classes) 
   net->emplace<nn::ReLU>();
   net->emplace<nn::Linear>(hidden, num_classes);
   return net;
+}
+
+// ---- char_transformer -------------------------------------------------------------------------
+
+CharTransformer::CharTransformer(const CharTransformerOptions& o)
+    : Module("CharTransformer"), options(o) {
+  GPUNN_CHECK(o.vocab >= 1 && o.context >= 1 && o.dim >= 1 && o.layers >= 0,
+              "char_transformer: expected vocab, context, dim >= 1 and layers >= 0, got vocab ",
+              o.vocab, ", context ", o.context, ", dim ", o.dim, ", layers ", o.layers);
+  tok = register_module("tok", std::make_shared<nn::Embedding>(o.vocab, o.dim));
+  {
+    NoGradGuard no_grad;
+    nn::init::normal_(tok->weight, 0.0, 0.02);
+  }
+  pos = register_module("pos", std::make_shared<nn::PositionalEmbedding>(o.context, o.dim));
+  blocks = register_module("blocks", std::make_shared<nn::ModuleList>());
+  for (int64_t l = 0; l < o.layers; ++l)
+    blocks->push_back(std::make_shared<nn::TransformerBlock>(nn::TransformerBlockOptions{
+        .dim = o.dim, .num_heads = o.heads, .dropout = o.dropout, .causal = true}));
+  ln_f = register_module("ln_f", std::make_shared<nn::LayerNorm>(Shape{o.dim}));
+  head = register_module("head", std::make_shared<nn::Linear>(o.dim, o.vocab));
+}
+
+Tensor CharTransformer::forward(const Tensor& ids) {
+  GPUNN_CHECK(ids.defined(), "CharTransformer: ids is an undefined tensor");
+  GPUNN_CHECK(ids.dim() == 2, "CharTransformer: expected ids [N, L], got ", ids.shape());
+  Tensor x = pos->forward(tok->forward(ids));
+  x = dropout(x, options.dropout, is_training());
+  for (const auto& block : *blocks) x = block->forward(x);
+  return head->forward(ln_f->forward(x));
+}
+
+std::shared_ptr<CharTransformer> char_transformer(const CharTransformerOptions& options) {
+  return std::make_shared<CharTransformer>(options);
 }
 
 }  // namespace gpunn::models

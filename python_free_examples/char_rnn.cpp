@@ -3,19 +3,23 @@
 //
 // Data: Debian's list of proper names (miscfiles, found by
 // gpunn::data::find_propernames), one name per line; '\n' marks the end of a
-// name, so the model learns where names stop. Each epoch shuffles the names,
-// joins them into one text and cuts it into B parallel streams; training runs
-// over chunks of T characters with truncated backpropagation through time: the
-// hidden state goes on from chunk to chunk, the gradient stops at the chunk
+// name, so the model learns where names stop. A fixed tenth of the names (the same
+// split for every seed and cell) is held out for the validation loss. Each epoch
+// shuffles the training names, joins them into one text and cuts it into B parallel
+// streams; training runs over chunks of T characters with truncated backpropagation
+// through time: the state goes on from chunk to chunk, the gradient stops at the chunk
 // boundary.
 //
-// Model: Embedding(V, E) → RNN, LSTM or GRU (one layer, H units) → Linear(H, V),
-// softmax cross-entropy on the next character, Adam, gradient-norm clipping.
-// Sampling starts from '\n', draws each character from softmax(logits / τ) and
-// stops at the next '\n'.
+// Models: Embedding(V, E) → RNN, LSTM or GRU (one layer, H units) → Linear(H, V); or
+// (--cell transformer) models::char_transformer, a causal Transformer whose "state" is
+// the previous chunk's characters: each chunk is read after the T characters before it
+// (a window of 2T), and the loss is taken on the chunk's own positions. Softmax
+// cross-entropy on the next character, Adam, gradient-norm clipping. Sampling starts from
+// '\n', draws each character from softmax(logits / τ) and stops at the next '\n'.
 //
 // Writes the loss per step as char_rnn_<cell>_loss.png. Ends with one JSON line: initial_loss,
-// final_loss, samples, novel_fraction (the share of samples that are not in the training list).
+// final_loss, val_loss (per character on the held-out names, state carried across them),
+// samples, novel_fraction (the share of samples that are not in the training list).
 // Exits non-zero if the loss turns NaN or does not fall, or, in a full run, fewer than half the
 // samples are new names.
 #include "common/example.h"
@@ -37,12 +41,18 @@ using namespace gpunn;
 namespace ex = gpunn::examples;
 
 struct Settings {
-  std::string cell = "rnn";  // rnn | lstm | gru
+  std::string cell = "rnn";  // rnn | lstm | gru | transformer
   int64_t epochs = 0;    // 0: 30, or 20 for the GRU (it learns the list faster, then recites it)
   int64_t batch = 32;    // B: parallel streams
   int64_t seq_len = 16;  // T: characters per chunk (the truncation length)
   int64_t embed = 32;    // E
   int64_t hidden = 128;  // H
+  // The Transformer's width, heads, blocks and dropout.
+  int64_t dim = 64;
+  int64_t heads = 4;
+  int64_t layers = 2;
+  double dropout = 0.1;
+  double val_fraction = 0.1;  // names held out for the validation loss
   double lr = 3e-3;
   double clip = 5.0;
   double temperature = 0.8;
@@ -51,14 +61,29 @@ struct Settings {
   std::string precision = "fp32";
 };
 
-// The recurrent state carried from one chunk (or sampled character) to the next.
+// The state carried from one chunk (or sampled character) to the next: the recurrent
+// state, or the Transformer's preceding characters.
 struct State {
-  Tensor h, c;  // undefined: zeros
+  Tensor h{}, c{};   // undefined: zeros
+  Tensor context{};  // [T', B] int64: the characters before the next chunk (Transformer)
+  State detached() const {
+    return {h.defined() ? h.detach() : h, c.defined() ? c.detach() : c, context};
+  }
 };
 
 class CharModel : public nn::Module {
  public:
-  CharModel(int64_t vocab, const Settings& s) : Module("CharModel") {
+  CharModel(int64_t vocab, const Settings& s) : Module("CharModel"), window_(2 * s.seq_len) {
+    if (s.cell == "transformer") {
+      transformer =
+          register_module("transformer", models::char_transformer({.vocab = vocab,
+                                                                   .context = window_,
+                                                                   .dim = s.dim,
+                                                                   .heads = s.heads,
+                                                                   .layers = s.layers,
+                                                                   .dropout = s.dropout}));
+      return;
+    }
     embed = register_module("embed", std::make_shared<nn::Embedding>(vocab, s.embed));
     const nn::RnnOptions o{.input_size = s.embed, .hidden_size = s.hidden};
     if (s.cell == "lstm") {
@@ -73,11 +98,26 @@ class CharModel : public nn::Module {
 
   // ids [T, B] int64 → logits [T, B, V]; `state` becomes the state after the last step.
   Tensor forward(const Tensor& ids, State& state) {
+    if (transformer) {
+      // The window: up to window - T preceding characters, then the chunk.
+      const int64_t T = ids.shape()[0];
+      Tensor full = ids;
+      if (state.context.defined()) {
+        const int64_t keep = std::min(state.context.shape()[0], window_ - T);
+        if (keep > 0)
+          full = cat({narrow(state.context, 0, state.context.shape()[0] - keep, keep), ids}, 0);
+      }
+      const int64_t L = full.shape()[0];
+      state.context =
+          narrow(full, 0, std::max<int64_t>(0, L - (window_ - 1)), std::min(L, window_ - 1));
+      const Tensor logits = transformer->forward(full.transpose(0, 1).contiguous());  // [B, L, V]
+      return narrow(logits, 1, L - T, T).transpose(0, 1);
+    }
     const Tensor x = (*embed)(ids);
     nn::RnnOutput r = lstm  ? lstm->forward(x, state.h, state.c)
                       : gru ? gru->forward(x, state.h)
                             : rnn->forward(x, state.h);
-    state = {r.h_n, r.c_n};
+    state = {r.h_n, r.c_n, Tensor()};
     return (*head)(r.output);
   }
 
@@ -86,6 +126,10 @@ class CharModel : public nn::Module {
   std::shared_ptr<nn::LSTM> lstm;
   std::shared_ptr<nn::GRU> gru;
   std::shared_ptr<nn::Linear> head;
+  std::shared_ptr<models::CharTransformer> transformer;
+
+ private:
+  int64_t window_;
 };
 
 std::vector<std::string> read_names(const std::string& path) {
@@ -142,6 +186,26 @@ std::vector<Chunk> make_chunks(const std::vector<int64_t>& ids, int64_t B, int64
     chunks.push_back({tensor_from(in, {len, B}), tensor_from(out, {len, B})});
   }
   return chunks;
+}
+
+// The mean loss per character of the text `ids` (one stream, chunks of T, the state
+// carried from chunk to chunk), in evaluation mode.
+double text_loss(CharModel& model, const std::vector<int64_t>& ids, int64_t T, int64_t V,
+                 Device device) {
+  NoGradGuard no_grad;
+  model.eval();
+  State state;
+  double total = 0;
+  int64_t count = 0;
+  for (const Chunk& chunk : make_chunks(ids, 1, T)) {
+    const Tensor logits = model.forward(chunk.input.to(device), state);
+    const int64_t n = chunk.target.numel();
+    total += cross_entropy(logits.reshape({-1, V}), chunk.target.to(device).reshape({-1})).item() *
+             static_cast<double>(n);
+    count += n;
+  }
+  model.train();
+  return total / static_cast<double>(count);
 }
 
 // One name, drawn character by character at temperature τ; "" if it ran past max_len.
@@ -215,9 +279,9 @@ int run(int argc, char** argv) {
   ex::CommonOptions common;
   Settings s;
   ex::add_common_options(app, common);
-  app.add_option("--cell", s.cell, "recurrent cell")
+  app.add_option("--cell", s.cell, "recurrent cell, or a causal Transformer")
       ->capture_default_str()
-      ->check(CLI::IsMember({"rnn", "lstm", "gru"}));
+      ->check(CLI::IsMember({"rnn", "lstm", "gru", "transformer"}));
   app.add_option("--epochs", s.epochs, "passes over the list of names (default 30; GRU 20)")
       ->check(gpunn::cli::positive);
   app.add_option("--batch", s.batch, "parallel streams of text (B)")
@@ -232,6 +296,21 @@ int run(int argc, char** argv) {
   app.add_option("--hidden", s.hidden, "hidden units (H)")
       ->capture_default_str()
       ->check(gpunn::cli::positive);
+  app.add_option("--dim", s.dim, "Transformer width")
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
+  app.add_option("--heads", s.heads, "Transformer attention heads (must divide --dim)")
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
+  app.add_option("--layers", s.layers, "Transformer blocks")
+      ->capture_default_str()
+      ->check(gpunn::cli::positive);
+  app.add_option("--dropout", s.dropout, "Transformer dropout")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
+  app.add_option("--val-fraction", s.val_fraction, "share of the names held out for val_loss")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 0.5));
   app.add_option("--lr", s.lr, "Adam learning rate")
       ->capture_default_str()
       ->check(gpunn::cli::positive);
@@ -267,14 +346,36 @@ int run(int argc, char** argv) {
     }
     s.names_path = *found;
   }
-  const std::vector<std::string> names = read_names(s.names_path);
+  const std::vector<std::string> all_names = read_names(s.names_path);
+  // The split: a fixed shuffle (not the run's seed), its last tenth held out.
+  std::vector<std::string> names, val_names;
+  {
+    Generator split_gen(20261207);
+    std::istringstream order(shuffled_text(all_names, split_gen));
+    std::vector<std::string> shuffled;
+    for (std::string line; std::getline(order, line);)
+      if (!line.empty()) shuffled.push_back(line);
+    const size_t n_val = std::max<size_t>(
+        1, static_cast<size_t>(std::lround(s.val_fraction * static_cast<double>(shuffled.size()))));
+    names.assign(shuffled.begin(), shuffled.end() - static_cast<std::ptrdiff_t>(n_val));
+    val_names.assign(shuffled.end() - static_cast<std::ptrdiff_t>(n_val), shuffled.end());
+  }
   const std::set<std::string> known(names.begin(), names.end());
   Generator gen(common.seed);
-  const data::CharVocab vocab(shuffled_text(names, gen));
+  // The vocabulary of every name, so validation text has no unknown characters.
+  const data::CharVocab vocab(shuffled_text(all_names, gen));
   const int64_t V = vocab.size();
-  std::cerr << "char_rnn: " << names.size() << " names from " << s.names_path << ", " << V
-            << " characters; " << s.cell << " with " << s.hidden << " units on " << device.str()
-            << "\n";
+  std::string val_text = "\n";
+  for (const std::string& n : val_names) val_text += n + "\n";
+  const std::vector<int64_t> val_ids = vocab.encode_ids(val_text);
+  std::cerr << "char_rnn: " << all_names.size() << " names from " << s.names_path << " ("
+            << names.size() << " to train on, " << val_names.size() << " held out), " << V
+            << " characters; " << s.cell;
+  if (s.cell == "transformer")
+    std::cerr << " (" << s.layers << " blocks, width " << s.dim << ", " << s.heads << " heads)";
+  else
+    std::cerr << " with " << s.hidden << " units";
+  std::cerr << " on " << device.str() << "\n";
 
   manual_seed(common.seed);
   CharModel model(V, s);
@@ -315,7 +416,7 @@ int run(int argc, char** argv) {
       scaler.step(opt);
       scaler.update();
       // Truncated BPTT: keep the state's values, drop its history.
-      state = {state.h.detach(), state.c.defined() ? state.c.detach() : Tensor()};
+      state = state.detached();
       const double l = loss.item();
       GPUNN_CHECK(std::isfinite(l), "loss is ", l, " at epoch ", epoch + 1);
       if (step == 0) initial_loss = l;
@@ -330,6 +431,9 @@ int run(int argc, char** argv) {
     final_loss = sum / static_cast<double>(count);  // the mean over the last epoch
   }
   progress.finish("loss " + std::to_string(final_loss));
+  const double val_loss = text_loss(model, val_ids, s.seq_len, V, device);
+  std::cerr << "  validation loss " << val_loss << " per character (" << val_names.size()
+            << " held-out names)\n";
 
   const std::string curve = ex::output_path(common, "char_rnn_" + s.cell + "_loss.png");
   ex::write_png(curve, loss_curve(losses, std::ceil(initial_loss + 0.5), 480, 200));
@@ -355,6 +459,7 @@ int run(int argc, char** argv) {
   json.add("cell", s.cell)
       .add("initial_loss", initial_loss)
       .add("final_loss", final_loss)
+      .add("val_loss", val_loss)
       .add("samples", samples)
       .add("novel_fraction", novel_fraction)
       .add("temperature", s.temperature)

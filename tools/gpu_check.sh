@@ -174,6 +174,11 @@ if ((has_gpu)) && [[ -x "$build/python_free_examples/fashion_mnist" ]]; then
   step flow_gpu 60 gpu_runs.log "$build/python_free_examples/flow" --smoke --device cuda \
     --out "$(mktemp -d)"
   tail -1 "$out/gpu_runs.log" | tee -a "$summary"
+  # The character Transformer (fused attention forward and backward in training; exit 77
+  # without Debian's list of names).
+  step char_transformer_gpu 60 gpu_runs.log "$build/python_free_examples/char_rnn" --smoke \
+    --device cuda --cell transformer --out "$(mktemp -d)"
+  tail -1 "$out/gpu_runs.log" | tee -a "$summary"
   # WGAN-GP's gradient penalty: double backward through the critic's convolutions on the GPU
   # (exit 77 where Fashion-MNIST is not installed).
   step gan_wgan_gp_gpu 60 gpu_runs.log "$build/python_free_examples/gan" --smoke --device cuda \
@@ -284,6 +289,40 @@ if ((has_gpu && left >= 40)) && [[ -x "$build/bench/kernels/kernel_bench" ]]; th
     --families gemm,conv,conv-layout,reduce,softmax,random --sizes 4096 --conv-layers 1,2 --conv-batch 128 --iters 10 --warmup 3 \
     --json "$kernels_json"
 fi
+# Attention forward + backward at B 8, H 12, D 64 (issue 24): our fused kernels and the
+# composed product, then PyTorch's scaled_dot_product_attention on the same card.
+attention_json="$(mktemp)"
+torch_attention_json="$(mktemp)"
+left=$((budget - 20 - $(elapsed)))
+if ((has_gpu && left >= 60)) && [[ -x "$build/bench/attention_bench" ]]; then
+  echo "==== attention_bench" >>"$out/gpu_runs.log"
+  step attention_bench $((left < 90 ? left / 2 : 45)) gpu_runs.log "$build/bench/attention_bench" \
+    --device cuda --dtypes bf16,f32 --seq 1024,4096 --iters 5 --warmup 2 --json "$attention_json"
+  step torch_attention 40 gpu_runs.log python3 bench/reference/torch_attention.py \
+    --dtypes bf16,f32 --seq 1024,4096 --iters 5 --warmup 2 --json "$torch_attention_json"
+fi
+# {"custom": ms, "vendor": ms, "torch": ms} of forward + backward at one dtype and T.
+attention_ms() {
+  python3 -c 'import json, sys
+def rows(path):
+    try:
+        return json.load(open(path))["rows"]
+    except Exception:
+        return []
+want = {"custom": "custom", "vendor": "vendor", "torch": "torch"}
+out = {}
+for key, impl in want.items():
+    ms = [r["ms"] for r in rows(sys.argv[1]) + rows(sys.argv[2])
+          if r["impl"] == impl and r["dtype"] == sys.argv[3] and r["T"] == int(sys.argv[4])]
+    out[key] = round(ms[0], 3) if ms else None
+print(json.dumps(out))' "$attention_json" "$torch_attention_json" "$1" "$2" 2>/dev/null || echo null
+}
+attention_1024=$(attention_ms bf16 1024)
+attention_4096=$(attention_ms bf16 4096)
+[[ -z "$attention_1024" ]] && attention_1024=null
+[[ -z "$attention_4096" ]] && attention_4096=null
+note "attention fwd+bwd bf16 B8 H12 D64 (ms): T 1024 $attention_1024, T 4096 $attention_4096"
+
 # PyTorch side by side (AlexNet bf16, fp16, FP32 and TF32, the spiral MLP) when
 # the time allows; the full comparison is bench/run_gpu.sh.
 left=$((budget - 10 - $(elapsed)))
@@ -380,6 +419,8 @@ json_num() { [[ -n "$1" ]] && echo "$1" || echo null; }
   echo "  \"sgemm_custom_vs_cublas_4096\": $sgemm_ratio,"
   echo "  \"bf16_gemm_custom_vs_cublas_4096\": $bf16_ratio,"
   echo "  \"conv_nhwc_over_nchw_time\": $layout_ratio,"
+  echo "  \"attention_b8h12t1024d64_ms\": $attention_1024,"
+  echo "  \"attention_b8h12t4096d64_ms\": $attention_4096,"
   echo "  \"sgemm_4096_tflops\": {\"custom\": $(json_num "$sgemm_custom"), \"cublas\": $(json_num "$sgemm_cublas")},"
   echo "  \"gemm_4096_bf16_tflops\": {\"custom\": $(json_num "$bf16_custom"), \"cublas\": $(json_num "$bf16_cublas")},"
   echo "  \"seconds\": $(elapsed),"

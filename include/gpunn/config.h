@@ -38,6 +38,7 @@ enum class OpFamily : int {
   Norm,         // batch norm, local response norm
   Rnn,          // the LSTM cell
   Optim,        // fused parameter updates (SGD, Adam, RMSprop)
+  Attention,    // scaled dot-product attention
   kCount
 };
 

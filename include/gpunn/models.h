@@ -13,6 +13,7 @@
 #include <gpunn/generator.h>
 #include <gpunn/nn/container.h>
 #include <gpunn/nn/layers.h>
+#include <gpunn/nn/transformer.h>
 
 #include <cstdint>
 #include <memory>
@@ -213,6 +214,35 @@ std::shared_ptr<nn::Sequential> lenet5(int64_t num_classes = 10);
 // [N, 2]: FC 2->hidden, ReLU, FC hidden->num_classes. 603 parameters for the
 // defaults (100 hidden units, 3 classes).
 std::shared_ptr<nn::Sequential> spiral_mlp(int64_t hidden = 100, int64_t num_classes = 3);
+
+// A character-level Transformer language model (GPT-style, decoder only):
+//   ids [N, L] int64 → token embedding [vocab, dim] + learned positions [context, dim],
+//   dropout, `layers` pre-norm causal TransformerBlocks (dim, heads, MLP 4·dim, GELU),
+//   LayerNorm, Linear(dim, vocab) → logits [N, L, vocab] (L <= context).
+// Position i predicts the character after i from characters 0..i. Token and position
+// embeddings start from N(0, 0.02²). Submodules: tok, pos, blocks.0 ..., ln_f, head.
+struct CharTransformerOptions {
+  int64_t vocab = 0;
+  int64_t context = 64;
+  int64_t dim = 64;
+  int64_t heads = 4;
+  int64_t layers = 2;
+  double dropout = 0.1;
+};
+
+class CharTransformer : public nn::Module {
+ public:
+  explicit CharTransformer(const CharTransformerOptions& options);
+  Tensor forward(const Tensor& ids) override;
+  CharTransformerOptions options;
+  std::shared_ptr<nn::Embedding> tok;
+  std::shared_ptr<nn::PositionalEmbedding> pos;
+  std::shared_ptr<nn::ModuleList> blocks;
+  std::shared_ptr<nn::LayerNorm> ln_f;
+  std::shared_ptr<nn::Linear> head;
+};
+
+std::shared_ptr<CharTransformer> char_transformer(const CharTransformerOptions& options);
 
 }  // namespace gpunn::models
 

@@ -9,3 +9,4 @@
 #include <gpunn/nn/module.h>
 #include <gpunn/nn/rnn.h>
 #include <gpunn/nn/summary.h>
+#include <gpunn/nn/transformer.h>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gpunn/ops/activation.h>
+#include <gpunn/ops/attention.h>
 #include <gpunn/ops/conv.h>
 #include <gpunn/ops/dropout.h>
 #include <gpunn/ops/elementwise.h>

@@ -143,5 +143,6 @@ Table random_bad_input();
 Table index_bad_input();
 Table norm_bad_input();
 Table rnn_bad_input();
+Table attention_bad_input();
 
 }  // namespace gpunn::bad_input

@@ -1032,6 +1032,7 @@ const std::vector<std::pair<std::string, Table (*)()>>& families() {
       {"index", index_bad_input},
       {"norm", norm_bad_input},
       {"rnn", rnn_bad_input},
+      {"attention", attention_bad_input},
       {"layer", layer_rows},
       {"state_dict", state_dict_rows},
       {"optim", optim_rows},
