@@ -17,6 +17,9 @@
 // cross-entropy on the next character, Adam, gradient-norm clipping. Sampling starts from
 // '\n', draws each character from softmax(logits / τ) and stops at the next '\n'.
 //
+// --text FILE trains on another text the same way: a fortune file's entries (Debian's
+// fortunes package) or the lines of any text, each entry ended by "\n%\n" (or "\n").
+//
 // Writes the loss per step as char_rnn_<cell>_loss.png. Ends with one JSON line: initial_loss,
 // final_loss, val_loss (per character on the held-out names, state carried across them),
 // samples, novel_fraction (the share of samples that are not in the training list).
@@ -58,6 +61,8 @@ struct Settings {
   double temperature = 0.8;
   int64_t samples = 20;
   std::string names_path;  // empty: find_propernames()
+  std::string text_path;   // --text: a corpus of entries instead of names
+  int64_t sample_len = 0;  // longest sample; 0: 30 characters for names, 400 for --text
   std::string precision = "fp32";
 };
 
@@ -152,17 +157,79 @@ std::vector<std::string> read_names(const std::string& path) {
   return names;
 }
 
-// The names in a random order, each followed by '\n', after a leading '\n'
-// (so that the first name also starts after an end-of-name).
-std::string shuffled_text(std::vector<std::string> names, Generator& gen) {
+// A corpus of text entries (--text FILE): the entries of a fortune file (text between
+// lines that hold only "%"), or the lines of any other text. Tabs become spaces; other
+// control bytes and invalid UTF-8 are refused. `end` follows each entry: "\n%\n" for
+// fortunes, "\n" for lines (as for names).
+struct Corpus {
+  std::vector<std::string> entries;
+  std::string end;
+};
+Corpus read_corpus(const std::string& path) {
+  std::istringstream in(data::read_text_file(path));
+  std::vector<std::string> lines;
+  bool fortunes = false;
+  int64_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    std::replace(line.begin(), line.end(), '\t', ' ');
+    bool control = false;
+    for (unsigned char c : line) control = control || c < 0x20 || c == 0x7f;
+    GPUNN_CHECK(!control && ex::valid_utf8(line), path, " line ", number, " is not UTF-8 text (",
+                control ? "control bytes" : "invalid UTF-8", ")");
+    fortunes = fortunes || line == "%";
+    lines.push_back(line);
+  }
+  Corpus c;
+  if (fortunes) {
+    c.end = "\n%\n";
+    std::string entry;
+    for (const std::string& line : lines) {
+      if (line == "%") {
+        while (!entry.empty() && entry.back() == '\n') entry.pop_back();
+        if (!entry.empty()) c.entries.push_back(entry);
+        entry.clear();
+      } else {
+        entry += line + "\n";
+      }
+    }
+    while (!entry.empty() && entry.back() == '\n') entry.pop_back();
+    if (!entry.empty()) c.entries.push_back(entry);
+  } else {
+    c.end = "\n";
+    for (const std::string& line : lines)
+      if (!line.empty()) c.entries.push_back(line);
+  }
+  GPUNN_CHECK(c.entries.size() >= 2, path, " holds ", c.entries.size(),
+              " entries; expected text with at least two lines (or fortunes)");
+  return c;
+}
+
+// The entries in a random order.
+std::vector<std::string> shuffled(std::vector<std::string> entries, Generator& gen) {
   const std::vector<double> keys =
-      rand({static_cast<int64_t>(names.size())}, kFloat64, &gen).to_vector<double>();
-  std::vector<size_t> order(names.size());
+      rand({static_cast<int64_t>(entries.size())}, kFloat64, &gen).to_vector<double>();
+  std::vector<size_t> order(entries.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
-  std::string text = "\n";
-  for (size_t i : order) text += names[i] + "\n";
+  std::vector<std::string> out;
+  for (size_t i : order) out.push_back(std::move(entries[i]));
+  return out;
+}
+
+// The entries, each followed by `end`, after a leading `end` (so that the first entry
+// also starts after an end of entry).
+std::string joined(const std::vector<std::string>& entries, const std::string& end) {
+  std::string text = end;
+  for (const std::string& e : entries) text += e + end;
   return text;
+}
+
+// The names in a random order, each followed by `end`, after a leading one.
+std::string shuffled_text(std::vector<std::string> names, Generator& gen,
+                          const std::string& end = "\n") {
+  return joined(shuffled(std::move(names), gen), end);
 }
 
 // Chunk k of the B streams: inputs and targets [T', B] (T' ≤ T for the last chunk).
@@ -208,14 +275,17 @@ double text_loss(CharModel& model, const std::vector<int64_t>& ids, int64_t T, i
   return total / static_cast<double>(count);
 }
 
-// One name, drawn character by character at temperature τ; "" if it ran past max_len.
+// One name (or entry), drawn character by character at temperature τ after an end of
+// entry `end`, up to the next one; "" if it ran past max_len.
 std::string sample_name(CharModel& model, const data::CharVocab& vocab, double temperature,
-                        Device device, Generator& gen, int max_len = 30) {
+                        Device device, Generator& gen, int64_t max_len, const std::string& end) {
   NoGradGuard no_grad;
   State state;
-  int64_t id = vocab.id('\n');
+  for (size_t k = 0; k + 1 < end.size(); ++k)  // all but the last character of `end`
+    model.forward(tensor_from(std::vector<int64_t>{vocab.id(end[k])}, {1, 1}).to(device), state);
+  int64_t id = vocab.id(end.back());
   std::string name;
-  for (int i = 0; i < max_len; ++i) {
+  for (int64_t i = 0; i < max_len + static_cast<int64_t>(end.size()); ++i) {
     const Tensor x = tensor_from(std::vector<int64_t>{id}, {1, 1}).to(device);
     const Tensor logits = model.forward(x, state).reshape({-1});
     const std::vector<double> p = softmax(logits / temperature, 0).to(kCPU).to_vector<double>();
@@ -229,9 +299,9 @@ std::string sample_name(CharModel& model, const data::CharVocab& vocab, double t
         break;
       }
     }
-    const char c = vocab.character(id);
-    if (c == '\n') return name;
-    name += c;
+    name += vocab.character(id);
+    if (name.size() >= end.size() && name.compare(name.size() - end.size(), end.size(), end) == 0)
+      return name.substr(0, name.size() - end.size());
   }
   return "";
 }
@@ -327,6 +397,13 @@ int run(int argc, char** argv) {
   cli::add_precision_option(app, s.precision);
   app.add_option("--names", s.names_path,
                  "list of names, one per line, plain or .gz (default: miscfiles' propernames)");
+  app.add_option("--text", s.text_path,
+                 "train on a text instead of names: a fortune file's entries (between lines "
+                 "of \"%\") or the lines of any text, plain or .gz")
+      ->excludes("--names");
+  app.add_option("--sample-len", s.sample_len,
+                 "longest sample in characters (default 30 for names, 400 for --text)")
+      ->check(gpunn::cli::positive);
   CLI11_PARSE(app, argc, argv);
   if (s.epochs == 0) s.epochs = s.cell == "gru" ? 20 : 30;
   if (common.smoke) s.epochs = std::min<int64_t>(s.epochs, 2);
@@ -335,7 +412,7 @@ int run(int argc, char** argv) {
   const Device device = ex::resolve_device(common.device);
   cli::apply_precision(s.precision);
   std::cerr << "char_rnn: " << ex::run_summary(device, s.precision) << "\n";
-  if (s.names_path.empty()) {
+  if (s.names_path.empty() && s.text_path.empty()) {
     const std::optional<std::string> found = data::find_propernames();
     if (!found) {
       std::cerr << "char_rnn: no list of names found; install Debian's miscfiles package "
@@ -346,29 +423,31 @@ int run(int argc, char** argv) {
     }
     s.names_path = *found;
   }
-  const std::vector<std::string> all_names = read_names(s.names_path);
+  const bool text_mode = !s.text_path.empty();
+  const Corpus corpus =
+      text_mode ? read_corpus(s.text_path) : Corpus{read_names(s.names_path), "\n"};
+  const std::string& end = corpus.end;
+  const std::vector<std::string>& all_names = corpus.entries;
+  const std::string source = text_mode ? s.text_path : s.names_path;
+  const char* unit = text_mode ? "entries" : "names";
+  if (s.sample_len == 0) s.sample_len = text_mode ? 400 : 30;
   // The split: a fixed shuffle (not the run's seed), its last tenth held out.
   std::vector<std::string> names, val_names;
   {
     Generator split_gen(20261207);
-    std::istringstream order(shuffled_text(all_names, split_gen));
-    std::vector<std::string> shuffled;
-    for (std::string line; std::getline(order, line);)
-      if (!line.empty()) shuffled.push_back(line);
+    const std::vector<std::string> order = shuffled(all_names, split_gen);
     const size_t n_val = std::max<size_t>(
-        1, static_cast<size_t>(std::lround(s.val_fraction * static_cast<double>(shuffled.size()))));
-    names.assign(shuffled.begin(), shuffled.end() - static_cast<std::ptrdiff_t>(n_val));
-    val_names.assign(shuffled.end() - static_cast<std::ptrdiff_t>(n_val), shuffled.end());
+        1, static_cast<size_t>(std::lround(s.val_fraction * static_cast<double>(order.size()))));
+    names.assign(order.begin(), order.end() - static_cast<std::ptrdiff_t>(n_val));
+    val_names.assign(order.end() - static_cast<std::ptrdiff_t>(n_val), order.end());
   }
   const std::set<std::string> known(names.begin(), names.end());
   Generator gen(common.seed);
-  // The vocabulary of every name, so validation text has no unknown characters.
-  const data::CharVocab vocab(shuffled_text(all_names, gen));
+  // The vocabulary of every entry, so validation text has no unknown characters.
+  const data::CharVocab vocab(shuffled_text(all_names, gen, end));
   const int64_t V = vocab.size();
-  std::string val_text = "\n";
-  for (const std::string& n : val_names) val_text += n + "\n";
-  const std::vector<int64_t> val_ids = vocab.encode_ids(val_text);
-  std::cerr << "char_rnn: " << all_names.size() << " names from " << s.names_path << " ("
+  const std::vector<int64_t> val_ids = vocab.encode_ids(joined(val_names, end));
+  std::cerr << "char_rnn: " << all_names.size() << " " << unit << " from " << source << " ("
             << names.size() << " to train on, " << val_names.size() << " held out), " << V
             << " characters; " << s.cell;
   if (s.cell == "transformer")
@@ -386,8 +465,8 @@ int run(int argc, char** argv) {
   double initial_loss = NAN, final_loss = NAN;
   std::vector<double> losses;  // per step
   // Every epoch's text has the same length: a leading '\n' and each name with its '\n'.
-  int64_t text_len = 1;
-  for (const std::string& n : names) text_len += static_cast<int64_t>(n.size()) + 1;
+  int64_t text_len = static_cast<int64_t>(end.size());
+  for (const std::string& n : names) text_len += static_cast<int64_t>(n.size() + end.size());
   const int64_t stream_len = (text_len - 1) / s.batch;
   const int64_t chunks_per_epoch = (stream_len + s.seq_len - 1) / s.seq_len;
   ex::Progress progress("train", s.epochs * chunks_per_epoch, "step");
@@ -399,7 +478,7 @@ int run(int argc, char** argv) {
     double sum = 0;
     int64_t count = 0;
     for (const Chunk& chunk :
-         make_chunks(vocab.encode_ids(shuffled_text(names, gen)), s.batch, s.seq_len)) {
+         make_chunks(vocab.encode_ids(shuffled_text(names, gen, end)), s.batch, s.seq_len)) {
       const profiler::Range step_range("step");
       opt.zero_grad();
       Tensor loss;
@@ -433,7 +512,7 @@ int run(int argc, char** argv) {
   progress.finish("loss " + std::to_string(final_loss));
   const double val_loss = text_loss(model, val_ids, s.seq_len, V, device);
   std::cerr << "  validation loss " << val_loss << " per character (" << val_names.size()
-            << " held-out names)\n";
+            << " held-out " << unit << ")\n";
 
   const std::string curve = ex::output_path(common, "char_rnn_" + s.cell + "_loss.png");
   ex::write_png(curve, loss_curve(losses, std::ceil(initial_loss + 0.5), 480, 200));
@@ -445,7 +524,7 @@ int run(int argc, char** argv) {
   int64_t novel = 0;
   for (int tries = 0; static_cast<int64_t>(samples.size()) < s.samples && tries < 100 * s.samples;
        ++tries) {
-    std::string name = sample_name(model, vocab, s.temperature, device, sample_gen);
+    std::string name = sample_name(model, vocab, s.temperature, device, sample_gen, s.sample_len, end);
     if (name.empty()) continue;  // an empty or runaway sample is no name
     novel += known.count(name) == 0;
     std::cerr << "  " << name << (known.count(name) ? "  (in the training list)" : "") << "\n";

@@ -339,6 +339,10 @@ bool attention_backward_cuda_supported(const AttentionBackwardArgs& a) {
 
 template <typename T>
 void attention_forward_cuda(const AttentionArgs& a, const Context& ctx) {
+  if constexpr (std::is_same_v<T, BFloat16> || std::is_same_v<T, Half>) {
+    attention_forward_tc<T>(a, ctx);  // tensor cores (kernels/cuda/attention_tc.cu)
+    return;
+  }
   using A = compute_t<T>;
   const AttentionShape& sh = a.shape;
   const int64_t row_tiles = (sh.T + kRows - 1) / kRows;
