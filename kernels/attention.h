@@ -71,18 +71,19 @@ template <typename T>
 void attention_backward_cpu(const AttentionBackwardArgs& a, const Context& ctx);
 
 // Our fused kernels (kernels/cuda/attention.cu): tiles of K and V in shared memory, an
-// online softmax, the T×S scores never stored (bfloat16 and float16 forward on tensor
-// cores); the backward recomputes them from lse
-// (one pass over key tiles for dq, one over query tiles for dk and dv, no atomics, so it
-// is deterministic). Head dims up to 128 (64 for float64).
+// online softmax, the T×S scores never stored (bfloat16 and float16 on tensor cores); the backward
+// recomputes them from lse (one pass over key tiles for dq, one over query tiles for dk and dv, no
+// atomics, so it is deterministic). Head dims up to 128 (64 for float64).
 template <typename T>
 void attention_forward_cuda(const AttentionArgs& a, const Context& ctx);
 template <typename T>
 void attention_backward_cuda(const AttentionBackwardArgs& a, const Context& ctx);
-// The forward of the 16-bit types on tensor cores (kernels/cuda/attention_tc.cu), which
-// attention_forward_cuda calls for them.
+// The 16-bit types on tensor cores (kernels/cuda/attention_tc.cu), which
+// attention_forward_cuda and attention_backward_cuda call for them.
 template <typename T>
 void attention_forward_tc(const AttentionArgs& a, const Context& ctx);
+template <typename T>
+void attention_backward_tc(const AttentionBackwardArgs& a, const Context& ctx);
 template <typename T>
 size_t attention_backward_cuda_workspace(const AttentionBackwardArgs& a, const Context& ctx);
 bool attention_forward_cuda_supported(const AttentionArgs& a);

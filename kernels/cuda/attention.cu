@@ -364,6 +364,10 @@ size_t attention_backward_cuda_workspace(const AttentionBackwardArgs& a, const C
 
 template <typename T>
 void attention_backward_cuda(const AttentionBackwardArgs& a, const Context& ctx) {
+  if constexpr (std::is_same_v<T, BFloat16> || std::is_same_v<T, Half>) {
+    attention_backward_tc<T>(a, ctx);  // tensor cores (kernels/cuda/attention_tc.cu)
+    return;
+  }
   using A = compute_t<T>;
   const AttentionShape& sh = a.shape;
   auto* delta = static_cast<Lse<T>*>(ctx.workspace);
