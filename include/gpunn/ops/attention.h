@@ -37,8 +37,11 @@ struct AttentionOptions {
 //     the call, is below float(1 - p); the call advances the generator by B·H·T·S.
 //   - float32, float64, bfloat16 and float16 (sums in float32 for the 16-bit types); under
 //     autocast it runs in the scope's 16-bit dtype.
-//   - On CUDA our fused kernel (the scores never stored, memory linear in T) runs head dims
-//     up to 128 (64 in float64); larger ones fall back to the composed product.
+//   - On CUDA our fused kernels (the scores never stored, memory linear in T; the 16-bit
+//     types on tensor cores) run head dims up to 128 (64 in float64); larger ones take the
+//     composed product (matmul, softmax, matmul). On the CPU float32 and the 16-bit types
+//     take the composed product too (faster there) unless the attention family is set to
+//     custom; float64 runs the fused reference loops.
 // Gradients reach q, k and v, in reverse mode (twice differentiable) and forward mode.
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                     const AttentionOptions& options = {});
