@@ -63,14 +63,18 @@ struct AttentionBackwardArgs {
 extern const OpTable<AttentionArgs> attention_forward;
 extern const OpTable<AttentionBackwardArgs> attention_backward;
 
-// ---- implementations (kernels/rows.cpp) ----
-// Reference loops; every sum in double.
+// ---- implementations (kernels/rows.cpp puts them in the tables) ----
+// Reference loops (kernels/cpu/attention.cpp); every sum in double. A term whose
+// probability is 0 (masked, causal, dropped) is skipped, so non-finite values in keys or
+// values that a row cannot see do not reach it; the CUDA kernels multiply them by 0 (NaN
+// for an infinite value), as library attention kernels do.
 template <typename T>
 void attention_forward_cpu(const AttentionArgs& a, const Context& ctx);
 template <typename T>
 void attention_backward_cpu(const AttentionBackwardArgs& a, const Context& ctx);
 
-// Our fused kernels (kernels/cuda/attention.cu): tiles of K and V in shared memory, an
+// Our fused kernels (kernels/cuda/attention.cu, and attention_tc.cu for the 16-bit
+// types): tiles of K and V in shared memory, an
 // online softmax, the T×S scores never stored (bfloat16 and float16 on tensor cores); the backward
 // recomputes them from lse (one pass over key tiles for dq, one over query tiles for dk and dv, no
 // atomics, so it is deterministic). Head dims up to 128 (64 for float64).

@@ -11,8 +11,13 @@
 // fragment of two adjacent 8-key tiles is the A fragment of one 16-key step
 // (kernels/cuda/mma.cuh gives the layouts). The running sums stay per lane until the end.
 // Dropout and the fully-masked and NaN rules are those of the reference
-// (kernels/attention_math.h); lse is saved for the backward, which runs on CUDA cores
-// (kernels/cuda/attention.cu).
+// (kernels/attention_math.h); lse is saved for the backward.
+//
+// Backward (after D_i = do_i·o_i, one warp per row): the dq kernel owns 64 query rows and
+// walks the key tiles (S = Q Kᵀ and dP = dO Vᵀ on tensor cores, dS = P ∘ (Z ∘ dP - D) in
+// registers, dQ += dS K); the dk/dv kernel owns 64 keys and walks the query tiles (Sᵀ, dPᵀ,
+// then dV += (P ∘ Z)ᵀ dO and dK += dSᵀ Q). P and dS are rounded to T before the products
+// that take them (as in FlashAttention-2); no atomics, so the result is repeatable.
 //
 // Head dims up to 128: kD is 64 or 128, padded with zeros.
 #include <cuda_runtime.h>
@@ -39,6 +44,8 @@ constexpr int kTcThreads = 128;  // 4 warps
 constexpr int kBr = 64;          // query rows per block (16 per warp)
 constexpr int kBc = 64;          // keys per tile
 constexpr int kPadTc = 8;        // row padding (16 bytes): fragment loads hit distinct banks
+// attention_*_cuda_supported (kernels/cuda/attention.cu) bounds the grid for 64-row tiles.
+static_assert(kBr == 64 && kBc == 64, "the grid bound in attention.cu assumes 64-row tiles");
 
 // Rows [r0, r0 + n) of a [rows, dim] matrix into shared memory as 16-bit patterns, pitch
 // kD + kPadTc, zero past `rows` and past `dim` (up to kD).
