@@ -247,11 +247,13 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
   // On the CPU, float32 and the 16-bit types take the composed product unless `custom` is
   // asked for: its GEMMs (oneDNN's) beat the reference loops, which sum in double and serve
   // as the oracle (bench/results/2026-12-07-cpu-attention.md).
-  if (q.device().is_cpu() && q.dtype() != kFloat64 && get_impl(OpFamily::Attention) != Impl::Custom &&
+  // On the meta device the modelled device decides (memory::estimate counts what it keeps).
+  const Device where = q.device().is_meta() ? meta_allocator_model() : q.device();
+  if (where.is_cpu() && q.dtype() != kFloat64 && get_impl(OpFamily::Attention) != Impl::Custom &&
       sh.B * sh.H * sh.T > 0 && sh.S > 0) {
     return composed_attention(s, q, k, v, options.generator);
   }
-  if (q.device().is_cuda() && sh.B * sh.H * sh.T > 0 && sh.S > 0 &&
+  if (where.is_cuda() && sh.B * sh.H * sh.T > 0 && sh.S > 0 &&
       !kernels::attention_forward.row(q.dtype()).cuda.accepts({.dtype = q.dtype(),
                                                                .shape = sh,
                                                                .q = nullptr,
