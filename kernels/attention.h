@@ -82,8 +82,8 @@ template <typename T>
 void attention_forward_cuda(const AttentionArgs& a, const Context& ctx);
 template <typename T>
 void attention_backward_cuda(const AttentionBackwardArgs& a, const Context& ctx);
-// The 16-bit types on tensor cores (kernels/cuda/attention_tc.cu), which
-// attention_forward_cuda and attention_backward_cuda call for them.
+// The 16-bit rows: tensor cores (kernels/cuda/attention_tc.cu); the entries above serve
+// float32 and float64 (the workspace and supported() are shared).
 template <typename T>
 void attention_forward_tc(const AttentionArgs& a, const Context& ctx);
 template <typename T>

@@ -717,28 +717,29 @@ const OpTable<UnscaleArgs> unscale_grad{
     .f16 = {.cpu = {unscale_cpu<Half>}, CUDA(.cuda = {unscale_cuda<Half>})}};
 
 // ---- attention ----------------------------------------------------------------------------
-#define GPUNN_ATTENTION_FWD(T) \
+// float32 and float64 on CUDA cores, the 16-bit types on tensor cores.
+#define GPUNN_ATTENTION_FWD(T, cuda_run) \
   {.cpu = {attention_forward_cpu<T>}, \
-   CUDA(.cuda = {.run = attention_forward_cuda<T>, .supported = attention_forward_cuda_supported})}
-#define GPUNN_ATTENTION_BWD(T) \
+   CUDA(.cuda = {.run = cuda_run<T>, .supported = attention_forward_cuda_supported})}
+#define GPUNN_ATTENTION_BWD(T, cuda_run) \
   {.cpu = {attention_backward_cpu<T>}, \
-   CUDA(.cuda = {.run = attention_backward_cuda<T>, .supported = attention_backward_cuda_supported, \
+   CUDA(.cuda = {.run = cuda_run<T>, .supported = attention_backward_cuda_supported, \
                  .workspace_bytes = attention_backward_cuda_workspace<T>})}
 const OpTable<AttentionArgs> attention_forward{
     .name = "scaled_dot_product_attention",
     .family = OpFamily::Attention,
-    .f32 = GPUNN_ATTENTION_FWD(float),
-    .f64 = GPUNN_ATTENTION_FWD(double),
-    .bf16 = GPUNN_ATTENTION_FWD(BFloat16),
-    .f16 = GPUNN_ATTENTION_FWD(Half)};
+    .f32 = GPUNN_ATTENTION_FWD(float, attention_forward_cuda),
+    .f64 = GPUNN_ATTENTION_FWD(double, attention_forward_cuda),
+    .bf16 = GPUNN_ATTENTION_FWD(BFloat16, attention_forward_tc),
+    .f16 = GPUNN_ATTENTION_FWD(Half, attention_forward_tc)};
 
 const OpTable<AttentionBackwardArgs> attention_backward{
     .name = "scaled_dot_product_attention_backward",
     .family = OpFamily::Attention,
-    .f32 = GPUNN_ATTENTION_BWD(float),
-    .f64 = GPUNN_ATTENTION_BWD(double),
-    .bf16 = GPUNN_ATTENTION_BWD(BFloat16),
-    .f16 = GPUNN_ATTENTION_BWD(Half)};
+    .f32 = GPUNN_ATTENTION_BWD(float, attention_backward_cuda),
+    .f64 = GPUNN_ATTENTION_BWD(double, attention_backward_cuda),
+    .bf16 = GPUNN_ATTENTION_BWD(BFloat16, attention_backward_tc),
+    .f16 = GPUNN_ATTENTION_BWD(Half, attention_backward_tc)};
 #undef GPUNN_ATTENTION_FWD
 #undef GPUNN_ATTENTION_BWD
 

@@ -339,10 +339,6 @@ bool attention_backward_cuda_supported(const AttentionBackwardArgs& a) {
 
 template <typename T>
 void attention_forward_cuda(const AttentionArgs& a, const Context& ctx) {
-  if constexpr (std::is_same_v<T, BFloat16> || std::is_same_v<T, Half>) {
-    attention_forward_tc<T>(a, ctx);  // tensor cores (kernels/cuda/attention_tc.cu)
-    return;
-  }
   using A = compute_t<T>;
   const AttentionShape& sh = a.shape;
   const int64_t row_tiles = (sh.T + kRows - 1) / kRows;
@@ -364,10 +360,6 @@ size_t attention_backward_cuda_workspace(const AttentionBackwardArgs& a, const C
 
 template <typename T>
 void attention_backward_cuda(const AttentionBackwardArgs& a, const Context& ctx) {
-  if constexpr (std::is_same_v<T, BFloat16> || std::is_same_v<T, Half>) {
-    attention_backward_tc<T>(a, ctx);  // tensor cores (kernels/cuda/attention_tc.cu)
-    return;
-  }
   using A = compute_t<T>;
   const AttentionShape& sh = a.shape;
   auto* delta = static_cast<Lse<T>*>(ctx.workspace);
@@ -394,15 +386,21 @@ void attention_backward_cuda(const AttentionBackwardArgs& a, const Context& ctx)
   });
 }
 
-#define GPUNN_ATTENTION_CUDA(T)                                                           \
-  template void attention_forward_cuda<T>(const AttentionArgs&, const Context&);          \
-  template void attention_backward_cuda<T>(const AttentionBackwardArgs&, const Context&); \
-  template size_t attention_backward_cuda_workspace<T>(const AttentionBackwardArgs&,      \
-                                                       const Context&);
+// float32 and float64; the 16-bit rows hold the tensor-core kernels (attention_tc.cu),
+// which take the same workspace (one float per query row).
+#define GPUNN_ATTENTION_CUDA(T)                                                  \
+  template void attention_forward_cuda<T>(const AttentionArgs&, const Context&); \
+  template void attention_backward_cuda<T>(const AttentionBackwardArgs&, const Context&);
 GPUNN_ATTENTION_CUDA(float)
 GPUNN_ATTENTION_CUDA(double)
-GPUNN_ATTENTION_CUDA(BFloat16)
-GPUNN_ATTENTION_CUDA(Half)
+template size_t attention_backward_cuda_workspace<float>(const AttentionBackwardArgs&,
+                                                         const Context&);
+template size_t attention_backward_cuda_workspace<double>(const AttentionBackwardArgs&,
+                                                          const Context&);
+template size_t attention_backward_cuda_workspace<BFloat16>(const AttentionBackwardArgs&,
+                                                            const Context&);
+template size_t attention_backward_cuda_workspace<Half>(const AttentionBackwardArgs&,
+                                                        const Context&);
 #undef GPUNN_ATTENTION_CUDA
 
 }  // namespace gpunn::kernels

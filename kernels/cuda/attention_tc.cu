@@ -62,6 +62,59 @@ __device__ __forceinline__ uint32_t ld32(const uint16_t* p) {
   return *reinterpret_cast<const uint32_t*>(p);
 }
 
+// B fragment of a product whose B operand is a tile read down its columns (B[k][n] =
+// tile[k0 + k][n0 + n], row pitch P): the two 16-bit values of each register come from
+// adjacent rows.
+template <int P>
+__device__ __forceinline__ void column_fragment(const uint16_t* tile, int k0, int n, int g, int t,
+                                                uint32_t* b0, uint32_t* b1) {
+  const uint16_t* base = tile + (k0 + 2 * t) * P + n + g;
+  *b0 = static_cast<uint32_t>(base[0]) | (static_cast<uint32_t>(base[P]) << 16);
+  *b1 = static_cast<uint32_t>(base[8 * P]) | (static_cast<uint32_t>(base[9 * P]) << 16);
+}
+
+// acc (16 x kD) += X (16 x 64, the C fragments x of 8 tiles of 8 columns, rounded to T) ·
+// tile (64 x kD, read down its columns).
+template <typename T, int kD>
+__device__ __forceinline__ void accumulate_product(float (&acc)[kD / 8][4], const float (&x)[8][4],
+                                                   const uint16_t* tile, int g, int t) {
+  constexpr int P = kD + kPadTc;
+#pragma unroll
+  for (int kk = 0; kk < 4; ++kk) {
+    const uint32_t a[4] = {
+        pack2<T>(x[2 * kk][0], x[2 * kk][1]), pack2<T>(x[2 * kk][2], x[2 * kk][3]),
+        pack2<T>(x[2 * kk + 1][0], x[2 * kk + 1][1]), pack2<T>(x[2 * kk + 1][2], x[2 * kk + 1][3])};
+#pragma unroll
+    for (int n = 0; n < kD / 8; ++n) {
+      uint32_t b0, b1;
+      column_fragment<P>(tile, kk * 16, n * 8, g, t, &b0, &b1);
+      mma_16816<T>(acc[n], a, b0, b1);
+    }
+  }
+}
+
+// x (16 x 64) = A rows [ar, ar + 16) of `a_tile` times the transpose of rows [0, 64) of
+// `b_tile`, both [.][kD] with pitch kD + kPadTc (the head dim is the reduction).
+template <typename T, int kD>
+__device__ __forceinline__ void rows_times_rows(float (&x)[8][4], const uint16_t* a_tile, int ar,
+                                                const uint16_t* b_tile, int g, int t) {
+  constexpr int P = kD + kPadTc;
+#pragma unroll
+  for (int n = 0; n < 8; ++n) x[n][0] = x[n][1] = x[n][2] = x[n][3] = 0.f;
+#pragma unroll
+  for (int kk = 0; kk < kD / 16; ++kk) {
+    const int c0 = kk * 16 + 2 * t;
+    const uint32_t a[4] = {ld32(a_tile + (ar + g) * P + c0), ld32(a_tile + (ar + g + 8) * P + c0),
+                           ld32(a_tile + (ar + g) * P + c0 + 8),
+                           ld32(a_tile + (ar + g + 8) * P + c0 + 8)};
+#pragma unroll
+    for (int n = 0; n < 8; ++n) {
+      const uint16_t* br = b_tile + (n * 8 + g) * P + c0;
+      mma_16816<T>(x[n], a, ld32(br), ld32(br + 8));
+    }
+  }
+}
+
 template <typename T, int kD>
 __global__ void __launch_bounds__(kTcThreads)
     attention_forward_tc_kernel(AttentionShape sh, const T* __restrict__ q, const T* __restrict__ k,
@@ -103,20 +156,7 @@ __global__ void __launch_bounds__(kTcThreads)
 
     // S = Q Kᵀ for the warp's 16 rows and the tile's 64 keys: 8 tiles of 8 keys.
     float s[8][4];
-#pragma unroll
-    for (int n = 0; n < 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-#pragma unroll
-    for (int kk = 0; kk < kD / 16; ++kk) {
-      const int c0 = kk * 16 + 2 * t;
-      const uint32_t a[4] = {ld32(Qs + (wr + g) * P + c0), ld32(Qs + (wr + g + 8) * P + c0),
-                             ld32(Qs + (wr + g) * P + c0 + 8),
-                             ld32(Qs + (wr + g + 8) * P + c0 + 8)};
-#pragma unroll
-      for (int n = 0; n < 8; ++n) {
-        const uint16_t* kr = Ks + (n * 8 + g) * P + c0;
-        mma_16816<T>(s[n], a, ld32(kr), ld32(kr + 8));
-      }
-    }
+    rows_times_rows<T, kD>(s, Qs, wr, Ks, g, t);
 
     // Scale, mask, causal and edges; the tile's maximum of each of the lane's rows.
     float tile_max[2] = {neg_inf, neg_inf};
@@ -171,22 +211,7 @@ __global__ void __launch_bounds__(kTcThreads)
       }
     }
     // O += P V, 16 keys per step: P's C fragments of tiles 2kk and 2kk+1 are the A fragment.
-#pragma unroll
-    for (int kk = 0; kk < kBc / 16; ++kk) {
-      const uint32_t a[4] = {pack2<T>(s[2 * kk][0], s[2 * kk][1]),
-                             pack2<T>(s[2 * kk][2], s[2 * kk][3]),
-                             pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                             pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
-      const uint16_t* v0 = Vs + (kk * 16 + 2 * t) * P;
-#pragma unroll
-      for (int n = 0; n < kD / 8; ++n) {
-        const int d = n * 8 + g;
-        const uint32_t b0 = static_cast<uint32_t>(v0[d]) | (static_cast<uint32_t>(v0[P + d]) << 16);
-        const uint32_t b1 =
-            static_cast<uint32_t>(v0[8 * P + d]) | (static_cast<uint32_t>(v0[9 * P + d]) << 16);
-        mma_16816<T>(acc[n], a, b0, b1);
-      }
-    }
+    accumulate_product<T, kD>(acc, s, Vs, g, t);
   }
 
   // The row sums and NaN flags over the 4 lanes of each row, then the output.
@@ -233,59 +258,6 @@ __global__ void attention_delta_kernel(const T* __restrict__ o, const T* __restr
 #pragma unroll
     for (int w = 16; w > 0; w /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, w);
     if (lane == 0) delta[r] = lse[r] == -INFINITY ? 0.f : sum;
-  }
-}
-
-// B fragment of a product whose B operand is a tile read down its columns (B[k][n] =
-// tile[k0 + k][n0 + n], row pitch P): the two 16-bit values of each register come from
-// adjacent rows.
-template <int P>
-__device__ __forceinline__ void column_fragment(const uint16_t* tile, int k0, int n, int g, int t,
-                                                uint32_t* b0, uint32_t* b1) {
-  const uint16_t* base = tile + (k0 + 2 * t) * P + n + g;
-  *b0 = static_cast<uint32_t>(base[0]) | (static_cast<uint32_t>(base[P]) << 16);
-  *b1 = static_cast<uint32_t>(base[8 * P]) | (static_cast<uint32_t>(base[9 * P]) << 16);
-}
-
-// acc (16 x kD) += X (16 x 64, the C fragments x of 8 tiles of 8 columns, rounded to T) ·
-// tile (64 x kD, read down its columns).
-template <typename T, int kD>
-__device__ __forceinline__ void accumulate_product(float (&acc)[kD / 8][4], const float (&x)[8][4],
-                                                   const uint16_t* tile, int g, int t) {
-  constexpr int P = kD + kPadTc;
-#pragma unroll
-  for (int kk = 0; kk < 4; ++kk) {
-    const uint32_t a[4] = {
-        pack2<T>(x[2 * kk][0], x[2 * kk][1]), pack2<T>(x[2 * kk][2], x[2 * kk][3]),
-        pack2<T>(x[2 * kk + 1][0], x[2 * kk + 1][1]), pack2<T>(x[2 * kk + 1][2], x[2 * kk + 1][3])};
-#pragma unroll
-    for (int n = 0; n < kD / 8; ++n) {
-      uint32_t b0, b1;
-      column_fragment<P>(tile, kk * 16, n * 8, g, t, &b0, &b1);
-      mma_16816<T>(acc[n], a, b0, b1);
-    }
-  }
-}
-
-// x (16 x 64) = A rows [ar, ar + 16) of `a_tile` times the transpose of rows [0, 64) of
-// `b_tile`, both [.][kD] with pitch kD + kPadTc (the head dim is the reduction).
-template <typename T, int kD>
-__device__ __forceinline__ void rows_times_rows(float (&x)[8][4], const uint16_t* a_tile, int ar,
-                                                const uint16_t* b_tile, int g, int t) {
-  constexpr int P = kD + kPadTc;
-#pragma unroll
-  for (int n = 0; n < 8; ++n) x[n][0] = x[n][1] = x[n][2] = x[n][3] = 0.f;
-#pragma unroll
-  for (int kk = 0; kk < kD / 16; ++kk) {
-    const int c0 = kk * 16 + 2 * t;
-    const uint32_t a[4] = {ld32(a_tile + (ar + g) * P + c0), ld32(a_tile + (ar + g + 8) * P + c0),
-                           ld32(a_tile + (ar + g) * P + c0 + 8),
-                           ld32(a_tile + (ar + g + 8) * P + c0 + 8)};
-#pragma unroll
-    for (int n = 0; n < 8; ++n) {
-      const uint16_t* br = b_tile + (n * 8 + g) * P + c0;
-      mma_16816<T>(x[n], a, ld32(br), ld32(br + 8));
-    }
   }
 }
 
