@@ -78,6 +78,9 @@ Shape four_d(const Tensor& t) {
   return t.dim() == 4 ? t.shape() : Shape{t.shape()[0], 1, t.shape()[1], t.shape()[2]};
 }
 
+// t in `dt` as [B, H, L, D] (a 3-D t gets H = 1), for the composed form.
+Tensor as4(const Tensor& t, DType dt) { return t.to(dt).reshape(four_d(t)); }
+
 struct AttentionSaved {
   autograd::SavedTensor q, k, v, o, lse;
 };
@@ -122,9 +125,7 @@ class AttentionBackward final : public autograd::NodeWith<AttentionSaved> {
     const Tensor v0 = saved.v.unpack_differentiable(*this, next_edges[2]);
     const DType in = q0.dtype();
     const DType dt = is16(in) ? kFloat32 : in;
-    const Tensor q = q0.to(dt).reshape(four_d(q0)), k = k0.to(dt).reshape(four_d(k0)),
-                 v = v0.to(dt).reshape(four_d(v0));
-    const Tensor dout = grads[0].to(dt).reshape(four_d(grads[0]));
+    const Tensor q = as4(q0, dt), k = as4(k0, dt), v = as4(v0, dt), dout = as4(grads[0], dt);
     const Tensor p = composed_probs(s_, q, k);
     const Tensor z = dropout_factor(s_, q.device(), dt);
     const Tensor pz = z.defined() ? mul(p, z) : p;
@@ -155,8 +156,7 @@ Tensor composed_attention(Setup& s, const Tensor& q, const Tensor& k, const Tens
   }
   const DType in = q.dtype();
   const DType dt = is16(in) ? kFloat32 : in;
-  const Tensor q4 = q.to(dt).reshape(four_d(q)), k4 = k.to(dt).reshape(four_d(k)),
-               v4 = v.to(dt).reshape(four_d(v));
+  const Tensor q4 = as4(q, dt), k4 = as4(k, dt), v4 = as4(v, dt);
   Tensor p = composed_probs(s, q4, k4);
   const Tensor z = dropout_factor(s, q.device(), dt);
   if (z.defined()) p = mul(p, z);
@@ -305,11 +305,9 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
     const DType dt = is16(q.dtype()) ? kFloat32 : q.dtype();
     auto tangent4 = [&](const Tensor& x) {
       const Tensor t = autograd::fw::tangent_of(x);
-      return t.defined() ? t.to(dt).reshape(four_d(x))
-                         : zeros(four_d(x), TensorOptions(dt).device(x.device()));
+      return t.defined() ? as4(t, dt) : zeros(four_d(x), TensorOptions(dt).device(x.device()));
     };
-    const Tensor q4 = qc.to(dt).reshape(four_d(q)), k4 = kc.to(dt).reshape(four_d(k)),
-                 v4 = vc.to(dt).reshape(four_d(v));
+    const Tensor q4 = as4(qc, dt), k4 = as4(kc, dt), v4 = as4(vc, dt);
     const Tensor tq = tangent4(q), tk = tangent4(k), tv = tangent4(v);
     const Tensor p = composed_probs(s, q4, k4);
     const Tensor z = dropout_factor(s, q.device(), dt);
