@@ -1,6 +1,9 @@
 // attention_bench: scaled dot-product attention, forward and backward, at the shapes of a
 // GPT-2-small layer (B = 8, H = 12, D = 64; T = 1024 and 4096), for
 //   custom    gpunn's fused kernels (set_impl(Attention, Custom)): scores never stored
+//   vendor    cuDNN's fused flash attention (set_impl(Attention, Vendor); bf16/f16 on CUDA,
+//             in builds with the cudnn-frontend headers; skipped with a message where
+//             another implementation would serve)
 //   composed  matmul, softmax, matmul as public ops: the T×T matrix in memory
 // with the time of one forward + backward (median of --iters, after --warmup) and the peak
 // memory it took above its inputs. Before timing, each implementation's output is checked
@@ -129,21 +132,30 @@ int run(int argc, char** argv) {
       Tensor v = rand(shape, to, &g).requires_grad_(true);
       const Tensor dout = rand(shape, to, &g);
       Tensor reference;
-      for (const std::string impl : {"composed", "custom"}) {
-        set_impl(OpFamily::Attention, Impl::Custom);
+      for (const std::string impl : {"composed", "custom", "vendor"}) {
+        set_impl(OpFamily::Attention, impl == "vendor" ? Impl::Vendor : Impl::Custom);
         auto step = [&]() {
           q.zero_grad(true);
           k.zero_grad(true);
           v.zero_grad(true);
-          const Tensor y = impl == "custom"
-                               ? scaled_dot_product_attention(q, k, v, {.causal = o.causal})
-                               : composed(q, k, v, o.causal);
+          const Tensor y = impl == "composed"
+                               ? composed(q, k, v, o.causal)
+                               : scaled_dot_product_attention(q, k, v, {.causal = o.causal});
           y.backward(dout);
           return y.detach();
         };
         double diff = 0.0;
         try {
+          LaunchTrace trace;
           const Tensor y = step();
+          if (impl == "vendor" &&
+              (trace.count("scaled_dot_product_attention", Implementation::CudaVendor) != 1 ||
+               trace.count("scaled_dot_product_attention_backward", Implementation::CudaVendor) !=
+                   1)) {
+            std::cerr << "attention_bench: " << dts << " T " << T
+                      << ": no vendor implementation serves this call here; no vendor row\n";
+            continue;
+          }
           if (impl == "composed") {
             reference = y.to(kFloat32);
           } else {
@@ -195,8 +207,8 @@ int run(int argc, char** argv) {
   // A fused result far from the composed one is a failure, not a benchmark.
   for (const Row& r : rows) {
     const double tol = r.dtype == "f32" ? 1e-3 : 3e-2;
-    if (r.impl == "custom" && !(r.max_abs_diff <= tol)) {
-      std::cerr << "attention_bench: " << r.dtype << " T " << r.T
+    if (r.impl != "composed" && !(r.max_abs_diff <= tol)) {
+      std::cerr << "attention_bench: " << r.dtype << " T " << r.T << " " << r.impl
                 << ": the fused output is off the composed one by " << r.max_abs_diff << "\n";
       return 1;
     }

@@ -29,6 +29,31 @@ if(GPUNN_WITH_CUDNN)
   endif()
 endif()
 
+# The cudnn-frontend headers (header-only; Debian lacks them, PyPI's nvidia-cudnn-frontend
+# wheel ships them and tools/fetch_cudnn_frontend.sh puts them in .devdeps/): attention's
+# cuDNN path. Looked for under GPUNN_CUDNN_FRONTEND_ROOT, $CUDNN_FRONTEND_ROOT and
+# .devdeps/cudnn_frontend; where they are missing the build goes on without that path (the
+# option stays ON in the cache, so a later configure finds headers fetched since).
+if(GPUNN_WITH_CUDNN_FRONTEND)
+  set(GPUNN_CUDNN_FRONTEND_ROOT "" CACHE PATH "Folder holding cudnn-frontend's include/")
+  find_path(GPUNN_CUDNN_FRONTEND_INCLUDE_DIR cudnn_frontend.h
+    HINTS ${GPUNN_CUDNN_FRONTEND_ROOT} $ENV{CUDNN_FRONTEND_ROOT}
+          ${PROJECT_SOURCE_DIR}/.devdeps/cudnn_frontend
+    PATH_SUFFIXES include NO_DEFAULT_PATH)
+  if(GPUNN_CUDNN_FRONTEND_INCLUDE_DIR AND NOT TARGET CUDA::nvrtc)
+    message(STATUS "gpunn: the CUDA toolkit has no NVRTC, which cudnn-frontend needs: "
+                   "attention's cuDNN path is left out")
+    set(GPUNN_WITH_CUDNN_FRONTEND OFF)
+  elseif(GPUNN_CUDNN_FRONTEND_INCLUDE_DIR)
+    message(STATUS "gpunn: cudnn-frontend found (${GPUNN_CUDNN_FRONTEND_INCLUDE_DIR}): "
+                   "attention's cuDNN path is built")
+  else()
+    message(STATUS "gpunn: cudnn-frontend headers not found: attention's cuDNN path is left "
+                   "out (tools/fetch_cudnn_frontend.sh fetches them)")
+    set(GPUNN_WITH_CUDNN_FRONTEND OFF)
+  endif()
+endif()
+
 # oneDNN (Debian's libdnnl-dev) is the vendor path on the CPU: on by default
 # wherever its header and library are found. It is looked up directly rather
 # than through its CMake package, which on Debian also demands the OpenCL
@@ -68,7 +93,7 @@ endif()
 
 # Every build option a source may test, for every part of gpunn.
 function(gpunn_option_definitions target)
-  foreach(option CUDA CUDNN ONEDNN ZLIB)
+  foreach(option CUDA CUDNN CUDNN_FRONTEND ONEDNN ZLIB)
     if(GPUNN_WITH_${option})
       target_compile_definitions(${target} PRIVATE GPUNN_WITH_${option}=1)
     endif()
@@ -83,6 +108,8 @@ function(gpunn_layer_dependencies target)
       target_include_directories(${target} SYSTEM PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
     elseif(use STREQUAL "CUDNN" AND GPUNN_WITH_CUDNN)
       target_include_directories(${target} SYSTEM PRIVATE ${GPUNN_CUDNN_INCLUDE_DIR})
+    elseif(use STREQUAL "CUDNN_FRONTEND" AND GPUNN_WITH_CUDNN_FRONTEND)
+      target_include_directories(${target} SYSTEM PRIVATE ${GPUNN_CUDNN_FRONTEND_INCLUDE_DIR})
     elseif(use STREQUAL "ONEDNN" AND GPUNN_WITH_ONEDNN)
       target_include_directories(${target} SYSTEM PRIVATE ${GPUNN_ONEDNN_INCLUDE_DIR})
       target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
@@ -100,6 +127,10 @@ function(gpunn_link_dependencies target scope)
   endif()
   if(GPUNN_WITH_CUDNN)
     target_link_libraries(${target} ${scope} ${GPUNN_CUDNN_LIBRARY})
+  endif()
+  if(GPUNN_WITH_CUDNN_FRONTEND)
+    # The headers hold an engine that compiles its kernels at run time with NVRTC.
+    target_link_libraries(${target} ${scope} CUDA::nvrtc)
   endif()
   if(GPUNN_WITH_ONEDNN)
     target_link_libraries(${target} ${scope} ${GPUNN_ONEDNN_LIBRARY} OpenMP::OpenMP_CXX)

@@ -8,7 +8,7 @@
 # holding a symbolic link per seen folder and nothing else, so an include from a folder
 # it may not see does not compile ("No such file or directory"); tests/build/ checks it.
 # Every layer sees the public headers (include/gpunn/).
-# USES: the libraries whose headers the layer may include (CUDA, CUDNN, ONEDNN, ZLIB,
+# USES: the libraries whose headers the layer may include (CUDA, CUDNN, CUDNN_FRONTEND, ONEDNN, ZLIB,
 # OPENMP), when the build has them.
 # Objects are compiled hidden: only the public API (the GPUNN_API_BEGIN/END regions of
 # include/gpunn/, gpunn/export.h) is exported from libgpunn.so.

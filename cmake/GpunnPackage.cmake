@@ -11,13 +11,13 @@
 # Debian's libraries (libdnnl2, zlib1g, libgomp1, libstdc++6, ...) come from dpkg-shlibdeps.
 #
 # Note [the CUDA libraries are not Debian packages]
-# A CUDA build links libcudart, libcublas(Lt) and libcudnn, which NVIDIA distributes as a
-# tarball, a runfile or its own apt repository, under names that differ by install method
-# and CUDA version; Debian's own nvidia-cuda-toolkit is an older CUDA. So the packages do not
-# name them as dependencies: dpkg-shlibdeps is told that the CUDA library folders are
-# private (no package information sought there), libgpunn finds the libraries through the
-# run path it was linked with (INSTALL_RPATH_USE_LINK_PATH) or the dynamic linker's path,
-# and `gpunn device` says what it found. A build without CUDA (GPUNN_WITH_CUDA=OFF) gives
+# A CUDA build links libcudart, libcublas(Lt), libcudnn (and libnvrtc, with cudnn-frontend),
+# which NVIDIA distributes as a tarball, a runfile or its own apt repository, under names
+# that differ by install method and CUDA version; Debian's own nvidia-cuda-toolkit is an
+# older CUDA. So the packages do not name them as dependencies: dpkg-shlibdeps is told that
+# the CUDA library folders are private (no package information sought there), libgpunn
+# finds the libraries through the run path it was linked with (INSTALL_RPATH_USE_LINK_PATH)
+# or the dynamic linker's path, and `gpunn device` says what it found. A build without CUDA (GPUNN_WITH_CUDA=OFF) gives
 # packages that depend on Debian packages only.
 if(NOT GPUNN_BUILD_SHARED)
   message(STATUS "gpunn: Debian packages need the shared library (GPUNN_BUILD_SHARED=ON); "
@@ -83,7 +83,7 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 # and the CUDA libraries (Note [the CUDA libraries are not Debian packages]).
 set(_gpunn_private_dirs ${PROJECT_BINARY_DIR})
 if(GPUNN_WITH_CUDA)
-  foreach(_lib CUDA::cudart CUDA::cublas CUDA::cublasLt)
+  foreach(_lib CUDA::cudart CUDA::cublas CUDA::cublasLt CUDA::nvrtc)
     if(TARGET ${_lib})
       get_target_property(_location ${_lib} IMPORTED_LOCATION)
       if(_location)

@@ -93,4 +93,18 @@ size_t attention_backward_cuda_workspace(const AttentionBackwardArgs& a, const C
 bool attention_forward_cuda_supported(const AttentionArgs& a);
 bool attention_backward_cuda_supported(const AttentionBackwardArgs& a);
 
+// cuDNN's fused flash attention (kernels/vendor/cudnn_attention.cpp; builds with
+// GPUNN_WITH_CUDNN_FRONTEND): bfloat16 and float16, no mask, no dropout, head dims 8..128 in
+// steps of 8, 16-byte aligned tensors, and B·H·T·S ≥ 2^20 (a graph is built per shape). The
+// lse it saves is ours, so either pass may come from either implementation. Where cuDNN
+// has no engine for a shape, the entry warns once and runs attention_*_tc.
+bool attention_forward_cudnn_supported(const AttentionArgs& a);
+bool attention_backward_cudnn_supported(const AttentionBackwardArgs& a);
+size_t attention_forward_cudnn_workspace(const AttentionArgs& a, const Context& ctx);
+size_t attention_backward_cudnn_workspace(const AttentionBackwardArgs& a, const Context& ctx);
+void attention_forward_cudnn(const AttentionArgs& a, const Context& ctx);
+void attention_backward_cudnn(const AttentionBackwardArgs& a, const Context& ctx);
+// Calls the cuDNN entries handed to our kernels for want of an engine, in this process.
+int64_t attention_cudnn_fallbacks();
+
 }  // namespace gpunn::kernels

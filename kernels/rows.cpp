@@ -37,6 +37,11 @@
 #else
 #define CUDNN(...)
 #endif
+#if GPUNN_WITH_CUDNN_FRONTEND
+#define CUDNN_FRONTEND(...) __VA_ARGS__
+#else
+#define CUDNN_FRONTEND(...)
+#endif
 
 // An entry or row left out is empty on purpose (no such implementation); GCC 12 warns
 // about members omitted from designated initializers all the same.
@@ -717,31 +722,46 @@ const OpTable<UnscaleArgs> unscale_grad{
     .f16 = {.cpu = {unscale_cpu<Half>}, CUDA(.cuda = {unscale_cuda<Half>})}};
 
 // ---- attention ----------------------------------------------------------------------------
-// float32 and float64 on CUDA cores, the 16-bit types on tensor cores.
-#define GPUNN_ATTENTION_FWD(T, cuda_run) \
+// float32 and float64 on CUDA cores, the 16-bit types on tensor cores and through cuDNN's
+// fused flash attention (the optional last argument: the vendor entry).
+#define GPUNN_ATTENTION_FWD(T, cuda_run, ...) \
   {.cpu = {attention_forward_cpu<T>}, \
-   CUDA(.cuda = {.run = cuda_run<T>, .supported = attention_forward_cuda_supported})}
-#define GPUNN_ATTENTION_BWD(T, cuda_run) \
+   CUDA(.cuda = {.run = cuda_run<T>, .supported = attention_forward_cuda_supported}, ) \
+   __VA_ARGS__}
+#define GPUNN_ATTENTION_BWD(T, cuda_run, ...) \
   {.cpu = {attention_backward_cpu<T>}, \
    CUDA(.cuda = {.run = cuda_run<T>, .supported = attention_backward_cuda_supported, \
-                 .workspace_bytes = attention_backward_cuda_workspace<T>})}
+                 .workspace_bytes = attention_backward_cuda_workspace<T>}, ) \
+   __VA_ARGS__}
+#define GPUNN_ATTENTION_FWD_CUDNN \
+  CUDNN_FRONTEND(.cuda_vendor = {.run = attention_forward_cudnn, \
+                                 .supported = attention_forward_cudnn_supported, \
+                                 .workspace_bytes = attention_forward_cudnn_workspace, \
+                                 .libraries = kCudnn})
+#define GPUNN_ATTENTION_BWD_CUDNN \
+  CUDNN_FRONTEND(.cuda_vendor = {.run = attention_backward_cudnn, \
+                                 .supported = attention_backward_cudnn_supported, \
+                                 .workspace_bytes = attention_backward_cudnn_workspace, \
+                                 .libraries = kCudnn})
 const OpTable<AttentionArgs> attention_forward{
     .name = "scaled_dot_product_attention",
     .family = OpFamily::Attention,
     .f32 = GPUNN_ATTENTION_FWD(float, attention_forward_cuda),
     .f64 = GPUNN_ATTENTION_FWD(double, attention_forward_cuda),
-    .bf16 = GPUNN_ATTENTION_FWD(BFloat16, attention_forward_tc),
-    .f16 = GPUNN_ATTENTION_FWD(Half, attention_forward_tc)};
+    .bf16 = GPUNN_ATTENTION_FWD(BFloat16, attention_forward_tc, GPUNN_ATTENTION_FWD_CUDNN),
+    .f16 = GPUNN_ATTENTION_FWD(Half, attention_forward_tc, GPUNN_ATTENTION_FWD_CUDNN)};
 
 const OpTable<AttentionBackwardArgs> attention_backward{
     .name = "scaled_dot_product_attention_backward",
     .family = OpFamily::Attention,
     .f32 = GPUNN_ATTENTION_BWD(float, attention_backward_cuda),
     .f64 = GPUNN_ATTENTION_BWD(double, attention_backward_cuda),
-    .bf16 = GPUNN_ATTENTION_BWD(BFloat16, attention_backward_tc),
-    .f16 = GPUNN_ATTENTION_BWD(Half, attention_backward_tc)};
+    .bf16 = GPUNN_ATTENTION_BWD(BFloat16, attention_backward_tc, GPUNN_ATTENTION_BWD_CUDNN),
+    .f16 = GPUNN_ATTENTION_BWD(Half, attention_backward_tc, GPUNN_ATTENTION_BWD_CUDNN)};
 #undef GPUNN_ATTENTION_FWD
 #undef GPUNN_ATTENTION_BWD
+#undef GPUNN_ATTENTION_FWD_CUDNN
+#undef GPUNN_ATTENTION_BWD_CUDNN
 
 }  // namespace gpunn::kernels
 // clang-format on

@@ -88,13 +88,16 @@ use_staged() {
   if [[ ! -e $bin ]]; then
     ln -s "$PWD/$stage" "$bin" || return 1
   fi
-  # cuDNN may live only in PyTorch's wheel (cuBLAS comes with the toolkit).
+  # cuDNN (and NVRTC, which cudnn-frontend's headers call) may live only in PyTorch's
+  # wheels (cuBLAS comes with the toolkit).
   local missing
   missing=$(ldd "$bin/tests/gpunn_tests" 2>&1 | grep -E "not found" | tr -s ' \t' ' ')
   if [[ -n $missing ]]; then
-    local extra
-    extra=$(python3 -c "import nvidia.cudnn as m; print(m.__path__[0] + '/lib')" 2>/dev/null)
-    [[ -n $extra ]] && export LD_LIBRARY_PATH="$extra${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    local extra module
+    for module in nvidia.cudnn nvidia.cuda_nvrtc nvidia.cu13; do
+      extra=$(python3 -c "import $module as m; print(m.__path__[0] + '/lib')" 2>/dev/null) || continue
+      [[ -d $extra ]] && export LD_LIBRARY_PATH="$extra${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    done
     note "staged build: missing libraries ($missing); LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
   fi
   "$bin/tests/gpunn_tests" --gtest_list_tests >/dev/null 2>>"$out/build.log" || {

@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d .devdeps/cli11 && -d .devdeps/stb ]] || bench/prepare_devdeps.sh
+# Attention's cuDNN path is part of what the GPU run proves: its headers are required here.
+GPUNN_REQUIRE_CUDNN_FRONTEND=1 tools/fetch_cudnn_frontend.sh
 launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)

@@ -48,6 +48,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The cudnn-frontend headers for attention's cuDNN path (CUDA builds only; fetched once from
+# PyPI into .devdeps/, and without network the build goes on without that path).
+if { command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; } &&
+   [[ "${GPUNN_CMAKE_ARGS:-}" != *GPUNN_WITH_CUDA=OFF* ]]; then
+  tools/fetch_cudnn_frontend.sh
+fi
+
 build="${GPUNN_BUILD_DIR:-build}"
 jobs="${GPUNN_JOBS:-$(nproc)}"
 prefix_args=()

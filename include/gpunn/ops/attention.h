@@ -39,9 +39,12 @@ struct AttentionOptions {
 //     autocast it runs in the scope's 16-bit dtype.
 //   - On CUDA our fused kernels (the scores never stored, memory linear in T; the 16-bit
 //     types on tensor cores) run head dims up to 128 (64 in float64); larger ones take the
-//     composed product (matmul, softmax, matmul). On the CPU float32 and the 16-bit types
-//     take the composed product too (faster there) unless the attention family is set to
-//     custom; float64 runs the fused reference loops.
+//     composed product (matmul, softmax, matmul). The vendor implementation is cuDNN's
+//     fused flash attention (builds with the cudnn-frontend headers): bfloat16/float16
+//     without mask or dropout, head dims 8..128 in steps of 8, B·H·T·S ≥ 2^20; `auto` and
+//     `vendor` take it there, our kernels everywhere else. On the CPU float32 and the
+//     16-bit types take the composed product too (faster there) unless the attention
+//     family is set to custom; float64 runs the fused reference loops.
 // Gradients reach q, k and v, in reverse mode (twice differentiable) and forward mode.
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                     const AttentionOptions& options = {});
