@@ -6,8 +6,20 @@
 // right padding, so pad_r = max(pad, (P - 1) stride + k - H - pad) gives the
 // same P in both modes. Max pooling ignores padding either way; average
 // pooling's divisor is why avg_pool2d_onednn_supported() exists.
+//
+// Layout: on plain NCHW buffers oneDNN 2.7 runs pooling with its JIT kernels only on some
+// CPUs; elsewhere (a 2-core AVX2 EPYC, for one) it falls back to "simple_nchw", scalar
+// loops that took 3-5x PyTorch's time and lost even to our reference loops
+// (bench/results/cpu-time-2026-12-08-avx2/NOTES.md). So where the plain primitive is not
+// JIT-compiled, the entry builds it on the blocked layout oneDNN's JIT pooling reads
+// (nChw16c with AVX-512, else nChw8c) and LayoutBridges reorder each argument; the max
+// pooling workspace is then in that layout too, which the backward of the same entry
+// reads. Either way the results are the reference's: max pooling picks an input, average
+// pooling sums the same window (ONEDNN_MAX_CPU_ISA=AVX2 takes the blocked path on any
+// x86 CPU; a CTest entry runs the pooling tests so).
 #include <algorithm>
 #include <mutex>
+#include <string>
 
 #include "kernels/pool.h"
 #include "kernels/vendor/onednn_common.h"
@@ -43,9 +55,9 @@ bool finite(DType dtype, const void* x, int64_t n) {
 }
 
 dnnl::pooling_v2_forward::primitive_desc pool_forward_pd(const Pool2dShape& s, algorithm alg,
-                                                         prop_kind prop, DType dtype) {
-  const memory::desc x = plain_desc({s.N, s.C, s.H, s.W}, tag::nchw, data_type_of(dtype));
-  const memory::desc y = plain_desc({s.N, s.C, s.P, s.Q}, tag::nchw, data_type_of(dtype));
+                                                         prop_kind prop, DType dtype, tag layout) {
+  const memory::desc x = plain_desc({s.N, s.C, s.H, s.W}, layout, data_type_of(dtype));
+  const memory::desc y = plain_desc({s.N, s.C, s.P, s.Q}, layout, data_type_of(dtype));
   const dnnl::pooling_v2_forward::desc desc(prop, alg, x, y, {s.stride_h, s.stride_w},
                                             {s.kernel_h, s.kernel_w}, {0, 0}, {s.pad_h, s.pad_w},
                                             {pad_right(s.H, s.P, s.kernel_h, s.stride_h, s.pad_h),
@@ -57,8 +69,20 @@ struct Pool {
   std::mutex mutex;
   dnnl::pooling_v2_forward forward;
   dnnl::pooling_v2_backward backward;
-  memory x, y, dx, dy, workspace;  // plain, bound to the caller's pointers per call
+  LayoutBridge x, y, dx, dy;  // gpunn's NCHW buffers and the primitives' layout
+  memory workspace;           // the primitives' layout, bound to the caller's reserve
 };
+
+bool jit_compiled(const dnnl::pooling_v2_forward::primitive_desc& pd) {
+  return std::string(pd.impl_info_str()).find("jit") != std::string::npos;
+}
+
+// The blocked layout oneDNN's JIT pooling reads on this CPU.
+tag blocked_layout() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+  return (isa & avx512) == avx512 ? tag::nChw16c : tag::nChw8c;
+}
 
 algorithm avg_algorithm(const Pool2dShape& s) {
   return s.count_include_pad ? algorithm::pooling_avg_include_padding
@@ -72,7 +96,11 @@ std::shared_ptr<Pool> pool_entry(const Pool2dShape& s, algorithm alg, DType dtyp
       cache_key("pool2d", static_cast<int>(alg), s.N, s.C, s.H, s.W, s.P, s.Q, s.kernel_h,
                 s.kernel_w, s.stride_h, s.stride_w, s.pad_h, s.pad_w, static_cast<int>(dtype));
   return primitive_cache<Pool>().get(key, [&](Pool& e) {
-    const auto fwd = pool_forward_pd(s, alg, prop_kind::forward_training, dtype);
+    auto fwd = pool_forward_pd(s, alg, prop_kind::forward_training, dtype, tag::nchw);
+    if (!jit_compiled(fwd)) {
+      auto blocked = pool_forward_pd(s, alg, prop_kind::forward_training, dtype, blocked_layout());
+      if (jit_compiled(blocked)) fwd = blocked;
+    }
     const dnnl::pooling_v2_backward::desc bwd_desc(
         alg, fwd.src_desc(), fwd.dst_desc(), {s.stride_h, s.stride_w}, {s.kernel_h, s.kernel_w},
         {0, 0}, {s.pad_h, s.pad_w},
@@ -81,10 +109,12 @@ std::shared_ptr<Pool> pool_entry(const Pool2dShape& s, algorithm alg, DType dtyp
     const dnnl::pooling_v2_backward::primitive_desc bwd(bwd_desc, cpu_engine(), fwd);
     e.forward = dnnl::pooling_v2_forward(fwd);
     e.backward = dnnl::pooling_v2_backward(bwd);
-    e.x = memory(fwd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
-    e.y = memory(fwd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
-    e.dx = memory(bwd.diff_src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
-    e.dy = memory(bwd.diff_dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    const memory::desc x = plain_desc({s.N, s.C, s.H, s.W}, tag::nchw, data_type_of(dtype));
+    const memory::desc y = plain_desc({s.N, s.C, s.P, s.Q}, tag::nchw, data_type_of(dtype));
+    e.x = LayoutBridge(x, fwd.src_desc());
+    e.y = LayoutBridge(y, fwd.dst_desc());
+    e.dx = LayoutBridge(x, bwd.diff_src_desc());
+    e.dy = LayoutBridge(y, bwd.diff_dst_desc());
     e.workspace = memory(fwd.workspace_desc(), cpu_engine(), DNNL_MEMORY_NONE);
   });
 }
@@ -100,9 +130,10 @@ void avg_forward(void* y, const void* x, const Pool2dShape& s, DType dtype) {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, avg_algorithm(s), dtype);
     std::lock_guard lock(e->mutex);
-    e->x.set_data_handle(const_cast<void*>(x));  // read only
-    e->y.set_data_handle(y);
-    e->forward.execute(cpu_stream(), {{DNNL_ARG_SRC, e->x}, {DNNL_ARG_DST, e->y}});
+    memory& in = e->x.input(x);
+    memory& out = e->y.output(y);
+    e->forward.execute(cpu_stream(), {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, out}});
+    e->y.finish_output();
     cpu_stream().wait();
   });
 }
@@ -112,9 +143,10 @@ void avg_backward(void* dx, const void* dy, const Pool2dShape& s, DType dtype) {
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, avg_algorithm(s), dtype);
     std::lock_guard lock(e->mutex);
-    e->dy.set_data_handle(const_cast<void*>(dy));  // read only
-    e->dx.set_data_handle(dx);
-    e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy}, {DNNL_ARG_DIFF_SRC, e->dx}});
+    memory& in = e->dy.input(dy);
+    memory& out = e->dx.output(dx);
+    e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, in}, {DNNL_ARG_DIFF_SRC, out}});
+    e->dx.finish_output();
     cpu_stream().wait();
   });
 }
@@ -133,12 +165,13 @@ void max_forward(void* y, void* workspace, const void* x, const Pool2dShape& s, 
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, algorithm::pooling_max, dtype);
     std::lock_guard lock(e->mutex);
-    e->x.set_data_handle(const_cast<void*>(x));  // read only
-    e->y.set_data_handle(y);
+    memory& in = e->x.input(x);
+    memory& out = e->y.output(y);
     e->workspace.set_data_handle(workspace);
     e->forward.execute(
         cpu_stream(),
-        {{DNNL_ARG_SRC, e->x}, {DNNL_ARG_DST, e->y}, {DNNL_ARG_WORKSPACE, e->workspace}});
+        {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, out}, {DNNL_ARG_WORKSPACE, e->workspace}});
+    e->y.finish_output();
     cpu_stream().wait();
   });
 }
@@ -149,12 +182,13 @@ void max_backward(void* dx, const void* dy, const void* workspace, const Pool2dS
     const ThreadLimit threads(s.N * s.C * s.H * s.W, kElementsPerThread);
     auto e = pool_entry(s, algorithm::pooling_max, dtype);
     std::lock_guard lock(e->mutex);
-    e->dy.set_data_handle(const_cast<void*>(dy));  // read only
-    e->dx.set_data_handle(dx);
+    memory& in = e->dy.input(dy);
+    memory& out = e->dx.output(dx);
     e->workspace.set_data_handle(const_cast<void*>(workspace));  // read only
-    e->backward.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, e->dy},
-                                       {DNNL_ARG_DIFF_SRC, e->dx},
-                                       {DNNL_ARG_WORKSPACE, e->workspace}});
+    e->backward.execute(
+        cpu_stream(),
+        {{DNNL_ARG_DIFF_DST, in}, {DNNL_ARG_DIFF_SRC, out}, {DNNL_ARG_WORKSPACE, e->workspace}});
+    e->dx.finish_output();
     cpu_stream().wait();
   });
 }
