@@ -10,12 +10,16 @@
 // rule, and what it gives a fully masked row is not the family's zeros; those calls run
 // our kernels.
 //
+// In deterministic mode the backward runs our kernel (no atomics): cuDNN's deterministic
+// backward on sm_90 keeps a workspace of about two bytes per score (gigabytes at long T).
+//
 // A graph is built once per shape and kept (cuDNN picks and compiles its engine then, which
 // costs far more than one call; a short call never earns it back, so calls with fewer than
 // kMinScores scores take our kernel). Where cuDNN has no engine for a shape (an older GPU,
 // an older cuDNN), the entry says so once on stderr and runs our tensor-core kernel: a call
 // the table gave to this entry never fails for want of an engine.
 #define CUDNN_FRONTEND_SKIP_JSON_LIB  // no serialisation of graphs: a smaller, faster build
+#include <cuda_runtime.h>
 #include <cudnn_frontend.h>
 
 #include <gpunn/error.h>
@@ -47,16 +51,18 @@ constexpr size_t kMaxPlans = 64;
 
 enum Uid : int64_t { kQ = 1, kK, kV, kO, kStats, kDO, kDQ, kDK, kDV };
 
+// One handle per device (kernels/base/handles.h), so the device names the handle a graph
+// is built with and executed with.
 struct PlanKey {
   int device;
   DType dtype;
   int64_t B, H, T, S, D, Dv;
   bool causal;
   uint32_t scale_bits;  // the float32 scale cuDNN is given
-  bool backward, deterministic;
+  bool backward;
 
   auto tie() const {
-    return std::tie(device, dtype, B, H, T, S, D, Dv, causal, scale_bits, backward, deterministic);
+    return std::tie(device, dtype, B, H, T, S, D, Dv, causal, scale_bits, backward);
   }
   bool operator<(const PlanKey& o) const { return tie() < o.tie(); }
 };
@@ -64,6 +70,8 @@ struct PlanKey {
 struct Plan {
   std::shared_ptr<fe::graph::Graph> graph;  // null: cuDNN has no engine for the key
   int64_t workspace = 0;
+  // cuDNN's execution plans are not safe to execute from two threads at once.
+  std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
 };
 
 std::atomic<int64_t> fallbacks{0};
@@ -74,8 +82,7 @@ PlanKey key_of(DType dtype, const AttentionShape& s, const Context& ctx, bool ba
   const float scale = scale_of(s);
   uint32_t bits = 0;
   std::memcpy(&bits, &scale, sizeof bits);
-  return {ctx.device, dtype, s.B,      s.H,  s.T,      s.S,
-          s.D,        s.Dv,  s.causal, bits, backward, backward && ctx.settings.deterministic};
+  return {ctx.device, dtype, s.B, s.H, s.T, s.S, s.D, s.Dv, s.causal, bits, backward};
 }
 
 std::string describe(const PlanKey& k) {
@@ -83,7 +90,7 @@ std::string describe(const PlanKey& k) {
       k.backward ? "scaled_dot_product_attention_backward" : "scaled_dot_product_attention", " (",
       dtype_name(k.dtype), ", q [", k.B, ", ", k.H, ", ", k.T, ", ", k.D, "], k [", k.B, ", ", k.H,
       ", ", k.S, ", ", k.D, "], v [", k.B, ", ", k.H, ", ", k.S, ", ", k.Dv, "]",
-      k.causal ? ", causal" : "", k.deterministic ? ", deterministic" : "", ")");
+      k.causal ? ", causal" : "", ")");
 }
 
 // A contiguous [d0, d1, d2, d3] tensor of the graph.
@@ -105,9 +112,11 @@ void set_output(const std::shared_ptr<fe::graph::Tensor_attributes>& t, int64_t 
       .set_stride({d1 * d2 * d3, d2 * d3, d3, 1});
 }
 
-// The graph for `k`, built for the device of `handle`; an empty plan (and cuDNN's reason in
-// `why`) where cuDNN refuses it.
-Plan build(const PlanKey& k, cudnnHandle_t handle, std::string& why) {
+// The graph for `k` with cuDNN's attention implementation `impl` (the frontend's choice
+// when AUTO), built for the current device; an empty plan and cuDNN's reason in `why` where
+// cuDNN refuses it (the frontend reports some refusals as exceptions).
+Plan build(const PlanKey& k, cudnnHandle_t handle, fe::AttentionImplementation_t impl,
+           std::string& why) try {
   auto g = std::make_shared<fe::graph::Graph>();
   g->set_io_data_type(k.dtype == DType::BFloat16 ? fe::DataType_t::BFLOAT16 : fe::DataType_t::HALF)
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
@@ -122,7 +131,8 @@ Plan build(const PlanKey& k, cudnnHandle_t handle, std::string& why) {
                        .set_name("gpunn_attention")
                        .set_generate_stats(true)
                        .set_attn_scale(scale)
-                       .set_causal_mask(k.causal);
+                       .set_causal_mask(k.causal)
+                       .set_implementation(impl);
     const auto [o, stats] = g->sdpa(q, kk, v, options);
     set_output(o, kO, k.B, k.H, k.T, k.Dv);
     set_output(stats, kStats, k.B, k.H, k.T, 1);
@@ -136,7 +146,6 @@ Plan build(const PlanKey& k, cudnnHandle_t handle, std::string& why) {
                        .set_name("gpunn_attention_backward")
                        .set_attn_scale(scale)
                        .set_causal_mask(k.causal);
-    if (k.deterministic) options.set_deterministic_algorithm(true);
     const auto [dq, dk, dv] = g->sdpa_backward(q, kk, v, o, dout, stats, options);
     set_output(dq, kDQ, k.B, k.H, k.T, k.D);
     set_output(dk, kDK, k.B, k.H, k.S, k.D);
@@ -155,7 +164,29 @@ Plan build(const PlanKey& k, cudnnHandle_t handle, std::string& why) {
   }
   p.graph = std::move(g);
   return p;
+} catch (const std::exception& e) {
+  why = e.what();
+  return {};
 }
+
+// The frontend reads the GPU's architecture from the current device.
+class CurrentDevice {
+ public:
+  explicit CurrentDevice(int device) {
+    if (cudaGetDevice(&previous_) != cudaSuccess) previous_ = -1;
+    if (previous_ != device) (void)cudaSetDevice(device);
+  }
+  ~CurrentDevice() {
+    int now = -1;
+    if (previous_ >= 0 && cudaGetDevice(&now) == cudaSuccess && now != previous_)
+      (void)cudaSetDevice(previous_);
+  }
+  CurrentDevice(const CurrentDevice&) = delete;
+  CurrentDevice& operator=(const CurrentDevice&) = delete;
+
+ private:
+  int previous_ = -1;
+};
 
 // The plan for `k`, built on first use and kept.
 std::shared_ptr<const Plan> plan_for(const PlanKey& k, cudnnHandle_t handle) {
@@ -165,10 +196,23 @@ std::shared_ptr<const Plan> plan_for(const PlanKey& k, cudnnHandle_t handle) {
   if (const auto it = plans.find(k); it != plans.end()) return it->second;
   if (plans.size() >= kMaxPlans) plans.clear();  // callers hold their plans' references
   std::string why;
-  auto plan = std::make_shared<const Plan>(build(k, handle, why));
+  std::shared_ptr<const Plan> plan;
+  {
+    const CurrentDevice on(k.device);
+    plan = std::make_shared<const Plan>(build(k, handle, fe::AttentionImplementation_t::AUTO, why));
+    // For a forward the frontend may pick cuDNN's unified engine, which not every shape
+    // has; the composite one is the other.
+    if (!plan->graph && !k.backward) {
+      std::string composite_why;
+      plan = std::make_shared<const Plan>(
+          build(k, handle, fe::AttentionImplementation_t::COMPOSITE, composite_why));
+      if (!plan->graph) why += "; composite: " + composite_why;
+    }
+  }
   if (!plan->graph)
-    std::cerr << "gpunn: warning: cuDNN has no fused attention engine for " << describe(k) << " ("
-              << why << "); gpunn's own kernel runs it\n";
+    std::cerr << "gpunn: warning: cuDNN " << cudnn_version()
+              << " has no fused attention engine for " << describe(k) << " (" << why
+              << "); gpunn's own kernel runs it\n";
   plans.emplace(k, plan);
   return plan;
 }
@@ -189,6 +233,7 @@ void run(const Plan& plan, std::unordered_map<int64_t, void*>& pack, const Conte
     throw InternalError(gpunn::detail::concat(
         "gpunn internal error: ", describe(k), ": cuDNN asks for ", plan.workspace,
         " workspace bytes, the call has ", ctx.workspace_bytes));
+  std::lock_guard<std::mutex> lock(*plan.mutex);
   fe::error_t e = plan.graph->execute(ctx.cudnn, pack, ctx.workspace);
   if (e.is_bad())
     throw Error(
@@ -213,8 +258,10 @@ size_t attention_forward_cudnn_workspace(const AttentionArgs& a, const Context& 
 }
 
 size_t attention_backward_cudnn_workspace(const AttentionBackwardArgs& a, const Context& ctx) {
-  const auto plan = plan_for(key_of(a.dtype, a.shape, ctx, true), ctx.cudnn);
-  if (plan->graph) return static_cast<size_t>(plan->workspace);
+  if (!ctx.settings.deterministic) {
+    const auto plan = plan_for(key_of(a.dtype, a.shape, ctx, true), ctx.cudnn);
+    if (plan->graph) return static_cast<size_t>(plan->workspace);
+  }
   return a.dtype == DType::BFloat16 ? attention_backward_cuda_workspace<BFloat16>(a, ctx)
                                     : attention_backward_cuda_workspace<Half>(a, ctx);
 }
@@ -240,9 +287,9 @@ void attention_forward_cudnn(const AttentionArgs& a, const Context& ctx) {
 
 void attention_backward_cudnn(const AttentionBackwardArgs& a, const Context& ctx) {
   const PlanKey k = key_of(a.dtype, a.shape, ctx, true);
-  const auto plan = plan_for(k, ctx.cudnn);
-  if (!plan->graph) {
-    fallbacks.fetch_add(1, std::memory_order_relaxed);
+  const auto plan = ctx.settings.deterministic ? nullptr : plan_for(k, ctx.cudnn);
+  if (!plan || !plan->graph) {
+    if (plan) fallbacks.fetch_add(1, std::memory_order_relaxed);
     if (a.dtype == DType::BFloat16)
       attention_backward_tc<BFloat16>(a, ctx);
     else
