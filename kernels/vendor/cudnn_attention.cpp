@@ -19,7 +19,6 @@
 // an older cuDNN), the entry says so once on stderr and runs our tensor-core kernel: a call
 // the table gave to this entry never fails for want of an engine.
 #define CUDNN_FRONTEND_SKIP_JSON_LIB  // no serialisation of graphs: a smaller, faster build
-#include <cuda_runtime.h>
 #include <cudnn_frontend.h>
 
 #include <gpunn/error.h>
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/base/cuda_check.h"
 #include "kernels/base/handles.h"
 
 namespace gpunn::kernels {
@@ -169,25 +169,6 @@ Plan build(const PlanKey& k, cudnnHandle_t handle, fe::AttentionImplementation_t
   return {};
 }
 
-// The frontend reads the GPU's architecture from the current device.
-class CurrentDevice {
- public:
-  explicit CurrentDevice(int device) {
-    if (cudaGetDevice(&previous_) != cudaSuccess) previous_ = -1;
-    if (previous_ != device) (void)cudaSetDevice(device);
-  }
-  ~CurrentDevice() {
-    int now = -1;
-    if (previous_ >= 0 && cudaGetDevice(&now) == cudaSuccess && now != previous_)
-      (void)cudaSetDevice(previous_);
-  }
-  CurrentDevice(const CurrentDevice&) = delete;
-  CurrentDevice& operator=(const CurrentDevice&) = delete;
-
- private:
-  int previous_ = -1;
-};
-
 // The plan for `k`, built on first use and kept.
 std::shared_ptr<const Plan> plan_for(const PlanKey& k, cudnnHandle_t handle) {
   static std::mutex mutex;
@@ -198,7 +179,7 @@ std::shared_ptr<const Plan> plan_for(const PlanKey& k, cudnnHandle_t handle) {
   std::string why;
   std::shared_ptr<const Plan> plan;
   {
-    const CurrentDevice on(k.device);
+    const DeviceGuard on(k.device);  // the frontend reads the architecture from it
     plan = std::make_shared<const Plan>(build(k, handle, fe::AttentionImplementation_t::AUTO, why));
     // For a forward the frontend may pick cuDNN's unified engine, which not every shape
     // has; the composite one is the other.
